@@ -1,0 +1,597 @@
+"""Design-based estimation by Taylor linearisation for stratified multistage samples.
+
+The estimators reproduce R's ``survey`` package (Lumley 2004, 2010): ``svymean``,
+``svytotal``, ``svyratio`` and ``svyciprop`` on ``svydesign(id=, strata=, weights=, fpc=)``,
+with ``svyby`` domains. Variances follow ``svyrecvar``: linearised values are summed to
+cluster totals, centred within strata and scaled by ``(1 - f) n / (n - 1)``; with a finite
+population correction at later stages the within-cluster variance of each stage is added,
+multiplied by the sampling fraction of the stages above (Wolter 2007, ch. 1; Lumley 2010,
+sec. 2.2 and appendix C).
+
+Domains are estimated on the full design (the domain indicator zeroes the rows outside the
+domain; nothing is subset), and everything is computed from cell sums: the weighted sums
+of a variable in each (cluster, domain) cell, obtained with ``np.bincount`` over the whole
+sample. The n x domains matrix of linearised values is never built unless the design has
+been calibrated (calibration residualises row-level values, as ``svyrecvar`` does).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import sparse, stats
+
+from literacy.errors import DesignError
+
+__all__ = ["SurveyDesign", "LONELY_PSU", "CI_METHODS"]
+
+LONELY_PSU = ("fail", "remove", "adjust", "average", "certainty")
+CI_METHODS = ("logit", "beta", "wilson", "wald")
+_RESULT_COLUMNS = ["estimate", "se", "ci_low", "ci_high", "df", "n", "deff", "cv"]
+
+
+def _as_list(x: str | Sequence[str] | None) -> list[str]:
+    if x is None:
+        return []
+    if isinstance(x, str):
+        return [x]
+    return list(x)
+
+
+def _codes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, int]:
+    """Integer codes 0..k-1 of the distinct values (sorted), and k."""
+    codes, uniques = pd.factorize(pd.Series(values), sort=True)
+    return codes.astype(np.int64), len(uniques)
+
+
+@dataclass(frozen=True)
+class _Stage:
+    """One sampling stage, with clusters and strata coded globally (nested in earlier stages)."""
+
+    cluster: np.ndarray          # per row: cluster code at this stage, 0..n_clusters-1
+    n_clusters: int
+    cluster_stratum: np.ndarray  # per cluster: stratum code at this stage
+    n_strata: int
+    stratum_n: np.ndarray        # per stratum: sampled clusters (in the full design)
+    stratum_f: np.ndarray        # per stratum: 1 - sampling fraction, or 1 without fpc
+    stratum_fraction: np.ndarray  # per stratum: sampling fraction n/N (0 without fpc)
+    stratum_multiplier: np.ndarray  # per stratum: product of sampling fractions of the stages above
+
+
+class SurveyDesign:
+    """A stratified multistage survey design for Taylor-linearisation estimates.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per respondent.
+    weights : str, array or None
+        Sampling weight column (or values). When None, weights are the inverse of the
+        product of the per-stage sampling fractions given by ``fpc`` (as ``svydesign``
+        does without ``weights=``).
+    strata : str or list of str, optional
+        Stratum column for the first stage, or one per stage. None: unstratified.
+    psu : str or list of str, optional
+        Cluster column(s), one per stage (``svydesign(id=~a+b)``). None: each row is its
+        own PSU (``id=~1``).
+    fpc : str or list of str, optional
+        Finite population correction per stage, as a population size (number of clusters
+        in the stratum at that stage) or as a sampling fraction (all values <= 1). None:
+        sampling with replacement at the first stage (later stages are then ignored, as
+        in R).
+    nest : bool
+        PSU ids repeat across strata and are relabelled within strata. Without it a PSU
+        id in two strata is an error.
+    lonely_psu : {"fail", "remove", "adjust", "average", "certainty"}
+        What to do with a stratum holding a single PSU, with R's meanings
+        (``options(survey.lonely.psu=)``): "remove" and "certainty" give it no variance
+        contribution, "adjust" centres it at the grand mean instead of the stratum mean,
+        "average" replaces its contribution by the average of the other strata.
+
+    Notes
+    -----
+    ``weights`` is the current weight per row as a float array aligned to ``data``'s
+    rows; ``calibration`` holds the residualising steps of a calibrated design (see
+    ``literacy.weighting``), applied to linearised values before cluster totals, as the
+    ``postStrata`` loop of R's ``svyrecvar``.
+    """
+
+    def __init__(self, data: pd.DataFrame, weights=None, strata=None, psu=None, fpc=None,
+                 nest: bool = False, lonely_psu: str = "fail"):
+        if not isinstance(data, pd.DataFrame):
+            raise DesignError("design: data must be a DataFrame")
+        if lonely_psu not in LONELY_PSU:
+            raise DesignError(f"design: lonely_psu must be one of {LONELY_PSU}, not {lonely_psu!r}")
+        self.data = data
+        self.strata_columns = _as_list(strata)
+        self.psu_columns = _as_list(psu)
+        self.fpc_columns = _as_list(fpc)
+        self.nest = bool(nest)
+        self.lonely_psu = lonely_psu
+        self.calibration: tuple = ()
+        n = len(data)
+        if n == 0:
+            raise DesignError("design: the data has no rows")
+        for col in self.strata_columns + self.psu_columns + self.fpc_columns:
+            if col not in data.columns:
+                raise DesignError(f"design: column '{col}' is not in the data")
+            bad = data[col].isna().to_numpy()
+            if bad.any():
+                raise DesignError(f"design: column '{col}' has missing values (first at row {int(np.flatnonzero(bad)[0])})")
+        n_stages = max(1, len(self.psu_columns))
+        if len(self.strata_columns) > n_stages:
+            raise DesignError("design: more strata columns than sampling stages")
+        if len(self.fpc_columns) > n_stages:
+            raise DesignError("design: more fpc columns than sampling stages")
+
+        fractions = self._stage_fractions(n_stages)   # list of per-row sampling fractions or None
+        self._stages = self._build_stages(n_stages, fractions)
+
+        if weights is None:
+            if not fractions or any(f is None for f in fractions[:n_stages]) or len(fractions) < n_stages:
+                raise DesignError("design: no weights given and no fpc for every stage to derive them from")
+            prob = np.prod(np.vstack(fractions[:n_stages]), axis=0)
+            w = 1.0 / prob
+        elif isinstance(weights, str):
+            if weights not in data.columns:
+                raise DesignError(f"design: weight column '{weights}' is not in the data")
+            w = pd.to_numeric(data[weights], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        else:
+            w = np.asarray(weights, dtype=float)
+            if w.shape != (n,):
+                raise DesignError(f"design: {w.shape[0] if w.ndim else 0} weights for {n} rows")
+        bad = ~np.isfinite(w) | (w <= 0)
+        if bad.any():
+            first = int(np.flatnonzero(bad)[0])
+            raise DesignError(f"design: weights must be positive and finite; {int(bad.sum())} are not "
+                              f"(first at row {first}: {w[first]!r})")
+        self.weights = w
+
+    # ------------------------------------------------------------------ construction
+    def _stage_fractions(self, n_stages: int) -> list[np.ndarray | None]:
+        """Per-row sampling fraction n/N at each stage with an fpc (None without)."""
+        out: list[np.ndarray | None] = []
+        for s in range(n_stages):
+            if s >= len(self.fpc_columns):
+                out.append(None)
+                continue
+            col = self.fpc_columns[s]
+            v = pd.to_numeric(self.data[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            if np.isnan(v).any() or (v <= 0).any():
+                raise DesignError(f"design: fpc column '{col}' must be positive and not missing")
+            # R's rule: all values <= 1 are sampling fractions, otherwise population sizes.
+            # Population sizes are stored negated and turned into fractions in _build_stages,
+            # once the number of sampled clusters per stratum is known.
+            out.append(v if (v <= 1).all() else -v)
+        return out
+
+    def _build_stages(self, n_stages: int, fractions: list) -> list[_Stage]:
+        data = self.data
+        n = len(data)
+        stages: list[_Stage] = []
+        parent = np.zeros(n, dtype=np.int64)         # cluster code of the stage above (all rows one at stage 0)
+        parent_multiplier = np.ones(1)               # per parent cluster: product of fractions above
+        for s in range(n_stages):
+            # stratum at this stage: nested within the cluster of the stage above
+            if s < len(self.strata_columns):
+                h_raw, n_h_raw = _codes(data[self.strata_columns[s]])
+            else:
+                h_raw, n_h_raw = np.zeros(n, dtype=np.int64), 1
+            stratum, n_strata = _codes(parent * n_h_raw + h_raw)
+            # cluster at this stage
+            if s < len(self.psu_columns):
+                c_raw, n_c_raw = _codes(data[self.psu_columns[s]])
+            else:
+                c_raw, n_c_raw = np.arange(n, dtype=np.int64), n
+            if s == 0 and not self.nest and self.strata_columns:
+                # a PSU id must not appear in two strata unless nest=True
+                pairs = pd.DataFrame({"c": c_raw, "h": stratum}).drop_duplicates()
+                dup = pairs["c"].duplicated(keep=False)
+                if dup.any():
+                    psu_value = data[self.psu_columns[0]].iloc[int(np.flatnonzero(c_raw == pairs.loc[dup, "c"].iloc[0])[0])] \
+                        if self.psu_columns else "?"
+                    raise DesignError(f"design: PSU {psu_value!r} is in more than one stratum; "
+                                      "relabel PSUs or set nest=True")
+            cluster, n_clusters = _codes(stratum * n_c_raw + c_raw)
+            cluster_stratum = np.zeros(n_clusters, dtype=np.int64)
+            cluster_stratum[cluster] = stratum
+            stratum_n = np.bincount(cluster_stratum, minlength=n_strata).astype(float)
+
+            frac = fractions[s] if s < len(fractions) else None
+            if frac is None:
+                f_row = np.zeros(n)
+                has_fpc = False
+            elif (frac > 0).all():
+                f_row = frac
+                has_fpc = True
+            else:                                    # population sizes (stored negated)
+                popsize = -frac
+                n_row = stratum_n[stratum]
+                if (popsize < n_row - 1e-9).any():
+                    first = int(np.flatnonzero(popsize < n_row - 1e-9)[0])
+                    raise DesignError(f"design: fpc column '{self.fpc_columns[s]}' gives a population size "
+                                      f"smaller than the sample at row {first}")
+                f_row = n_row / popsize
+                has_fpc = True
+                fractions[s] = f_row
+            # the fraction must be constant within a stratum
+            stratum_fraction = np.zeros(n_strata)
+            stratum_fraction[stratum] = f_row
+            if has_fpc and not np.allclose(stratum_fraction[stratum], f_row, rtol=1e-12, atol=0):
+                raise DesignError(f"design: fpc column '{self.fpc_columns[s]}' varies within a stratum")
+            stratum_f = 1.0 - stratum_fraction if has_fpc else np.ones(n_strata)
+            stratum_parent = np.zeros(n_strata, dtype=np.int64)
+            stratum_parent[stratum] = parent
+            stages.append(_Stage(cluster, n_clusters, cluster_stratum, n_strata, stratum_n, stratum_f,
+                                 stratum_fraction if has_fpc else np.zeros(n_strata),
+                                 parent_multiplier[stratum_parent]))
+            if not has_fpc:
+                break                                # later stages add nothing without an fpc (R's multistage)
+            # multiplier for the next stage's strata: fraction of this stage's cluster's stratum
+            parent_multiplier = (parent_multiplier[stratum_parent] * stratum_fraction)[cluster_stratum]
+            parent = cluster
+        if self.lonely_psu == "fail":
+            st = stages[0]
+            lonely = np.flatnonzero((st.stratum_n == 1) & (st.stratum_f > 1e-7))
+            if lonely.size:
+                name = "the only stratum"
+                if self.strata_columns:
+                    row = int(np.flatnonzero(np.isin(st.cluster, np.flatnonzero(np.isin(st.cluster_stratum, lonely))))[0])
+                    name = f"stratum {self.data[self.strata_columns[0]].iloc[row]!r}"
+                raise DesignError(f"design: {name} has only one PSU; choose lonely_psu "
+                                  "('remove', 'adjust', 'average' or 'certainty')")
+        return stages
+
+    def _replace(self, weights=None, calibration=None) -> "SurveyDesign":
+        """A copy of this design with new weights and/or calibration steps."""
+        new = object.__new__(SurveyDesign)
+        new.__dict__.update(self.__dict__)
+        if weights is not None:
+            w = np.asarray(weights, dtype=float)
+            if w.shape != self.weights.shape:
+                raise DesignError("design: replacement weights have the wrong length")
+            new.weights = w
+        if calibration is not None:
+            new.calibration = tuple(calibration)
+        return new
+
+    # ------------------------------------------------------------------ public facts
+    @property
+    def n(self) -> int:
+        """Number of rows."""
+        return len(self.data)
+
+    def degf(self) -> int:
+        """Design degrees of freedom: PSUs minus strata (R's ``degf``)."""
+        st = self._stages[0]
+        return int(st.n_clusters - st.n_strata)
+
+    def rake(self, targets: dict, **kwargs) -> "SurveyDesign":
+        """Rake to population margins (see ``literacy.weighting.rake_design``)."""
+        from literacy.weighting import rake_design
+        return rake_design(self, targets, **kwargs)
+
+    def poststratify(self, targets: dict, **kwargs) -> "SurveyDesign":
+        """Post-stratify to population counts (see ``literacy.weighting.poststratify_design``)."""
+        from literacy.weighting import poststratify_design
+        return poststratify_design(self, targets, **kwargs)
+
+    def calibrate(self, totals: dict, **kwargs) -> "SurveyDesign":
+        """Calibrate to population totals (see ``literacy.weighting.calibrate_design``)."""
+        from literacy.weighting import calibrate_design
+        return calibrate_design(self, totals, **kwargs)
+
+    # ------------------------------------------------------------------ estimators
+    def mean(self, y: str | list[str], by=None, na_rm: bool = False, ci: str = "wald",
+             level: float = 0.95) -> pd.DataFrame:
+        """Weighted mean of ``y`` overall or by domain (R: ``svyby(~y, ~by, design, svymean)``).
+
+        Parameters
+        ----------
+        y : str or list of str
+            Numeric column(s). With a list, the result has a ``variable`` column.
+        by : str or list of str, optional
+            Domain column(s); each combination of values present is a domain. Rows with a
+            missing ``by`` value belong to no domain.
+        na_rm : bool
+            Leave out rows with missing ``y`` (as outside the domain). Without it, a
+            domain with a missing ``y`` gets NaN.
+        ci : {"wald", "logit", "beta", "wilson"}
+            Confidence interval; "logit", "beta" and "wilson" need a 0/1 variable.
+        level : float
+            Confidence level.
+
+        Returns
+        -------
+        DataFrame with the ``by`` columns, then estimate, se, ci_low, ci_high, df, n, deff, cv.
+        """
+        return self._estimate("mean", y, None, by, na_rm, ci, level)
+
+    def proportion(self, y: str | list[str], by=None, na_rm: bool = False, ci: str = "logit",
+                   level: float = 0.95) -> pd.DataFrame:
+        """Share of rows with ``y`` true (0/1 or boolean), with a proportion CI.
+
+        As ``svyby(~y, ~by, design, svyciprop, method=ci)`` for the interval and
+        ``svymean(deff=TRUE)`` for the standard error and design effect. The t quantiles use
+        each domain's degrees of freedom: PSUs minus strata among rows with positive weight in
+        the domain (``degf`` of the domain subset, as ``svyby`` + ``svyciprop``).
+        See :meth:`mean` for the parameters.
+        """
+        for col in _as_list(y):
+            v = pd.to_numeric(self._column(col), errors="coerce")
+            ok = v.dropna()
+            if not ok.isin([0, 1]).all():
+                raise DesignError(f"proportion: column '{col}' must be 0/1 or boolean")
+        return self._estimate("mean", y, None, by, na_rm, ci, level)
+
+    def total(self, y: str | list[str], by=None, na_rm: bool = False, level: float = 0.95) -> pd.DataFrame:
+        """Weighted total of ``y`` (R: ``svytotal``), Wald CI on the domain degrees of freedom."""
+        return self._estimate("total", y, None, by, na_rm, "wald", level)
+
+    def ratio(self, numerator: str, denominator: str, by=None, na_rm: bool = False,
+              level: float = 0.95) -> pd.DataFrame:
+        """Ratio of weighted totals (R: ``svyratio``); ``deff`` is NaN (R reports none)."""
+        return self._estimate("ratio", numerator, denominator, by, na_rm, "wald", level)
+
+    # ------------------------------------------------------------------ machinery
+    def _column(self, col: str) -> pd.Series:
+        if col not in self.data.columns:
+            raise DesignError(f"column '{col}' is not in the data")
+        return self.data[col]
+
+    def _numeric(self, col: str) -> np.ndarray:
+        s = self._column(col)
+        if s.dtype == bool or str(s.dtype) == "boolean":
+            s = s.astype("Float64")
+        v = pd.to_numeric(s, errors="coerce")
+        bad = v.isna() & s.notna()
+        if bad.any():
+            raise DesignError(f"column '{col}' is not numeric (row {int(np.flatnonzero(bad.to_numpy())[0])}: "
+                              f"{s[bad].iloc[0]!r})")
+        return v.to_numpy(dtype=float, na_value=np.nan)
+
+    def _domains(self, by) -> tuple[np.ndarray, pd.DataFrame]:
+        """Per-row domain code (-1 outside every domain) and the table of domain keys."""
+        cols = _as_list(by)
+        n = self.n
+        if not cols:
+            return np.zeros(n, dtype=np.int64), pd.DataFrame(index=[0])
+        keys = pd.DataFrame({c: self._column(c) for c in cols}).reset_index(drop=True)
+        codes = keys.groupby(cols, sort=True, dropna=True, observed=True).ngroup().to_numpy()
+        codes = np.where(np.isnan(codes.astype(float)), -1, codes).astype(np.int64)
+        first = np.full(codes.max() + 1 if codes.size and codes.max() >= 0 else 0, -1, dtype=np.int64)
+        order = np.arange(n)[::-1]
+        valid = codes[order] >= 0
+        first[codes[order][valid]] = order[valid]
+        table = keys.iloc[first].reset_index(drop=True)
+        return codes, table
+
+    def _estimate(self, kind, y, denominator, by, na_rm, ci, level):
+        if ci not in CI_METHODS:
+            raise DesignError(f"ci must be one of {CI_METHODS}, not {ci!r}")
+        if not 0 < level < 1:
+            raise DesignError("level must be between 0 and 1")
+        ys = _as_list(y)
+        domain, table = self._domains(by)
+        D = len(table)
+        frames = []
+        for col in ys:   # a handful of variables; each is vectorised over all domains
+            res = self._estimate_one(kind, col, denominator, domain, D, na_rm, ci, level)
+            part = pd.concat([table.reset_index(drop=True), res], axis=1) if _as_list(by) else res
+            if len(ys) > 1 or not isinstance(y, str):
+                part.insert(len(_as_list(by)), "variable", col)
+            frames.append(part)
+        out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=_RESULT_COLUMNS)
+        return out
+
+    def _estimate_one(self, kind, col, denominator, domain, D, na_rm, ci, level) -> pd.DataFrame:
+        w = self.weights
+        yv = self._numeric(col)
+        bv = self._numeric(denominator) if kind == "ratio" else None
+        missing = np.isnan(yv) if bv is None else (np.isnan(yv) | np.isnan(bv))
+        in_domain = domain >= 0
+        # domains with a missing value and no na_rm give NaN (R returns NA)
+        nan_domain = np.zeros(D, dtype=bool)
+        if missing.any() and not na_rm:
+            nan_domain[np.unique(domain[in_domain & missing])] = True
+        use = in_domain & ~missing
+        d = domain[use]
+        wu = w[use]
+        yu = yv[use]
+        n_d = np.bincount(d, minlength=D).astype(float)
+        W_d = np.bincount(d, weights=wu, minlength=D)
+        Y_d = np.bincount(d, weights=wu * yu, minlength=D)
+        if kind == "ratio":
+            bu = bv[use]
+            B_d = np.bincount(d, weights=wu * bu, minlength=D)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                est = Y_d / B_d
+        elif kind == "mean":
+            with np.errstate(invalid="ignore", divide="ignore"):
+                est = Y_d / W_d
+        else:
+            est = Y_d
+
+        # Linearised values (weighted, as R's x in svyrecvar):
+        #   mean:  w (y - ybar_d) / W_d     total: w y     ratio: w (a - R b) / B_d
+        # expressed through per-row coefficient pairs so cluster totals come from cell sums.
+        est0 = np.where(np.isfinite(est), est, 0.0)
+        if kind == "mean":
+            scale = np.where(W_d > 0, 1.0 / np.where(W_d > 0, W_d, 1.0), 0.0)
+            z = (yu - est0[d]) * scale[d]
+        elif kind == "total":
+            z = yu
+        else:
+            scale = np.where(B_d != 0, 1.0 / np.where(B_d != 0, B_d, 1.0), 0.0)
+            z = (yu - est0[d] * bv[use]) * scale[d]
+        xz = wu * z                                  # the row's linearised value in its own domain
+
+        var = self._variance(np.flatnonzero(use), d, xz, D)
+
+        se = np.sqrt(var)
+        df_d = self._domain_df(domain, D)
+        rows_d = np.bincount(domain[in_domain], minlength=D).astype(float)
+
+        # design effect against SRS without replacement (svymean deff=TRUE):
+        # vsrs = s2_w / n * (W - n) / W with s2_w the weighted variance times n/(n-1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if kind in ("mean", "total"):
+                mean_d = Y_d / W_d
+                ss = np.bincount(d, weights=wu * (yu - np.where(np.isfinite(mean_d), mean_d, 0)[d]) ** 2, minlength=D)
+                s2 = ss / W_d * n_d / (n_d - 1)
+                vsrs = s2 / n_d * (W_d - n_d) / W_d
+                if kind == "total":
+                    vsrs = vsrs * W_d ** 2
+                deff = np.where(W_d >= n_d, var / vsrs, np.nan)
+            else:
+                deff = np.full(D, np.nan)
+            cv = se / est
+
+        low, high = _confidence_interval(ci, est, se, df_d, n_d, rows_d, level)
+        if (n_d == 1).any():
+            warnings.warn("a domain has a single observation: its standard error is not defined (NaN)",
+                          RuntimeWarning, stacklevel=4)
+            single = n_d == 1
+            se = np.where(single, np.nan, se)
+            low = np.where(single, np.nan, low)
+            high = np.where(single, np.nan, high)
+            deff = np.where(single, np.nan, deff)
+            cv = np.where(single, np.nan, cv)
+        empty = n_d == 0
+        res = pd.DataFrame({
+            "estimate": est, "se": se, "ci_low": low, "ci_high": high,
+            "df": df_d.astype(float), "n": n_d.astype(np.int64), "deff": deff, "cv": cv,
+        })
+        for c in ("estimate", "se", "ci_low", "ci_high", "deff", "cv"):
+            res.loc[nan_domain | empty, c] = np.nan
+        return res
+
+    def _domain_df(self, domain: np.ndarray, D: int) -> np.ndarray:
+        """PSUs minus strata among rows with positive weight in each domain (R's degf on the subset)."""
+        st = self._stages[0]
+        rows = domain >= 0
+        d = domain[rows]
+        c = st.cluster[rows]
+        h = st.cluster_stratum[c]
+        # distinct (domain, psu) and (domain, stratum) pairs
+        n_psu = np.bincount(np.unique(d * st.n_clusters + c) // st.n_clusters, minlength=D)
+        n_str = np.bincount(np.unique(d * st.n_strata + h) // st.n_strata, minlength=D)
+        return (n_psu - n_str).astype(np.int64)
+
+    def _variance(self, rows: np.ndarray, d: np.ndarray, xz: np.ndarray, D: int) -> np.ndarray:
+        """Variance of each domain's estimator from its linearised values.
+
+        ``rows`` are the row positions used, ``d`` their domain, ``xz`` their weighted
+        linearised value (zero elsewhere). Uncalibrated designs work on (cluster, domain)
+        cell sums; calibrated designs first residualise the n x D matrix of values.
+        """
+        if self.calibration:
+            x = np.zeros((self.n, D))
+            x[rows, d] = xz
+            for step in self.calibration:
+                x = step.residualize(x)
+            return self._variance_dense(x)
+        present = np.zeros((self._stages[0].n_strata, D), dtype=bool)
+        present[self._stages[0].cluster_stratum[self._stages[0].cluster[rows]], d] = True
+        total = np.zeros(D)
+        for s, st in enumerate(self._stages):
+            cell = st.cluster[rows] * D + d
+            uniq, inv = np.unique(cell, return_inverse=True)
+            t = np.bincount(inv, weights=xz)        # cluster totals per (cluster, domain) cell
+            cl, dom = uniq // D, uniq % D
+            total += self._stage_sum(st, cl, dom, t, D, present if s == 0 else None)
+        return total
+
+    def _variance_dense(self, x: np.ndarray) -> np.ndarray:
+        K = x.shape[1]
+        total = np.zeros(K)
+        for s, st in enumerate(self._stages):
+            S = sparse.csr_matrix((np.ones(self.n), (st.cluster, np.arange(self.n))),
+                                  shape=(st.n_clusters, self.n))
+            t = np.asarray(S @ x)                   # n_clusters x K cluster totals
+            cl = np.repeat(np.arange(st.n_clusters), K)
+            dom = np.tile(np.arange(K), st.n_clusters)
+            # a calibrated design keeps every row in the domain subset (R sets prob to Inf)
+            present = np.ones((st.n_strata, K), dtype=bool) if s == 0 else None
+            total += self._stage_sum(st, cl, dom, t.ravel(), K, present)
+        return total
+
+    def _stage_sum(self, st: _Stage, cl: np.ndarray, dom: np.ndarray, t: np.ndarray, D: int,
+                   present: np.ndarray | None) -> np.ndarray:
+        """Sum over strata of (1-f) n/(n-1) sum_c (t_c - tbar)^2, per domain (R's onestrat)."""
+        h = st.cluster_stratum[cl]
+        key = h * D + dom
+        HD = st.n_strata * D
+        s1 = np.bincount(key, weights=t, minlength=HD).reshape(st.n_strata, D)
+        s2 = np.bincount(key, weights=t * t, minlength=HD).reshape(st.n_strata, D)
+        n_h = st.stratum_n[:, None]
+        lonely = (st.stratum_n == 1)[:, None]
+        # centred sum of squares over all n_h clusters (clusters without the domain count as 0)
+        centred = s2 - s1 * s1 / n_h
+        if self.lonely_psu == "adjust":
+            centred = np.where(lonely, s2, centred)  # centre at the grand mean, i.e. not at all
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scale = st.stratum_f * np.where(st.stratum_n > 1, st.stratum_n / (st.stratum_n - 1), 1.0)
+        self_representing = (st.stratum_f < 1e-7)[:, None]
+        contrib = np.where(self_representing, 0.0, scale[:, None] * np.maximum(centred, 0.0))
+        contrib = contrib * st.stratum_multiplier[:, None]
+        if self.lonely_psu == "average" and present is not None:
+            # lonely strata are NA; the sum over the others is scaled by strata / ok strata
+            bad = lonely & ~self_representing & present
+            n_strat = present.sum(axis=0)
+            n_ok = n_strat - bad.sum(axis=0)
+            out = np.where(bad, 0.0, contrib).sum(axis=0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return out * np.where(n_ok > 0, n_strat / n_ok, np.nan)
+        return contrib.sum(axis=0)
+
+
+def _confidence_interval(method, est, se, df, n, rows, level):
+    """Confidence bounds per domain.
+
+    logit: expit(logit(p) -+ t se / (p (1 - p))), the Wald interval of an intercept-only
+      quasibinomial svyglm (R's svyciprop method="logit").
+    beta: Korn & Graubard (1998): Clopper-Pearson with the effective sample size
+      p (1 - p) / var, scaled by (t_{rows-1} / t_df)^2 (R's svyciprop method="beta").
+    wilson: the Wilson score interval on the effective sample size with t_df quantiles
+      (Kish-style; R's svyciprop has no Wilson method).
+    wald: est -+ t_df se (R's svyciprop method="mean" for proportions).
+    Where the variance is zero (a share of 0 or 1) the effective sample size is the
+    domain's unweighted n (NCHS Data Presentation Standards for Proportions, 2017).
+    """
+    alpha = 1.0 - level
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dfc = np.where(df > 0, df, np.nan)
+        t = stats.t.ppf(1 - alpha / 2, dfc)
+        if method == "wald":
+            return est - t * se, est + t * se
+        p = est
+        var = se * se
+        if method == "logit":
+            logit = np.log(p / (1 - p))
+            half = t * se / (p * (1 - p))
+            low = 1 / (1 + np.exp(-(logit - half)))
+            high = 1 / (1 + np.exp(-(logit + half)))
+            degenerate = (p <= 0) | (p >= 1)
+            if degenerate.any():
+                bl, bh = _confidence_interval("beta", est, se, df, n, rows, level)
+                low = np.where(degenerate, bl, low)
+                high = np.where(degenerate, bh, high)
+            return low, high
+        n_eff = np.where(var > 0, p * (1 - p) / var, n)
+        if method == "beta":
+            ratio = stats.t.ppf(alpha / 2, rows - 1) / stats.t.ppf(alpha / 2, dfc)
+            n_eff = np.where(var > 0, n_eff * ratio ** 2, n_eff)
+            x = n_eff * p
+            low = np.where(p > 0, stats.beta.ppf(alpha / 2, x, n_eff - x + 1), 0.0)
+            high = np.where(p < 1, stats.beta.ppf(1 - alpha / 2, x + 1, n_eff - x), 1.0)
+            return low, high
+        # wilson
+        z2 = t * t
+        centre = (p + z2 / (2 * n_eff)) / (1 + z2 / n_eff)
+        half = t * np.sqrt(p * (1 - p) / n_eff + z2 / (4 * n_eff ** 2)) / (1 + z2 / n_eff)
+        return centre - half, centre + half
