@@ -78,6 +78,8 @@ def validate_config(raw: dict) -> dict:
         if b["low"] > b["high"]:
             raise ConfigError(f"config: survey.age_bands[{i}] has low > high")
     labels = survey.setdefault("labels", {})
+    labels.setdefault("age_band", {str(b["code"]): [str(b.get("zh", b["code"])), str(b.get("en", b["code"]))]
+                                   for b in bands})
     for var, levels in labels.items():
         for code, pair in levels.items():
             if not (isinstance(pair, (list, tuple)) and len(pair) == 2):
