@@ -27,7 +27,7 @@ from scipy import sparse, stats
 
 from literacy.errors import DesignError
 
-__all__ = ["SurveyDesign", "LONELY_PSU", "CI_METHODS"]
+__all__ = ["SurveyDesign", "DesignEstimators", "LONELY_PSU", "CI_METHODS"]
 
 LONELY_PSU = ("fail", "remove", "adjust", "average", "certainty")
 CI_METHODS = ("logit", "beta", "wilson", "wald")
@@ -62,7 +62,196 @@ class _Stage:
     stratum_multiplier: np.ndarray  # per stratum: product of sampling fractions of the stages above
 
 
-class SurveyDesign:
+class DesignEstimators:
+    """Estimators shared by Taylor-linearisation and replicate-weight designs.
+
+    Subclasses provide ``data``, ``weights`` (float array aligned to rows),
+    ``_estimator_variance(kind, rows, d, yu, bu, est, W_d, B_d, D)`` and
+    ``_domain_df(domain, D)``.
+    """
+
+    data: pd.DataFrame
+    weights: np.ndarray
+
+    @property
+    def n(self) -> int:
+        """Number of rows."""
+        return len(self.data)
+
+    def mean(self, y: str | list[str], by=None, na_rm: bool = False, ci: str = "wald",
+             level: float = 0.95) -> pd.DataFrame:
+        """Weighted mean of ``y`` overall or by domain (R: ``svyby(~y, ~by, design, svymean)``).
+
+        Parameters
+        ----------
+        y : str or list of str
+            Numeric column(s). With a list, the result has a ``variable`` column.
+        by : str or list of str, optional
+            Domain column(s); each combination of values present is a domain. Rows with a
+            missing ``by`` value belong to no domain.
+        na_rm : bool
+            Leave out rows with missing ``y`` (as outside the domain). Without it, a
+            domain with a missing ``y`` gets NaN.
+        ci : {"wald", "logit", "beta", "wilson"}
+            Confidence interval; "logit", "beta" and "wilson" need a 0/1 variable.
+        level : float
+            Confidence level.
+
+        Returns
+        -------
+        DataFrame with the ``by`` columns, then estimate, se, ci_low, ci_high, df, n, deff, cv.
+        """
+        return self._estimate("mean", y, None, by, na_rm, ci, level)
+
+    def proportion(self, y: str | list[str], by=None, na_rm: bool = False, ci: str = "logit",
+                   level: float = 0.95) -> pd.DataFrame:
+        """Share of rows with ``y`` true (0/1 or boolean), with a proportion CI.
+
+        As ``svyby(~y, ~by, design, svyciprop, method=ci)`` for the interval and
+        ``svymean(deff=TRUE)`` for the standard error and design effect. The t quantiles use
+        each domain's degrees of freedom: PSUs minus strata among rows with positive weight in
+        the domain (``degf`` of the domain subset, as ``svyby`` + ``svyciprop``).
+        See :meth:`mean` for the parameters.
+        """
+        for col in _as_list(y):
+            v = pd.to_numeric(self._column(col), errors="coerce")
+            ok = v.dropna()
+            if not ok.isin([0, 1]).all():
+                raise DesignError(f"proportion: column '{col}' must be 0/1 or boolean")
+        return self._estimate("mean", y, None, by, na_rm, ci, level)
+
+    def total(self, y: str | list[str], by=None, na_rm: bool = False, level: float = 0.95) -> pd.DataFrame:
+        """Weighted total of ``y`` (R: ``svytotal``), Wald CI on the domain degrees of freedom."""
+        return self._estimate("total", y, None, by, na_rm, "wald", level)
+
+    def ratio(self, numerator: str, denominator: str, by=None, na_rm: bool = False,
+              level: float = 0.95) -> pd.DataFrame:
+        """Ratio of weighted totals (R: ``svyratio``); ``deff`` is NaN (R reports none)."""
+        return self._estimate("ratio", numerator, denominator, by, na_rm, "wald", level)
+
+    # ------------------------------------------------------------------ machinery
+    def _column(self, col: str) -> pd.Series:
+        if col not in self.data.columns:
+            raise DesignError(f"column '{col}' is not in the data")
+        return self.data[col]
+
+    def _numeric(self, col: str) -> np.ndarray:
+        s = self._column(col)
+        if s.dtype == bool or str(s.dtype) == "boolean":
+            s = s.astype("Float64")
+        v = pd.to_numeric(s, errors="coerce")
+        bad = v.isna() & s.notna()
+        if bad.any():
+            raise DesignError(f"column '{col}' is not numeric (row {int(np.flatnonzero(bad.to_numpy())[0])}: "
+                              f"{s[bad].iloc[0]!r})")
+        return v.to_numpy(dtype=float, na_value=np.nan)
+
+    def _domains(self, by) -> tuple[np.ndarray, pd.DataFrame]:
+        """Per-row domain code (-1 outside every domain) and the table of domain keys."""
+        cols = _as_list(by)
+        n = self.n
+        if not cols:
+            return np.zeros(n, dtype=np.int64), pd.DataFrame(index=[0])
+        keys = pd.DataFrame({c: self._column(c) for c in cols}).reset_index(drop=True)
+        codes = keys.groupby(cols, sort=True, dropna=True, observed=True).ngroup().to_numpy()
+        codes = np.where(np.isnan(codes.astype(float)), -1, codes).astype(np.int64)
+        first = np.full(codes.max() + 1 if codes.size and codes.max() >= 0 else 0, -1, dtype=np.int64)
+        order = np.arange(n)[::-1]
+        valid = codes[order] >= 0
+        first[codes[order][valid]] = order[valid]
+        table = keys.iloc[first].reset_index(drop=True)
+        return codes, table
+
+    def _estimate(self, kind, y, denominator, by, na_rm, ci, level):
+        if ci not in CI_METHODS:
+            raise DesignError(f"ci must be one of {CI_METHODS}, not {ci!r}")
+        if not 0 < level < 1:
+            raise DesignError("level must be between 0 and 1")
+        ys = _as_list(y)
+        domain, table = self._domains(by)
+        D = len(table)
+        frames = []
+        for col in ys:   # a handful of variables; each is vectorised over all domains
+            res = self._estimate_one(kind, col, denominator, domain, D, na_rm, ci, level)
+            part = pd.concat([table.reset_index(drop=True), res], axis=1) if _as_list(by) else res
+            if len(ys) > 1 or not isinstance(y, str):
+                part.insert(len(_as_list(by)), "variable", col)
+            frames.append(part)
+        out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=_RESULT_COLUMNS)
+        return out
+
+    def _estimate_one(self, kind, col, denominator, domain, D, na_rm, ci, level) -> pd.DataFrame:
+        w = self.weights
+        yv = self._numeric(col)
+        bv = self._numeric(denominator) if kind == "ratio" else None
+        missing = np.isnan(yv) if bv is None else (np.isnan(yv) | np.isnan(bv))
+        in_domain = domain >= 0
+        # domains with a missing value and no na_rm give NaN (R returns NA)
+        nan_domain = np.zeros(D, dtype=bool)
+        if missing.any() and not na_rm:
+            nan_domain[np.unique(domain[in_domain & missing])] = True
+        use = in_domain & ~missing
+        d = domain[use]
+        wu = w[use]
+        yu = yv[use]
+        n_d = np.bincount(d, minlength=D).astype(float)
+        W_d = np.bincount(d, weights=wu, minlength=D)
+        Y_d = np.bincount(d, weights=wu * yu, minlength=D)
+        if kind == "ratio":
+            bu = bv[use]
+            B_d = np.bincount(d, weights=wu * bu, minlength=D)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                est = Y_d / B_d
+        elif kind == "mean":
+            with np.errstate(invalid="ignore", divide="ignore"):
+                est = Y_d / W_d
+        else:
+            est = Y_d
+
+        var = self._estimator_variance(kind, np.flatnonzero(use), d, yu, bv[use] if kind == "ratio" else None,
+                                       est, W_d, B_d if kind == "ratio" else None, D)
+
+        se = np.sqrt(var)
+        df_d = self._domain_df(domain, D)
+        rows_d = np.bincount(domain[in_domain], minlength=D).astype(float)
+
+        # design effect against SRS without replacement (svymean deff=TRUE):
+        # vsrs = s2_w / n * (W - n) / W with s2_w the weighted variance times n/(n-1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if kind in ("mean", "total"):
+                mean_d = Y_d / W_d
+                ss = np.bincount(d, weights=wu * (yu - np.where(np.isfinite(mean_d), mean_d, 0)[d]) ** 2, minlength=D)
+                s2 = ss / W_d * n_d / (n_d - 1)
+                vsrs = s2 / n_d * (W_d - n_d) / W_d
+                if kind == "total":
+                    vsrs = vsrs * W_d ** 2
+                deff = np.where(W_d >= n_d, var / vsrs, np.nan)
+            else:
+                deff = np.full(D, np.nan)
+            cv = se / est
+
+        low, high = _confidence_interval(ci, est, se, df_d, n_d, rows_d, level)
+        if (n_d == 1).any():
+            warnings.warn("a domain has a single observation: its standard error is not defined (NaN)",
+                          RuntimeWarning, stacklevel=4)
+            single = n_d == 1
+            se = np.where(single, np.nan, se)
+            low = np.where(single, np.nan, low)
+            high = np.where(single, np.nan, high)
+            deff = np.where(single, np.nan, deff)
+            cv = np.where(single, np.nan, cv)
+        empty = n_d == 0
+        res = pd.DataFrame({
+            "estimate": est, "se": se, "ci_low": low, "ci_high": high,
+            "df": df_d.astype(float), "n": n_d.astype(np.int64), "deff": deff, "cv": cv,
+        })
+        for c in ("estimate", "se", "ci_low", "ci_high", "deff", "cv"):
+            res.loc[nan_domain | empty, c] = np.nan
+        return res
+
+
+
+class SurveyDesign(DesignEstimators):
     """A stratified multistage survey design for Taylor-linearisation estimates.
 
     Parameters
@@ -260,11 +449,6 @@ class SurveyDesign:
         return new
 
     # ------------------------------------------------------------------ public facts
-    @property
-    def n(self) -> int:
-        """Number of rows."""
-        return len(self.data)
-
     def degf(self) -> int:
         """Design degrees of freedom: PSUs minus strata (R's ``degf``)."""
         st = self._stages[0]
@@ -285,190 +469,18 @@ class SurveyDesign:
         from literacy.weighting import calibrate_design
         return calibrate_design(self, totals, **kwargs)
 
-    # ------------------------------------------------------------------ estimators
-    def mean(self, y: str | list[str], by=None, na_rm: bool = False, ci: str = "wald",
-             level: float = 0.95) -> pd.DataFrame:
-        """Weighted mean of ``y`` overall or by domain (R: ``svyby(~y, ~by, design, svymean)``).
-
-        Parameters
-        ----------
-        y : str or list of str
-            Numeric column(s). With a list, the result has a ``variable`` column.
-        by : str or list of str, optional
-            Domain column(s); each combination of values present is a domain. Rows with a
-            missing ``by`` value belong to no domain.
-        na_rm : bool
-            Leave out rows with missing ``y`` (as outside the domain). Without it, a
-            domain with a missing ``y`` gets NaN.
-        ci : {"wald", "logit", "beta", "wilson"}
-            Confidence interval; "logit", "beta" and "wilson" need a 0/1 variable.
-        level : float
-            Confidence level.
-
-        Returns
-        -------
-        DataFrame with the ``by`` columns, then estimate, se, ci_low, ci_high, df, n, deff, cv.
-        """
-        return self._estimate("mean", y, None, by, na_rm, ci, level)
-
-    def proportion(self, y: str | list[str], by=None, na_rm: bool = False, ci: str = "logit",
-                   level: float = 0.95) -> pd.DataFrame:
-        """Share of rows with ``y`` true (0/1 or boolean), with a proportion CI.
-
-        As ``svyby(~y, ~by, design, svyciprop, method=ci)`` for the interval and
-        ``svymean(deff=TRUE)`` for the standard error and design effect. The t quantiles use
-        each domain's degrees of freedom: PSUs minus strata among rows with positive weight in
-        the domain (``degf`` of the domain subset, as ``svyby`` + ``svyciprop``).
-        See :meth:`mean` for the parameters.
-        """
-        for col in _as_list(y):
-            v = pd.to_numeric(self._column(col), errors="coerce")
-            ok = v.dropna()
-            if not ok.isin([0, 1]).all():
-                raise DesignError(f"proportion: column '{col}' must be 0/1 or boolean")
-        return self._estimate("mean", y, None, by, na_rm, ci, level)
-
-    def total(self, y: str | list[str], by=None, na_rm: bool = False, level: float = 0.95) -> pd.DataFrame:
-        """Weighted total of ``y`` (R: ``svytotal``), Wald CI on the domain degrees of freedom."""
-        return self._estimate("total", y, None, by, na_rm, "wald", level)
-
-    def ratio(self, numerator: str, denominator: str, by=None, na_rm: bool = False,
-              level: float = 0.95) -> pd.DataFrame:
-        """Ratio of weighted totals (R: ``svyratio``); ``deff`` is NaN (R reports none)."""
-        return self._estimate("ratio", numerator, denominator, by, na_rm, "wald", level)
-
-    # ------------------------------------------------------------------ machinery
-    def _column(self, col: str) -> pd.Series:
-        if col not in self.data.columns:
-            raise DesignError(f"column '{col}' is not in the data")
-        return self.data[col]
-
-    def _numeric(self, col: str) -> np.ndarray:
-        s = self._column(col)
-        if s.dtype == bool or str(s.dtype) == "boolean":
-            s = s.astype("Float64")
-        v = pd.to_numeric(s, errors="coerce")
-        bad = v.isna() & s.notna()
-        if bad.any():
-            raise DesignError(f"column '{col}' is not numeric (row {int(np.flatnonzero(bad.to_numpy())[0])}: "
-                              f"{s[bad].iloc[0]!r})")
-        return v.to_numpy(dtype=float, na_value=np.nan)
-
-    def _domains(self, by) -> tuple[np.ndarray, pd.DataFrame]:
-        """Per-row domain code (-1 outside every domain) and the table of domain keys."""
-        cols = _as_list(by)
-        n = self.n
-        if not cols:
-            return np.zeros(n, dtype=np.int64), pd.DataFrame(index=[0])
-        keys = pd.DataFrame({c: self._column(c) for c in cols}).reset_index(drop=True)
-        codes = keys.groupby(cols, sort=True, dropna=True, observed=True).ngroup().to_numpy()
-        codes = np.where(np.isnan(codes.astype(float)), -1, codes).astype(np.int64)
-        first = np.full(codes.max() + 1 if codes.size and codes.max() >= 0 else 0, -1, dtype=np.int64)
-        order = np.arange(n)[::-1]
-        valid = codes[order] >= 0
-        first[codes[order][valid]] = order[valid]
-        table = keys.iloc[first].reset_index(drop=True)
-        return codes, table
-
-    def _estimate(self, kind, y, denominator, by, na_rm, ci, level):
-        if ci not in CI_METHODS:
-            raise DesignError(f"ci must be one of {CI_METHODS}, not {ci!r}")
-        if not 0 < level < 1:
-            raise DesignError("level must be between 0 and 1")
-        ys = _as_list(y)
-        domain, table = self._domains(by)
-        D = len(table)
-        frames = []
-        for col in ys:   # a handful of variables; each is vectorised over all domains
-            res = self._estimate_one(kind, col, denominator, domain, D, na_rm, ci, level)
-            part = pd.concat([table.reset_index(drop=True), res], axis=1) if _as_list(by) else res
-            if len(ys) > 1 or not isinstance(y, str):
-                part.insert(len(_as_list(by)), "variable", col)
-            frames.append(part)
-        out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=_RESULT_COLUMNS)
-        return out
-
-    def _estimate_one(self, kind, col, denominator, domain, D, na_rm, ci, level) -> pd.DataFrame:
-        w = self.weights
-        yv = self._numeric(col)
-        bv = self._numeric(denominator) if kind == "ratio" else None
-        missing = np.isnan(yv) if bv is None else (np.isnan(yv) | np.isnan(bv))
-        in_domain = domain >= 0
-        # domains with a missing value and no na_rm give NaN (R returns NA)
-        nan_domain = np.zeros(D, dtype=bool)
-        if missing.any() and not na_rm:
-            nan_domain[np.unique(domain[in_domain & missing])] = True
-        use = in_domain & ~missing
-        d = domain[use]
-        wu = w[use]
-        yu = yv[use]
-        n_d = np.bincount(d, minlength=D).astype(float)
-        W_d = np.bincount(d, weights=wu, minlength=D)
-        Y_d = np.bincount(d, weights=wu * yu, minlength=D)
-        if kind == "ratio":
-            bu = bv[use]
-            B_d = np.bincount(d, weights=wu * bu, minlength=D)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                est = Y_d / B_d
-        elif kind == "mean":
-            with np.errstate(invalid="ignore", divide="ignore"):
-                est = Y_d / W_d
-        else:
-            est = Y_d
-
-        # Linearised values (weighted, as R's x in svyrecvar):
-        #   mean:  w (y - ybar_d) / W_d     total: w y     ratio: w (a - R b) / B_d
-        # expressed through per-row coefficient pairs so cluster totals come from cell sums.
+    def _estimator_variance(self, kind, rows, d, yu, bu, est, W_d, B_d, D) -> np.ndarray:
+        """Taylor variance from the weighted linearised values (R's x in svyrecvar):
+        mean ``w (y - ybar_d) / W_d``; total ``w y``; ratio ``w (a - R b) / B_d``."""
+        wu = self.weights[rows]
         est0 = np.where(np.isfinite(est), est, 0.0)
         if kind == "mean":
-            scale = np.where(W_d > 0, 1.0 / np.where(W_d > 0, W_d, 1.0), 0.0)
-            z = (yu - est0[d]) * scale[d]
+            z = (yu - est0[d]) * _safe_inverse(W_d)[d]
         elif kind == "total":
             z = yu
         else:
-            scale = np.where(B_d != 0, 1.0 / np.where(B_d != 0, B_d, 1.0), 0.0)
-            z = (yu - est0[d] * bv[use]) * scale[d]
-        xz = wu * z                                  # the row's linearised value in its own domain
-
-        var = self._variance(np.flatnonzero(use), d, xz, D)
-
-        se = np.sqrt(var)
-        df_d = self._domain_df(domain, D)
-        rows_d = np.bincount(domain[in_domain], minlength=D).astype(float)
-
-        # design effect against SRS without replacement (svymean deff=TRUE):
-        # vsrs = s2_w / n * (W - n) / W with s2_w the weighted variance times n/(n-1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            if kind in ("mean", "total"):
-                mean_d = Y_d / W_d
-                ss = np.bincount(d, weights=wu * (yu - np.where(np.isfinite(mean_d), mean_d, 0)[d]) ** 2, minlength=D)
-                s2 = ss / W_d * n_d / (n_d - 1)
-                vsrs = s2 / n_d * (W_d - n_d) / W_d
-                if kind == "total":
-                    vsrs = vsrs * W_d ** 2
-                deff = np.where(W_d >= n_d, var / vsrs, np.nan)
-            else:
-                deff = np.full(D, np.nan)
-            cv = se / est
-
-        low, high = _confidence_interval(ci, est, se, df_d, n_d, rows_d, level)
-        if (n_d == 1).any():
-            warnings.warn("a domain has a single observation: its standard error is not defined (NaN)",
-                          RuntimeWarning, stacklevel=4)
-            single = n_d == 1
-            se = np.where(single, np.nan, se)
-            low = np.where(single, np.nan, low)
-            high = np.where(single, np.nan, high)
-            deff = np.where(single, np.nan, deff)
-            cv = np.where(single, np.nan, cv)
-        empty = n_d == 0
-        res = pd.DataFrame({
-            "estimate": est, "se": se, "ci_low": low, "ci_high": high,
-            "df": df_d.astype(float), "n": n_d.astype(np.int64), "deff": deff, "cv": cv,
-        })
-        for c in ("estimate", "se", "ci_low", "ci_high", "deff", "cv"):
-            res.loc[nan_domain | empty, c] = np.nan
-        return res
+            z = (yu - est0[d] * bu) * _safe_inverse(B_d)[d]
+        return self._variance(rows, d, wu * z, D)
 
     def _domain_df(self, domain: np.ndarray, D: int) -> np.ndarray:
         """PSUs minus strata among rows with positive weight in each domain (R's degf on the subset)."""
@@ -548,6 +560,12 @@ class SurveyDesign:
             with np.errstate(invalid="ignore", divide="ignore"):
                 return out * np.where(n_ok > 0, n_strat / n_ok, np.nan)
         return contrib.sum(axis=0)
+
+
+def _safe_inverse(x: np.ndarray) -> np.ndarray:
+    """1/x where x is nonzero, 0 elsewhere."""
+    nz = x != 0
+    return np.where(nz, 1.0 / np.where(nz, x, 1.0), 0.0)
 
 
 def _confidence_interval(method, est, se, df, n, rows, level):
