@@ -454,6 +454,12 @@ class SurveyDesign(DesignEstimators):
         st = self._stages[0]
         return int(st.n_clusters - st.n_strata)
 
+    def replicate(self, method: str, replicates: int | None = None, rho: float | None = None,
+                  seed: int | None = None, mse: bool = False):
+        """Replicate-weight version of this design (see ``literacy.replicate.replicate_design``)."""
+        from literacy.replicate import replicate_design
+        return replicate_design(self, method, replicates=replicates, rho=rho, seed=seed, mse=mse)
+
     def rake(self, targets: dict, **kwargs) -> "SurveyDesign":
         """Rake to population margins (see ``literacy.weighting.rake_design``)."""
         from literacy.weighting import rake_design

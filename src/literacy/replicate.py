@@ -1,0 +1,332 @@
+"""Replicate-weight variance estimation: jackknife (JK1, JKn), BRR, Fay's BRR and bootstrap.
+
+Two representations, one set of estimators (those of :class:`DesignEstimators`):
+
+* replicates built from a :class:`SurveyDesign` are PSU-level adjustment factors
+  (an n_PSU x R matrix, R's "compressed" replicate weights); a replicate's domain sums
+  are the factor-weighted sums of the (PSU, domain) cell sums, so the N x R weight matrix
+  is never built;
+* replicate weights delivered with the data are an N x R matrix; a replicate's domain
+  sums come from one sparse (domain x row) by dense (row x replicate) product.
+
+The variance of an estimator is ``scale * sum_r rscales_r (theta_r - centre)^2`` with the
+centre the mean of the replicates (``mse=False``) or the full-sample estimate
+(``mse=True``), as R's ``svrVar`` (Wolter 2007, ch. 3-5; Lumley 2010, 2.3).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.linalg import hadamard
+
+from literacy.design import DesignEstimators, SurveyDesign, _safe_inverse
+from literacy.errors import DesignError
+
+__all__ = ["ReplicateDesign", "REPLICATE_METHODS", "replicate_design"]
+
+REPLICATE_METHODS = ("jk1", "jkn", "brr", "fay", "bootstrap", "other")
+
+
+class ReplicateDesign(DesignEstimators):
+    """A survey design whose variances come from replicate weights.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per respondent.
+    weights : str or array
+        Full-sample weight column (or values).
+    replicate_weights : list of str or str
+        The replicate weight columns, or a regular expression matching their names
+        (as ``svrepdesign(repweights="repw[0-9]+")``).
+    method : {"jk1", "jkn", "brr", "fay", "bootstrap", "other"}
+        How the replicates were made; sets the default ``scale`` and ``rscales`` as R's
+        ``svrepdesign``: BRR 1/R, Fay 1/(R (1 - rho)^2), JK1 (R - 1)/R, bootstrap
+        1/(R - 1); JKn needs ``rscales``.
+    scale, rscales : float, array, optional
+        Overall and per-replicate variance multipliers.
+    rho : float, optional
+        Fay's coefficient (required for ``method="fay"``).
+    mse : bool
+        Centre the replicates at the full-sample estimate instead of their mean.
+    combined_weights : bool
+        The replicate columns are full weights (True) or factors to multiply the
+        sampling weight by (False).
+    degf : int, optional
+        Design degrees of freedom; default the rank of the replicate weights minus one
+        (R's ``degf`` for replicate designs).
+    """
+
+    def __init__(self, data: pd.DataFrame, weights, replicate_weights, method: str, scale=None,
+                 rscales=None, rho=None, mse: bool = False, combined_weights: bool = True, degf=None):
+        if not isinstance(data, pd.DataFrame):
+            raise DesignError("design: data must be a DataFrame")
+        method = str(method).lower()
+        if method not in REPLICATE_METHODS:
+            raise DesignError(f"design: replicate method must be one of {REPLICATE_METHODS}, not {method!r}")
+        self.data = data
+        self.method = method
+        self.mse = bool(mse)
+        self.rho = rho
+        self.weights = _weights(data, weights)
+        columns = _replicate_columns(data, replicate_weights)
+        rep = data[columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        if np.isnan(rep).any():
+            r, c = np.argwhere(np.isnan(rep))[0]
+            raise DesignError(f"design: replicate weight '{columns[c]}' is missing or not numeric at row {r}")
+        if (rep < 0).any():
+            r, c = np.argwhere(rep < 0)[0]
+            raise DesignError(f"design: replicate weight '{columns[c]}' is negative at row {r}")
+        if not combined_weights:
+            rep = rep * self.weights[:, None]
+        self.replicate_columns = columns
+        self._full = rep                      # N x R replicate weights
+        self._factors = None                  # or (cluster per row, n_clusters x R factors)
+        R = rep.shape[1]
+        self.scale, self.rscales = _default_scales(method, R, scale, rscales, rho)
+        self._degf = int(degf) if degf is not None else _rank(rep) - 1
+
+    @classmethod
+    def _from_factors(cls, data, weights, cluster, factors, method, scale, rscales, rho, mse, degf):
+        new = object.__new__(cls)
+        new.data = data
+        new.method = method
+        new.mse = bool(mse)
+        new.rho = rho
+        new.weights = np.asarray(weights, dtype=float)
+        new.replicate_columns = [f"rep{r + 1}" for r in range(factors.shape[1])]
+        new._full = None
+        new._factors = (cluster, factors)
+        new.scale = float(scale)
+        new.rscales = np.asarray(rscales, dtype=float)
+        new._degf = int(degf)
+        return new
+
+    @property
+    def replicates(self) -> int:
+        """Number of replicates."""
+        return len(self.rscales)
+
+    def degf(self) -> int:
+        """Design degrees of freedom (rank of the replicate weights minus one)."""
+        return self._degf
+
+    def replicate_weights(self) -> np.ndarray:
+        """The N x R matrix of replicate weights (built on demand for PSU-factor designs)."""
+        if self._full is not None:
+            return self._full
+        cluster, factors = self._factors
+        return self.weights[:, None] * factors[cluster]
+
+    # ------------------------------------------------------------------ machinery
+    def _replicate_sums(self, rows: np.ndarray, d: np.ndarray, values: np.ndarray, D: int) -> np.ndarray:
+        """R x D replicate sums of ``weight * values`` over each domain's rows."""
+        if self._factors is not None:
+            cluster, factors = self._factors
+            cell = cluster[rows] * D + d
+            uniq, inv = np.unique(cell, return_inverse=True)
+            sums = np.bincount(inv, weights=self.weights[rows] * values)
+            S = sparse.csr_matrix((sums, (uniq // D, uniq % D)), shape=(factors.shape[0], D))
+            return np.asarray((S.T @ factors).T)
+        M = sparse.csr_matrix((values, (d, rows)), shape=(D, self.n))
+        return np.asarray(M @ self._full).T
+
+    def _estimator_variance(self, kind, rows, d, yu, bu, est, W_d, B_d, D) -> np.ndarray:
+        num = self._replicate_sums(rows, d, yu, D)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if kind == "mean":
+                theta = num / self._replicate_sums(rows, d, np.ones_like(yu), D)
+            elif kind == "ratio":
+                theta = num / self._replicate_sums(rows, d, bu, D)
+            else:
+                theta = num
+        return _replicate_variance(theta, est, self.scale, self.rscales, self.mse)
+
+    def _domain_df(self, domain: np.ndarray, D: int) -> np.ndarray:
+        # R recomputes the rank on each domain's rows (svyby + svyciprop); we use the
+        # design's degrees of freedom for every domain (documented difference).
+        return np.full(D, self._degf, dtype=np.int64)
+
+
+def _weights(data: pd.DataFrame, weights) -> np.ndarray:
+    if isinstance(weights, str):
+        if weights not in data.columns:
+            raise DesignError(f"design: weight column '{weights}' is not in the data")
+        w = pd.to_numeric(data[weights], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    else:
+        w = np.asarray(weights, dtype=float)
+    bad = ~np.isfinite(w) | (w <= 0)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise DesignError(f"design: weights must be positive and finite; {int(bad.sum())} are not "
+                          f"(first at row {first})")
+    return w
+
+
+def _replicate_columns(data: pd.DataFrame, spec) -> list[str]:
+    if isinstance(spec, str):
+        try:
+            pattern = re.compile(spec)
+        except re.error as exc:
+            raise DesignError(f"design: replicate weight pattern {spec!r} is not a regular expression ({exc})")
+        cols = [c for c in data.columns if pattern.search(str(c))]
+        if not cols:
+            raise DesignError(f"design: no column matches the replicate weight pattern {spec!r}")
+        return cols
+    cols = list(spec)
+    missing = [c for c in cols if c not in data.columns]
+    if missing:
+        raise DesignError(f"design: replicate weight column(s) {missing[:3]} not in the data")
+    if not cols:
+        raise DesignError("design: no replicate weight columns given")
+    return cols
+
+
+def _default_scales(method, R, scale, rscales, rho):
+    """Variance multipliers with R's svrepdesign defaults."""
+    if method == "fay":
+        if rho is None:
+            raise DesignError("design: method 'fay' needs rho")
+        default = 1.0 / (R * (1.0 - float(rho)) ** 2)
+    elif method == "brr":
+        default = 1.0 / R
+    elif method == "jk1":
+        default = (R - 1.0) / R
+    elif method == "bootstrap":
+        default = 1.0 / (R - 1.0)
+    else:
+        default = 1.0
+    if method == "jkn" and rscales is None:
+        raise DesignError("design: method 'jkn' needs rscales ((n_h - 1)/n_h for each replicate)")
+    s = default if scale is None else float(scale)
+    if rscales is None:
+        rs = np.ones(R)
+    else:
+        rs = np.broadcast_to(np.asarray(rscales, dtype=float), (R,)).copy()
+    return s, rs
+
+
+def _rank(matrix: np.ndarray) -> int:
+    """Numerical rank of an N x R matrix via its R x R Gram matrix (R's qr tolerance 1e-5)."""
+    if matrix.shape[1] == 0:
+        return 0
+    # scale columns so the tolerance is relative, as qr() on the weights is
+    norms = np.sqrt((matrix * matrix).sum(axis=0))
+    m = matrix / np.where(norms > 0, norms, 1.0)
+    gram = m.T @ m
+    eig = np.linalg.eigvalsh(gram)
+    return int((eig > (1e-5) ** 2 * eig.max()).sum())
+
+
+def _replicate_variance(theta: np.ndarray, est: np.ndarray, scale: float, rscales: np.ndarray,
+                        mse: bool) -> np.ndarray:
+    """scale * sum_r rscales_r (theta_r - centre)^2 per column (R's svrVar)."""
+    if mse:
+        centre = est[None, :]
+    else:
+        centre = theta[rscales > 0].mean(axis=0)[None, :]
+    return scale * (rscales[:, None] * (theta - centre) ** 2).sum(axis=0)
+
+
+# ---------------------------------------------------------------------- from a design
+def replicate_design(design: SurveyDesign, method: str, replicates: int | None = None, rho: float | None = None,
+                     seed: int | None = None, mse: bool = False) -> ReplicateDesign:
+    """Replicate weights for a Taylor design, as R's ``as.svrepdesign``.
+
+    Parameters
+    ----------
+    design : SurveyDesign
+        Its first-stage strata, PSUs and finite population correction are used.
+    method : {"jk1", "jkn", "brr", "fay", "bootstrap"}
+        JK1 (unstratified designs): one replicate per PSU. JKn: one replicate per PSU,
+        deleting it within its stratum, ``rscales (n_h - 1)/n_h`` times the fpc. BRR / Fay:
+        half-samples from a Sylvester Hadamard matrix, strata of exactly two PSUs. Bootstrap:
+        R's Canty–Davison rescaled bootstrap (``n_h`` PSUs drawn with replacement).
+    replicates : int, optional
+        Bootstrap replicates (default 50, as R).
+    rho : float, optional
+        Fay's coefficient (0 < rho < 1) for ``method="fay"``.
+    seed : int, optional
+        Seed for the bootstrap draws (required for the bootstrap).
+    mse : bool
+        Centre replicates at the full-sample estimate.
+    """
+    method = str(method).lower()
+    if design.calibration:
+        raise DesignError("design: build replicates before calibrating (each replicate is then calibrated)")
+    st = design._stages[0]
+    C, H = st.n_clusters, st.n_strata
+    n_h = st.stratum_n
+    h_of = st.cluster_stratum
+    # fpc as R's "correction": (N - n)/N per stratum, 1 without fpc
+    fpc_corr = st.stratum_f
+    stratified = bool(design.strata_columns)
+    if method == "jk1":
+        if stratified and H > 1:
+            raise DesignError("design: JK1 is for unstratified designs; use 'jkn'")
+        factors = np.full((C, C), C / (C - 1.0))
+        np.fill_diagonal(factors, 0.0)
+        scale = float(fpc_corr[0]) * (C - 1.0) / C
+        rscales = np.ones(C)
+        degf = design.degf()
+    elif method == "jkn":
+        # replicate r deletes PSU r; the other PSUs of its stratum are weighted up by n_h/(n_h - 1)
+        lonely = n_h[h_of] == 1
+        keep = ~lonely | (fpc_corr[h_of] == 0)
+        if lonely.any() and design.lonely_psu == "fail":
+            raise DesignError("design: a stratum has only one PSU; choose lonely_psu")
+        reps = np.flatnonzero(~lonely)
+        same = h_of[:, None] == h_of[reps][None, :]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            up = np.where(n_h > 1, n_h / (n_h - 1.0), 1.0)[h_of]
+        factors = np.where(same, up[:, None], 1.0)
+        factors[reps, np.arange(len(reps))] = 0.0
+        rscales = ((n_h - 1.0) / n_h * fpc_corr)[h_of[reps]]
+        scale = C / len(reps) if (design.lonely_psu == "average" and lonely.any()) else 1.0
+        degf = design.degf()
+        del keep
+    elif method in ("brr", "fay"):
+        if (n_h != 2).any():
+            raise DesignError("design: BRR needs exactly two PSUs in every stratum")
+        rho_v = 0.0 if method == "brr" else float(rho if rho is not None else np.nan)
+        if method == "fay" and not 0 < rho_v < 1:
+            raise DesignError("design: Fay's method needs 0 < rho < 1")
+        size = 1 << int(np.ceil(np.log2(H + 1)))
+        Hm = hadamard(size)[:, 1:H + 1]            # drop the all-ones column (Wolter 2007, 3.3)
+        first = np.zeros(C, dtype=bool)
+        order = np.lexsort((np.arange(C), h_of))
+        first[order[::2]] = True                   # the first PSU of each stratum
+        sign = np.where(first, 1, -1)[:, None] * Hm[:, h_of].T    # C x R
+        factors = np.where(sign > 0, 2.0 - rho_v, rho_v)
+        scale = 1.0 / (size * (1.0 - rho_v) ** 2)
+        rscales = np.ones(size)
+        degf = H
+    elif method == "bootstrap":
+        if seed is None:
+            raise DesignError("design: the bootstrap needs a seed")
+        R = int(replicates or 50)
+        rng = np.random.default_rng(seed)
+        # draw n_h PSUs with replacement in each stratum: counts via one multinomial per stratum
+        # expressed as uniform draws mapped to the stratum's PSU positions (vectorised).
+        order = np.lexsort((np.arange(C), h_of))
+        start = np.concatenate([[0], np.cumsum(n_h)[:-1]]).astype(np.int64)
+        draws_h = np.repeat(np.arange(H), n_h.astype(np.int64))            # one draw per PSU slot
+        u = rng.random((R, len(draws_h)))
+        pos = start[draws_h][None, :] + np.floor(u * n_h[draws_h][None, :]).astype(np.int64)
+        picked = order[pos]                                                  # R x C PSU codes
+        counts = np.zeros((R, C))
+        np.add.at(counts, (np.repeat(np.arange(R), picked.shape[1]), picked.ravel()), 1.0)
+        factors = counts.T
+        m = 1.0 / np.mean(1.0 / n_h)
+        scale = m / ((m - 1.0) * (R - 1.0))
+        rscales = np.ones(R)
+        degf = design.degf()
+    else:
+        raise DesignError(f"design: replicate method must be one of jk1, jkn, brr, fay, bootstrap, not {method!r}")
+    return ReplicateDesign._from_factors(design.data, design.weights, st.cluster, factors, method, scale,
+                                         rscales, rho, mse, degf)

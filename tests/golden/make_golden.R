@@ -1,0 +1,35 @@
+# Extra golden values from R's survey package for cases ../shared/reference does not cover.
+# Regenerate: cd tests/golden && Rscript make_golden.R   (Debian: apt-get install r-cran-survey)
+suppressMessages(library(survey))
+options(digits = 17)
+wr <- function(x, f) write.csv(x, f, row.names = FALSE)
+data(api)
+s <- apistrat; s$awards_yes <- as.numeric(s$awards == "Yes")
+s$psu <- s$snum %% 7          # pseudo-clusters inside strata, nested
+s$high <- as.numeric(s$api00 > 700)
+ds <- svydesign(id = ~psu, strata = ~stype, weights = ~pw, data = s, nest = TRUE)
+wr(s[, c("cds", "snum", "stype", "psu", "pw", "awards_yes", "high", "sch.wide", "api00", "api99", "enroll")], "apistrat_psu.csv")
+## JKn by domain
+rj <- as.svrepdesign(ds, type = "JKn")
+m <- svyby(~high, ~sch.wide, rj, svymean)
+wr(data.frame(sch.wide = m$sch.wide, estimate = m$high, se = m$se), "apistrat_jkn_by_schwide.csv")
+## Taylor ratio and total by domain, wilson-free CI methods
+r <- svyby(~api00, ~stype, ds, svyratio, denominator = ~api99)
+wr(data.frame(stype = r$stype, estimate = r[, 2], se = r[, 3]), "apistrat_ratio_by_stype.csv")
+t <- svyby(~enroll, ~stype, ds, svytotal, deff = TRUE)
+wr(data.frame(stype = t$stype, estimate = t$enroll, se = t$se, deff = t$DEff), "apistrat_total_by_stype.csv")
+## delivered replicate weights: Fay BRR from a two-PSU-per-stratum design, as a data file
+s2 <- s[order(s$stype, s$snum), ]
+s2$half <- ave(seq_len(nrow(s2)), s2$stype, FUN = function(i) rep(1:2, length.out = length(i)))
+d2 <- svydesign(id = ~half, strata = ~stype, weights = ~pw, data = s2, nest = TRUE)
+rf <- as.svrepdesign(d2, type = "Fay", fay.rho = 0.3)
+rw <- weights(rf, "analysis")
+colnames(rw) <- paste0("repw", seq_len(ncol(rw)))
+out <- cbind(s2[, c("cds", "stype", "sch.wide", "half", "pw", "high", "api00")], rw)
+wr(out, "apistrat_fay_repweights.csv")
+delivered <- svrepdesign(data = out, repweights = "repw[0-9]+", weights = ~pw, type = "Fay", rho = 0.3)
+f <- svyby(~high, ~sch.wide, delivered, svymean)
+wr(data.frame(sch.wide = f$sch.wide, estimate = f$high, se = f$se), "apistrat_fay_by_schwide.csv")
+o <- svymean(~api00, delivered)
+wr(data.frame(estimate = coef(o), se = SE(o), degf = degf(delivered)), "apistrat_fay_overall.csv")
+cat("golden written\n")
