@@ -1,0 +1,216 @@
+"""The ``literacy`` command line.
+
+    literacy run      [--config F] [--raw DIR] [--out DIR]   the assessment flow on a delivery
+    literacy simulate [--config F] [--seed N] [--out DIR]    write the simulated default delivery
+
+Mistakes in the input (a missing file, a bad config, data that breaks its schema) are
+reported as one line on stderr with exit status 2, never a traceback. Prefect is imported
+only by ``run``, so ``--help`` and ``simulate`` start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+__all__ = ["main", "DEFAULT_CONFIG", "PREFECT_DEFAULTS"]
+
+#: flows/ sits at the repository root, beside config/.
+DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "config" / "wuhai.yaml"
+
+#: Prefect settings for a local run without a server: the ephemeral API (no PREFECT_API_URL),
+#: a generous startup time for slow machines, nothing sent anywhere. Set only when unset.
+PREFECT_DEFAULTS = {
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "600",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_UI_ENABLED": "false",
+    "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",
+    "PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY": "false",
+    "PREFECT_TELEMETRY_ENABLE_RESOURCE_METRICS": "false",
+}
+
+EXIT_USER_ERROR = 2
+
+
+def _error(message: str) -> int:
+    first = str(message).strip().splitlines()[0] if str(message).strip() else "unknown error"
+    print(f"literacy: error: {first}", file=sys.stderr)
+    return EXIT_USER_ERROR
+
+
+def _parser() -> argparse.ArgumentParser:
+    fmt = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog="literacy",
+        description="Civic science-literacy survey assessment: simulate a delivery, or run the assessment on one.",
+        epilog="Run 'literacy <command> --help' for a command's options.",
+        formatter_class=fmt,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="<command>")
+
+    run = sub.add_parser(
+        "run", formatter_class=fmt,
+        help="run the assessment flow (ingest, validate, score, weight, estimate, compare, report)",
+        description="Run the assessment flow on a delivery and write the output tables.\n\n"
+                    "Reads <raw>/instrument.csv and <raw>/<round>/{responses,sample,margins}.csv for every\n"
+                    "round of the config; writes <out>/<round>/estimates.csv|.parquet, weights_diagnostics.csv,\n"
+                    "<out>/assessment/{change,verdicts,headline}.csv, assessment.xlsx and <out>/manifest.json.\n"
+                    "Prefect runs with its ephemeral API (no server to start).",
+    )
+    run.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="F",
+                     help=f"assessment config (YAML); default: {_shown(DEFAULT_CONFIG)}")
+    run.add_argument("--raw", type=Path, default=None, metavar="DIR",
+                     help="delivery folder; default: the config's paths.raw")
+    run.add_argument("--out", type=Path, default=None, metavar="DIR",
+                     help="output folder; default: the config's paths.processed")
+    run.add_argument("--keep-work", action="store_true",
+                     help="keep the intermediate Parquet files in <out>/_work/")
+
+    sim = sub.add_parser(
+        "simulate", formatter_class=fmt,
+        help="write the simulated survey programme (the embedded default data)",
+        description="Simulate the config's survey programme and write it as a delivery:\n"
+                    "<out>/instrument.csv and <out>/<round>/{responses,sample,margins,truth}.csv.\n"
+                    "Deterministic: the same config and seed give the same files.",
+    )
+    sim.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="F",
+                     help=f"assessment config (YAML); default: {_shown(DEFAULT_CONFIG)}")
+    sim.add_argument("--seed", type=int, default=None, metavar="N",
+                     help="random seed; default: the config's assessment.seed")
+    sim.add_argument("--out", type=Path, default=None, metavar="DIR",
+                     help="delivery folder to write; default: the config's paths.raw")
+    sim.add_argument("--force", action="store_true",
+                     help="write even if the folder already holds round data (overwrites those files)")
+    return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("literacy")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _shown(path: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+class _NoUserErrorTraceback(logging.Filter):
+    """Drop the traceback Prefect logs for a failed task or flow when the cause is a user error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from literacy.errors import LiteracyError
+
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, (LiteracyError, OSError)):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def _quiet_user_errors() -> None:
+    flt = _NoUserErrorTraceback()
+    for name in ("prefect.task_runs", "prefect.flow_runs", "prefect.engine", "prefect"):
+        logging.getLogger(name).addFilter(flt)
+
+
+def _print_headline(result: dict, config: dict, elapsed: float) -> None:
+    from literacy_flows.report import fmt_pct, fmt_pp
+
+    h = result["headline"]
+    zh, en = next(((lv.get("zh", lv["code"]), lv.get("en", lv["code"])) for lv in config["scoring"]["levels"]
+                   if lv["code"] == h["level"]), (h["level"], h["level"]))
+    conf = int(round(100 * float(config["estimation"]["level"])))
+    verdict = {"met": "met", "not_met": "not met", "inconclusive": "inconclusive (the CI contains the target)"}
+    lines = [
+        "",
+        f"{config['assessment'].get('name_en', '')}",
+        f"{en} ({zh}), city {h['endline_round']}: {fmt_pct(h['endline'])} "
+        f"({conf}% CI {fmt_pct(h['endline_ci_low'])}–{fmt_pct(h['endline_ci_high'])}), n = {h['endline_n']:,}",
+        f"Change since {h['baseline_round']}: {fmt_pp(h['change'])} percentage points "
+        f"({conf}% CI {fmt_pp(h['change_ci_low'])} to {fmt_pp(h['change_ci_high'])})",
+        f"Target {fmt_pct(h['target'])}: {verdict.get(h['verdict'], h['verdict'])} ({h['verdict_zh']})",
+    ]
+    if "truth" in h:
+        lines.append(f"Simulated truth {h['endline_round']}: {fmt_pct(h['truth'], 2)} "
+                     f"({'inside' if h.get('truth_covered') else 'OUTSIDE'} the CI)")
+    lines.append(f"Tables in {_shown(Path(result['out_dir']))}/ (manifest.json lists every file); "
+                 f"{elapsed:.0f} s")
+    print("\n".join(lines))
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from literacy.errors import LiteracyError
+    from literacy_flows import io as fio
+
+    started = time.monotonic()
+    try:
+        # Checked before Prefect starts: a bad config or a missing file fails in a second.
+        loaded = fio.load_config(args.config, args.raw, args.out)
+        files = fio.delivery_files(loaded.raw_dir, loaded.config)
+        expected = [files["instrument"]] + [p for r in files["rounds"].values() for p in r.values()]
+        missing = [p for p in expected if not p.is_file()]
+        if missing:
+            more = f" ({len(missing) - 1} more missing)" if len(missing) > 1 else ""
+            return _error(f"{fio.shown(missing[0])}: file not found{more} (run 'literacy simulate' for the "
+                          f"simulated default, or pass --raw DIR)")
+    except (LiteracyError, OSError) as exc:
+        return _error(str(exc))
+
+    for key, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+    from literacy_flows.assessment import assessment_flow  # imports Prefect
+
+    _quiet_user_errors()
+    try:
+        result = assessment_flow(loaded.path, raw_dir=loaded.raw_dir, out_dir=loaded.processed_dir,
+                                 keep_work=args.keep_work)
+    except (LiteracyError, OSError) as exc:
+        return _error(str(exc))
+    _print_headline(result, loaded.config, time.monotonic() - started)
+    return 0
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from literacy.errors import LiteracyError
+    from literacy_flows import io as fio
+    from literacy_flows.simulate import has_round_data, simulate_to_folder
+
+    started = time.monotonic()
+    try:
+        loaded = fio.load_config(args.config, raw_dir=args.out)
+        if has_round_data(loaded.raw_dir) and not args.force:
+            return _error(f"{fio.shown(loaded.raw_dir)}: already holds round data; pass --force to overwrite it "
+                          "or --out DIR for another folder")
+        raw, written = simulate_to_folder(loaded.path, seed=args.seed, out_dir=loaded.raw_dir)
+    except (LiteracyError, OSError) as exc:
+        return _error(str(exc))
+    print(f"Simulated delivery written to {_shown(raw)}/ ({len(written)} files, "
+          f"{time.monotonic() - started:.0f} s):")
+    for p in written:
+        print(f"  {_shown(p)}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``literacy`` console script; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USER_ERROR
+    handlers = {"run": _cmd_run, "simulate": _cmd_simulate}
+    return handlers[args.command](args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,491 @@
+"""File input and output of the assessment: the config, a delivery, and the output tables.
+
+Everything that touches the file system lives here (the ``literacy`` package is pure
+computation). Reading is strict and typed: ids and categorical variables are strings, item
+answer codes are nullable ``Int64`` (blank = skipped), probabilities are floats, and a
+value that cannot be read is a one-line :class:`InputError` naming the file, the line and
+the column. Writing is atomic (a temporary file in the same folder, fsync, ``os.replace``)
+and byte-reproducible: the same tables give the same bytes (stable row order, fixed float
+format in CSV, Parquet without timestamps, Excel with fixed document dates and zip entry
+times).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from literacy.errors import LiteracyError
+
+__all__ = [
+    "InputError", "LoadedConfig", "load_config", "delivery_files", "read_instrument", "read_responses",
+    "read_sample", "read_margins", "read_truth", "read_round", "sha256_file", "atomic_write_bytes",
+    "write_csv", "write_parquet", "write_json", "write_excel", "csv_bytes", "parquet_bytes", "json_bytes",
+    "FLOAT_FORMAT", "ITEM_DTYPE", "relative_to", "shown", "excel_bytes",
+]
+
+#: Fixed float format of every CSV output: 12 significant digits, enough for any reported
+#: figure and short enough that the last-bit noise of floating point never shows.
+FLOAT_FORMAT = "%.12g"
+#: Answer codes: integers with blanks (skipped items) as <NA>.
+ITEM_DTYPE = "Int64"
+#: The document date written into Excel workbooks (so reruns give identical bytes).
+FIXED_DATETIME = (2000, 1, 1, 0, 0, 0)
+
+
+class InputError(LiteracyError):
+    """A file that cannot be used as given; the one-line message starts with the file."""
+
+
+# --------------------------------------------------------------------------- config
+@dataclass(frozen=True)
+class LoadedConfig:
+    """An assessment config file, parsed, validated and with its folders resolved.
+
+    Attributes
+    ----------
+    path : Path
+        The config file (absolute).
+    config : dict
+        The validated config (``literacy.config.validate_config``); ``paths.raw`` and
+        ``paths.processed`` are absolute paths (strings), resolved against the config
+        file's folder unless overridden.
+    source : dict
+        The YAML exactly as parsed (for the manifest).
+    sha256 : str
+        Hash of the config file's bytes.
+    raw_dir, processed_dir : Path
+        The delivery folder read and the output folder written.
+    """
+
+    path: Path
+    config: dict
+    source: dict
+    sha256: str
+    raw_dir: Path
+    processed_dir: Path
+
+
+def _resolve(base: Path, value: str | os.PathLike) -> Path:
+    p = Path(value).expanduser()
+    return (p if p.is_absolute() else base / p).resolve()
+
+
+def load_config(path: str | os.PathLike, raw_dir: str | os.PathLike | None = None,
+                out_dir: str | os.PathLike | None = None) -> LoadedConfig:
+    """Read, validate and resolve an assessment config.
+
+    Parameters
+    ----------
+    path : path-like
+        The YAML file.
+    raw_dir, out_dir : path-like, optional
+        Override ``paths.raw`` / ``paths.processed`` (resolved against the current folder,
+        as command-line paths are).
+
+    Raises
+    ------
+    InputError
+        The file is missing or is not YAML.
+    literacy.errors.ConfigError
+        The config is incomplete or inconsistent (prefixed with the file name).
+    """
+    import yaml  # a fast import, but only needed here
+
+    from literacy.config import validate_config
+    from literacy.errors import ConfigError
+
+    cfg_path = Path(path).expanduser().resolve()
+    if not cfg_path.is_file():
+        raise InputError(f"{shown(cfg_path)}: config file not found")
+    data = cfg_path.read_bytes()
+    try:
+        source = yaml.safe_load(data.decode("utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        first = getattr(exc, "problem", None) or (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        raise InputError(f"{shown(cfg_path)}: not a valid YAML file{where}: {first}") from None
+    try:
+        config = validate_config(source)
+    except ConfigError as exc:
+        raise ConfigError(f"{shown(cfg_path)}: {exc}") from None
+    paths = config.get("paths") or {}
+    if not isinstance(paths, dict):
+        raise ConfigError(f"{shown(cfg_path)}: config: 'paths' must be a mapping with 'raw' and 'processed'")
+    base = cfg_path.parent
+    if raw_dir is not None:
+        raw = Path(raw_dir).expanduser().resolve()
+    elif paths.get("raw"):
+        raw = _resolve(base, paths["raw"])
+    else:
+        raise ConfigError(f"{shown(cfg_path)}: config: missing 'paths.raw' (or pass --raw)")
+    if out_dir is not None:
+        out = Path(out_dir).expanduser().resolve()
+    elif paths.get("processed"):
+        out = _resolve(base, paths["processed"])
+    else:
+        raise ConfigError(f"{shown(cfg_path)}: config: missing 'paths.processed' (or pass --out)")
+    config["paths"] = {**paths, "raw": str(raw), "processed": str(out)}
+    return LoadedConfig(path=cfg_path, config=config, source=source, sha256=hashlib.sha256(data).hexdigest(),
+                        raw_dir=raw, processed_dir=out)
+
+
+# --------------------------------------------------------------------------- delivery layout
+def delivery_files(raw_dir: str | os.PathLike, config: dict) -> dict:
+    """The files of a delivery, by the data contract.
+
+    Returns
+    -------
+    dict
+        ``{"instrument": Path, "rounds": {round_id: {"responses": Path, "sample": Path,
+        "margins": Path}}}``. Nothing is checked for existence here.
+    """
+    raw = Path(raw_dir)
+    instrument = config.get("scoring", {}).get("instrument", "instrument.csv")
+    rounds = {}
+    for r in config["rounds"]:
+        rid = str(r["id"])
+        rounds[rid] = {name: raw / rid / f"{name}.csv" for name in ("responses", "sample", "margins")}
+    return {"instrument": _resolve(raw, instrument), "rounds": rounds}
+
+
+def shown(path: str | os.PathLike) -> str:
+    """A path as shown in messages: relative to the current folder when inside it."""
+    p = Path(path)
+    try:
+        return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, OSError):
+        return p.as_posix()
+
+
+def relative_to(path: Path, base: Path) -> str:
+    """``path`` relative to ``base`` with forward slashes (absolute when outside ``base``)."""
+    try:
+        return Path(path).resolve().relative_to(Path(base).resolve()).as_posix()
+    except ValueError:
+        return Path(path).resolve().as_posix()
+
+
+# --------------------------------------------------------------------------- reading
+_ID_COLUMNS = ("respondent_id", "district", "residence", "stratum", "psu", "sex", "education", "occupation")
+RESPONSES_COLUMNS = ["respondent_id", "district", "residence", "stratum", "psu", "selection_prob", "sex", "age",
+                     "education", "occupation"]
+SAMPLE_COLUMNS = ["respondent_id", "district", "residence", "stratum", "psu", "selection_prob", "sex", "age",
+                  "responded"]
+INSTRUMENT_COLUMNS = ["item_id", "part", "points", "item_type", "correct", "valid_codes", "dont_know_code",
+                      "text_zh", "text_en"]
+MARGIN_VARIABLES = ["district", "residence", "sex", "age_band", "education", "occupation"]
+MARGINS_COLUMNS = ["dimension", *MARGIN_VARIABLES, "population", "source"]
+TRUTH_COLUMNS = ["breakdown", "domain", "level", "population", "rate"]
+
+
+def _read_text_table(path: Path) -> pd.DataFrame:
+    """Every cell as a string (blank -> <NA>), so that typing errors can be reported by line."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{shown(path)}: file not found")
+    try:
+        # blank lines are kept (as empty rows) so that row positions map to file lines
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig",
+                         skip_blank_lines=False)
+    except UnicodeDecodeError:
+        raise InputError(f"{shown(path)}: not UTF-8 text (save the file as UTF-8 CSV)") from None
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{shown(path)}: the file is empty") from None
+    except pd.errors.ParserError as exc:
+        msg = str(exc).strip().splitlines()[0]
+        raise InputError(f"{shown(path)}: not a readable CSV file: {msg}") from None
+    df.columns = [str(c).strip() for c in df.columns]
+    dup = pd.Index(df.columns)[pd.Index(df.columns).duplicated()].tolist()
+    if dup:
+        raise InputError(f"{shown(path)}: duplicate column(s) {', '.join(map(repr, dup))}")
+    df = df.astype("string")
+    # trim surrounding blanks of every text cell ("  8 " reads as 8, " urban" as urban)
+    for c in df.columns:
+        s = df[c].str.strip()
+        df[c] = s.mask(s == "")
+    # empty lines at the end of the file (common in spreadsheet exports) are not rows
+    filled = df.notna().any(axis=1).to_numpy()
+    last = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
+    return df.iloc[:last].copy()
+
+
+def _require(df: pd.DataFrame, columns: Iterable[str], path: Path) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise InputError(f"{shown(path)}: missing column(s) {', '.join(map(repr, missing))}")
+
+
+def _line(position: int) -> int:
+    """CSV line of a 0-based data row position (line 1 is the header)."""
+    return int(position) + 2
+
+
+def _to_number(df: pd.DataFrame, col: str, path: Path, integer: bool, required: bool) -> pd.Series:
+    """A numeric column; a non-number (or a fraction where an integer is needed) is an error."""
+    text = df[col]
+    num = pd.to_numeric(text, errors="coerce")
+    values = num.to_numpy(dtype=float, na_value=np.nan)
+    given = text.notna().to_numpy()
+    bad = np.flatnonzero(given & ~np.isfinite(values))
+    if len(bad):
+        i = bad[0]
+        raise InputError(f"{shown(path)}: line {_line(i)}, column '{col}': {text.iloc[i]!r} is not a number"
+                         + (f" ({len(bad) - 1} more in this column)" if len(bad) > 1 else ""))
+    if integer:
+        frac = np.flatnonzero(given & (np.floor(values) != values))
+        if len(frac):
+            i = frac[0]
+            raise InputError(f"{shown(path)}: line {_line(i)}, column '{col}': {text.iloc[i]!r} is not an integer"
+                             + (f" ({len(frac) - 1} more in this column)" if len(frac) > 1 else ""))
+    if required:
+        blank = np.flatnonzero(~given)
+        if len(blank):
+            raise InputError(f"{shown(path)}: line {_line(blank[0])}, column '{col}': blank value"
+                             + (f" ({len(blank) - 1} more in this column)" if len(blank) > 1 else ""))
+    if integer:
+        out = pd.array(np.where(given, values, 0).astype(np.int64), dtype=ITEM_DTYPE)
+        out[~given] = pd.NA
+        return pd.Series(out, index=df.index, name=col)
+    return pd.Series(values, index=df.index, name=col, dtype="float64")
+
+
+def _ids(df: pd.DataFrame, path: Path, columns: Iterable[str]) -> None:
+    """Text columns stay strings; a numeric-looking id ("0012") keeps its leading zeros."""
+    for c in columns:
+        if c in df.columns:
+            df[c] = df[c].astype("string")
+
+
+def read_instrument(path: str | os.PathLike) -> pd.DataFrame:
+    """The questionnaire (``instrument.csv``) with typed columns.
+
+    ``points`` float; ``correct`` and ``dont_know_code`` Int64; ``valid_codes`` kept as the
+    delivered text ("1;2;3;4"); the rest strings.
+    """
+    path = Path(path)
+    df = _read_text_table(path)
+    _require(df, INSTRUMENT_COLUMNS, path)
+    df["points"] = _to_number(df, "points", path, integer=False, required=True)
+    df["correct"] = _to_number(df, "correct", path, integer=True, required=True)
+    df["dont_know_code"] = _to_number(df, "dont_know_code", path, integer=True, required=True)
+    return df
+
+
+def read_responses(path: str | os.PathLike, item_ids: Iterable[str]) -> pd.DataFrame:
+    """One round's respondents (``responses.csv``).
+
+    Ids and categorical variables as strings, ``selection_prob`` float, ``age`` Int64 and
+    one Int64 column per item (blank = skipped = <NA>).
+    """
+    path = Path(path)
+    items = [str(i) for i in item_ids]
+    df = _read_text_table(path)
+    _require(df, RESPONSES_COLUMNS + items, path)
+    _ids(df, path, _ID_COLUMNS)
+    df["selection_prob"] = _to_number(df, "selection_prob", path, integer=False, required=True)
+    df["age"] = _to_number(df, "age", path, integer=True, required=True)
+    for item in items:
+        df[item] = _to_number(df, item, path, integer=True, required=False)
+    return df
+
+
+def read_sample(path: str | os.PathLike) -> pd.DataFrame:
+    """Every sampled adult of a round (``sample.csv``); ``responded`` Int64 (0/1)."""
+    path = Path(path)
+    df = _read_text_table(path)
+    _require(df, SAMPLE_COLUMNS, path)
+    _ids(df, path, _ID_COLUMNS)
+    df["selection_prob"] = _to_number(df, "selection_prob", path, integer=False, required=True)
+    df["age"] = _to_number(df, "age", path, integer=True, required=True)
+    df["responded"] = _to_number(df, "responded", path, integer=True, required=True)
+    return df
+
+
+def read_margins(path: str | os.PathLike) -> pd.DataFrame:
+    """Population margins in long format (``margins.csv``); ``population`` Int64."""
+    path = Path(path)
+    df = _read_text_table(path)
+    _require(df, ["dimension", "population"], path)
+    for c in MARGIN_VARIABLES:
+        if c not in df.columns:
+            df[c] = pd.array([pd.NA] * len(df), dtype="string")
+    if "source" not in df.columns:
+        df["source"] = pd.array([pd.NA] * len(df), dtype="string")
+    df["population"] = _to_number(df, "population", path, integer=True, required=True)
+    return df
+
+
+def read_truth(path: str | os.PathLike) -> pd.DataFrame:
+    """A simulated round's true population values (``truth.csv``)."""
+    path = Path(path)
+    df = _read_text_table(path)
+    _require(df, TRUTH_COLUMNS, path)
+    df["population"] = _to_number(df, "population", path, integer=True, required=True)
+    df["rate"] = _to_number(df, "rate", path, integer=False, required=True)
+    return df
+
+
+def read_round(files: Mapping[str, Path], item_ids: Iterable[str]) -> dict[str, pd.DataFrame]:
+    """The three tables of one round, from ``delivery_files(...)["rounds"][round_id]``."""
+    return {
+        "responses": read_responses(files["responses"], item_ids),
+        "sample": read_sample(files["sample"]),
+        "margins": read_margins(files["margins"]),
+    }
+
+
+# --------------------------------------------------------------------------- hashing
+def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+    """Hex sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(chunk), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------------------- writing
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically: a temporary file beside it, fsync, ``os.replace``.
+
+    A reader never sees a half-written file, and an interrupted run leaves the previous
+    version in place.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    try:  # make the rename durable too (best effort; not every file system allows it)
+        dfd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
+    return path
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """CSV encoding of a table: UTF-8, ``\\n`` line ends, fixed float format, no index."""
+    return df.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n", na_rep="").encode("utf-8")
+
+
+def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write a table as CSV, atomically."""
+    return atomic_write_bytes(path, csv_bytes(df))
+
+
+def parquet_bytes(df: pd.DataFrame) -> bytes:
+    """Parquet encoding of a table, reproducible byte for byte.
+
+    pyarrow writes no timestamp; the pandas schema metadata is deterministic for the same
+    columns and dtypes. Statistics and dictionary encoding are kept (they depend only on the
+    data); compression is zstd.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(df.reset_index(drop=True), preserve_index=False)
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression="zstd", write_statistics=True, use_dictionary=True)
+    return buf.getvalue()
+
+
+def write_parquet(df: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write a table as Parquet, atomically."""
+    return atomic_write_bytes(path, parquet_bytes(df))
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, Path):
+        return obj.as_posix()
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (np.floating, float)):
+        f = float(obj)
+        return f if np.isfinite(f) else None
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if obj is pd.NA:
+        return None
+    return obj
+
+
+def json_bytes(obj: Any) -> bytes:
+    """JSON encoding: UTF-8 (Chinese as is), 2-space indent, NaN as null, trailing newline."""
+    return (json.dumps(_jsonable(obj), ensure_ascii=False, indent=2, allow_nan=False) + "\n").encode("utf-8")
+
+
+def write_json(obj: Any, path: str | os.PathLike) -> Path:
+    """Write a JSON document, atomically."""
+    return atomic_write_bytes(path, json_bytes(obj))
+
+
+def _normalise_zip(data: bytes) -> bytes:
+    """Rewrite a zip archive with fixed entry times and attributes (same bytes on every run)."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_DATETIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            entry.create_system = 3
+            dst.writestr(entry, src.read(info.filename), compresslevel=6)
+    return out.getvalue()
+
+
+def excel_bytes(workbook) -> bytes:
+    """An openpyxl workbook as .xlsx bytes with fixed created / modified dates.
+
+    ``openpyxl.save_workbook`` stamps the current time into ``docProps/core.xml`` and the
+    zip entries; the writer is driven directly here and the archive normalised instead.
+    """
+    import datetime
+
+    from openpyxl.writer.excel import ExcelWriter
+
+    fixed = datetime.datetime(*FIXED_DATETIME)
+    workbook.properties.created = fixed
+    workbook.properties.modified = fixed
+    workbook.properties.creator = "literacy"
+    workbook.properties.lastModifiedBy = "literacy"
+    buf = io.BytesIO()
+    archive = zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    writer = ExcelWriter(workbook, archive)
+    writer.save()
+    return _normalise_zip(buf.getvalue())
+
+
+def write_excel(workbook, path: str | os.PathLike) -> Path:
+    """Write an openpyxl workbook, atomically and reproducibly."""
+    return atomic_write_bytes(path, excel_bytes(workbook))

@@ -1,0 +1,105 @@
+"""Write a simulated survey programme to a delivery folder (``literacy simulate``).
+
+The simulation itself is :func:`literacy.simulate.simulate_programme` (pure computation);
+this module only lays its tables out as a delivery, exactly as real data arrives:
+
+    <raw>/instrument.csv
+    <raw>/<round>/responses.csv, sample.csv, margins.csv, truth.csv (simulation only)
+
+Files are first written to a staging folder beside the delivery and then moved in place, so
+an interrupted run never leaves a half-written delivery that ``make run`` would take for data.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from literacy_flows.io import atomic_write_bytes, load_config
+
+__all__ = ["write_programme", "simulate_to_folder", "raw_csv_bytes", "has_round_data"]
+
+ROUND_FILES = ("responses", "sample", "margins", "truth")
+
+
+def raw_csv_bytes(df: pd.DataFrame) -> bytes:
+    """A delivery CSV: UTF-8, ``\\n`` line ends, floats at full (round-trip) precision, blanks for missing.
+
+    Selection probabilities are written exactly (shortest repr that reads back to the same
+    float), so weights computed from the file equal the simulation's.
+    """
+    return df.to_csv(index=False, lineterminator="\n", na_rep="").encode("utf-8")
+
+
+def has_round_data(raw_dir: str | os.PathLike) -> bool:
+    """True when the folder holds at least one round (``<round>/responses.csv``)."""
+    raw = Path(raw_dir)
+    return raw.is_dir() and any(p.is_file() for p in raw.glob("*/responses.csv"))
+
+
+def write_programme(programme, raw_dir: str | os.PathLike) -> list[Path]:
+    """Write a :class:`literacy.simulate.Programme` as a delivery under ``raw_dir``.
+
+    Returns
+    -------
+    list of Path
+        The files written, instrument first, then each round's files.
+    """
+    raw = Path(raw_dir).resolve()
+    raw.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".simulate-", dir=raw))
+    planned: list[tuple[Path, Path]] = []
+    try:
+        def stage(rel: str, df: pd.DataFrame) -> None:
+            tmp = staging / rel
+            tmp.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(raw_csv_bytes(df))
+            planned.append((tmp, raw / rel))
+
+        stage("instrument.csv", programme.instrument)
+        for rid, rd in programme.rounds.items():
+            for name in ROUND_FILES:
+                df = getattr(rd, name, None)
+                if df is None:
+                    continue
+                if name == "truth" and "round" in df.columns:
+                    df = df.drop(columns="round")
+                stage(f"{rid}/{name}.csv", df)
+        # responses.csv last within each round: a round counts as present only once complete
+        planned.sort(key=lambda p: (p[1].parent != raw, p[1].parent.name, p[1].name == "responses.csv"))
+        written = []
+        for tmp, final in planned:
+            atomic_write_bytes(final, tmp.read_bytes())
+            written.append(final)
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def simulate_to_folder(config_path: str | os.PathLike, seed: int | None = None,
+                       out_dir: str | os.PathLike | None = None) -> tuple[Path, list[Path]]:
+    """Simulate the config's programme and write it as a delivery.
+
+    Parameters
+    ----------
+    config_path : path-like
+        The assessment config.
+    seed : int, optional
+        Overrides ``assessment.seed``.
+    out_dir : path-like, optional
+        Overrides ``paths.raw``.
+
+    Returns
+    -------
+    (Path, list of Path)
+        The delivery folder and the files written.
+    """
+    from literacy.simulate import simulate_programme
+
+    loaded = load_config(config_path, raw_dir=out_dir)
+    programme = simulate_programme(loaded.source, seed=seed)
+    return loaded.raw_dir, write_programme(programme, loaded.raw_dir)

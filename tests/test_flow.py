@@ -1,0 +1,198 @@
+"""The assessment flow end to end on a small simulated programme.
+
+A copy of the default config with a small population (and paths relative to a temporary
+folder) is simulated through the CLI, then the flow runs twice: every output must exist,
+pass its schema, reconcile with the manifest, and be byte-identical on the rerun.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+import literacy_schemas as S
+from literacy_flows import cli
+from literacy_flows.io import load_config
+
+pytestmark = pytest.mark.flow
+
+CONFIG = Path(__file__).resolve().parents[1] / "config" / "wuhai.yaml"
+SCALE = 0.2  # about 900 respondents a round, two or more PSUs in every stratum
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _tree(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): _sha(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def programme(tmp_path_factory) -> Path:
+    """A small simulated delivery and its config (paths relative to the config's folder)."""
+    root = tmp_path_factory.mktemp("programme")
+    cfg = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    cfg["paths"] = {"raw": "raw", "processed": "processed"}
+    cfg["simulation"]["population_scale"] = SCALE
+    path = root / "config.yaml"
+    path.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert cli.main(["simulate", "--config", str(path)]) == 0
+    return path
+
+
+@pytest.fixture(scope="module")
+def first_run(programme, prefect_harness):
+    from literacy_flows.assessment import assessment_flow
+
+    result = assessment_flow(programme)
+    out = programme.parent / "processed"
+    return result, out, _tree(out)
+
+
+def test_simulate_writes_the_delivery_layout_deterministically(programme, tmp_path):
+    raw = programme.parent / "raw"
+    cfg = load_config(programme).config
+    expected = {"instrument.csv"} | {f"{r['id']}/{f}.csv" for r in cfg["rounds"]
+                                     for f in ("responses", "sample", "margins", "truth")}
+    assert set(_tree(raw)) == expected
+    # same config and seed -> the same bytes; another seed -> other data
+    assert cli.main(["simulate", "--config", str(programme), "--out", str(tmp_path / "again")]) == 0
+    assert _tree(tmp_path / "again") == _tree(raw)
+    assert cli.main(["simulate", "--config", str(programme), "--out", str(tmp_path / "other"), "--seed", "7"]) == 0
+    assert _tree(tmp_path / "other")["2025/responses.csv"] != _tree(raw)["2025/responses.csv"]
+
+
+def test_every_output_exists_and_is_listed_in_the_manifest(first_run, programme):
+    result, out, tree = first_run
+    rounds = [r["id"] for r in load_config(programme).config["rounds"]]
+    expected = {f"{rid}/{name}" for rid in rounds
+                for name in ("estimates.csv", "estimates.parquet", "weights_diagnostics.csv")}
+    expected |= {f"assessment/{name}" for name in ("change.csv", "change.parquet", "verdicts.csv", "verdicts.parquet",
+                                                    "headline.csv", "assessment.xlsx", "truth_check.csv")}
+    assert set(tree) == expected | {"manifest.json"}  # and nothing else (the work area is removed)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    listed = {o["file"]: o for o in manifest["outputs"]}
+    assert set(listed) == expected
+    for name, entry in listed.items():
+        assert entry["sha256"] == tree[name], name
+        assert entry["bytes"] == (out / name).stat().st_size
+    assert set(result["outputs"]) == set(tree)
+
+
+def test_outputs_pass_their_schemas_and_csv_matches_parquet(first_run, programme):
+    _, out, _ = first_run
+    cfg = load_config(programme).config
+    for r in cfg["rounds"]:
+        est = pd.read_parquet(out / r["id"] / "estimates.parquet")
+        S.validate(est, S.estimates_schema(cfg), "estimates", line_offset=None)
+        csv = pd.read_csv(out / r["id"] / "estimates.csv", dtype={"round": str, "domain": str})
+        assert list(csv.columns) == list(est.columns)
+        np.testing.assert_allclose(csv["estimate"], est["estimate"], rtol=1e-11)
+        assert (csv["domain"] == est["domain"].astype(str)).all()
+        assert set(est["breakdown"]) == set(S.BREAKDOWNS(cfg))
+    change = pd.read_parquet(out / "assessment" / "change.parquet")
+    S.validate(change, S.change_schema(cfg), "change", line_offset=None)
+    verdicts = pd.read_parquet(out / "assessment" / "verdicts.parquet")
+    S.validate(verdicts, S.verdicts_schema(cfg), "verdicts", line_offset=None)
+    head = pd.read_csv(out / "assessment" / "headline.csv", dtype=str, keep_default_na=False)
+    assert {"endline", "endline_ci_low", "endline_ci_high", "change", "verdict"} <= set(head["key"])
+
+
+def test_manifest_row_counts_reconcile(first_run, programme):
+    result, out, _ = first_run
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    counts = manifest["row_counts"]
+    raw = programme.parent / "raw"
+    inputs = {e["file"]: e for e in manifest["inputs"]}
+    for name, entry in inputs.items():  # input hashes and row counts are those of the files
+        assert entry["sha256"] == _sha(raw / name)
+        assert entry["rows"] == len(pd.read_csv(raw / name, dtype=str))
+    assert counts["validate"] == counts["ingest"]  # every input file validated, every row
+    cfg = load_config(programme).config
+    level = cfg["scoring"]["headline"]
+    outputs = {o["file"]: o for o in manifest["outputs"]}
+    for r in cfg["rounds"]:
+        rid = r["id"]
+        n_resp = inputs[f"{rid}/responses.csv"]["rows"]
+        n_sample = inputs[f"{rid}/sample.csv"]["rows"]
+        assert counts["score"][rid] == n_resp
+        assert counts["weight"][rid]["respondents"] == n_resp
+        assert counts["weight"][rid]["sample"] == n_sample
+        assert counts["weight"][rid]["respondents"] + counts["weight"][rid]["nonrespondents"] == n_sample
+        est = pd.read_csv(out / rid / "estimates.csv", dtype={"round": str})
+        assert counts["estimate"][rid] == len(est) == outputs[f"{rid}/estimates.csv"]["rows"]
+        city = est[(est["breakdown"] == "city")]
+        assert (city["n"] == n_resp).all()  # every respondent is in the city estimate
+        # the districts partition the respondents
+        assert est[(est["breakdown"] == "district") & (est["level"] == level)]["n"].sum() == n_resp
+    change = pd.read_csv(out / "assessment" / "change.csv")
+    assert counts["compare"]["change"] == len(change) == outputs["assessment/change.csv"]["rows"]
+    assert counts["compare"]["verdicts"] == outputs["assessment/verdicts.csv"]["rows"]
+    assert manifest["config"]["sha256"] == _sha(programme)
+    # no absolute paths (nor times): the manifest does not depend on where the run happened
+    text = (out / "manifest.json").read_text(encoding="utf-8")
+    assert str(programme.parent) not in text and str(Path.cwd()) not in text
+    assert manifest["headline"] == json.loads(json.dumps(result["headline"]))
+
+
+def test_workbook_has_bilingual_frozen_sheets(first_run, programme):
+    from openpyxl import load_workbook
+
+    _, out, _ = first_run
+    wb = load_workbook(out / "assessment" / "assessment.xlsx")
+    assert wb.sheetnames == ["headline", "estimates_2020", "estimates_2025", "change", "verdicts", "weighting",
+                             "truth_check"]
+    ws = wb["estimates_2025"]
+    assert ws.freeze_panes == "A4"
+    assert [c.value for c in ws[3]][:3] == ["round", "breakdown", "domain"]  # column codes
+    assert ws.cell(row=1, column=7).value == "比例估计" and ws.cell(row=2, column=7).value == "Estimated share"
+    assert ws.cell(row=4, column=7).number_format == "0.00%"
+    est = pd.read_parquet(out / "2025" / "estimates.parquet")
+    assert ws.max_row == 3 + len(est)
+    assert ws.cell(row=4, column=7).value == pytest.approx(float(est["estimate"].iloc[0]), rel=1e-15)
+    assert wb.properties.created.year == 2000  # fixed document date
+
+
+def test_simulated_truth_is_covered_by_the_city_interval(first_run):
+    result, out, _ = first_run
+    head = result["headline"]
+    assert head["endline_ci_low"] <= head["truth"] <= head["endline_ci_high"]
+    check = pd.read_csv(out / "assessment" / "truth_check.csv")
+    # 95% intervals: with ~170 of them the coverage is far above one half unless something is broken
+    assert check["covered"].mean() > 0.8
+
+
+def test_rerun_is_byte_identical(first_run, programme):
+    from literacy_flows.assessment import assessment_flow
+
+    _, out, tree = first_run
+    assessment_flow(programme)
+    assert _tree(out) == tree
+
+
+def test_bad_delivery_is_one_line_naming_file_line_and_column(programme, prefect_harness, tmp_path, capsys):
+    raw = tmp_path / "raw"
+    shutil.copytree(programme.parent / "raw", raw)
+    lines = (raw / "2025" / "responses.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split(",")
+    row = lines[6].rstrip("\n").split(",")  # line 7 of the file
+    row[header.index("sex")] = "M"
+    lines[6] = ",".join(row) + "\n"
+    (raw / "2025" / "responses.csv").write_text("".join(lines), encoding="utf-8")
+
+    status = cli.main(["run", "--config", str(programme), "--raw", str(raw), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert status == 2
+    ours = [line for line in err.splitlines() if line.startswith("literacy: error:")]
+    assert len(ours) == 1
+    assert "2025/responses.csv" in ours[0] and "line 7" in ours[0] and "'sex'" in ours[0] and "'M'" in ours[0]
+    assert "Traceback" not in err
+    assert not (tmp_path / "out" / "manifest.json").exists()
