@@ -102,9 +102,16 @@ def test_sample_and_responses_structure(small):
         assert s["respondent_id"].is_unique and r["respondent_id"].is_unique
         # every stratum has at least two sampled PSUs (a variance needs two)
         assert (s.groupby("stratum")["psu"].nunique() >= 2).all()
-        assert set(s["stratum"]) == {f"{d}-{x}" for d in ("haibowan", "hainan", "wuda") for x in ("urban", "rural")}
-        assert (s["stratum"] == s["district"] + "-" + s["residence"]).all()
-        assert s["psu"].str.fullmatch(r"(HBW|HN|WD)-[UR]-\d{3}").all()
+        sampling = s["district"] + "-" + s["residence"]
+        assert set(sampling) == {f"{d}-{x}" for d in ("haibowan", "hainan", "wuda") for x in ("urban", "rural")}
+        # PSUs drawn with certainty are variance strata of their own with the adults as PSUs
+        certain = s["stratum"] != sampling
+        assert (s.loc[~certain, "stratum"] == sampling[~certain]).all()
+        assert s.loc[~certain, "psu"].str.fullmatch(r"(HBW|HN|WD)-[UR]-\d{3}").all()
+        assert (s.loc[certain, "stratum"].str.fullmatch(r"[a-z]+-(urban|rural)-(HBW|HN|WD)-[UR]-\d{3}")).all()
+        assert s.loc[certain, "psu"].is_unique
+        assert (s.loc[certain, "psu"].str.split("-").str[:3].str.join("-")
+                == s.loc[certain, "stratum"].str.split("-").str[2:].str.join("-")).all()
         assert ((s["residence"] == "urban") == s["psu"].str.contains("-U-")).all()
         assert ((s["selection_prob"] > 0) & (s["selection_prob"] <= 1)).all()
         assert set(s["responded"].unique()) <= {0, 1}

@@ -383,7 +383,7 @@ class SurveyDesign(DesignEstimators):
                 if dup.any():
                     psu_value = data[self.psu_columns[0]].iloc[int(np.flatnonzero(c_raw == pairs.loc[dup, "c"].iloc[0])[0])] \
                         if self.psu_columns else "?"
-                    raise DesignError(f"design: PSU {psu_value!r} is in more than one stratum; "
+                    raise DesignError(f"design: PSU '{psu_value}' is in more than one stratum; "
                                       "relabel PSUs or set nest=True")
             cluster, n_clusters = _codes(stratum * n_c_raw + c_raw)
             cluster_stratum = np.zeros(n_clusters, dtype=np.int64)
@@ -430,7 +430,7 @@ class SurveyDesign(DesignEstimators):
                 name = "the only stratum"
                 if self.strata_columns:
                     row = int(np.flatnonzero(np.isin(st.cluster, np.flatnonzero(np.isin(st.cluster_stratum, lonely))))[0])
-                    name = f"stratum {self.data[self.strata_columns[0]].iloc[row]!r}"
+                    name = f"stratum '{self.data[self.strata_columns[0]].iloc[row]}'"
                 raise DesignError(f"design: {name} has only one PSU; choose lonely_psu "
                                   "('remove', 'adjust', 'average' or 'certainty')")
         return stages

@@ -353,6 +353,31 @@ def make_instrument() -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------------------------
+def pps_inclusion(sizes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Inclusion probabilities of PPS sampling of ``n`` units, with certainty units.
+
+    Units whose size share times n reaches 1 are taken with certainty (probability 1) and
+    removed, repeatedly; the rest get ``n' M_i / M'``. Returns (pi, certain).
+    """
+    sizes = np.asarray(sizes, dtype=float)
+    if np.any(~np.isfinite(sizes)) or np.any(sizes <= 0):
+        raise DesignError("pps_systematic: every measure of size must be positive and finite")
+    k = len(sizes)
+    n = int(min(n, k))
+    pi = np.zeros(k)
+    certain = np.zeros(k, dtype=bool)
+    while True:
+        rest = ~certain
+        n_rest = n - int(certain.sum())
+        pi[rest] = n_rest * sizes[rest] / sizes[rest].sum() if n_rest > 0 else 0.0
+        new = rest & (pi >= 1.0 - 1e-12)
+        if not new.any():
+            break
+        certain |= new
+    pi[certain] = 1.0
+    return pi, certain
+
+
 def pps_systematic(sizes: np.ndarray, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Systematic PPS sampling without replacement, with certainty units.
 
@@ -376,21 +401,8 @@ def pps_systematic(sizes: np.ndarray, n: int, rng: np.random.Generator) -> tuple
     (selected, pi) : selected unit positions (sorted) and every unit's inclusion probability.
     """
     sizes = np.asarray(sizes, dtype=float)
-    if np.any(~np.isfinite(sizes)) or np.any(sizes <= 0):
-        raise DesignError("pps_systematic: every measure of size must be positive and finite")
-    k = len(sizes)
-    n = int(min(n, k))
-    pi = np.zeros(k)
-    certain = np.zeros(k, dtype=bool)
-    while True:
-        rest = ~certain
-        n_rest = n - int(certain.sum())
-        pi[rest] = n_rest * sizes[rest] / sizes[rest].sum() if n_rest > 0 else 0.0
-        new = rest & (pi >= 1.0 - 1e-12)
-        if not new.any():
-            break
-        certain |= new
-    pi[certain] = 1.0
+    n = int(min(n, len(sizes)))
+    pi, certain = pps_inclusion(sizes, n)
     rest_idx = np.flatnonzero(~certain)
     n_rest = n - int(certain.sum())
     chosen = [np.flatnonzero(certain)]
@@ -736,8 +748,8 @@ def _margins(people: dict, frame: _Frame, config: dict, source: str) -> pd.DataF
 def _draw_sample(people: dict, frame: _Frame, sim: dict, scale: float, rng: np.random.Generator):
     """Stratified two-stage sample: PPS systematic PSUs, then SRS of m adults per PSU.
 
-    Returns the person positions sampled (sorted) and their overall inclusion probabilities
-    pi_i * min(m, M_i) / M_i.
+    Returns the person positions sampled (sorted), their overall inclusion probabilities
+    pi_i * min(m, M_i) / M_i, and whether their PSU was taken with certainty.
     """
     n_psu_cfg = _need(sim, "sampled_psus", "simulation.")
     respondents = float(_need(sim, "respondents_per_round", "simulation."))
@@ -749,8 +761,14 @@ def _draw_sample(people: dict, frame: _Frame, sim: dict, scale: float, rng: np.r
         name = f"{frame.districts[h // 2]}-{RESIDENCE[h % 2]}"
         if name not in n_psu_cfg:
             raise ConfigError(f"config: simulation.sampled_psus has no entry for stratum '{name}'")
-        k = int((stratum_of_psu == h).sum())
-        alloc[h] = min(k, max(2, int(round(float(n_psu_cfg[name]) * scale))))
+        sizes_h = size[stratum_of_psu == h]
+        k = len(sizes_h)
+        n_h = min(k, max(2, int(round(float(n_psu_cfg[name]) * scale))))
+        # keep at least two PSUs drawn without certainty, so the stratum has a variance
+        # (certainty PSUs become variance strata of their own, see simulate_programme)
+        while n_h < k and 0 < n_h - int(pps_inclusion(sizes_h, n_h)[1].sum()) < 2:
+            n_h += 1
+        alloc[h] = n_h
     total_psus = sum(alloc.values())
     # Fixed take per PSU, sized so completed interviews land near the configured number.
     m = max(2, int(np.ceil(respondents * scale / (total_psus * _EXPECTED_RESPONSE))))
@@ -778,7 +796,7 @@ def _draw_sample(people: dict, frame: _Frame, sim: dict, scale: float, rng: np.r
     persons = np.sort(cand[take])
     p_psu = people["psu"][persons]
     within = np.minimum(m, size[p_psu]) / size[p_psu]
-    return persons, psu_pi[p_psu] * within
+    return persons, psu_pi[p_psu] * within, psu_pi[p_psu] >= 1.0
 
 
 # --------------------------------------------------------------------------------------------
@@ -873,7 +891,7 @@ def simulate_programme(config: dict, seed: int | None = None) -> Programme:
             population[code] = ind.astype(np.int64)
 
         # The sample and unit nonresponse.
-        persons, prob = _draw_sample(people, frame, sim, scale, s_sample)
+        persons, prob, certain = _draw_sample(people, frame, sim, scale, s_sample)
         logit = (_RESP_INTERCEPT + _RESP_AGE * (people["age"][persons] - 45) + _RESP_MALE * people["male"][persons]
                  + _RESP_EDU[people["edu"][persons]] + _RESP_RURAL * people["rural"][persons])
         responded = (s_resp.random(len(persons)) < _expit(logit)).astype(np.int64)
@@ -882,6 +900,13 @@ def simulate_programme(config: dict, seed: int | None = None) -> Programme:
         sample = pd.DataFrame({"respondent_id": (f"{rid}-" + ids).astype("str")})
         for c in ("district", "residence", "stratum", "psu"):
             sample[c] = cols[c]
+        # A PSU taken with certainty is not sampled at the first stage: it is its own
+        # (self-representing) variance stratum, and its adults, drawn by SRS, are the PSUs
+        # (Lohr 2022, 6.4; Wolter 2007, 1.6). The delivery says so in stratum and psu.
+        if certain.any():
+            cert_psu = sample.loc[certain, "psu"].astype(str)
+            sample.loc[certain, "stratum"] = sample.loc[certain, "stratum"].astype(str) + "-" + cert_psu
+            sample.loc[certain, "psu"] = cert_psu + "-" + sample.loc[certain, "respondent_id"].astype(str)
         sample["selection_prob"] = prob
         sample["sex"] = cols["sex"]
         sample["age"] = cols["age"]
