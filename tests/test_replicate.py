@@ -68,6 +68,7 @@ def test_taylor_ratio_and_total_by_domain_match_r():
     res = design.ratio("api00", "api99", by="stype").set_index("stype").loc[ratio.index]
     np.testing.assert_allclose(res["estimate"], ratio["estimate"], rtol=1e-9)
     np.testing.assert_allclose(res["se"], ratio["se"], rtol=1e-9)
+    np.testing.assert_allclose(res["deff"], ratio["deff"], rtol=1e-7)
     total = golden("apistrat_total_by_stype.csv").set_index("stype")
     res = design.total("enroll", by="stype").set_index("stype").loc[total.index]
     np.testing.assert_allclose(res["estimate"], total["estimate"], rtol=1e-9)

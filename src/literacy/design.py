@@ -126,7 +126,7 @@ class DesignEstimators:
 
     def ratio(self, numerator: str, denominator: str, by=None, na_rm: bool = False,
               level: float = 0.95) -> pd.DataFrame:
-        """Ratio of weighted totals (R: ``svyratio``); ``deff`` is NaN (R reports none)."""
+        """Ratio of weighted totals (R: ``svyratio``); ``deff`` as ``svyratio(deff=TRUE)``."""
         return self._estimate("ratio", numerator, denominator, by, na_rm, "wald", level)
 
     # ------------------------------------------------------------------ machinery
@@ -197,8 +197,9 @@ class DesignEstimators:
         n_d = np.bincount(d, minlength=D).astype(float)
         W_d = np.bincount(d, weights=wu, minlength=D)
         Y_d = np.bincount(d, weights=wu * yu, minlength=D)
+        bu = bv[use] if kind == "ratio" else None
+        B_d = None
         if kind == "ratio":
-            bu = bv[use]
             B_d = np.bincount(d, weights=wu * bu, minlength=D)
             with np.errstate(invalid="ignore", divide="ignore"):
                 est = Y_d / B_d
@@ -208,26 +209,28 @@ class DesignEstimators:
         else:
             est = Y_d
 
-        var = self._estimator_variance(kind, np.flatnonzero(use), d, yu, bv[use] if kind == "ratio" else None,
-                                       est, W_d, B_d if kind == "ratio" else None, D)
+        var = self._estimator_variance(kind, np.flatnonzero(use), d, yu, bu, est, W_d, B_d, D)
 
         se = np.sqrt(var)
         df_d = self._domain_df(domain, D)
         rows_d = np.bincount(domain[in_domain], minlength=D).astype(float)
 
         # design effect against SRS without replacement (svymean deff=TRUE):
-        # vsrs = s2_w / n * (W - n) / W with s2_w the weighted variance times n/(n-1)
+        # vsrs = s2_w / n * (W - n) / W with s2_w the weighted variance times n/(n-1);
+        # a total scales it by W^2; a ratio is the deff of the total of its residuals
+        # r = (a - R b) / B (R's svyratio: deff(svytotal(r, design))).
         with np.errstate(invalid="ignore", divide="ignore"):
-            if kind in ("mean", "total"):
-                mean_d = Y_d / W_d
-                ss = np.bincount(d, weights=wu * (yu - np.where(np.isfinite(mean_d), mean_d, 0)[d]) ** 2, minlength=D)
-                s2 = ss / W_d * n_d / (n_d - 1)
-                vsrs = s2 / n_d * (W_d - n_d) / W_d
-                if kind == "total":
-                    vsrs = vsrs * W_d ** 2
-                deff = np.where(W_d >= n_d, var / vsrs, np.nan)
+            if kind == "ratio":
+                v = (yu - np.where(np.isfinite(est), est, 0)[d] * bu) / B_d[d]
             else:
-                deff = np.full(D, np.nan)
+                v = yu
+            mean_d = np.bincount(d, weights=wu * v, minlength=D) / W_d
+            ss = np.bincount(d, weights=wu * (v - np.where(np.isfinite(mean_d), mean_d, 0)[d]) ** 2, minlength=D)
+            s2 = ss / W_d * n_d / (n_d - 1)
+            vsrs = s2 / n_d * (W_d - n_d) / W_d
+            if kind != "mean":
+                vsrs = vsrs * W_d ** 2
+            deff = np.where(W_d >= n_d, var / vsrs, np.nan)
             cv = se / est
 
         low, high = _confidence_interval(ci, est, se, df_d, n_d, rows_d, level)

@@ -14,8 +14,8 @@ rj <- as.svrepdesign(ds, type = "JKn")
 m <- svyby(~high, ~sch.wide, rj, svymean)
 wr(data.frame(sch.wide = m$sch.wide, estimate = m$high, se = m$se), "apistrat_jkn_by_schwide.csv")
 ## Taylor ratio and total by domain, wilson-free CI methods
-r <- svyby(~api00, ~stype, ds, svyratio, denominator = ~api99)
-wr(data.frame(stype = r$stype, estimate = r[, 2], se = r[, 3]), "apistrat_ratio_by_stype.csv")
+r <- svyby(~api00, ~stype, ds, svyratio, denominator = ~api99, deff = TRUE)
+wr(data.frame(stype = r$stype, estimate = r[, 2], se = r[, 3], deff = r[, 4]), "apistrat_ratio_by_stype.csv")
 t <- svyby(~enroll, ~stype, ds, svytotal, deff = TRUE)
 wr(data.frame(stype = t$stype, estimate = t$enroll, se = t$se, deff = t$DEff), "apistrat_total_by_stype.csv")
 ## delivered replicate weights: Fay BRR from a two-PSU-per-stratum design, as a data file
