@@ -48,6 +48,42 @@ def _codes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, int]:
     return codes.astype(np.int64), len(uniques)
 
 
+def _recode(key: np.ndarray, n_keys: int) -> tuple[np.ndarray, int]:
+    """Integer keys in [0, n_keys) relabelled 0..k-1 in sorted order, and k (O(n) when dense)."""
+    if _dense(n_keys, len(key)):
+        present = np.bincount(key, minlength=n_keys) > 0
+        mapping = np.cumsum(present) - 1
+        return mapping[key], int(present.sum())
+    uniq, inv = np.unique(key, return_inverse=True)
+    return inv.astype(np.int64), len(uniq)
+
+
+def _dense(n_keys: int, n_rows: int) -> bool:
+    """Count keys with a dense bincount (O(n)) when the key space is not much larger than the data."""
+    return n_keys <= max(4 * n_rows, 1 << 16)
+
+
+def _cell_sums(key: np.ndarray, n_keys: int, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(keys with a nonzero sum, their sums) of ``values`` grouped by integer ``key``.
+
+    Cells with a zero sum are left out: they add nothing to the sums and sums of squares
+    the variance is made of.
+    """
+    if _dense(n_keys, len(key)):
+        t = np.bincount(key, weights=values, minlength=n_keys)
+        nz = np.flatnonzero(t)
+        return nz, t[nz]
+    uniq, inv = np.unique(key, return_inverse=True)
+    return uniq, np.bincount(inv, weights=values)
+
+
+def _distinct(key: np.ndarray, n_keys: int) -> np.ndarray:
+    """The distinct integer keys present, sorted."""
+    if _dense(n_keys, len(key)):
+        return np.flatnonzero(np.bincount(key, minlength=n_keys))
+    return np.unique(key)
+
+
 @dataclass(frozen=True)
 class _Stage:
     """One sampling stage, with clusters and strata coded globally (nested in earlier stages)."""
@@ -152,6 +188,10 @@ class DesignEstimators:
         n = self.n
         if not cols:
             return np.zeros(n, dtype=np.int64), pd.DataFrame(index=[0])
+        if len(cols) == 1:
+            # one variable: factorize (sorted levels, -1 for missing) is the fast path
+            codes, uniques = pd.factorize(self._column(cols[0]), sort=True)
+            return codes.astype(np.int64), pd.DataFrame({cols[0]: uniques})
         keys = pd.DataFrame({c: self._column(c) for c in cols}).reset_index(drop=True)
         codes = keys.groupby(cols, sort=True, dropna=True, observed=True).ngroup().to_numpy()
         codes = np.where(np.isnan(codes.astype(float)), -1, codes).astype(np.int64)
@@ -244,12 +284,12 @@ class DesignEstimators:
             deff = np.where(single, np.nan, deff)
             cv = np.where(single, np.nan, cv)
         empty = n_d == 0
+        blank = nan_domain | empty
+        est, se, low, high, deff, cv = (np.where(blank, np.nan, a) for a in (est, se, low, high, deff, cv))
         res = pd.DataFrame({
             "estimate": est, "se": se, "ci_low": low, "ci_high": high,
             "df": df_d.astype(float), "n": n_d.astype(np.int64), "deff": deff, "cv": cv,
         })
-        for c in ("estimate", "se", "ci_low", "ci_high", "deff", "cv"):
-            res.loc[nan_domain | empty, c] = np.nan
         return res
 
 
@@ -373,7 +413,7 @@ class SurveyDesign(DesignEstimators):
                 h_raw, n_h_raw = _codes(data[self.strata_columns[s]])
             else:
                 h_raw, n_h_raw = np.zeros(n, dtype=np.int64), 1
-            stratum, n_strata = _codes(parent * n_h_raw + h_raw)
+            stratum, n_strata = _recode(parent * n_h_raw + h_raw, (int(parent.max()) + 1) * n_h_raw)
             # cluster at this stage
             if s < len(self.psu_columns):
                 c_raw, n_c_raw = _codes(data[self.psu_columns[s]])
@@ -381,14 +421,15 @@ class SurveyDesign(DesignEstimators):
                 c_raw, n_c_raw = np.arange(n, dtype=np.int64), n
             if s == 0 and not self.nest and self.strata_columns:
                 # a PSU id must not appear in two strata unless nest=True
-                pairs = pd.DataFrame({"c": c_raw, "h": stratum}).drop_duplicates()
-                dup = pairs["c"].duplicated(keep=False)
-                if dup.any():
-                    psu_value = data[self.psu_columns[0]].iloc[int(np.flatnonzero(c_raw == pairs.loc[dup, "c"].iloc[0])[0])] \
+                pairs = _distinct(c_raw * n_strata + stratum, n_c_raw * n_strata) // n_strata
+                per_psu = np.bincount(pairs, minlength=n_c_raw)
+                if (per_psu > 1).any():
+                    bad = int(np.flatnonzero(per_psu > 1)[0])
+                    psu_value = data[self.psu_columns[0]].iloc[int(np.flatnonzero(c_raw == bad)[0])] \
                         if self.psu_columns else "?"
                     raise DesignError(f"design: PSU '{psu_value}' is in more than one stratum; "
                                       "relabel PSUs or set nest=True")
-            cluster, n_clusters = _codes(stratum * n_c_raw + c_raw)
+            cluster, n_clusters = _recode(stratum * n_c_raw + c_raw, n_strata * n_c_raw)
             cluster_stratum = np.zeros(n_clusters, dtype=np.int64)
             cluster_stratum[cluster] = stratum
             stratum_n = np.bincount(cluster_stratum, minlength=n_strata).astype(float)
@@ -499,8 +540,8 @@ class SurveyDesign(DesignEstimators):
         c = st.cluster[rows]
         h = st.cluster_stratum[c]
         # distinct (domain, psu) and (domain, stratum) pairs
-        n_psu = np.bincount(np.unique(d * st.n_clusters + c) // st.n_clusters, minlength=D)
-        n_str = np.bincount(np.unique(d * st.n_strata + h) // st.n_strata, minlength=D)
+        n_psu = np.bincount(_distinct(d * st.n_clusters + c, D * st.n_clusters) // st.n_clusters, minlength=D)
+        n_str = np.bincount(_distinct(d * st.n_strata + h, D * st.n_strata) // st.n_strata, minlength=D)
         return (n_psu - n_str).astype(np.int64)
 
     def _variance(self, rows: np.ndarray, d: np.ndarray, xz: np.ndarray, D: int) -> np.ndarray:
@@ -520,9 +561,8 @@ class SurveyDesign(DesignEstimators):
         present[self._stages[0].cluster_stratum[self._stages[0].cluster[rows]], d] = True
         total = np.zeros(D)
         for s, st in enumerate(self._stages):
-            cell = st.cluster[rows] * D + d
-            uniq, inv = np.unique(cell, return_inverse=True)
-            t = np.bincount(inv, weights=xz)        # cluster totals per (cluster, domain) cell
+            # cluster totals per (cluster, domain) cell
+            uniq, t = _cell_sums(st.cluster[rows] * D + d, st.n_clusters * D, xz)
             cl, dom = uniq // D, uniq % D
             total += self._stage_sum(st, cl, dom, t, D, present if s == 0 else None)
         return total

@@ -24,7 +24,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.linalg import hadamard
 
-from literacy.design import DesignEstimators, SurveyDesign, _safe_inverse
+from literacy.design import DesignEstimators, SurveyDesign, _cell_sums, _safe_inverse
 from literacy.errors import DesignError
 
 __all__ = ["ReplicateDesign", "REPLICATE_METHODS", "replicate_design"]
@@ -75,7 +75,11 @@ class ReplicateDesign(DesignEstimators):
         self.rho = rho
         self.weights = _weights(data, weights)
         columns = _replicate_columns(data, replicate_weights)
-        rep = data[columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        block = data[columns]
+        if not all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in block.dtypes):
+            block = block.apply(pd.to_numeric, errors="coerce")
+        # row-major: a replicate's sums read each row's R weights contiguously
+        rep = np.ascontiguousarray(block.to_numpy(dtype=float, na_value=np.nan))
         if np.isnan(rep).any():
             r, c = np.argwhere(np.isnan(rep))[0]
             raise DesignError(f"design: replicate weight '{columns[c]}' is missing or not numeric at row {r}")
@@ -83,7 +87,7 @@ class ReplicateDesign(DesignEstimators):
             r, c = np.argwhere(rep < 0)[0]
             raise DesignError(f"design: replicate weight '{columns[c]}' is negative at row {r}")
         if not combined_weights:
-            rep = rep * self.weights[:, None]
+            rep *= self.weights[:, None]
         self.replicate_columns = columns
         self._full = rep                      # N x R replicate weights
         self._factors = None                  # or (cluster per row, n_clusters x R factors)
@@ -128,23 +132,23 @@ class ReplicateDesign(DesignEstimators):
         """R x D replicate sums of ``weight * values`` over each domain's rows."""
         if self._factors is not None:
             cluster, factors = self._factors
-            cell = cluster[rows] * D + d
-            uniq, inv = np.unique(cell, return_inverse=True)
-            sums = np.bincount(inv, weights=self.weights[rows] * values)
+            uniq, sums = _cell_sums(cluster[rows] * D + d, factors.shape[0] * D, self.weights[rows] * values)
             S = sparse.csr_matrix((sums, (uniq // D, uniq % D)), shape=(factors.shape[0], D))
             return np.asarray((S.T @ factors).T)
         M = sparse.csr_matrix((values, (d, rows)), shape=(D, self.n))
         return np.asarray(M @ self._full).T
 
     def _estimator_variance(self, kind, rows, d, yu, bu, est, W_d, B_d, D) -> np.ndarray:
-        num = self._replicate_sums(rows, d, yu, D)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            if kind == "mean":
-                theta = num / self._replicate_sums(rows, d, np.ones_like(yu), D)
-            elif kind == "ratio":
-                theta = num / self._replicate_sums(rows, d, bu, D)
-            else:
-                theta = num
+        if kind == "total":
+            theta = self._replicate_sums(rows, d, yu, D)
+        else:
+            # numerator and denominator sums in one pass over the replicate weights:
+            # domains 0..D-1 carry y, domains D..2D-1 the denominator (1 for a mean)
+            den = np.ones_like(yu) if kind == "mean" else bu
+            sums = self._replicate_sums(np.concatenate([rows, rows]), np.concatenate([d, d + D]),
+                                        np.concatenate([yu, den]), 2 * D)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                theta = sums[:, :D] / sums[:, D:]
         return _replicate_variance(theta, est, self.scale, self.rscales, self.mse)
 
     def _domain_df(self, domain: np.ndarray, D: int) -> np.ndarray:
@@ -215,11 +219,11 @@ def _rank(matrix: np.ndarray) -> int:
     """Numerical rank of an N x R matrix via its R x R Gram matrix (R's qr tolerance 1e-5)."""
     if matrix.shape[1] == 0:
         return 0
+    gram = matrix.T @ matrix
     # scale columns so the tolerance is relative, as qr() on the weights is
-    norms = np.sqrt((matrix * matrix).sum(axis=0))
-    m = matrix / np.where(norms > 0, norms, 1.0)
-    gram = m.T @ m
-    eig = np.linalg.eigvalsh(gram)
+    norms = np.sqrt(np.diag(gram))
+    norms = np.where(norms > 0, norms, 1.0)
+    eig = np.linalg.eigvalsh(gram / np.outer(norms, norms))
     return int((eig > (1e-5) ** 2 * eig.max()).sum())
 
 
