@@ -282,10 +282,10 @@ _DK_INTERCEPT, _DK_SLOPE = -0.6, -0.9          # logit P(dk | not right) = a + b
 _SKIP_INTERCEPT, _SKIP_SLOPE = -3.7, -0.4      # logit P(skip) = a + b theta
 
 # Unit nonresponse: young people, men and the less educated respond less (logit scale).
-_RESP_INTERCEPT = 1.45
-_RESP_AGE = 0.028              # per year of age above 45
+_RESP_INTERCEPT = 1.60
+_RESP_AGE = 0.036              # per year of age above 45
 _RESP_MALE = -0.30
-_RESP_EDU = np.array([-0.45, -0.20, 0.0, 0.10, 0.25])
+_RESP_EDU = np.array([-1.00, -0.50, 0.0, 0.35, 0.70])   # strong enough to bias unweighted shares up
 _RESP_RURAL = 0.40
 _EXPECTED_RESPONSE = 0.78      # used to size the within-PSU sample
 

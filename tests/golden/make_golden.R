@@ -32,4 +32,65 @@ f <- svyby(~high, ~sch.wide, delivered, svymean)
 wr(data.frame(sch.wide = f$sch.wide, estimate = f$high, se = f$se), "apistrat_fay_by_schwide.csv")
 o <- svymean(~api00, delivered)
 wr(data.frame(estimate = coef(o), se = SE(o), degf = degf(delivered)), "apistrat_fay_overall.csv")
+
+# =============================================================================================
+# Weighting (issue 4): bounded calibration, trimming, response-propensity classes.
+# Added after the sections above, which are unchanged (no random numbers are drawn anywhere).
+# =============================================================================================
+c1 <- apiclus1; c1$awards_yes <- as.numeric(c1$awards == "Yes")
+dclus1 <- svydesign(id = ~dnum, weights = ~pw, data = c1, fpc = ~fpc)
+pop.totals <- c(`(Intercept)` = 6194, stypeH = 755, stypeM = 1018, api99 = 3914069)
+## calibration of apiclus1 to N, school type and the api99 total: linear (GREG, R's regcalibrate),
+## bounded (truncated) linear, logit and raking (grake), raking with R's trim argument
+cals <- list(
+  linear = calibrate(dclus1, ~stype + api99, pop.totals),
+  linear_bounded = calibrate(dclus1, ~stype + api99, pop.totals, bounds = c(0.7, 1.7)),
+  logit = calibrate(dclus1, ~stype + api99, pop.totals, bounds = c(0.7, 1.7), calfun = "logit"),
+  raking = calibrate(dclus1, ~stype + api99, pop.totals, calfun = "raking"),
+  raking_trim = suppressMessages(calibrate(dclus1, ~stype + api99, pop.totals, calfun = "raking",
+                                           trim = c(0.6, 1.5))))
+## trimWeights (strict: repeated until no weight is outside) on a raked and on a calibrated design:
+## the calibration stays in the design, so the SEs are those of the last calibration
+pop.types <- data.frame(stype = c("E", "H", "M"), Freq = c(4421, 755, 1018))
+pop.schwide <- data.frame(sch.wide = c("No", "Yes"), Freq = c(1072, 5122))
+rk <- rake(dclus1, list(~stype, ~sch.wide), list(pop.types, pop.schwide))
+cals$raked_trimmed <- trimWeights(rk, upper = 38, strict = TRUE)
+cals$linear_trimmed <- trimWeights(cals$linear, lower = 20, upper = 40, strict = TRUE)
+cals$linear_trimmed_once <- trimWeights(cals$linear, lower = 20, upper = 40, strict = FALSE)
+w <- data.frame(cds = c1$cds)
+for (k in names(cals)) w[[k]] <- weights(cals[[k]])
+wr(w, "apiclus1_calibrated_weights.csv")
+res <- NULL
+for (k in names(cals)) {
+  m <- svymean(~awards_yes + api00, cals[[k]])
+  t <- svytotal(~enroll, cals[[k]])
+  res <- rbind(res, data.frame(case = k, statistic = c("mean", "mean", "total"),
+                               variable = c(names(coef(m)), names(coef(t))),
+                               estimate = c(as.numeric(coef(m)), as.numeric(coef(t))),
+                               se = c(as.numeric(SE(m)), as.numeric(SE(t)))))
+}
+wr(res, "apiclus1_calibrated_estimates.csv")
+
+## response-propensity classes (Valliant, Dever & Kreuter 2018, 13.5): a design-weighted logistic
+## model of responding (svyglm, quasibinomial), quintiles of the predicted propensity over the whole
+## sample (type-7 quantiles, unweighted), the weighted response rate within each class
+sp <- apistrat; sp$psu <- sp$snum %% 7
+sp$resp <- as.numeric(sp$sch.wide == "Yes")
+sp$enroll_band <- as.character(cut(sp$enroll, c(0, 300, 500, 800, Inf)))
+dsp <- svydesign(id = ~psu, strata = ~stype, weights = ~pw, data = sp, nest = TRUE)
+pm0 <- svyglm(resp ~ stype + yr.rnd + enroll_band + api99, design = dsp, family = quasibinomial(),
+              control = glm.control(epsilon = 1e-14, maxit = 100))
+# glm's working weights (hence svyglm's SEs) lag one IRLS step behind the coefficients; restarting
+# at the solution makes that step negligible, so the SEs are those at the estimate
+pm <- svyglm(resp ~ stype + yr.rnd + enroll_band + api99, design = dsp, family = quasibinomial(),
+             control = glm.control(epsilon = 1e-14, maxit = 100), start = coef(pm0))
+wr(data.frame(term = names(coef(pm)), estimate = as.numeric(coef(pm)), se = as.numeric(SE(pm)),
+              df = pm$df.residual), "apistrat_propensity_model.csv")
+p <- as.numeric(fitted(pm))
+cls <- cut(p, quantile(p, seq(0, 1, 0.2)), include.lowest = TRUE, labels = FALSE)
+f <- tapply(sp$pw, cls, sum) / tapply(sp$pw * sp$resp, cls, sum)
+wr(data.frame(cds = sp$cds, stype = sp$stype, psu = sp$psu, pw = sp$pw, resp = sp$resp, yr.rnd = sp$yr.rnd,
+              enroll_band = sp$enroll_band, api99 = sp$api99, propensity = p, class = cls,
+              adjusted_weight = sp$pw * sp$resp * f[cls]),
+   "apistrat_propensity_weights.csv")
 cat("golden written\n")

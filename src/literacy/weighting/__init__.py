@@ -1,6 +1,7 @@
-"""Survey weighting: base weights, nonresponse adjustment, post-stratification, raking and
-calibration (weights, and designs with calibration-aware standard errors as R's survey package),
-and the weighting chain of an assessment round.
+"""Survey weighting: base weights, nonresponse adjustment (weighting classes or response-propensity
+classes), post-stratification, raking, calibration (linear, bounded, logit) and trimming (weights,
+and designs with calibration-aware standard errors as R's survey package), and the weighting chain
+of an assessment round.
 
 Pure computation: takes and returns arrays / DataFrames, no file I/O.
 """
@@ -18,14 +19,38 @@ from literacy.weighting.calibration import (
     rake_design,
     rake_weights,
 )
-from literacy.weighting.chain import WeightingResult, margin_check, margins_to_targets, weight_round, weight_summary
-from literacy.weighting.nonresponse import nonresponse_adjust
+from literacy.weighting.chain import (
+    STAGES,
+    WeightingResult,
+    apply_calibration_steps,
+    margin_check,
+    margins_to_targets,
+    weight_round,
+    weight_summary,
+    weighting_options,
+)
+from literacy.weighting.nonresponse import (
+    PROPENSITY_FACTORS,
+    PropensityAdjustment,
+    PropensityWarning,
+    nonresponse_adjust,
+    propensity_adjust,
+)
+from literacy.weighting.trimming import CAP_KINDS, resolve_caps, trim_design, trim_weights
 
 __all__ = [
     "WeightingError",
     "RakingConvergenceWarning",
     "base_weights",
     "nonresponse_adjust",
+    "propensity_adjust",
+    "PropensityAdjustment",
+    "PropensityWarning",
+    "PROPENSITY_FACTORS",
+    "trim_weights",
+    "trim_design",
+    "resolve_caps",
+    "CAP_KINDS",
     "rake_weights",
     "poststratify_weights",
     "calibrate_weights",
@@ -40,4 +65,7 @@ __all__ = [
     "weight_summary",
     "WeightingResult",
     "weight_round",
+    "weighting_options",
+    "apply_calibration_steps",
+    "STAGES",
 ]

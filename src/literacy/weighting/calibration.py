@@ -505,7 +505,7 @@ def _grake(mm: np.ndarray, ww: np.ndarray, method: str, lo: float, hi: float, po
 
 
 def _calibrate(data: pd.DataFrame, w: np.ndarray, totals: Mapping, method: str, bounds, maxit: int,
-               epsilon: float) -> tuple[np.ndarray, GregCalibration]:
+               epsilon: float, trim=None) -> tuple[np.ndarray, GregCalibration]:
     mm, population, names = _model_matrix(data, totals)
     sample_total = mm.T @ w
     # R drops columns that are zero in the sample and in the population (empty, zero-count levels).
@@ -518,8 +518,19 @@ def _calibrate(data: pd.DataFrame, w: np.ndarray, totals: Mapping, method: str, 
         raise WeightingError(f"calibration: '{names[empty[0]]}' has a population total but no sampled units "
                              "with positive weight")
     lo, hi = (-np.inf, np.inf) if bounds is None else (float(bounds[0]), float(bounds[1]))
+    if not lo < hi:
+        raise WeightingError(f"calibration: bounds must be (lower, upper) with lower < upper, got {bounds!r}")
+    if method == "logit" and not (np.isfinite(lo) and np.isfinite(hi) and lo < 1 < hi):
+        raise WeightingError(f"calibration: method 'logit' needs finite bounds with lower < 1 < upper, got {bounds!r}")
+    if trim is not None:
+        trim = (float(trim[0]), float(trim[1]))
+        if not trim[0] < trim[1]:
+            raise WeightingError(f"calibration: trim must be (lower, upper) with lower < upper, got {trim!r}")
+        if method == "linear" and bounds is None:
+            raise WeightingError("calibration: trim applies to bounded or non-linear calibration "
+                                 "(R ignores it for unbounded linear calibration); give bounds or a method")
     whalf = np.sqrt(w)
-    if method == "linear" and bounds is None:
+    if method == "linear" and np.isneginf(lo) and np.isposinf(hi):
         # R's regcalibrate: g = 1 + mm T^{-1} (N - t_hat), T = mm' W mm.
         tmat = (mm * w[:, None]).T @ mm
         try:
@@ -529,12 +540,21 @@ def _calibrate(data: pd.DataFrame, w: np.ndarray, totals: Mapping, method: str, 
         g = 1 + mm @ t_t
     else:
         g = _grake(mm, w.copy(), method, lo, hi, population, epsilon, maxit)
+        if trim is not None:
+            # R's calibrate(trim=): g-weights outside trim are set to the bound and the excess
+            # (in weight units) is added back as a common increment of g on the others, i.e.
+            # in proportion to their starting weights. The totals are then no longer met exactly.
+            gnew = np.clip(g, trim[0], trim[1])
+            outside = (g < trim[0]) | (g > trim[1])
+            if outside.any():
+                gnew[~outside] += np.sum((g - gnew) * w) / np.sum(w[~outside])
+                g = gnew
     return w * g, GregCalibration.from_model_matrix(mm, whalf, g)
 
 
 def calibrate_weights(data: pd.DataFrame, weights, totals: Mapping, method: str = "linear",
                       bounds: tuple[float, float] | None = None, max_iter: int = 50,
-                      epsilon: float = 1e-7) -> np.ndarray:
+                      epsilon: float = 1e-7, trim: tuple[float, float] | None = None) -> np.ndarray:
     """Calibrate weights to population totals (GREG / generalised raking), as R's ``calibrate``.
 
     Parameters
@@ -549,9 +569,19 @@ def calibrate_weights(data: pd.DataFrame, weights, totals: Mapping, method: str 
     method : {"linear", "raking", "logit"}
         R's ``calfun``: linear (GREG), raking (multiplicative) or logit (needs ``bounds``).
     bounds : (float, float), optional
-        Bounds on the g-weights (ratio of new to old weight).
+        Bounds on the g-weights (ratio of new to old weight), R's ``bounds``. With
+        ``method="linear"`` this is truncated (bounded) linear calibration: g = clip(1 + x'eta,
+        lower, upper), eta found by Newton iterations on the calibration equations (R's
+        ``grake``), so the totals are met exactly with every g inside the bounds; with
+        ``"logit"`` the g-weights approach the bounds smoothly (Deville & Särndal 1992, case
+        6). Fails with an error when the bounds are too tight to meet the totals.
     max_iter, epsilon
         Newton iterations and tolerance on ``|misfit| / (1 + |total|)`` (R's defaults).
+    trim : (float, float), optional
+        R's ``trim``: after calibration, g-weights outside ``trim`` are set to the bound and
+        the trimmed amount is spread over the other weights in proportion to their starting
+        weights (totals are then only approximately met). Not for unbounded linear
+        calibration (R ignores it there).
 
     Returns
     -------
@@ -559,7 +589,7 @@ def calibrate_weights(data: pd.DataFrame, weights, totals: Mapping, method: str 
         Calibrated weights (Deville & Särndal 1992; Lumley 2010, 7.4).
     """
     w0 = data_weights(data, weights)
-    w, _ = _calibrate(data, w0, totals, method, bounds, max_iter, epsilon)
+    w, _ = _calibrate(data, w0, totals, method, bounds, max_iter, epsilon, trim)
     return w
 
 
@@ -631,7 +661,7 @@ def rake_design(design, targets: Mapping[Hashable, Mapping], tol: float = 1e-8, 
 
 
 def calibrate_design(design, totals: Mapping, method: str = "linear", bounds: tuple[float, float] | None = None,
-                     max_iter: int = 50, epsilon: float = 1e-7):
+                     max_iter: int = 50, epsilon: float = 1e-7, trim: tuple[float, float] | None = None):
     """Calibrate a survey design to population totals, as R's ``calibrate(design, ~..., pop)``.
 
     Parameters
@@ -641,8 +671,9 @@ def calibrate_design(design, totals: Mapping, method: str = "linear", bounds: tu
     totals : mapping
         As in :func:`calibrate_weights`; e.g. ``{"stype": {"E": 4421, "H": 755, "M": 1018},
         "api99": 3914069}``.
-    method, bounds, max_iter, epsilon
-        As in :func:`calibrate_weights` (R's ``calfun``, ``bounds``, ``maxit``, ``epsilon``).
+    method, bounds, max_iter, epsilon, trim
+        As in :func:`calibrate_weights` (R's ``calfun``, ``bounds``, ``maxit``, ``epsilon``,
+        ``trim``).
 
     Returns
     -------
@@ -652,5 +683,5 @@ def calibrate_design(design, totals: Mapping, method: str = "linear", bounds: tu
         Wretman 1992, 6.5).
     """
     data, w, cal = _design_parts(design)
-    new, obj = _calibrate(data, w, totals, method, bounds, max_iter, epsilon)
+    new, obj = _calibrate(data, w, totals, method, bounds, max_iter, epsilon, trim)
     return design._replace(weights=new, calibration=cal + (obj,))

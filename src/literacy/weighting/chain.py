@@ -1,9 +1,17 @@
-"""The weighting chain of one assessment round: base weights -> nonresponse -> raking.
+"""The weighting chain of one assessment round: base weights -> nonresponse -> raking -> trimming.
 
-Base weights from the overall inclusion probabilities, weighting-class nonresponse adjustment
-on the full sample (respondents and unit nonrespondents), then raking of the respondents to
-the census margins, with diagnostics at each stage (Valliant, Dever & Kreuter 2018, ch. 13-14;
-Kish 1992 for the weighting design effect).
+Base weights from the overall inclusion probabilities; nonresponse adjustment on the full
+sample (respondents and unit nonrespondents) within weighting classes or response-propensity
+classes; raking of the respondents to the census margins; optionally trimming of extreme
+weights and re-raking. Diagnostics at each stage: weight summaries by district and for the
+city, and every raking margin's achieved total against its target (Valliant, Dever & Kreuter
+2018, ch. 13-14; Kish 1992 for the weighting design effect).
+
+The calibration steps after the nonresponse adjustment are recorded (``calibration_steps``)
+so :func:`apply_calibration_steps` can replay them on a survey design built with the
+nonresponse-adjusted weights: the design then carries the final weights *and* the raking
+objects, and its standard errors are calibration-aware, as R's ``rake()`` followed by
+``trimWeights()`` and ``rake()`` again.
 """
 
 from __future__ import annotations
@@ -16,16 +24,22 @@ import numpy as np
 import pandas as pd
 
 from literacy.domains import age_band
+from literacy.errors import ConfigError
 from literacy.weighting._common import KEY_SEP, LEVEL_SEP, WeightingError, base_weights, code_margin, row_list
-from literacy.weighting.calibration import RakingConvergenceWarning, rake_weights
-from literacy.weighting.nonresponse import nonresponse_adjust
+from literacy.weighting.calibration import RakingConvergenceWarning, rake_design, rake_weights
+from literacy.weighting.nonresponse import PROPENSITY_FACTORS, nonresponse_adjust, propensity_adjust
+from literacy.weighting.trimming import _cap_spec, trim_design, trim_weights
 
-__all__ = ["WeightingResult", "weight_round", "margins_to_targets", "weight_summary", "margin_check"]
+__all__ = ["WeightingResult", "weight_round", "weighting_options", "apply_calibration_steps", "margins_to_targets",
+           "weight_summary", "margin_check", "STAGES"]
 
-_STAGES = {
+#: Stage code -> (zh, en) label. Later trimming cycles append "_2", "_3", ... to the code.
+STAGES = {
     "base": ("基础权数", "Base weights"),
     "nonresponse": ("无回答调整后", "After nonresponse adjustment"),
     "raked": ("耙式校准后", "After raking"),
+    "trimmed": ("权数修剪后", "After trimming"),
+    "reraked": ("修剪后重新耙式校准", "Re-raked after trimming"),
 }
 _CITY = ("全市", "City")
 
@@ -37,23 +51,39 @@ class WeightingResult:
     Attributes
     ----------
     weights : pandas.Series
-        Final (raked) weight of each respondent, aligned to ``responses.index``, named "weight".
+        Final weight of each respondent (after the last configured step), aligned to
+        ``responses.index``, named "weight".
     diagnostics : pandas.DataFrame
-        Per stage (base, nonresponse, raked) and domain (each district, then "all" for the
-        city): n, sum of weights, population, Kish weighting deff, effective n, weight CV,
-        min, max, max/min.
+        Per stage (base, nonresponse, raked[, trimmed[, reraked]]) and domain (each
+        district, then "all" for the city): n, sum of weights, population, ratio of the two,
+        Kish weighting deff, effective n, weight CV, min, max, max/min, number trimmed.
     raking_targets : dict
         The targets raked to, ``{margin: {level: count}}`` (crossings as "a+b+c" with levels
-        "x|y|z"); pass them to :func:`literacy.weighting.rake_design` on a design built with
-        ``nonresponse_weights`` to get raking-aware standard errors.
+        "x|y|z").
     nonresponse_weights : pandas.Series
         Respondents' weights after nonresponse adjustment, before raking ("weight_nonresponse").
     nonresponse_report : pandas.DataFrame
-        Per weighting class (see :func:`literacy.weighting.nonresponse_adjust`).
+        Per weighting class (method "classes", see :func:`literacy.weighting.nonresponse_adjust`)
+        or per propensity class (method "propensity", see
+        :func:`literacy.weighting.propensity_adjust`).
     margin_check : pandas.DataFrame
-        Achieved vs target for every raking margin level.
+        Achieved vs target for every raking margin level with the final weights.
     raking_record : pandas.DataFrame
-        Raking iterations.
+        Iterations of the first raking.
+    margins : pandas.DataFrame
+        Achieved vs target for every raking margin level at every stage: stage, stage_zh,
+        stage_en, margin, level, n, target, achieved, abs_error, rel_error. At the base stage
+        (the whole sample) only the margins of frame variables can be computed.
+    propensity_model : pandas.DataFrame
+        Coefficients of the response-propensity model (method "propensity"; else empty).
+    trimming_report : pandas.DataFrame
+        Per trimming cycle and group: caps and numbers trimmed (empty without trimming).
+    calibration_steps : list of dict
+        The steps after the nonresponse adjustment, for :func:`apply_calibration_steps`:
+        ``{"step": "rake", "targets", "tol", "max_iter"}`` and ``{"step": "trim", "by",
+        "lower", "upper", "redistribute", "max_iter"}`` (caps resolved to weight units).
+    stage_weights : dict
+        Respondents' weights at each stage after the base stage (stage code -> Series).
     """
 
     weights: pd.Series
@@ -63,16 +93,134 @@ class WeightingResult:
     nonresponse_report: pd.DataFrame = field(default_factory=pd.DataFrame)
     margin_check: pd.DataFrame = field(default_factory=pd.DataFrame)
     raking_record: pd.DataFrame = field(default_factory=pd.DataFrame)
+    margins: pd.DataFrame = field(default_factory=pd.DataFrame)
+    propensity_model: pd.DataFrame = field(default_factory=pd.DataFrame)
+    trimming_report: pd.DataFrame = field(default_factory=pd.DataFrame)
+    calibration_steps: list = field(default_factory=list)
+    stage_weights: dict = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------
+# config
+# ---------------------------------------------------------------------------------------------
+
+def _columns(value, key: str) -> list:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, (list, tuple)):
+        raise ConfigError(f"config: '{key}' must be a column or a list of columns")
+    return [v if isinstance(v, str) else [str(c) for c in v] for v in value]
+
+
+def _int(value, key: str, low: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ConfigError(f"config: '{key}' must be an integer >= {low}, got {value!r}")
+    return int(value)
+
+
+def weighting_options(config: dict) -> dict:
+    """The ``weighting`` section of an assessment config, checked and with defaults filled.
+
+    Returns
+    -------
+    dict
+        ``nonresponse`` (method "classes" | "propensity", classes, min_class_size,
+        propensity: covariates, numeric, n_classes, factor), ``raking`` (margins,
+        tolerance, max_iter) and ``trimming`` (None when absent or ``enabled: false``; else
+        upper, lower, by, redistribute, max_iter, rerake, cycles).
+
+    Raises
+    ------
+    ConfigError
+        A one-line message naming the key.
+    """
+    wcfg = config.get("weighting") if isinstance(config, dict) else None
+    if not isinstance(wcfg, dict):
+        raise ConfigError("config: missing 'weighting'")
+    nr = wcfg.get("nonresponse") or {}
+    if not isinstance(nr, dict):
+        raise ConfigError("config: 'weighting.nonresponse' must be a mapping")
+    method = nr.get("method", "classes")
+    if method not in ("classes", "propensity"):
+        raise ConfigError(f"config: 'weighting.nonresponse.method' must be 'classes' or 'propensity', got {method!r}")
+    classes = _columns(nr.get("classes", []), "weighting.nonresponse.classes")
+    if any(not isinstance(c, str) for c in classes):
+        raise ConfigError("config: 'weighting.nonresponse.classes' must be a list of column names")
+    prop = nr.get("propensity") or {}
+    if not isinstance(prop, dict):
+        raise ConfigError("config: 'weighting.nonresponse.propensity' must be a mapping")
+    covariates = _columns(prop.get("covariates", classes), "weighting.nonresponse.propensity.covariates")
+    if method == "propensity" and not covariates:
+        raise ConfigError("config: 'weighting.nonresponse.propensity.covariates' is empty")
+    factor = prop.get("factor", "weighted_rate")
+    if factor not in PROPENSITY_FACTORS:
+        raise ConfigError(f"config: 'weighting.nonresponse.propensity.factor' must be one of "
+                          f"{', '.join(PROPENSITY_FACTORS)}, got {factor!r}")
+    nonresponse = {
+        "method": method,
+        "classes": classes,
+        "min_class_size": _int(nr.get("min_class_size", 20), "weighting.nonresponse.min_class_size"),
+        "propensity": {
+            "covariates": covariates,
+            "numeric": [str(c) for c in _columns(prop.get("numeric", []), "weighting.nonresponse.propensity.numeric")],
+            "n_classes": _int(prop.get("n_classes", 5), "weighting.nonresponse.propensity.n_classes"),
+            "factor": factor,
+        },
+    }
+    rk = wcfg.get("raking") or {}
+    try:
+        tol = float(rk.get("tolerance", 1e-8))
+    except (TypeError, ValueError):
+        raise ConfigError(f"config: 'weighting.raking.tolerance' must be a number, "
+                          f"got {rk.get('tolerance')!r}") from None
+    if not (np.isfinite(tol) and tol > 0):
+        raise ConfigError("config: 'weighting.raking.tolerance' must be positive")
+    raking = {"margins": _margin_specs(config), "tolerance": tol,
+              "max_iter": _int(rk.get("max_iter", 100), "weighting.raking.max_iter")}
+
+    tr = wcfg.get("trimming")
+    trimming = None
+    if tr is not None:
+        if not isinstance(tr, dict):
+            raise ConfigError("config: 'weighting.trimming' must be a mapping")
+        enabled = tr.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise ConfigError("config: 'weighting.trimming.enabled' must be true or false")
+        if enabled:
+            for side in ("upper", "lower"):
+                try:
+                    _cap_spec(tr.get(side), side)
+                except WeightingError as exc:
+                    raise ConfigError(f"config: 'weighting.trimming.{side}': {exc}") from None
+            if tr.get("upper") is None and tr.get("lower") is None:
+                raise ConfigError("config: 'weighting.trimming' needs 'upper' and/or 'lower' caps")
+            redistribute = tr.get("redistribute", "proportional")
+            if redistribute not in ("proportional", "equal"):
+                raise ConfigError("config: 'weighting.trimming.redistribute' must be 'proportional' or 'equal'")
+            by = tr.get("by")
+            if by is not None and not isinstance(by, str):
+                raise ConfigError("config: 'weighting.trimming.by' must be a column name or null")
+            rerake = tr.get("rerake", True)
+            if not isinstance(rerake, bool):
+                raise ConfigError("config: 'weighting.trimming.rerake' must be true or false")
+            trimming = {"upper": tr.get("upper"), "lower": tr.get("lower"), "by": by, "redistribute": redistribute,
+                        "max_iter": _int(tr.get("max_iter", 100), "weighting.trimming.max_iter"),
+                        "rerake": rerake, "cycles": _int(tr.get("cycles", 1), "weighting.trimming.cycles")}
+    return {"nonresponse": nonresponse, "raking": raking, "trimming": trimming}
 
 
 def _margin_specs(config: dict) -> list[list[str]]:
     try:
         specs = config["weighting"]["raking"]["margins"]
     except (KeyError, TypeError):
-        raise WeightingError("config: missing 'weighting.raking.margins'") from None
+        raise ConfigError("config: missing 'weighting.raking.margins'") from None
+    if not isinstance(specs, (list, tuple)):
+        raise ConfigError("config: 'weighting.raking.margins' must be a non-empty list of columns or crossings")
     out = [[s] if isinstance(s, str) else [str(c) for c in s] for s in specs]
     if not out or any(len(s) == 0 for s in out):
-        raise WeightingError("config: 'weighting.raking.margins' must be a non-empty list of columns or crossings")
+        raise ConfigError("config: 'weighting.raking.margins' must be a non-empty list of columns or crossings")
     return out
 
 
@@ -189,16 +337,18 @@ def margin_check(data: pd.DataFrame, weights, targets: Mapping) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns margin, level, target, achieved, abs_error, rel_error.
+        Columns margin, level, n (rows with a positive weight in the level), target,
+        achieved (sum of weights), abs_error, rel_error (NaN where the target is 0).
     """
     w = np.asarray(weights, dtype=float)
     frames = []
     for key, counts in targets.items():
         m = code_margin(data, key, counts, w)
         achieved = m.totals(w)
+        n = np.bincount(m.codes, weights=(w > 0).astype(float), minlength=len(m.levels)).astype(np.int64)
         with np.errstate(divide="ignore", invalid="ignore"):
             rel = np.where(m.population > 0, np.abs(achieved - m.population) / m.population, np.nan)
-        frames.append(pd.DataFrame({"margin": m.label, "level": [str(lv) for lv in m.levels],
+        frames.append(pd.DataFrame({"margin": m.label, "level": [str(lv) for lv in m.levels], "n": n,
                                     "target": m.population, "achieved": achieved,
                                     "abs_error": np.abs(achieved - m.population), "rel_error": rel}))
     return pd.concat(frames, ignore_index=True)
@@ -223,58 +373,14 @@ def _labels(config: dict, codes: Sequence[str]) -> tuple[list[str], list[str]]:
     return zh, en
 
 
-def weight_round(sample: pd.DataFrame, responses: pd.DataFrame, margins: pd.DataFrame,
-                 config: dict) -> WeightingResult:
-    """Weight one survey round: base weights, nonresponse adjustment, raking to census margins.
+def _stage_label(stage: str) -> tuple[str, str]:
+    base, _, cycle = stage.partition("_")
+    zh, en = STAGES[base]
+    return (zh, en) if not cycle else (f"{zh}（第{cycle}轮）", f"{en} (cycle {cycle})")
 
-    Parameters
-    ----------
-    sample : pandas.DataFrame
-        Every sampled adult (``sample.csv``): id, design and frame variables, ``responded``.
-    responses : pandas.DataFrame
-        The respondents (``responses.csv``), with the raking variables.
-    margins : pandas.DataFrame
-        Population margins in long format (``margins.csv``).
-    config : dict
-        The assessment config (``design.selection_prob``, ``design.respondent_id``,
-        ``survey.age_bands``, ``weighting.nonresponse`` and ``weighting.raking``).
 
-    Returns
-    -------
-    WeightingResult
-
-    Raises
-    ------
-    WeightingError
-        Bad probabilities, ids that do not match between sample and responses, missing
-        columns, margins that cannot be matched (naming the margin and level).
-    """
-    design = config.get("design", {})
-    id_col = design.get("respondent_id", "respondent_id")
-    prob_col = design.get("selection_prob", "selection_prob")
-    nr_cfg = config.get("weighting", {}).get("nonresponse", {})
-    classes = [nr_cfg["classes"]] if isinstance(nr_cfg.get("classes"), str) else list(nr_cfg.get("classes", []))
-    min_size = nr_cfg.get("min_class_size", 20)
-    rk_cfg = config.get("weighting", {}).get("raking", {})
-    specs = _margin_specs(config)
-    tol = float(rk_cfg.get("tolerance", 1e-8))
-    max_iter = int(rk_cfg.get("max_iter", 100))
-    rake_cols = sorted({c for s in specs for c in s})
-
-    for name, df, need in (("sample", sample, [id_col, prob_col, "responded", *classes]),
-                           ("responses", responses, [id_col, *rake_cols])):
-        missing = [c for c in need if c not in df.columns and not (c == "age_band" and "age" in df.columns)]
-        if missing:
-            raise WeightingError(f"{name}: missing column(s) {', '.join(map(repr, missing))}")
-    sample = _with_age_band(sample, classes, config)
-    responses = _with_age_band(responses, rake_cols, config)
-
-    # 1. base weights
-    base = base_weights(sample[prob_col], name=prob_col)
-    # 2. nonresponse adjustment on the whole sample
-    adjusted, nr_report = nonresponse_adjust(sample, base, "responded", classes, min_size)
-
-    # Respondents in the sample <-> rows of responses, by id.
+def _match_respondents(sample: pd.DataFrame, responses: pd.DataFrame, id_col: str) -> np.ndarray:
+    """Row position in ``sample`` of each row of ``responses``, checked both ways."""
     sid = sample[id_col].astype(str).to_numpy(dtype=object)
     rid = responses[id_col].astype(str).to_numpy(dtype=object)
     dup = np.flatnonzero(pd.Series(sid).duplicated().to_numpy())
@@ -296,43 +402,214 @@ def weight_round(sample: pd.DataFrame, responses: pd.DataFrame, margins: pd.Data
     if len(missing):
         raise WeightingError(f"sample: respondents (responded = 1) missing from responses at sample row positions "
                              f"{row_list(missing)}")
+    return pos
+
+
+def _rake_quietly(data: pd.DataFrame, w: np.ndarray, targets: dict, tol: float, max_iter: int):
+    """rake_weights, re-emitting a convergence warning from the caller's frame."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RakingConvergenceWarning)
+        out = rake_weights(data, w, targets, tol=tol, max_iter=max_iter)
+    for wmsg in caught:
+        warnings.warn(str(wmsg.message), wmsg.category, stacklevel=3)
+    return out
+
+
+def weight_round(sample: pd.DataFrame, responses: pd.DataFrame, margins: pd.DataFrame,
+                 config: dict) -> WeightingResult:
+    """Weight one survey round: the configured chain from selection probabilities to final weights.
+
+    1. base weights ``1 / selection_prob`` for every sampled unit;
+    2. nonresponse adjustment on the whole sample, within weighting classes
+       (``weighting.nonresponse.method: classes``) or response-propensity classes
+       (``propensity``);
+    3. raking of the respondents to the census margins (``weighting.raking``);
+    4. optionally (``weighting.trimming``) trimming of extreme weights with redistribution,
+       then re-raking (``rerake``), repeated ``cycles`` times.
+
+    Parameters
+    ----------
+    sample : pandas.DataFrame
+        Every sampled adult (``sample.csv``): id, design and frame variables, ``responded``.
+    responses : pandas.DataFrame
+        The respondents (``responses.csv``), with the raking variables.
+    margins : pandas.DataFrame
+        Population margins in long format (``margins.csv``).
+    config : dict
+        The assessment config (``design``, ``survey.age_bands``, ``weighting``; see
+        :func:`weighting_options`).
+
+    Returns
+    -------
+    WeightingResult
+
+    Raises
+    ------
+    WeightingError
+        Bad probabilities, ids that do not match between sample and responses, missing
+        columns, margins that cannot be matched (naming the margin and level), caps that
+        cannot be met.
+    ConfigError
+        A malformed ``weighting`` section.
+    """
+    opts = weighting_options(config)
+    design = config.get("design", {})
+    id_col = design.get("respondent_id", "respondent_id")
+    prob_col = design.get("selection_prob", "selection_prob")
+    nr, rk, tr = opts["nonresponse"], opts["raking"], opts["trimming"]
+    specs = rk["margins"]
+    tol, max_iter = rk["tolerance"], rk["max_iter"]
+    rake_cols = sorted({c for s in specs for c in s})
+    if nr["method"] == "classes":
+        frame_cols = list(nr["classes"])
+    else:
+        frame_cols = sorted({c for s in nr["propensity"]["covariates"] for c in ([s] if isinstance(s, str) else s)})
+        frame_cols += [c for c in (design.get("strata"), design.get("psu"), design.get("fpc"))
+                       if isinstance(c, str) and c not in frame_cols]
+    trim_by = [tr["by"]] if tr and tr["by"] else []
+
+    for name, df, need in (("sample", sample, [id_col, prob_col, "responded", *frame_cols]),
+                           ("responses", responses, [id_col, *rake_cols, *trim_by])):
+        missing = [c for c in need if c not in df.columns and not (c == "age_band" and "age" in df.columns)]
+        if missing:
+            raise WeightingError(f"{name}: missing column(s) {', '.join(map(repr, missing))}")
+    sample = _with_age_band(sample, frame_cols, config)
+    if "age_band" in rake_cols and "age" in sample.columns:  # for the base stage's margins
+        sample = _with_age_band(sample, ["age_band"], config)
+    responses = _with_age_band(responses, rake_cols, config)
+
+    # 1. base weights
+    base = base_weights(sample[prob_col], name=prob_col)
+    # 2. nonresponse adjustment on the whole sample
+    propensity_model = pd.DataFrame()
+    if nr["method"] == "classes":
+        adjusted, nr_report = nonresponse_adjust(sample, base, "responded", nr["classes"], nr["min_class_size"])
+    else:
+        pc = nr["propensity"]
+        strata, psu, fpc = design.get("strata"), design.get("psu"), design.get("fpc")
+        res = propensity_adjust(sample, base, "responded", pc["covariates"], n_classes=pc["n_classes"],
+                                min_class_size=nr["min_class_size"], factor=pc["factor"], numeric=pc["numeric"],
+                                strata=strata, psu=psu, fpc=fpc, lonely_psu=design.get("lonely_psu", "fail"))
+        adjusted, nr_report, propensity_model = res.weights, res.classes, res.coefficients
+    pos = _match_respondents(sample, responses, id_col)
     w_nr = adjusted[pos]
 
     # 3. raking of the respondents
     targets = margins_to_targets(margins, specs)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", RakingConvergenceWarning)
-        w_rk, record = rake_weights(responses, w_nr, targets, tol=tol, max_iter=max_iter)
-    for wmsg in caught:
-        warnings.warn(str(wmsg.message), wmsg.category, stacklevel=2)
-    check = margin_check(responses, w_rk, targets)
+    w_rk, record = _rake_quietly(responses, w_nr, targets, tol, max_iter)
+    steps: list[dict] = [{"step": "rake", "targets": targets, "tol": tol, "max_iter": max_iter}]
+    stages: list[tuple[str, np.ndarray]] = [("nonresponse", w_nr), ("raked", w_rk)]
+    trimmed_rows: dict[str, np.ndarray] = {}
+    trim_reports = []
 
-    # Diagnostics by stage and district (+ city).
+    # 4. trimming (and re-raking), cycle by cycle
+    w = w_rk
+    if tr is not None:
+        groups = responses[tr["by"]].to_numpy(dtype=object) if tr["by"] else None
+        for cycle in range(1, tr["cycles"] + 1):
+            sfx = "" if cycle == 1 else f"_{cycle}"
+            w_tr, report, flagged = trim_weights(w, upper=tr["upper"], lower=tr["lower"], by=groups,
+                                                 redistribute=tr["redistribute"], max_iter=tr["max_iter"],
+                                                 return_trimmed=True)
+            trimmed_rows["trimmed" + sfx] = flagged
+            report.insert(0, "cycle", cycle)
+            trim_reports.append(report)
+            caps = {side: (None if report[f"{side}_cap"].isna().all() else
+                           {"groups": {str(g): float(c) for g, c in zip(report["group"], report[f"{side}_cap"])}})
+                    for side in ("lower", "upper")}
+            steps.append({"step": "trim", "by": tr["by"], **caps, "redistribute": tr["redistribute"],
+                          "max_iter": tr["max_iter"]})
+            stages.append(("trimmed" + sfx, w_tr))
+            w = w_tr
+            if tr["rerake"]:
+                w, _ = _rake_quietly(responses, w_tr, targets, tol, max_iter)
+                steps.append({"step": "rake", "targets": targets, "tol": tol, "max_iter": max_iter})
+                stages.append(("reraked" + sfx, w))
+            if not report["n_trimmed"].any():
+                break
+    check = margin_check(responses, w, targets)
+
+    # Diagnostics by stage and district (+ city), and margins at every stage.
     pop_by = _population_by_district(margins, targets)
-    frames = []
-    stages = (("base", base, sample), ("nonresponse", w_nr, responses), ("raked", w_rk, responses))
-    for stage, w, df in stages:
+    frames, margin_frames = [], []
+    all_stages = [("base", base, sample)] + [(st, ws, responses) for st, ws in stages]
+    for stage, ws, df in all_stages:
         dom = df["district"].to_numpy(dtype=object) if "district" in df.columns else None
-        s = weight_summary(w, dom)
+        s = weight_summary(ws, dom)
+        zh_s, en_s = _stage_label(stage)
         s.insert(0, "stage", stage)
-        s.insert(1, "stage_zh", _STAGES[stage][0])
-        s.insert(2, "stage_en", _STAGES[stage][1])
+        s.insert(1, "stage_zh", zh_s)
+        s.insert(2, "stage_en", en_s)
         zh, en = _labels(config, s["domain"].tolist())
         s.insert(4, "label_zh", zh)
         s.insert(5, "label_en", en)
         s.insert(8, "population", s["domain"].map(pop_by).astype(float))
+        s.insert(9, "weights_to_population", s["sum_weights"] / s["population"])
+        flagged = trimmed_rows.get(stage)
+        if flagged is not None and dom is not None:
+            per = pd.Series(flagged.astype(np.int64)).groupby(pd.Series(dom).astype(str).to_numpy()).sum()
+            s["n_trimmed"] = s["domain"].map(per).fillna(0).astype(np.int64)
+            s.loc[s["domain"] == "all", "n_trimmed"] = int(flagged.sum())
+        else:
+            s["n_trimmed"] = int(flagged.sum()) if flagged is not None else 0
         frames.append(s)
+        usable = {k: v for k, v in targets.items() if all(c in df.columns for c in k.split(KEY_SEP))}
+        if usable:
+            m = margin_check(df, ws, usable)
+            m.insert(0, "stage", stage)
+            m.insert(1, "stage_zh", zh_s)
+            m.insert(2, "stage_en", en_s)
+            margin_frames.append(m)
     diagnostics = pd.concat(frames, ignore_index=True)
+    margins_table = pd.concat(margin_frames, ignore_index=True)
 
     return WeightingResult(
-        weights=pd.Series(w_rk, index=responses.index, name="weight"),
+        weights=pd.Series(w, index=responses.index, name="weight"),
         diagnostics=diagnostics,
         raking_targets=targets,
         nonresponse_weights=pd.Series(w_nr, index=responses.index, name="weight_nonresponse"),
         nonresponse_report=nr_report,
         margin_check=check,
         raking_record=record,
+        margins=margins_table,
+        propensity_model=propensity_model,
+        trimming_report=pd.concat(trim_reports, ignore_index=True) if trim_reports else pd.DataFrame(),
+        calibration_steps=steps,
+        stage_weights={st: pd.Series(ws, index=responses.index, name=f"weight_{st}") for st, ws in stages},
     )
+
+
+def apply_calibration_steps(design, steps: Sequence[Mapping]):
+    """Replay the calibration steps of :func:`weight_round` on a survey design.
+
+    Parameters
+    ----------
+    design : literacy.design.SurveyDesign
+        The round's design with the nonresponse-adjusted weights (``weight_nonresponse``)
+        and the raking (and trimming ``by``) columns in its data.
+    steps : sequence of dict
+        ``WeightingResult.calibration_steps`` (as is, or read back from JSON).
+
+    Returns
+    -------
+    SurveyDesign
+        Raked (``rake_design``) and trimmed (``trim_design``, which keeps the calibration)
+        in order: its weights are the chain's final weights and its standard errors account
+        for every raking, as R's ``svyrecvar`` after ``rake()``, ``trimWeights()`` and
+        ``rake()`` (each raking's residuals are taken in turn; trimming adds none, so after a
+        final trim the SEs are those of the last raking applied to the trimmed weights).
+    """
+    for i, step in enumerate(steps):
+        kind = step.get("step") if isinstance(step, Mapping) else None
+        if kind == "rake":
+            design = rake_design(design, step["targets"], tol=float(step["tol"]), max_iter=int(step["max_iter"]))
+        elif kind == "trim":
+            design = trim_design(design, upper=step.get("upper"), lower=step.get("lower"), by=step.get("by"),
+                                 redistribute=step.get("redistribute", "proportional"),
+                                 max_iter=int(step.get("max_iter", 100)))
+        else:
+            raise WeightingError(f"calibration steps: step {i} is {step!r}; expected 'rake' or 'trim'")
+    return design
 
 
 def _population_by_district(margins: pd.DataFrame, targets: dict) -> dict:
