@@ -1,15 +1,25 @@
-"""The assessment flow (Prefect 3): ingest -> validate -> score -> weight -> estimate -> compare -> report.
+"""The assessment flow (Prefect 3): ingest -> validate -> score -> weight -> estimate -> compare -> report
+-> notebooks.
 
 Each task calls the ``literacy`` package and hands the next task file paths and small
 values, never DataFrames: intermediate tables are Parquet files in ``<processed>/_work/``
-(removed when the run succeeds). Nothing is cached (``NO_CACHE``): a rerun recomputes
-everything from the delivery, and the same delivery and config give byte-identical outputs.
+(removed when the run succeeds). ``ingest`` and ``validate`` are cached on the delivery's
+content (input files' sha256, config, package version; ``literacy_flows.ingest``); the other
+tasks are not cached (``NO_CACHE``). The same delivery and config give byte-identical outputs.
+Outputs are written into a staging folder beside ``<processed>/`` and swapped in when the run
+completes, so a failed run leaves the previous outputs untouched.
 
 Outputs under ``<processed>/``::
 
-    <round>/estimates.csv, estimates.parquet, weights_diagnostics.csv
+    <round>/estimates.csv, estimates.parquet, weights_diagnostics.csv, weights_margins.csv,
+            items.parquet (per respondent and item, for the notebooks' item analysis),
+            quarantine.csv (the rows left out, with line, column, masked value and reason)
     assessment/change.csv, change.parquet, verdicts.csv, verdicts.parquet, headline.csv,
-               assessment.xlsx, truth_check.csv (simulated data only)
+               assessment.xlsx, truth_check.csv (simulated data only),
+               and the evaluator tables (.csv and .parquet): headline_levels, districts, key_groups,
+               demographics, district_groups, decomposition, decomposition_detail, part_scores,
+               scorecard, methodology
+    notebooks/<name>.ipynb, <name>.html (the executed reviewer notebooks)
     manifest.json
 """
 
@@ -27,12 +37,14 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from literacy.errors import DataError, LiteracyError
+from literacy.errors import LiteracyError
+from literacy_flows import deliverables as fdl
+from literacy_flows import ingest as fin
 from literacy_flows import io as fio
 from literacy_flows import report as rep
 
 __all__ = ["assessment_flow", "run_assessment", "ingest", "validate", "score", "weight", "estimate", "compare",
-           "report", "WORK_DIR"]
+           "report", "notebooks", "WORK_DIR"]
 
 WORK_DIR = "_work"
 MANIFEST_VERSION = 1
@@ -47,111 +59,56 @@ def _work(out_dir: str | Path) -> Path:
     return Path(out_dir) / WORK_DIR
 
 
-def _input_entry(path: Path, raw_dir: Path, rows: int) -> dict:
-    return {"file": fio.relative_to(path, raw_dir), "sha256": fio.sha256_file(path), "bytes": path.stat().st_size,
-            "rows": int(rows)}
-
-
 # --------------------------------------------------------------------------- tasks
-@task(name="ingest", **_TASK)
-def ingest(config: dict, raw_dir: str, out_dir: str) -> dict:
-    """Read the delivery (typed), hash every input file, stage typed Parquet copies.
+@task(name="ingest", cache_key_fn=fin.ingest_cache_key, persist_result=True, result_serializer="json",
+      retries=0)
+def ingest(config: dict, raw_dir: str) -> dict:
+    """Read the delivery in any supported format, drop identifiers, quarantine bad rows, type the rest.
+
+    Cached on the delivery's content (``literacy_flows.ingest.ingest_cache_key``: every
+    input file's sha256, the config without its paths, the package version and the ingest
+    code), never on DataFrames: a rerun on unchanged inputs reuses the stored tables. Stops
+    on a file-level problem and when a file's quarantined share exceeds
+    ``ingest.max_quarantine_share``.
 
     Returns
     -------
     dict
-        ``inputs`` (file, sha256, bytes, rows per input file), ``work`` (Parquet paths by
-        round and table) and ``files`` (the delivery paths, for messages).
+        The JSON description of the stored tables (``literacy_flows.ingest.ingest_delivery``);
+        the flow copies them into ``<out>/_work/`` (``materialise``).
     """
     logger = get_run_logger()
-    raw = Path(raw_dir)
-    files = fio.delivery_files(raw, config)
-    expected = [files["instrument"]] + [p for r in files["rounds"].values() for p in r.values()]
-    missing = [p for p in expected if not p.is_file()]
-    if missing:
-        more = f" ({len(missing) - 1} more missing)" if len(missing) > 1 else ""
-        raise fio.InputError(f"{fio.shown(missing[0])}: file not found{more}; a delivery holds instrument.csv and "
-                             f"<round>/responses.csv, sample.csv, margins.csv for rounds "
-                             f"{', '.join(files['rounds'])}")
-    work = _work(out_dir)
-    instrument = fio.read_instrument(files["instrument"])
-    inputs = [_input_entry(files["instrument"], raw, len(instrument))]
-    staged = {"instrument": str(fio.write_parquet(instrument, work / "instrument.parquet")), "rounds": {}}
-    shown = {"instrument": fio.shown(files["instrument"]), "rounds": {}}   # for messages
-    rel = {"instrument": fio.relative_to(files["instrument"], raw), "rounds": {}}  # for the manifest
-    items = instrument["item_id"].dropna().astype(str).tolist()
-    for rid, paths in files["rounds"].items():
-        tables = fio.read_round(paths, items)
-        truth_path = raw / rid / "truth.csv"
-        if truth_path.is_file():
-            tables["truth"] = fio.read_truth(truth_path)
-            paths = {**paths, "truth": truth_path}
-        staged["rounds"][rid], shown["rounds"][rid], rel["rounds"][rid] = {}, {}, {}
-        for name, df in tables.items():
-            inputs.append(_input_entry(paths[name], raw, len(df)))
-            staged["rounds"][rid][name] = str(fio.write_parquet(df, work / rid / f"{name}.parquet"))
-            shown["rounds"][rid][name] = fio.shown(paths[name])
-            rel["rounds"][rid][name] = fio.relative_to(paths[name], raw)
-        logger.info("round %s: %d respondents, %d sampled adults, %d margin rows%s", rid, len(tables["responses"]),
-                    len(tables["sample"]), len(tables["margins"]), " (with simulated truth)" if "truth" in tables
-                    else "")
-    logger.info("ingested %d files from %s (%d items in the instrument)", len(inputs), fio.shown(raw), len(items))
-    return {"inputs": inputs, "work": staged, "shown": shown, "rel": rel}
+    result = fin.ingest_delivery(config, raw_dir)
+    logger.info("read %d files from %s (key %s)", len(result["inputs"]), fio.shown(raw_dir), result["key"][:12])
+    return result
 
 
-def _cross_check(sample: pd.DataFrame, responses: pd.DataFrame, id_col: str, where_s: str, where_r: str) -> None:
-    """Respondents are exactly the sampled adults with responded = 1 (ids as strings)."""
-    sid = sample[id_col].astype(str)
-    rid = responses[id_col].astype(str)
-    unknown = np.flatnonzero(~rid.isin(sid).to_numpy())
-    if len(unknown):
-        i = int(unknown[0])
-        raise DataError(f"{where_r}: line {i + 2}, column '{id_col}': {rid.iloc[i]!r} is not in {where_s}"
-                        + (f" ({len(unknown) - 1} more)" if len(unknown) > 1 else ""))
-    responded = sample["responded"].to_numpy(dtype=float, na_value=np.nan) == 1
-    said_no = np.flatnonzero(~responded & sid.isin(rid).to_numpy())
-    if len(said_no):
-        i = int(said_no[0])
-        raise DataError(f"{where_s}: line {i + 2}, column 'responded': {sid.iloc[i]!r} has responses but "
-                        f"responded = 0" + (f" ({len(said_no) - 1} more)" if len(said_no) > 1 else ""))
-    absent = np.flatnonzero(responded & ~sid.isin(rid).to_numpy())
-    if len(absent):
-        i = int(absent[0])
-        raise DataError(f"{where_s}: line {i + 2}: respondent {sid.iloc[i]!r} (responded = 1) is missing from "
-                        f"{where_r}" + (f" ({len(absent) - 1} more)" if len(absent) > 1 else ""))
-
-
-@task(name="validate", **_TASK)
+@task(name="validate", cache_key_fn=fin.validate_cache_key, persist_result=True, result_serializer="json",
+      retries=0)
 def validate(config: dict, ingested: dict) -> dict:
-    """Check every input table against its pandera schema, and respondents against the sample.
+    """Check every kept table against its pandera schema, and the respondents against the sample.
 
-    Returns the number of rows validated per input file (paths relative to the delivery).
+    Cached with the ingest task's content key. Returns the number of rows validated per input
+    file (paths relative to the delivery).
     """
-    import literacy_schemas as S
-
     logger = get_run_logger()
-    work, shown, rel = ingested["work"], ingested["shown"], ingested["rel"]
-    rows = {}
-    instrument = _read(work["instrument"])
-    S.validate(instrument, S.instrument_schema(config), shown["instrument"])
-    rows[rel["instrument"]] = len(instrument)
-    id_col = config["design"].get("respondent_id", "respondent_id")
-    for rid, tables in work["rounds"].items():
-        where = shown["rounds"][rid]
-        responses, sample, margins = (_read(tables[k]) for k in ("responses", "sample", "margins"))
-        S.validate(responses, S.responses_schema(config, instrument), where["responses"])
-        S.validate(sample, S.sample_schema(config), where["sample"])
-        S.validate(margins, S.margins_schema(config), where["margins"])
-        _cross_check(sample, responses, id_col, where["sample"], where["responses"])
-        names = rel["rounds"][rid]
-        rows.update({names["responses"]: len(responses), names["sample"]: len(sample),
-                     names["margins"]: len(margins)})
-        if "truth" in tables:
-            truth = _read(tables["truth"])
-            S.validate(truth, S.truth_schema(config), where["truth"])
-            rows[names["truth"]] = len(truth)
+    rows = fin.validate_staged(config, ingested)
     logger.info("validated %d files (%d rows) against their schemas", len(rows), sum(rows.values()))
     return rows
+
+
+def _log_ingest(ingested: dict, cached: bool, config: dict, raw_dir: str) -> None:
+    """The delivery's summary (formats, encodings, quarantine, dropped columns) in the flow's log."""
+    logger = get_run_logger()
+    if cached:
+        logger.info("ingest: reusing the stored reading of this delivery (same input files, config and package "
+                    "version; key %s)", ingested["key"][:12])
+    logger.info("delivery summary:\n%s", "\n".join(ingested["summary_lines"]))
+    for q in ingested["quarantine_files"]:
+        logger.info("%s: %d quarantine listing row(s)", q["file"], q["rows"])
+    if "scorecard" not in ingested["work"]:
+        logger.info("no %s in the delivery: the scorecard reads 'no report' for every indicator",
+                    fio.shown(fdl.scorecard_path(raw_dir, config)))
 
 
 @task(name="score", task_run_name="score-{round_id}", **_TASK)
@@ -188,10 +145,13 @@ def _work_from(tables: dict) -> Path:
 
 @task(name="weight", task_run_name="weight-{round_id}", **_TASK)
 def weight(config: dict, ingested: dict, round_id: str, scored: dict) -> dict:
-    """Base weights, nonresponse adjustment and raking of one round (``literacy.weighting``).
+    """The configured weighting chain of one round (``literacy.weighting.weight_round``).
 
+    Base weights, nonresponse adjustment (weighting classes or response-propensity classes),
+    raking, and optionally trimming with re-raking, as set in the config's ``weighting``.
     Writes ``_work/<round>/weighted.parquet`` (the scored data with ``weight_nonresponse``
-    and the final ``weight``), the diagnostics and the raking targets.
+    and the final ``weight``), the diagnostics, the margins achieved at every stage, the
+    raking targets and the calibration steps the ``estimate`` task replays on the design.
     """
     from literacy.weighting import weight_round
 
@@ -213,19 +173,25 @@ def weight(config: dict, ingested: dict, round_id: str, scored: dict) -> dict:
     work = _work_from(tables)
     diagnostics = result.diagnostics.copy()
     diagnostics.insert(0, "round", round_id)
+    margins_table = result.margins.copy()
+    margins_table.insert(0, "round", round_id)
     out = {
         "path": str(fio.write_parquet(data, work / "weighted.parquet")),
         "diagnostics": str(fio.write_parquet(diagnostics, work / "weights_diagnostics.parquet")),
+        "margins": str(fio.write_parquet(margins_table, work / "weights_margins.parquet")),
         "targets": str(fio.write_json(result.raking_targets, work / "raking_targets.json")),
+        "steps": str(fio.write_json(result.calibration_steps, work / "calibration_steps.json")),
         "rows": {"sample": len(sample), "respondents": len(data),
                  "nonrespondents": int((sample["responded"].to_numpy(dtype=float, na_value=np.nan) != 1).sum())},
     }
-    city = diagnostics[(diagnostics["stage"] == "raked") & (diagnostics["domain"] == "all")]
-    if len(city):
-        c = city.iloc[0]
-        logger.info("round %s: %d respondents of %d sampled; raked weights sum %.0f, weighting deff %.2f, "
-                    "max/min %.1f", round_id, len(data), len(sample), c["sum_weights"], c["deff_weighting"],
-                    c["max_min_ratio"])
+    if len(result.propensity_model):
+        logger.info("round %s: response-propensity model (logit of responding, base-weighted):\n%s\nclasses:\n%s",
+                    round_id, result.propensity_model.to_string(index=False, float_format=lambda x: f"{x:.4g}"),
+                    result.nonresponse_report.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    for stage in diagnostics["stage"].unique():
+        c = diagnostics[(diagnostics["stage"] == stage) & (diagnostics["domain"] == "all")].iloc[0]
+        logger.info("round %s, %s: n %d, weights sum %.0f, weighting deff %.2f, max/min %.1f, %d trimmed", round_id,
+                    stage, c["n"], c["sum_weights"], c["deff_weighting"], c["max_min_ratio"], c["n_trimmed"])
     return out
 
 
@@ -234,30 +200,55 @@ def estimate(config: dict, round_id: str, weighted: dict) -> dict:
     """Design-based shares at every level for the city, breakdowns and key groups.
 
     The design is the round's stratified cluster design (strata, PSUs) with the
-    nonresponse-adjusted weights, raked to the same margins as the weighting chain, so the
-    Taylor standard errors account for the raking (Lumley 2010, 7.3; R's ``rake()`` then
-    ``svyciprop``).
+    nonresponse-adjusted weights, on which the weighting chain's calibration steps are
+    replayed (raking, and trimming then re-raking when configured), so the design carries
+    the final weights and the Taylor standard errors account for the raking (Lumley 2010,
+    7.3; R's ``rake()`` then ``svyciprop``). Trimming keeps the calibration, as R's
+    ``trimWeights()``: after a final trim the SEs are those of the last raking.
+
+    Every share is flagged by the NCHS Data Presentation Standards for Proportions on its
+    Korn–Graubard interval, and small (or unreliable, per ``reporting``) cells are blanked
+    (``literacy.reliability``). Also writes the mean score per questionnaire part by
+    district and group, and the education x age-band cells of the decomposition.
     """
     from literacy.assessment import estimate_round, round_design
+    from literacy.decomposition import cell_rates
+    from literacy.deliverables import design_facts, part_means
+    from literacy.reliability import flag_estimates
+    from literacy.weighting import apply_calibration_steps
 
     logger = get_run_logger()
     data = _read(weighted["path"])
-    targets = json.loads(Path(weighted["targets"]).read_text(encoding="utf-8"))
-    raking = config.get("weighting", {}).get("raking", {})
+    steps = json.loads(Path(weighted["steps"]).read_text(encoding="utf-8"))
     design = round_design(data, config, data["weight_nonresponse"].to_numpy(dtype=float))
-    design = design.rake(targets, tol=float(raking.get("tolerance", 1e-8)), max_iter=int(raking.get("max_iter", 100)))
+    design = apply_calibration_steps(design, steps)
     final = data["weight"].to_numpy(dtype=float)
     if not np.allclose(design.weights, final, rtol=1e-6, atol=0):
         worst = float(np.max(np.abs(design.weights / final - 1)))
-        logger.warning("round %s: raked design weights differ from the weighting chain's by up to %.2g (relative)",
-                       round_id, worst)
-    est = estimate_round(design, config, round_id)
-    path = fio.write_parquet(est, Path(weighted["path"]).parent / "estimates.parquet")
+        logger.warning("round %s: calibrated design weights differ from the weighting chain's by up to %.2g "
+                       "(relative)", round_id, worst)
+    with warnings.catch_warnings():
+        # single-respondent domains (small crossings) have no SE; they are suppressed below
+        warnings.filterwarnings("ignore", message="a domain has a single observation", category=RuntimeWarning)
+        est = estimate_round(design, config, round_id)
+        # the NCHS reliability flags read the Korn–Graubard interval, from the engine (svyciprop "beta")
+        kg = estimate_round(design, {**config, "estimation": {**config["estimation"], "ci": "beta"}}, round_id)
+        parts = part_means(design, config, round_id)
+    est = flag_estimates(est, kg, config)
+    work = Path(weighted["path"]).parent
+    path = fio.write_parquet(est, work / "estimates.parquet")
     head = est[(est["breakdown"] == "city") & (est["level"] == config["scoring"]["headline"])].iloc[0]
     logger.info("round %s: %d estimates; city %s %s (%s to %s), n = %d, deff %.2f, df %s", round_id, len(est),
                 head["level"], rep.fmt_pct(head["estimate"], 2), rep.fmt_pct(head["ci_low"], 2),
                 rep.fmt_pct(head["ci_high"], 2), int(head["n"]), float(head["deff"]), head["df"])
-    return {"path": str(path), "rows": len(est)}
+    counts = est["reliability"].value_counts()
+    logger.info("round %s: NCHS reliability: %d present, %d for statistical review, %d not to present; %d cells "
+                "suppressed (blank)", round_id, int(counts.get("present", 0)), int(counts.get("review", 0)),
+                int(counts.get("suppress", 0)), int(est["suppressed"].sum()))
+    return {"path": str(path), "rows": len(est),
+            "parts": str(fio.write_parquet(parts, work / "part_scores.parquet")),
+            "cells": str(fio.write_parquet(cell_rates(design, config, round_id), work / "decomposition_cells.parquet")),
+            "facts": design_facts(design)}
 
 
 def _truth_check(est: pd.DataFrame, truths: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -273,19 +264,32 @@ def _truth_check(est: pd.DataFrame, truths: dict[str, pd.DataFrame]) -> pd.DataF
         {k: str for k in keys})
     out = base.merge(truth, on=keys, how="inner", validate="one_to_one")
     out["error"] = out["estimate"] - out["truth"]
-    out["covered"] = (out["ci_low"] <= out["truth"]) & (out["truth"] <= out["ci_high"])
+    covered = (out["ci_low"] <= out["truth"]) & (out["truth"] <= out["ci_high"])
+    # a suppressed estimate (blank) neither covers nor misses: NA
+    out["covered"] = pd.array(covered.to_numpy(), dtype="boolean")
+    out.loc[out["estimate"].isna().to_numpy(), "covered"] = pd.NA
     return out
 
 
 @task(name="compare", **_TASK)
 def compare(config: dict, ingested: dict, estimated: dict[str, dict]) -> dict:
-    """Change between rounds, verdicts against the target and the national rate, the headline."""
+    """Change between rounds, verdicts against the target and the national rate, the headline,
+    and the evaluator tables (rounds side by side, decomposition, part scores).
+
+    A change resting on a suppressed estimate is blanked, and so is a verdict on one.
+    """
     from literacy.assessment import compare_rounds, headline, target_verdicts
+    from literacy.decomposition import decompose_change
+    from literacy.deliverables import evaluator_tables, finish_verdicts, round_roles
+    from literacy.reliability import propagate_suppression
 
     logger = get_run_logger()
     est = pd.concat([_read(estimated[rid]["path"]) for rid in estimated], ignore_index=True)
+    base_id, end_id = round_roles(config)
     change = compare_rounds(est, config)
-    verdicts = target_verdicts(est, change, config)
+    change = propagate_suppression(change, est, {base_id: "baseline", end_id: "end-of-period"},
+                                   ["change", "se", "ci_low", "ci_high", "df", "p_value"])
+    verdicts = finish_verdicts(target_verdicts(est, change, config), est, config)
     head = headline(est, change, verdicts, config)
     work = Path(ingested["work"]["instrument"]).parent  # <processed>/_work
     out = {
@@ -293,6 +297,20 @@ def compare(config: dict, ingested: dict, estimated: dict[str, dict]) -> dict:
         "verdicts": str(fio.write_parquet(verdicts, work / "assessment" / "verdicts.parquet")),
         "rows": {"change": len(change), "verdicts": len(verdicts)},
     }
+    tables = evaluator_tables(est, change, verdicts, config)
+    if base_id in estimated and end_id in estimated:
+        summary, detail = decompose_change(_read(estimated[base_id]["cells"]), _read(estimated[end_id]["cells"]),
+                                           config)
+        tables.update({"decomposition": summary, "decomposition_detail": detail})
+        lv = summary.set_index("level").loc[config["scoring"]["headline"]]
+        logger.info("Kitagawa decomposition of the city's change (%s): %s points, of which composition %s "
+                    "(%.0f%%) and rates within education x age-band cells %s (%.0f%%)", lv.name,
+                    rep.fmt_pp(lv["change"], 2), rep.fmt_pp(lv["composition"], 2), 100 * lv["composition_share"],
+                    rep.fmt_pp(lv["rate"], 2), 100 * lv["rate_share"])
+    tables["part_scores"] = pd.concat([_read(estimated[rid]["parts"]) for rid in estimated], ignore_index=True)
+    out["tables"] = {name: str(fio.write_parquet(df, work / "assessment" / f"{name}.parquet"))
+                     for name, df in tables.items()}
+    out["rows"].update({name: len(df) for name, df in tables.items()})
     rounds = ingested["work"]["rounds"]
     if all("truth" in t for t in rounds.values()):
         check = _truth_check(est, {rid: _read(t["truth"]) for rid, t in rounds.items()})
@@ -302,9 +320,11 @@ def compare(config: dict, ingested: dict, estimated: dict[str, dict]) -> dict:
                      & (check["round"] == head["endline_round"])]
         if len(city):
             head["truth"] = float(city["truth"].iloc[0])
-            head["truth_covered"] = bool(city["covered"].iloc[0])
-        logger.info("simulated data: %d of %d confidence intervals cover the true population value (%.1f%%)",
-                    int(check["covered"].sum()), len(check), 100 * float(check["covered"].mean()))
+            covered = city["covered"].iloc[0]
+            head["truth_covered"] = None if pd.isna(covered) else bool(covered)   # None: suppressed
+        logger.info("simulated data: %d of %d confidence intervals cover the true population value (%.1f%%; "
+                    "suppressed cells left out)", int(check["covered"].sum()), int(check["covered"].notna().sum()),
+                    100 * float(check["covered"].mean()))
     out["headline"] = head
     logger.info("%s", rep.headline_text(head, config, "en"))
     return out
@@ -315,6 +335,7 @@ def report(config: dict, meta: dict, ingested: dict, validated: dict, scored: di
            estimated: dict, compared: dict, out_dir: str, keep_work: bool = False) -> dict:
     """Write every output table, the Excel workbook and the manifest; publish the artifacts."""
     import literacy_schemas as S
+    from literacy_flows.notebooks import item_table
 
     logger = get_run_logger()
     out = Path(out_dir)
@@ -336,9 +357,15 @@ def report(config: dict, meta: dict, ingested: dict, validated: dict, scored: di
         estimates[rid] = est
         put(est, f"{rid}/estimates.csv", "csv")
         put(est, f"{rid}/estimates.parquet", "parquet")
-        diag = _read(weighted[rid]["diagnostics"])
+        diag = S.validate(_read(weighted[rid]["diagnostics"]), S.weights_diagnostics_schema(config),
+                          f"{rid}/weights_diagnostics", line_offset=None)
         diagnostics.append(diag)
         put(diag, f"{rid}/weights_diagnostics.csv", "csv")
+        put(S.validate(_read(weighted[rid]["margins"]), S.weights_margins_schema(config), f"{rid}/weights_margins",
+                       line_offset=None), f"{rid}/weights_margins.csv", "csv")
+        # per respondent and item, for the reviewer notebooks' item analysis (no identifiers)
+        put(item_table(_read(weighted[rid]["path"]), _read(ingested["work"]["rounds"][rid]["responses"]),
+                       _read(ingested["work"]["instrument"]), config), f"{rid}/items.parquet", "parquet")
     change = S.validate(_read(compared["change"]), S.change_schema(config), "assessment/change", line_offset=None)
     verdicts = S.validate(_read(compared["verdicts"]), S.verdicts_schema(config), "assessment/verdicts",
                           line_offset=None)
@@ -356,7 +383,12 @@ def report(config: dict, meta: dict, ingested: dict, validated: dict, scored: di
         put(check, "assessment/truth_check.csv", "csv")
         extra["truth_check"] = check
     weighting = pd.concat(diagnostics, ignore_index=True)
-    wb = rep.build_workbook(head_table, estimates, change, verdicts, weighting, extra)
+    tables = _evaluator_tables(config, ingested, estimated, compared, estimates, weighting)
+    for name, df in tables.items():
+        put(df, f"assessment/{name}.csv", "csv")
+        put(df, f"assessment/{name}.parquet", "parquet")
+    wb = rep.build_workbook(head_table, estimates, change, verdicts, weighting, extra, tables=tables,
+                            notes=fdl.TABLE_NOTES)
     xlsx = fio.write_excel(wb, out / "assessment" / "assessment.xlsx")
     written.append((xlsx, sum(len(e) for e in estimates.values())))
 
@@ -389,26 +421,96 @@ def report(config: dict, meta: dict, ingested: dict, validated: dict, scored: di
             "out_dir": str(out)}
 
 
+def _evaluator_tables(config: dict, ingested: dict, estimated: dict, compared: dict, estimates: dict,
+                      weighting: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The evaluator tables in workbook order, each checked against its schema.
+
+    The compare task's tables (rounds side by side, decomposition, part scores), the
+    department scorecard (the delivery's ``scorecard.csv`` when there is one) and the
+    methodology facts.
+    """
+    import literacy_schemas as S
+    from literacy.deliverables import methodology_table, response_rates, scorecard_table
+
+    raw = {name: _read(path) for name, path in compared["tables"].items()}
+    reported = _read(ingested["work"]["scorecard"]) if "scorecard" in ingested["work"] else None
+    raw["scorecard"] = scorecard_table(config, reported)
+    rates = {rid: response_rates(_read(t["sample"]), config) for rid, t in ingested["work"]["rounds"].items()}
+    raw["methodology"] = methodology_table(config, {rid: e["facts"] for rid, e in estimated.items()}, rates,
+                                           pd.concat(estimates.values(), ignore_index=True), weighting)
+    order = [name for name in fdl.TABLE_SCHEMAS if name in raw]
+    tables = {}
+    for name in order:
+        df = _text_columns(raw[name])
+        tables[name] = S.validate(df, fdl.table_schema(name, config), f"assessment/{name}", line_offset=None)
+    return tables
+
+
+def _text_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """Object columns as pandas strings (missing as <NA>), so that CSV and Parquet agree."""
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object:
+            out[c] = out[c].astype("string")
+    return out
+
+
 def _artifacts(config: dict, head: dict, estimates: dict, change: pd.DataFrame, verdicts: pd.DataFrame) -> None:
-    """A markdown artifact with the headline, table artifacts with the main tables."""
+    """A markdown artifact with the headline, table artifacts with the main tables.
+
+    Suppressed cells are blank (None) in every artifact, with the reason beside them.
+    """
     level = config["scoring"]["headline"]
     slug = "".join(ch if ch.isalnum() else "-" for ch in str(config["assessment"].get("id", "assessment")).lower())
     create_markdown_artifact(markdown=rep.markdown_headline(head, config, verdicts), key=f"{slug}-headline",
                              description="Headline: city rate, change since baseline, target verdict")
     est = pd.concat(estimates.values(), ignore_index=True)
     cols = ["round", "breakdown", "domain", "label_zh", "label_en", "level", "estimate", "se", "ci_low", "ci_high",
-            "n", "deff"]
+            "n", "deff", "reliability", "suppressed", "suppression_reason"]
     main = est[(est["level"] == level) & est["breakdown"].isin(["city", "district", "group"])]
     create_table_artifact(table=rep.table_records(main, cols), key=f"{slug}-estimates",
                           description=f"Share '{level}' by round: city, districts, key groups")
     ch = change[(change["level"] == level) & change["breakdown"].isin(["city", "district", "group"])]
     create_table_artifact(table=rep.table_records(ch, ["breakdown", "domain", "label_zh", "label_en", "baseline",
-                                                       "endline", "change", "ci_low", "ci_high", "p_value"]),
+                                                       "endline", "change", "ci_low", "ci_high", "p_value",
+                                                       "suppressed", "suppression_reason"]),
                           key=f"{slug}-change", description="Change since the baseline")
     create_table_artifact(table=rep.table_records(verdicts, ["breakdown", "domain", "label_zh", "label_en", "estimate",
-                                                             "ci_low", "ci_high", "target", "verdict", "verdict_zh",
-                                                             "versus_national"]),
+                                                             "ci_low", "ci_high", "target", "verdict_en", "verdict_zh",
+                                                             "versus_national", "suppressed",
+                                                             "suppression_reason"]),
                           key=f"{slug}-verdicts", description="Verdicts against the plan's target")
+
+
+@task(name="notebooks", **_TASK)
+def notebooks(config: dict, out_dir: str) -> dict:
+    """Execute the reviewer notebooks on the written outputs and list them in the manifest.
+
+    The notebooks (``notebooks/*.py``, jupytext) read ``<processed>/`` only and are written
+    as ``<processed>/notebooks/<name>.ipynb`` and ``.html`` (``literacy_flows.notebooks``).
+    ``manifest.json`` is rewritten with their entries (``rows`` = the notebook's cells).
+    """
+    import time
+
+    import nbformat
+
+    from literacy_flows.notebooks import NOTEBOOKS_DIR, execute_notebooks
+
+    logger = get_run_logger()
+    out = Path(out_dir)
+    started = time.monotonic()
+    written = execute_notebooks(out, out / "notebooks", NOTEBOOKS_DIR, seed=int(config["assessment"].get("seed", 0)))
+    cells = {p.stem: len(nbformat.read(p, as_version=4).cells) for p in written if p.suffix == ".ipynb"}
+    manifest_path = out / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    entries = [o for o in manifest["outputs"] if not o["file"].startswith("notebooks/")]
+    entries += [{"file": fio.relative_to(p, out), "sha256": fio.sha256_file(p), "bytes": p.stat().st_size,
+                 "rows": cells[p.stem]} for p in written]
+    manifest["outputs"] = entries
+    fio.write_json(manifest, manifest_path)
+    logger.info("executed %d reviewer notebooks into %s in %.0f s", len(cells), fio.shown(out / "notebooks"),
+                time.monotonic() - started)
+    return {"outputs": [fio.relative_to(p, out) for p in written]}
 
 
 # --------------------------------------------------------------------------- flow
@@ -434,7 +536,8 @@ def _meta(loaded: fio.LoadedConfig) -> dict:
 
 @flow(name="literacy-assessment", persist_result=False, log_prints=False)
 def assessment_flow(config_path: str | Path, raw_dir: str | Path | None = None,
-                    out_dir: str | Path | None = None, keep_work: bool = False) -> dict:
+                    out_dir: str | Path | None = None, keep_work: bool = False,
+                    with_notebooks: bool = True) -> dict:
     """The end-of-period assessment of a delivery.
 
     Parameters
@@ -445,6 +548,10 @@ def assessment_flow(config_path: str | Path, raw_dir: str | Path | None = None,
         Override the config's ``paths.raw`` (the delivery) and ``paths.processed`` (outputs).
     keep_work : bool
         Keep the intermediate Parquet files in ``<processed>/_work/``.
+    with_notebooks : bool
+        Execute the reviewer notebooks after the report (``notebooks`` task); False skips
+        them (faster) and removes any executed by an earlier run, which would describe
+        other outputs.
 
     Returns
     -------
@@ -455,22 +562,46 @@ def assessment_flow(config_path: str | Path, raw_dir: str | Path | None = None,
     logger = get_run_logger()
     loaded = fio.load_config(config_path, raw_dir, out_dir)
     config = loaded.config
-    raw, out = str(loaded.raw_dir), str(loaded.processed_dir)
-    logger.info("assessment %s: delivery %s -> %s", config["assessment"].get("id"), fio.shown(raw), fio.shown(out))
+    raw, final = str(loaded.raw_dir), loaded.processed_dir
+    logger.info("assessment %s: delivery %s -> %s", config["assessment"].get("id"), fio.shown(raw),
+                fio.shown(final))
 
-    ingested = ingest(config, raw, out)
-    validated = validate(config, ingested)
-    scored, weighted, estimated = {}, {}, {}
-    for rid in ingested["work"]["rounds"]:
-        scored[rid] = score(config, ingested, rid)
-        weighted[rid] = weight(config, ingested, rid, scored[rid])
-        estimated[rid] = estimate(config, rid, weighted[rid])
-    compared = compare(config, ingested, estimated)
-    return report(config, _meta(loaded), ingested, validated, scored, weighted, estimated, compared, out,
-                  keep_work=keep_work)
+    # Every output is written into a staging folder beside <processed>/ and swapped in only when
+    # the run completes: a failed or interrupted run leaves the previous outputs as they were.
+    # (Earlier executed notebooks are never carried over: a run without notebooks has none.)
+    stage = fio.new_staging(final)
+    out = str(stage)
+    try:
+        state = ingest(config, raw, return_state=True)
+        result = state.result()
+        if not fin.store_complete(result):  # a cached result whose stored tables were pruned
+            state = ingest.with_options(refresh_cache=True)(config, raw, return_state=True)
+            result = state.result()
+        ingested = fin.materialise(result, out, raw)
+        _log_ingest(ingested, state.name == "Cached", config, raw)
+        validated = validate(config, ingested)
+        scored, weighted, estimated = {}, {}, {}
+        for rid in ingested["work"]["rounds"]:
+            scored[rid] = score(config, ingested, rid)
+            weighted[rid] = weight(config, ingested, rid, scored[rid])
+            estimated[rid] = estimate(config, rid, weighted[rid])
+        compared = compare(config, ingested, estimated)
+        reported = report(config, _meta(loaded), ingested, validated, scored, weighted, estimated, compared, out,
+                          keep_work=keep_work)
+        outputs = list(reported["outputs"]) + fin.manifest_quarantine(stage / "manifest.json", ingested, stage)
+        if with_notebooks:
+            outputs += notebooks(config, out)["outputs"]
+        fio.swap_in(stage, final)
+    except BaseException:
+        fio.discard_staging(stage)
+        raise
+    logger.info("outputs in place in %s", fio.shown(final))
+    return {**reported, "outputs": outputs, "out_dir": str(final)}
 
 
 def run_assessment(config_path: str | Path, raw_dir: str | Path | None = None,
-                   out_dir: str | Path | None = None, keep_work: bool = False) -> dict[str, Any]:
+                   out_dir: str | Path | None = None, keep_work: bool = False,
+                   with_notebooks: bool = True) -> dict[str, Any]:
     """Run :func:`assessment_flow` (a plain call; Prefect starts its ephemeral API as needed)."""
-    return assessment_flow(config_path, raw_dir=raw_dir, out_dir=out_dir, keep_work=keep_work)
+    return assessment_flow(config_path, raw_dir=raw_dir, out_dir=out_dir, keep_work=keep_work,
+                           with_notebooks=with_notebooks)

@@ -1,7 +1,8 @@
 """The ``literacy`` command line.
 
-    literacy run      [--config F] [--raw DIR] [--out DIR]   the assessment flow on a delivery
+    literacy run      [--config F] [--raw DIR] [--out DIR] [--no-notebooks]   the assessment flow on a delivery
     literacy simulate [--config F] [--seed N] [--out DIR]    write the simulated default delivery
+    literacy validate [--config F] [--raw DIR] [--write DIR]  check a delivery, print the quarantine summary
     literacy estimate FILE --y Y --weights W [design options] one design-based table from any survey file
 
 Mistakes in the input (a missing file, a bad config, data that breaks its schema) are
@@ -60,7 +61,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Run the assessment flow on a delivery and write the output tables.\n\n"
                     "Reads <raw>/instrument.csv and <raw>/<round>/{responses,sample,margins}.csv for every\n"
                     "round of the config; writes <out>/<round>/estimates.csv|.parquet, weights_diagnostics.csv,\n"
-                    "<out>/assessment/{change,verdicts,headline}.csv, assessment.xlsx and <out>/manifest.json.\n"
+                    "<out>/assessment/{change,verdicts,headline}.csv, assessment.xlsx and <out>/manifest.json,\n"
+                    "then executes the reviewer notebooks into <out>/notebooks/ (.ipynb and .html).\n"
                     "Prefect runs with its ephemeral API (no server to start).",
     )
     run.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="F",
@@ -71,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="output folder; default: the config's paths.processed")
     run.add_argument("--keep-work", action="store_true",
                      help="keep the intermediate Parquet files in <out>/_work/")
+    run.add_argument("--no-notebooks", action="store_true",
+                     help="skip executing the reviewer notebooks into <out>/notebooks/ (faster)")
 
     sim = sub.add_parser(
         "simulate", formatter_class=fmt,
@@ -87,6 +91,21 @@ def _parser() -> argparse.ArgumentParser:
                      help="delivery folder to write; default: the config's paths.raw")
     sim.add_argument("--force", action="store_true",
                      help="write even if the folder already holds round data (overwrites those files)")
+    val = sub.add_parser(
+        "validate", formatter_class=fmt,
+        help="check a delivery without running the assessment; print the quarantine summary",
+        description="Read a delivery as 'literacy run' does (every format, identifiers dropped, rows screened)\n"
+                    "and print, per file, the format, encoding and rows read / kept / quarantined, then the\n"
+                    "quarantined rows by rule. No Prefect, nothing written unless --write is given.\n\n"
+                    "Exit status: 0 when every file is within ingest.max_quarantine_share; 2 when a file is\n"
+                    "over it or has a file-level problem (one line on stderr naming the file).",
+    )
+    val.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="F",
+                     help=f"assessment config (YAML); default: {_shown(DEFAULT_CONFIG)}")
+    val.add_argument("--raw", type=Path, default=None, metavar="DIR",
+                     help="delivery folder; default: the config's paths.raw")
+    val.add_argument("--write", type=Path, default=None, metavar="DIR",
+                     help="also write each round's quarantine listing to DIR/<round>/quarantine.csv")
     est = sub.add_parser(
         "estimate", formatter_class=fmt,
         help="one design-based estimate table from any survey file (CSV or Parquet)",
@@ -167,7 +186,8 @@ def _print_headline(result: dict, config: dict, elapsed: float) -> None:
     zh, en = next(((lv.get("zh", lv["code"]), lv.get("en", lv["code"])) for lv in config["scoring"]["levels"]
                    if lv["code"] == h["level"]), (h["level"], h["level"]))
     conf = int(round(100 * float(config["estimation"]["level"])))
-    verdict = {"met": "met", "not_met": "not met", "inconclusive": "inconclusive (the CI contains the target)"}
+    verdict = {"met": "met with confidence (the whole CI is at or above the target)", "not_met": "not met",
+               "inconclusive": "inconclusive (the CI contains the target)"}
     lines = [
         "",
         f"{config['assessment'].get('name_en', '')}",
@@ -210,7 +230,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     _quiet_user_errors()
     try:
         result = assessment_flow(loaded.path, raw_dir=loaded.raw_dir, out_dir=loaded.processed_dir,
-                                 keep_work=args.keep_work)
+                                 keep_work=args.keep_work, with_notebooks=not args.no_notebooks)
     except (LiteracyError, OSError) as exc:
         return _error(str(exc))
     _print_headline(result, loaded.config, time.monotonic() - started)
@@ -235,6 +255,40 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
           f"{time.monotonic() - started:.0f} s):")
     for p in written:
         print(f"  {_shown(p)}")
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from literacy.errors import LiteracyError
+    from literacy_flows import delivery as dlv
+    from literacy_flows import io as fio
+
+    try:
+        # the output folder is not used: any value satisfies the config loader
+        loaded = fio.load_config(args.config, args.raw, out_dir=Path.cwd())
+        delivery = dlv.load_delivery(loaded.config, loaded.raw_dir)
+        names, shown = {}, {}
+        for info in delivery.files:
+            key = info.role if info.round is None else f"{info.round}/{info.role}"
+            names[key], shown[key] = info.rel, fio.shown(info.path)
+        dlv.check_schemas(loaded.config, delivery.instrument, delivery.rounds, delivery.scorecard, names,
+                          delivery.lines, delivery.units, shown)
+    except (LiteracyError, OSError) as exc:
+        return _error(str(exc))
+    print(f"Delivery {_shown(loaded.raw_dir)}/ checked against {_shown(loaded.path)}:")
+    print("\n".join(dlv.summary_lines(delivery)))
+    if args.write is not None:
+        try:
+            for rid, table in delivery.quarantine.items():
+                path = fio.write_csv(table, Path(args.write) / rid / "quarantine.csv")
+                print(f"wrote {_shown(path)} ({len(table)} rows)")
+        except OSError as exc:
+            return _error(str(exc))
+    try:
+        dlv.check_quarantine_share(delivery)
+    except LiteracyError as exc:
+        return _error(str(exc))
+    print(f"OK: every file within ingest.max_quarantine_share ({100 * delivery.max_share:g}%).")
     return 0
 
 
@@ -279,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USER_ERROR
-    handlers = {"run": _cmd_run, "simulate": _cmd_simulate, "estimate": _cmd_estimate}
+    handlers = {"run": _cmd_run, "simulate": _cmd_simulate, "validate": _cmd_validate, "estimate": _cmd_estimate}
     return handlers[args.command](args)
 
 

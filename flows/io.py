@@ -1,10 +1,13 @@
 """File input and output of the assessment: the config, a delivery, and the output tables.
 
 Everything that touches the file system lives here (the ``literacy`` package is pure
-computation). Reading is strict and typed: ids and categorical variables are strings, item
-answer codes are nullable ``Int64`` (blank = skipped), probabilities are floats, and a
-value that cannot be read is a one-line :class:`InputError` naming the file, the line and
-the column. Writing is atomic (a temporary file in the same folder, fsync, ``os.replace``)
+computation). Files are read in any delivery format (:mod:`literacy_flows.readers`: CSV in
+UTF-8 / GB18030 / UTF-16, Excel, SPSS, Stata, Parquet); the readers here are strict and
+typed: ids and categorical variables are strings, item answer codes are nullable ``Int64``
+(blank = skipped), probabilities are floats, and a value that cannot be read is a one-line
+:class:`InputError` naming the file, the line and the column. (The flow reads responses and
+samples through :mod:`literacy_flows.delivery` instead, which quarantines bad rows.) Output
+sets are swapped in whole (:func:`new_staging`, :func:`swap_in`). Writing is atomic (a temporary file in the same folder, fsync, ``os.replace``)
 and byte-reproducible: the same tables give the same bytes (stable row order, fixed float
 format in CSV, Parquet without timestamps, Excel with fixed document dates and zip entry
 times).
@@ -16,6 +19,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -25,13 +29,15 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from literacy.errors import LiteracyError
+from literacy.privacy import display_value
+from literacy_flows.readers import InputError, find_delivery_file, read_table
 
 __all__ = [
     "InputError", "LoadedConfig", "load_config", "delivery_files", "read_instrument", "read_responses",
     "read_sample", "read_margins", "read_truth", "read_round", "sha256_file", "atomic_write_bytes",
     "write_csv", "write_parquet", "write_json", "write_excel", "csv_bytes", "parquet_bytes", "json_bytes",
-    "FLOAT_FORMAT", "ITEM_DTYPE", "relative_to", "shown", "excel_bytes",
+    "FLOAT_FORMAT", "ITEM_DTYPE", "relative_to", "shown", "excel_bytes", "new_staging", "swap_in",
+    "discard_staging",
 ]
 
 #: Fixed float format of every CSV output: 12 significant digits, enough for any reported
@@ -41,10 +47,6 @@ FLOAT_FORMAT = "%.12g"
 ITEM_DTYPE = "Int64"
 #: The document date written into Excel workbooks (so reruns give identical bytes).
 FIXED_DATETIME = (2000, 1, 1, 0, 0, 0)
-
-
-class InputError(LiteracyError):
-    """A file that cannot be used as given; the one-line message starts with the file."""
 
 
 # --------------------------------------------------------------------------- config
@@ -110,7 +112,7 @@ def load_config(path: str | os.PathLike, raw_dir: str | os.PathLike | None = Non
         raise InputError(f"{shown(cfg_path)}: config file not found")
     data = cfg_path.read_bytes()
     try:
-        source = yaml.safe_load(data.decode("utf-8"))
+        source = yaml.load(data.decode("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         first = getattr(exc, "problem", None) or (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         mark = getattr(exc, "problem_mark", None)
@@ -145,19 +147,33 @@ def load_config(path: str | os.PathLike, raw_dir: str | os.PathLike | None = Non
 def delivery_files(raw_dir: str | os.PathLike, config: dict) -> dict:
     """The files of a delivery, by the data contract.
 
+    Each table may come in any supported format (``responses.csv``, ``.xlsx``, ``.sav``,
+    ``.zsav``, ``.dta`` or ``.parquet``: the first present, in that order; two present at
+    once is an error). The instrument is the config's ``scoring.instrument`` when that file
+    exists, else the same name in another format.
+
     Returns
     -------
     dict
         ``{"instrument": Path, "rounds": {round_id: {"responses": Path, "sample": Path,
-        "margins": Path}}}``. Nothing is checked for existence here.
+        "margins": Path}}}``. A table present in no format is given as its ``.csv`` path
+        (existence is checked by the reader).
+
+    Raises
+    ------
+    InputError
+        A table delivered in two formats at once, or only in an unsupported format.
     """
     raw = Path(raw_dir)
-    instrument = config.get("scoring", {}).get("instrument", "instrument.csv")
+    instrument = _resolve(raw, config.get("scoring", {}).get("instrument", "instrument.csv"))
+    if not instrument.is_file():
+        found = find_delivery_file(instrument.parent, instrument.stem)
+        instrument = found if found.is_file() else instrument
     rounds = {}
     for r in config["rounds"]:
         rid = str(r["id"])
-        rounds[rid] = {name: raw / rid / f"{name}.csv" for name in ("responses", "sample", "margins")}
-    return {"instrument": _resolve(raw, instrument), "rounds": rounds}
+        rounds[rid] = {name: find_delivery_file(raw / rid, name) for name in ("responses", "sample", "margins")}
+    return {"instrument": instrument, "rounds": rounds}
 
 
 def shown(path: str | os.PathLike) -> str:
@@ -190,35 +206,24 @@ MARGINS_COLUMNS = ["dimension", *MARGIN_VARIABLES, "population", "source"]
 TRUTH_COLUMNS = ["breakdown", "domain", "level", "population", "rate"]
 
 
-def _read_text_table(path: Path) -> pd.DataFrame:
-    """Every cell as a string (blank -> <NA>), so that typing errors can be reported by line."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{shown(path)}: file not found")
-    try:
-        # blank lines are kept (as empty rows) so that row positions map to file lines
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig",
-                         skip_blank_lines=False)
-    except UnicodeDecodeError:
-        raise InputError(f"{shown(path)}: not UTF-8 text (save the file as UTF-8 CSV)") from None
-    except pd.errors.EmptyDataError:
-        raise InputError(f"{shown(path)}: the file is empty") from None
-    except pd.errors.ParserError as exc:
-        msg = str(exc).strip().splitlines()[0]
-        raise InputError(f"{shown(path)}: not a readable CSV file: {msg}") from None
-    df.columns = [str(c).strip() for c in df.columns]
-    dup = pd.Index(df.columns)[pd.Index(df.columns).duplicated()].tolist()
-    if dup:
-        raise InputError(f"{shown(path)}: duplicate column(s) {', '.join(map(repr, dup))}")
-    df = df.astype("string")
-    # trim surrounding blanks of every text cell ("  8 " reads as 8, " urban" as urban)
-    for c in df.columns:
-        s = df[c].str.strip()
-        df[c] = s.mask(s == "")
-    # empty lines at the end of the file (common in spreadsheet exports) are not rows
-    filled = df.notna().any(axis=1).to_numpy()
-    last = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
-    return df.iloc[:last].copy()
+def _read_text_table(path: Path, column_map: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Every cell as a string (blank -> <NA>), so that typing errors can be reported by line.
+
+    Any delivery format (:func:`literacy_flows.readers.read_table`); blank lines are not
+    rows. The file line (Excel row, case number) of each row is kept in
+    ``df.attrs["lines"]`` and its unit in ``df.attrs["unit"]``; a malformed CSV record
+    (a field count unlike the header's) is an error here (strict tables have no quarantine).
+    """
+    table = read_table(path, column_map=column_map)
+    if table.ragged:
+        pos, n = next(iter(sorted(table.ragged.items())))
+        raise InputError(f"{shown(path)}: {table.where(pos)} has {n} fields, the header has "
+                         f"{len(table.data.columns)}" + (f" ({len(table.ragged) - 1} more such lines)"
+                                                         if len(table.ragged) > 1 else ""))
+    df = table.data
+    df.attrs["lines"] = [int(v) for v in table.lines]
+    df.attrs["unit"] = table.unit
+    return df
 
 
 def _require(df: pd.DataFrame, columns: Iterable[str], path: Path) -> None:
@@ -227,9 +232,13 @@ def _require(df: pd.DataFrame, columns: Iterable[str], path: Path) -> None:
         raise InputError(f"{shown(path)}: missing column(s) {', '.join(map(repr, missing))}")
 
 
-def _line(position: int) -> int:
-    """CSV line of a 0-based data row position (line 1 is the header)."""
-    return int(position) + 2
+def _line(position: int, df: pd.DataFrame | None = None) -> str:
+    """Where a 0-based data row position is in its file: 'line 7' (CSV; line 1 is the header),
+    'row 7' (Excel) or 'case 6' (SPSS, Stata, Parquet)."""
+    lines = df.attrs.get("lines") if df is not None else None
+    if lines is not None and int(position) < len(lines):
+        return f"{df.attrs.get('unit', 'line')} {lines[int(position)]}"
+    return f"line {int(position) + 2}"
 
 
 def _to_number(df: pd.DataFrame, col: str, path: Path, integer: bool, required: bool) -> pd.Series:
@@ -241,18 +250,20 @@ def _to_number(df: pd.DataFrame, col: str, path: Path, integer: bool, required: 
     bad = np.flatnonzero(given & ~np.isfinite(values))
     if len(bad):
         i = bad[0]
-        raise InputError(f"{shown(path)}: line {_line(i)}, column '{col}': {text.iloc[i]!r} is not a number"
+        raise InputError(f"{shown(path)}: {_line(i, df)}, column '{col}': {display_value(text.iloc[i])!r} "
+                         "is not a number"
                          + (f" ({len(bad) - 1} more in this column)" if len(bad) > 1 else ""))
     if integer:
         frac = np.flatnonzero(given & (np.floor(values) != values))
         if len(frac):
             i = frac[0]
-            raise InputError(f"{shown(path)}: line {_line(i)}, column '{col}': {text.iloc[i]!r} is not an integer"
+            raise InputError(f"{shown(path)}: {_line(i, df)}, column '{col}': {display_value(text.iloc[i])!r} "
+                             "is not an integer"
                              + (f" ({len(frac) - 1} more in this column)" if len(frac) > 1 else ""))
     if required:
         blank = np.flatnonzero(~given)
         if len(blank):
-            raise InputError(f"{shown(path)}: line {_line(blank[0])}, column '{col}': blank value"
+            raise InputError(f"{shown(path)}: {_line(blank[0], df)}, column '{col}': blank value"
                              + (f" ({len(blank) - 1} more in this column)" if len(blank) > 1 else ""))
     if integer:
         out = pd.array(np.where(given, values, 0).astype(np.int64), dtype=ITEM_DTYPE)
@@ -268,14 +279,15 @@ def _ids(df: pd.DataFrame, path: Path, columns: Iterable[str]) -> None:
             df[c] = df[c].astype("string")
 
 
-def read_instrument(path: str | os.PathLike) -> pd.DataFrame:
+def read_instrument(path: str | os.PathLike, table: pd.DataFrame | None = None) -> pd.DataFrame:
     """The questionnaire (``instrument.csv``) with typed columns.
 
     ``points`` float; ``correct`` and ``dont_know_code`` Int64; ``valid_codes`` kept as the
-    delivered text ("1;2;3;4"); the rest strings.
+    delivered text ("1;2;3;4"); the rest strings. ``table``: the file already read as text
+    (:func:`literacy_flows.readers.read_table`), else it is read from ``path``.
     """
     path = Path(path)
-    df = _read_text_table(path)
+    df = _read_text_table(path) if table is None else table
     _require(df, INSTRUMENT_COLUMNS, path)
     df["points"] = _to_number(df, "points", path, integer=False, required=True)
     df["correct"] = _to_number(df, "correct", path, integer=True, required=True)
@@ -313,10 +325,12 @@ def read_sample(path: str | os.PathLike) -> pd.DataFrame:
     return df
 
 
-def read_margins(path: str | os.PathLike) -> pd.DataFrame:
-    """Population margins in long format (``margins.csv``); ``population`` Int64."""
+def read_margins(path: str | os.PathLike, table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Population margins in long format (``margins.csv``); ``population`` Int64.
+
+    ``table``: the file already read as text, else it is read from ``path``."""
     path = Path(path)
-    df = _read_text_table(path)
+    df = _read_text_table(path) if table is None else table
     _require(df, ["dimension", "population"], path)
     for c in MARGIN_VARIABLES:
         if c not in df.columns:
@@ -327,10 +341,10 @@ def read_margins(path: str | os.PathLike) -> pd.DataFrame:
     return df
 
 
-def read_truth(path: str | os.PathLike) -> pd.DataFrame:
-    """A simulated round's true population values (``truth.csv``)."""
+def read_truth(path: str | os.PathLike, table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """A simulated round's true population values (``truth.csv``); ``table`` as in :func:`read_margins`."""
     path = Path(path)
-    df = _read_text_table(path)
+    df = _read_text_table(path) if table is None else table
     _require(df, TRUTH_COLUMNS, path)
     df["population"] = _to_number(df, "population", path, integer=True, required=True)
     df["rate"] = _to_number(df, "rate", path, integer=False, required=True)
@@ -510,3 +524,139 @@ def excel_bytes(workbook) -> bytes:
 def write_excel(workbook, path: str | os.PathLike) -> Path:
     """Write an openpyxl workbook, atomically and reproducibly."""
     return atomic_write_bytes(path, excel_bytes(workbook))
+
+
+# --------------------------------------------------------------------------- output sets
+# A run writes its outputs into a staging folder beside the output folder and swaps it in
+# with two renames when it completes: readers of <processed>/ see the previous set or the
+# new one, never a mixture, and a failed run leaves the previous set untouched.
+_STAGING = ".{name}.staging-"
+#: Folders of an output set that are always products of a run (never carried into the next set).
+_NEVER_CARRIED = ("_work", "notebooks")
+_PREVIOUS = ".{name}.previous-"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def _leftovers(final: Path, kind: str) -> list[tuple[Path, int]]:
+    """Staging / previous folders of ``final`` with the process id in their name."""
+    prefix = kind.format(name=final.name)
+    out = []
+    if not final.parent.is_dir():
+        return out
+    for p in final.parent.iterdir():
+        if p.name.startswith(prefix) and p.is_dir():
+            try:
+                out.append((p, int(p.name[len(prefix):].split("-")[0])))
+            except ValueError:
+                continue
+    return sorted(out)
+
+
+class _DirLock:
+    """An exclusive lock on a folder (flock on its descriptor; a no-op where unsupported)."""
+
+    def __init__(self, folder: Path):
+        self.folder, self.fd = folder, None
+
+    def __enter__(self):
+        try:
+            import fcntl
+
+            self.fd = os.open(self.folder, os.O_RDONLY)
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
+        except (ImportError, OSError):
+            if self.fd is not None:
+                os.close(self.fd)
+            self.fd = None
+        return self
+
+    def __exit__(self, *exc):
+        if self.fd is not None:
+            import fcntl
+
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+        return False
+
+
+def new_staging(final: str | os.PathLike) -> Path:
+    """A fresh, empty staging folder beside the output folder ``final``.
+
+    Staging and previous-set folders left by runs that died (their process is gone) are
+    removed first; a previous set whose swap was cut between its two renames (the output
+    folder missing) is put back.
+    """
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    with _DirLock(final.parent):
+        for path, pid in _leftovers(final, _STAGING):
+            if pid != os.getpid() and not _pid_alive(pid):
+                shutil.rmtree(path, ignore_errors=True)
+        for path, pid in _leftovers(final, _PREVIOUS):
+            if pid != os.getpid() and not _pid_alive(pid):
+                if not final.exists():
+                    os.rename(path, final)
+                else:
+                    shutil.rmtree(path, ignore_errors=True)
+        stage = Path(tempfile.mkdtemp(prefix=_STAGING.format(name=final.name) + f"{os.getpid()}-",
+                                      dir=final.parent))
+        os.chmod(stage, 0o755)  # mkdtemp's 0700 would become the output folder's mode
+        return stage
+
+
+def _listed_outputs(final: Path) -> set[str]:
+    """The files the previous run wrote (its manifest's outputs, and the manifest)."""
+    try:
+        manifest = json.loads((final / "manifest.json").read_text(encoding="utf-8"))
+        return {str(o["file"]) for o in manifest.get("outputs", [])} | {"manifest.json"}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return {"manifest.json"}
+
+
+def swap_in(stage: str | os.PathLike, final: str | os.PathLike) -> Path:
+    """Make the completed run's ``stage`` folder the output folder ``final``.
+
+    Files in the old output folder that no run wrote (not in its manifest: a ``.gitkeep``,
+    a user's notes) are carried over into the new set, except under ``_work/`` and
+    ``notebooks/`` (always a run's products: notebooks describe the outputs they were run
+    on); the previous run's outputs are replaced as a whole (a file the new run does not
+    write disappears with the old set).
+    Then ``final`` is renamed aside, ``stage`` renamed to ``final`` and the old set removed.
+    """
+    stage, final = Path(stage), Path(final)
+    with _DirLock(final.parent):
+        if final.exists():
+            if not final.is_dir():
+                raise InputError(f"{shown(final)}: the output folder is a file")
+            ours = _listed_outputs(final)
+            for path in sorted(final.rglob("*")):
+                rel = path.relative_to(final).as_posix()
+                if not path.is_file() or rel in ours or rel.split("/", 1)[0] in _NEVER_CARRIED:
+                    continue
+                target = stage / rel
+                if target.exists():
+                    continue
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, target)
+            previous = final.parent / (_PREVIOUS.format(name=final.name) + f"{os.getpid()}-"
+                                       + os.urandom(4).hex())
+            os.rename(final, previous)
+            os.rename(stage, final)
+            shutil.rmtree(previous, ignore_errors=True)
+        else:
+            os.rename(stage, final)
+    return final
+
+
+def discard_staging(stage: str | os.PathLike) -> None:
+    """Remove a failed run's staging folder (the previous outputs stay as they were)."""
+    shutil.rmtree(stage, ignore_errors=True)

@@ -59,11 +59,74 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "min": ("最小权数", "Minimum weight"),
     "max": ("最大权数", "Maximum weight"),
     "max_min_ratio": ("最大/最小权数比", "Max/min weight ratio"),
+    "weights_to_population": ("权数之和/人口数", "Sum of weights / population"),
+    "n_trimmed": ("修剪权数个数", "Weights trimmed"),
     "key": ("指标代码", "Key"),
     "value": ("数值", "Value"),
     "truth": ("模拟真值", "Simulated truth"),
     "covered": ("置信区间覆盖真值", "CI covers truth"),
     "error": ("估计误差", "Estimation error"),
+    # reliability and suppression (literacy.reliability)
+    "ci_width": ("Korn–Graubard置信区间宽度", "Korn–Graubard CI width"),
+    "relative_ci_width": ("相对置信区间宽度", "Relative CI width"),
+    "reliability": ("可靠性（NCHS标准）", "Reliability (NCHS standard)"),
+    "reliability_reason": ("可靠性说明", "Reliability criteria not met"),
+    "suppressed": ("是否抑制", "Suppressed"),
+    "suppression_reason": ("抑制原因", "Suppression reason"),
+    "verdict_en": ("目标判定（英文）", "Verdict (en)"),
+    # evaluator tables (literacy.deliverables)
+    "lead_zh": ("牵头部门", "Lead department (zh)"),
+    "lead_en": ("牵头部门（英文）", "Lead department"),
+    "level_zh": ("素质水平（中文）", "Level (zh)"),
+    "level_en": ("素质水平（英文）", "Level"),
+    "baseline_ci_low": ("基线95%置信区间下限", "Baseline 95% CI lower"),
+    "baseline_ci_high": ("基线95%置信区间上限", "Baseline 95% CI upper"),
+    "baseline_n": ("基线样本量", "Baseline respondents (n)"),
+    "baseline_reliability": ("基线可靠性", "Baseline reliability"),
+    "endline_ci_low": ("末期95%置信区间下限", "End-of-period 95% CI lower"),
+    "endline_ci_high": ("末期95%置信区间上限", "End-of-period 95% CI upper"),
+    "endline_n": ("末期样本量", "End-of-period respondents (n)"),
+    "endline_reliability": ("末期可靠性", "End-of-period reliability"),
+    "change_se": ("变化标准误", "Change SE"),
+    # decomposition (literacy.decomposition)
+    "composition": ("人口结构贡献", "Composition effect"),
+    "rate": ("组内比例变化贡献", "Rate effect"),
+    "composition_share": ("人口结构贡献占比", "Share explained by composition"),
+    "rate_share": ("组内变化贡献占比", "Share explained by rates"),
+    "cells": ("分解单元数", "Cells"),
+    "factors": ("分解因素", "Factors"),
+    "factor": ("因素", "Factor"),
+    "category": ("类别代码", "Category code"),
+    "baseline_population_share": ("基线人口占比", "Baseline population share"),
+    "endline_population_share": ("末期人口占比", "End-of-period population share"),
+    # part scores
+    "part": ("问卷部分代码", "Part code"),
+    "part_zh": ("问卷部分", "Questionnaire part (zh)"),
+    "part_en": ("问卷部分（英文）", "Questionnaire part"),
+    "max_points": ("满分", "Points"),
+    "mean": ("平均分", "Mean score"),
+    "mean_share": ("得分率", "Mean as share of points"),
+    "difference_from_city": ("与全市平均分之差", "Difference from the city mean"),
+    # scorecard
+    "indicator": ("指标代码", "Indicator code"),
+    "indicator_zh": ("指标", "Indicator (zh)"),
+    "indicator_en": ("指标（英文）", "Indicator"),
+    "reported_by_zh": ("报告部门", "Reported by (zh)"),
+    "reported_by_en": ("报告部门（英文）", "Reported by"),
+    "period": ("期间", "Period"),
+    "comparison": ("比较方向", "Comparison"),
+    "actual": ("实际值", "Actual"),
+    "unit_zh": ("单位", "Unit (zh)"),
+    "unit_en": ("单位（英文）", "Unit"),
+    "gap": ("与目标之差", "Actual minus target"),
+    "status": ("完成情况代码", "Status code"),
+    "status_zh": ("完成情况", "Status (zh)"),
+    "status_en": ("完成情况（英文）", "Status"),
+    "note": ("备注", "Note"),
+    # methodology
+    "section": ("类别", "Section"),
+    "item": ("项目代码", "Item"),
+    "text": ("说明", "Text"),
 }
 
 _PCT = "0.00%"
@@ -75,6 +138,12 @@ _NUMBER_FORMATS = {
     "cv": "0.0%", "deff": "0.00", "deff_weighting": "0.00", "df": "0", "n": "#,##0", "population": "#,##0",
     "sum_weights": "#,##0", "n_effective": "#,##0.0", "min": "#,##0.0", "max": "#,##0.0", "max_min_ratio": "0.0",
     "p_value": "0.0000", "change_p_value": "0.0000", "national_year": "0",
+    "ci_width": _PCT, "relative_ci_width": "0%", "baseline_ci_low": _PCT, "baseline_ci_high": _PCT,
+    "endline_ci_low": _PCT, "endline_ci_high": _PCT, "change_se": _PCT, "baseline_n": "#,##0", "endline_n": "#,##0",
+    "composition": "+0.00%;-0.00%;0.00%", "rate": "+0.00%;-0.00%;0.00%", "composition_share": "0.0%",
+    "rate_share": "0.0%", "baseline_population_share": "0.0%", "endline_population_share": "0.0%",
+    "mean": "0.00", "max_points": "0", "mean_share": "0.0%", "difference_from_city": "+0.00;-0.00;0.00",
+    "actual": "#,##0.##", "gap": "+#,##0.##;-#,##0.##;0", "cells": "0",
 }
 
 #: The headline figures: key -> (zh, en, kind); kind "pct", "pp" (a change in points), "int", "text".
@@ -106,9 +175,12 @@ HEADLINE_KEYS: dict[str, tuple[str, str, str]] = {
     "summary_en": ("结论（英文）", "Summary (en)", "text"),
 }
 
-_VERDICT_EN = {"met": "target met", "not_met": "target not met",
-               "inconclusive": "inconclusive (the 95% CI contains the target)"}
-_VERDICT_ZH = {"met": "已达到目标", "not_met": "未达到目标", "inconclusive": "无法判定（95%置信区间包含目标值）"}
+_VERDICT_EN = {"met": "met with confidence (the whole 95% CI is at or above the target)",
+               "not_met": "not met (the whole 95% CI is below the target)",
+               "inconclusive": "inconclusive (the 95% CI contains the target)",
+               "suppressed": "suppressed (too few respondents or unreliable)"}
+_VERDICT_ZH = {"met": "有把握达到目标（95%置信区间整体不低于目标值）", "not_met": "未达到目标（95%置信区间整体低于目标值）",
+               "inconclusive": "无法判定（95%置信区间包含目标值）", "suppressed": "不予发布（样本量不足或估计不可靠）"}
 
 
 def fmt_pct(x: float, digits: int = 1) -> str:
@@ -179,9 +251,16 @@ def markdown_headline(head: dict, config: dict, verdicts: pd.DataFrame) -> str:
     lines += ["| Domain / 子总体 | Estimate / 估计 | 95% CI / 置信区间 | Verdict / 判定 | Change / 变化 (pp) |",
               "|---|---:|---|---|---:|"]
     for _, r in verdicts.iterrows():
+        if r["verdict"] == "suppressed":   # a suppressed cell shows no value
+            lines.append(f"| {r['label_en']} / {r['label_zh']} | — | — | suppressed / 不予发布 | — |")
+            continue
+        verdict_en = r["verdict_en"] if "verdict_en" in r.index else r["verdict"]
         lines.append(f"| {r['label_en']} / {r['label_zh']} | {fmt_pct(r['estimate'])} | "
-                     f"{fmt_pct(r['ci_low'])} – {fmt_pct(r['ci_high'])} | {r['verdict']} / {r['verdict_zh']} | "
+                     f"{fmt_pct(r['ci_low'])} – {fmt_pct(r['ci_high'])} | {verdict_en} / {r['verdict_zh']} | "
                      f"{fmt_pp(r['change'])} |")
+    if "suppressed" in verdicts.columns and verdicts["suppressed"].any():
+        lines += ["", "— suppressed: fewer respondents than the configured minimum, or a share the NCHS standard "
+                  "says not to present (不予发布：样本量不足或估计不可靠)."]
     return "\n".join(lines) + "\n"
 
 
@@ -205,8 +284,13 @@ def table_records(df: pd.DataFrame, columns: list[str] | None = None, digits: in
 
 
 # --------------------------------------------------------------------------- Excel
-def _write_sheet(wb, title: str, df: pd.DataFrame, formats: dict[str, str] | None = None) -> None:
-    """A sheet with three header rows (zh, en, column code), frozen, and number formats."""
+def _write_sheet(wb, title: str, df: pd.DataFrame, formats: dict[str, str] | None = None,
+                 notes: tuple[str, str] | None = None) -> None:
+    """A sheet with three header rows (zh, en, column code), frozen, and number formats.
+
+    ``notes`` (zh, en): definitions and sources, written as two rows below the table
+    (注 / Notes) after a blank row.
+    """
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -241,6 +325,17 @@ def _write_sheet(wb, title: str, df: pd.DataFrame, formats: dict[str, str] | Non
     ws.freeze_panes = "A4"
     if len(df):
         ws.auto_filter.ref = f"A3:{get_column_letter(len(cols))}{3 + len(df)}"
+    if notes:
+        first = 3 + len(df) + 2
+        last_col = max(len(cols), 1)
+        for k, text in enumerate(notes):
+            row = first + k
+            ws.cell(row=row, column=1, value=("注：" if k == 0 else "Notes: ") + str(text))
+            ws.cell(row=row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
+            ws.cell(row=row, column=1).font = Font(size=9, color="404040")
+            if last_col > 1:
+                ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=min(last_col, 12))
+            ws.row_dimensions[row].height = 15 * max(2, min(12, len(str(text)) // 120 + 1))
 
 
 def _cell(v):
@@ -294,21 +389,27 @@ def _headline_sheet(wb, table: pd.DataFrame) -> None:
 
 
 def build_workbook(headline: pd.DataFrame, estimates: dict[str, pd.DataFrame], change: pd.DataFrame,
-                   verdicts: pd.DataFrame, weighting: pd.DataFrame, extra: dict[str, pd.DataFrame] | None = None):
-    """The assessment workbook: headline, estimates per round, change, verdicts, weighting.
+                   verdicts: pd.DataFrame, weighting: pd.DataFrame, extra: dict[str, pd.DataFrame] | None = None,
+                   tables: dict[str, pd.DataFrame] | None = None, notes: dict[str, tuple[str, str]] | None = None):
+    """The assessment workbook: headline, the evaluator tables, estimates per round, change, verdicts, weighting.
 
-    Returns an openpyxl Workbook (write it with ``literacy_flows.io.write_excel`` for
-    reproducible bytes).
+    ``tables`` (name -> table) are the evaluator tables, one sheet each after the headline;
+    ``notes`` (name -> (zh, en)) the notes rows of the sheets (``estimates`` for every
+    round's estimates sheet). Returns an openpyxl Workbook (write it with
+    ``literacy_flows.io.write_excel`` for reproducible bytes).
     """
     from openpyxl import Workbook
 
+    notes = notes or {}
     wb = Workbook()
     wb.remove(wb.active)
     _headline_sheet(wb, headline)
+    for name, df in (tables or {}).items():
+        _write_sheet(wb, name, df, notes=notes.get(name))
     for rid, est in estimates.items():
-        _write_sheet(wb, f"estimates_{rid}", est)
-    _write_sheet(wb, "change", change)
-    _write_sheet(wb, "verdicts", verdicts)
+        _write_sheet(wb, f"estimates_{rid}", est, notes=notes.get("estimates"))
+    _write_sheet(wb, "change", change, notes=notes.get("change"))
+    _write_sheet(wb, "verdicts", verdicts, notes=notes.get("verdicts"))
     _write_sheet(wb, "weighting", weighting)
     for name, df in (extra or {}).items():
         _write_sheet(wb, name, df)

@@ -5,6 +5,7 @@ this module only lays its tables out as a delivery, exactly as real data arrives
 
     <raw>/instrument.csv
     <raw>/<round>/responses.csv, sample.csv, margins.csv, truth.csv (simulation only)
+    <raw>/scorecard.csv (the departments' reported actuals; illustrative figures)
 
 Files are first written to a staging folder beside the delivery and then moved in place, so
 an interrupted run never leaves a half-written delivery that ``make run`` would take for data.
@@ -102,4 +103,13 @@ def simulate_to_folder(config_path: str | os.PathLike, seed: int | None = None,
 
     loaded = load_config(config_path, raw_dir=out_dir)
     programme = simulate_programme(loaded.source, seed=seed)
-    return loaded.raw_dir, write_programme(programme, loaded.raw_dir)
+    written = write_programme(programme, loaded.raw_dir)
+    # an illustrative department scorecard (its note column says so), beside the rounds
+    if loaded.config["scorecard"]["indicators"]:
+        from literacy.deliverables import illustrative_scorecard
+        from literacy_flows.deliverables import scorecard_path, write_scorecard
+
+        table = illustrative_scorecard(loaded.config, int(seed if seed is not None
+                                                          else loaded.config["assessment"].get("seed", 0)))
+        written.append(write_scorecard(table, scorecard_path(loaded.raw_dir, loaded.config)))
+    return loaded.raw_dir, written

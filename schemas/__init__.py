@@ -6,12 +6,37 @@ a schema lazily and raises a one-line :class:`SchemaValidationError` naming the 
 line and the column of the first failures.
 """
 
-from literacy_schemas.outputs import BREAKDOWNS, change_schema, estimates_schema, headline_schema, verdicts_schema
-from literacy_schemas.raw import instrument_schema, margins_schema, responses_schema, sample_schema, truth_schema
+from literacy_schemas.outputs import (
+    BREAKDOWNS,
+    WEIGHT_STAGES,
+    change_schema,
+    decomposition_detail_schema,
+    decomposition_schema,
+    estimates_schema,
+    evaluator_schema,
+    headline_schema,
+    methodology_schema,
+    part_scores_schema,
+    scorecard_table_schema,
+    verdicts_schema,
+    weights_diagnostics_schema,
+    weights_margins_schema,
+)
+from literacy_schemas.raw import (
+    instrument_schema,
+    margins_schema,
+    responses_schema,
+    sample_schema,
+    scorecard_schema,
+    truth_schema,
+)
 from literacy_schemas.validation import SchemaValidationError, describe_failures, validate
 
 __all__ = [
     "instrument_schema", "responses_schema", "sample_schema", "margins_schema", "truth_schema",
-    "estimates_schema", "change_schema", "verdicts_schema", "headline_schema", "BREAKDOWNS",
+    "estimates_schema", "change_schema", "verdicts_schema", "headline_schema", "weights_diagnostics_schema",
+    "weights_margins_schema", "WEIGHT_STAGES", "BREAKDOWNS", "scorecard_schema", "evaluator_schema",
+    "decomposition_schema", "decomposition_detail_schema", "part_scores_schema", "scorecard_table_schema",
+    "methodology_schema",
     "SchemaValidationError", "validate", "describe_failures",
 ]

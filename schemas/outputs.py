@@ -1,4 +1,4 @@
-"""pandera schemas of the output tables: estimates, change between rounds, target verdicts.
+"""pandera schemas of the output tables: estimates, change between rounds, target verdicts, weights.
 
 They are the contract of the files evaluators take into the assessment (column names,
 types, value ranges) and guard the internal consistency of each row (the estimate inside
@@ -11,8 +11,10 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-__all__ = ["estimates_schema", "change_schema", "verdicts_schema", "headline_schema", "BREAKDOWNS",
-           "VERDICTS"]
+__all__ = ["estimates_schema", "change_schema", "verdicts_schema", "headline_schema", "weights_diagnostics_schema",
+           "weights_margins_schema", "WEIGHT_STAGES", "BREAKDOWNS",
+           "VERDICTS", "RELIABILITY", "SCORECARD_STATUS", "evaluator_schema", "decomposition_schema",
+           "decomposition_detail_schema", "part_scores_schema", "scorecard_table_schema", "methodology_schema"]
 
 VERDICTS = ("met", "not_met", "inconclusive")
 #: Tolerance of the consistency checks (floating point).
@@ -65,6 +67,36 @@ def _unique(cols: list[str]) -> pa.Check:
     return pa.Check(lambda df: ~df.duplicated(subset=cols, keep="first"), error=f"one row per {'/'.join(cols)}")
 
 
+#: NCHS reliability outcomes (``literacy.reliability``).
+RELIABILITY = ("present", "review", "suppress")
+
+
+def _reliability_columns() -> dict:
+    """The NCHS flags and the suppression columns appended to an estimates table."""
+    return {
+        "n_effective": _nonneg(),
+        "ci_width": _nonneg(),
+        "relative_ci_width": _nonneg(),
+        "reliability": _text([_isin(list(RELIABILITY))]),
+        "reliability_reason": _text(nullable=True),
+        "suppressed": pa.Column(bool),
+        "suppression_reason": _text(nullable=True),
+    }
+
+
+def _blanked(columns: list[str], flag: str = "suppressed") -> pa.Check:
+    """A suppressed row has every one of ``columns`` blank, and gives a reason."""
+    def check(df: pd.DataFrame) -> pd.Series:
+        s = df[flag].to_numpy(dtype=bool)
+        blank = np.ones(len(df), dtype=bool)
+        for c in columns:
+            if c in df.columns:
+                blank &= df[c].isna().to_numpy()
+        reason = df["suppression_reason"].notna().to_numpy() if "suppression_reason" in df.columns else s
+        return pd.Series(~s | (reason & (blank if columns else True)), index=df.index)
+    return pa.Check(check, error=f"a suppressed row has {', '.join(columns)} blank and a reason")
+
+
 def estimates_schema(config: dict) -> pa.DataFrameSchema:
     """``<round>/estimates.csv``: one row per round, breakdown, domain and level."""
     return pa.DataFrameSchema(
@@ -75,7 +107,7 @@ def estimates_schema(config: dict) -> pa.DataFrameSchema:
             "label_zh": _text(),
             "label_en": _text(),
             "level": _text([_isin(_levels(config))]),
-            "estimate": _share(),
+            "estimate": _share(nullable=True),
             "se": _nonneg(),
             "ci_low": _share(nullable=True),
             "ci_high": _share(nullable=True),
@@ -84,8 +116,13 @@ def estimates_schema(config: dict) -> pa.DataFrameSchema:
             "deff": _nonneg(),
             "cv": _nonneg(),
             "population": _nonneg(),
+            **_reliability_columns(),
         },
-        checks=[_inside("ci_low", "estimate", "ci_high"), _unique(["round", "breakdown", "domain", "level"])],
+        checks=[_inside("ci_low", "estimate", "ci_high"), _unique(["round", "breakdown", "domain", "level"]),
+                _blanked(["estimate", "se", "ci_low", "ci_high", "deff", "cv", "n_effective", "ci_width",
+                          "relative_ci_width"]),
+                pa.Check(lambda df: df["suppressed"].astype(bool) | df["estimate"].notna(),
+                         error="an estimate is blank only when suppressed")],
         strict=True, ordered=True, name="estimates",
     )
 
@@ -94,7 +131,9 @@ def change_schema(config: dict) -> pa.DataFrameSchema:
     """``assessment/change.csv``: endline minus baseline for every domain and level."""
     def difference(df: pd.DataFrame) -> pd.Series:
         d = df["endline"].to_numpy(dtype=float) - df["baseline"].to_numpy(dtype=float)
-        return pd.Series(np.abs(d - df["change"].to_numpy(dtype=float)) <= TOL, index=df.index)
+        c = df["change"].to_numpy(dtype=float)
+        blank = np.isnan(d) & np.isnan(c)   # a suppressed round blanks the change
+        return pd.Series(blank | (np.abs(d - c) <= TOL), index=df.index)
 
     rounds = _rounds(config)
     return pa.DataFrameSchema(
@@ -106,19 +145,24 @@ def change_schema(config: dict) -> pa.DataFrameSchema:
             "level": _text([_isin(_levels(config))]),
             "baseline_round": _text([_isin(rounds)]),
             "endline_round": _text([_isin(rounds)]),
-            "baseline": _share(),
+            "baseline": _share(nullable=True),
             "baseline_se": _nonneg(),
-            "endline": _share(),
+            "endline": _share(nullable=True),
             "endline_se": _nonneg(),
-            "change": pa.Column(float, pa.Check.in_range(-1, 1, error="a difference of shares")),
+            "change": pa.Column(float, pa.Check.in_range(-1, 1, error="a difference of shares"), nullable=True),
             "se": _nonneg(),
             "ci_low": pa.Column(float, nullable=True),
             "ci_high": pa.Column(float, nullable=True),
             "df": pa.Column(float, pa.Check.ge(0), nullable=True),
             "p_value": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
+            "suppressed": pa.Column(bool),
+            "suppression_reason": _text(nullable=True),
         },
         checks=[pa.Check(difference, error="change = endline - baseline"), _inside("ci_low", "change", "ci_high"),
-                _unique(["breakdown", "domain", "level"])],
+                _unique(["breakdown", "domain", "level"]),
+                _blanked(["change", "se", "ci_low", "ci_high", "p_value"]),
+                pa.Check(lambda df: df["suppressed"].astype(bool) | df["change"].notna(),
+                         error="a change is blank only when suppressed")],
         strict=True, ordered=True, name="change",
     )
 
@@ -127,7 +171,8 @@ def verdicts_schema(config: dict) -> pa.DataFrameSchema:
     """``assessment/verdicts.csv``: the endline headline share against target and national rate."""
     def reads_interval(df: pd.DataFrame) -> pd.Series:
         lo, hi, t = (df[c].to_numpy(dtype=float) for c in ("ci_low", "ci_high", "target"))
-        expect = np.select([lo >= t, hi < t], ["met", "not_met"], default="inconclusive")
+        expect = np.select([np.isnan(lo) & np.isnan(hi) & df["suppressed"].to_numpy(dtype=bool), lo >= t, hi < t],
+                           ["suppressed", "met", "not_met"], default="inconclusive")
         return pd.Series(expect == df["verdict"].astype(str).to_numpy(), index=df.index)
 
     return pa.DataFrameSchema(
@@ -138,12 +183,13 @@ def verdicts_schema(config: dict) -> pa.DataFrameSchema:
             "label_zh": _text(),
             "label_en": _text(),
             "level": _text([_isin(_levels(config))]),
-            "estimate": _share(),
-            "ci_low": _share(),
-            "ci_high": _share(),
+            "estimate": _share(nullable=True),
+            "ci_low": _share(nullable=True),
+            "ci_high": _share(nullable=True),
             "target": _share(),
-            "verdict": _text([_isin(list(VERDICTS))]),
+            "verdict": _text([_isin(list(VERDICTS) + ["suppressed"])]),
             "verdict_zh": _text(),
+            "verdict_en": _text(),
             "national_rate": _share(nullable=True),
             "national_year": pa.Column(None, nullable=True),
             "gap_to_national": pa.Column(float, nullable=True),
@@ -152,6 +198,8 @@ def verdicts_schema(config: dict) -> pa.DataFrameSchema:
             "change_ci_low": pa.Column(float, nullable=True),
             "change_ci_high": pa.Column(float, nullable=True),
             "change_p_value": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
+            "suppressed": pa.Column(bool),
+            "suppression_reason": _text(nullable=True),
         },
         checks=[pa.Check(reads_interval, error="verdict reads the CI against the target"),
                 _inside("ci_low", "estimate", "ci_high"), _unique(["round", "breakdown", "domain", "level"])],
@@ -170,4 +218,314 @@ def headline_schema(config: dict) -> pa.DataFrameSchema:
         },
         checks=[_unique(["key"])],
         strict=True, ordered=True, name="headline",
+    )
+
+
+#: Stage codes of the weighting chain (later trimming cycles add "_2", "_3", ...).
+WEIGHT_STAGES = ("base", "nonresponse", "raked", "trimmed", "reraked")
+_STAGE_PATTERN = rf"^({'|'.join(WEIGHT_STAGES)})(_[0-9]+)?$"
+
+
+def _stage() -> pa.Column:
+    return pa.Column(None, pa.Check.str_matches(_STAGE_PATTERN, error=f"one of {'|'.join(WEIGHT_STAGES)}[_k]"))
+
+
+def weights_diagnostics_schema(config: dict) -> pa.DataFrameSchema:
+    """``<round>/weights_diagnostics.csv``: the weights at each stage, by district and for the city."""
+    def kish(df: pd.DataFrame) -> pd.Series:
+        # deff = n sum w^2 / (sum w)^2 >= 1 and n_effective = n / deff <= n (Kish 1992)
+        deff, n, neff = (df[c].to_numpy(dtype=float) for c in ("deff_weighting", "n", "n_effective"))
+        return pd.Series((deff >= 1 - 1e-9) & (neff <= n * (1 + 1e-9)), index=df.index)
+
+    def ordered(df: pd.DataFrame) -> pd.Series:
+        lo, hi = df["min"].to_numpy(dtype=float), df["max"].to_numpy(dtype=float)
+        return pd.Series((0 < lo) & (lo <= hi), index=df.index)
+
+    return pa.DataFrameSchema(
+        {
+            "round": _text([_isin(_rounds(config))]),
+            "stage": _stage(),
+            "stage_zh": _text(),
+            "stage_en": _text(),
+            "domain": _text(),
+            "label_zh": _text(),
+            "label_en": _text(),
+            "n": pa.Column(None, pa.Check.ge(1, error="n >= 1")),
+            "sum_weights": pa.Column(float, pa.Check.gt(0, error="> 0")),
+            "population": _nonneg(),
+            "weights_to_population": _nonneg(),
+            "deff_weighting": _nonneg(nullable=False),
+            "n_effective": _nonneg(nullable=False),
+            "cv": _nonneg(nullable=False),
+            "min": _nonneg(nullable=False),
+            "max": _nonneg(nullable=False),
+            "max_min_ratio": pa.Column(float, pa.Check.ge(1, error=">= 1")),
+            "n_trimmed": pa.Column(None, pa.Check.ge(0, error=">= 0")),
+        },
+        checks=[pa.Check(kish, error="deff_weighting >= 1 and n_effective <= n"),
+                pa.Check(ordered, error="0 < min <= max"), _unique(["round", "stage", "domain"])],
+        strict=True, ordered=True, name="weights_diagnostics",
+    )
+
+
+def weights_margins_schema(config: dict) -> pa.DataFrameSchema:
+    """``<round>/weights_margins.csv``: every raking margin level's weighted total against its target,
+    at every stage of the weighting chain."""
+    def error(df: pd.DataFrame) -> pd.Series:
+        t, a, e = (df[c].to_numpy(dtype=float) for c in ("target", "achieved", "abs_error"))
+        return pd.Series(np.abs(np.abs(a - t) - e) <= TOL * np.maximum(1.0, np.abs(t)), index=df.index)
+
+    return pa.DataFrameSchema(
+        {
+            "round": _text([_isin(_rounds(config))]),
+            "stage": _stage(),
+            "stage_zh": _text(),
+            "stage_en": _text(),
+            "margin": _text(),
+            "level": _text(),
+            "n": pa.Column(None, pa.Check.ge(0, error=">= 0")),
+            "target": _nonneg(nullable=False),
+            "achieved": _nonneg(nullable=False),
+            "abs_error": _nonneg(nullable=False),
+            "rel_error": _nonneg(),
+        },
+        checks=[pa.Check(error, error="abs_error = |achieved - target|"),
+                _unique(["round", "stage", "margin", "level"])],
+        strict=True, ordered=True, name="weights_margins",
+    )
+
+
+# --------------------------------------------------------------------------- evaluator tables
+def _share_or_blank() -> pa.Column:
+    return _share(nullable=True)
+
+
+def evaluator_schema(config: dict, name: str, with_lead: bool = False,
+                     with_verdict: bool = False) -> pa.DataFrameSchema:
+    """``assessment/<name>.csv`` (headline_levels, districts, key_groups, demographics, district_groups):
+    the two rounds side by side with the change (``literacy.deliverables.evaluator_table``)."""
+    from literacy.deliverables import VERDICT_LABELS
+
+    rounds = _rounds(config)
+    cols: dict = {
+        "breakdown": _text([_isin(BREAKDOWNS(config))]),
+        "domain": _text(),
+        "label_zh": _text(),
+        "label_en": _text(),
+    }
+    if with_lead:
+        cols.update({"lead_zh": _text(), "lead_en": _text()})
+    cols.update({"level": _text([_isin(_levels(config))]), "level_zh": _text(), "level_en": _text()})
+    for role in ("baseline", "endline"):
+        cols.update({
+            f"{role}_round": _text([_isin(rounds)]),
+            role: _share_or_blank(),
+            f"{role}_se": _nonneg(),
+            f"{role}_ci_low": _share_or_blank(),
+            f"{role}_ci_high": _share_or_blank(),
+            f"{role}_n": pa.Column(None, pa.Check.ge(0), nullable=True),
+            f"{role}_reliability": _text([_isin(list(RELIABILITY))], nullable=True),
+        })
+    cols.update({
+        "change": pa.Column(float, pa.Check.in_range(-1, 1), nullable=True),
+        "change_se": _nonneg(),
+        "change_ci_low": pa.Column(float, nullable=True),
+        "change_ci_high": pa.Column(float, nullable=True),
+        "change_p_value": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
+    })
+    if with_verdict:
+        cols.update({
+            "target": _share_or_blank(),
+            "verdict": _text([_isin(list(VERDICT_LABELS))], nullable=True),
+            "verdict_zh": _text(nullable=True),
+            "verdict_en": _text(nullable=True),
+            "national_rate": _share_or_blank(),
+            "national_year": pa.Column(None, nullable=True),
+            "gap_to_national": pa.Column(float, nullable=True),
+            "versus_national": _text(nullable=True),
+        })
+    cols.update({
+        "reliability_reason": _text(nullable=True),
+        "suppressed": pa.Column(bool),
+        "suppression_reason": _text(nullable=True),
+    })
+
+    def change_reads(df: pd.DataFrame) -> pd.Series:
+        d = df["endline"].to_numpy(dtype=float) - df["baseline"].to_numpy(dtype=float)
+        c = df["change"].to_numpy(dtype=float)
+        return pd.Series(np.isnan(c) | (np.abs(d - c) <= TOL), index=df.index)
+
+    def blank_when_suppressed(df: pd.DataFrame) -> pd.Series:
+        # a round flagged suppressed shows no value; any suppression blanks the change
+        ok = np.ones(len(df), dtype=bool)
+        s = df["suppressed"].to_numpy(dtype=bool)
+        ok &= ~s | df["change"].isna().to_numpy()
+        for role in ("baseline", "endline"):
+            rel = df[f"{role}_reliability"].astype(object).to_numpy()
+            shown = df[role].notna().to_numpy()
+            ok &= ~(shown & (df[f"{role}_n"].astype(float).to_numpy() < int(config["reporting"]["min_n"])))
+            ok &= ~(shown & (rel == "suppress") & bool(config["reporting"]["suppress_unreliable"]))
+        return pd.Series(ok, index=df.index)
+
+    return pa.DataFrameSchema(
+        cols,
+        checks=[pa.Check(change_reads, error="change = endline - baseline"),
+                pa.Check(blank_when_suppressed, error="suppressed values are blank"),
+                _inside("baseline_ci_low", "baseline", "baseline_ci_high"),
+                _inside("endline_ci_low", "endline", "endline_ci_high"),
+                _inside("change_ci_low", "change", "change_ci_high"),
+                _unique(["breakdown", "domain", "level"])],
+        strict=True, ordered=True, name=name,
+    )
+
+
+def decomposition_schema(config: dict) -> pa.DataFrameSchema:
+    """``assessment/decomposition.csv``: Kitagawa split of the city's change, one row per level."""
+    def adds_up(df: pd.DataFrame) -> pd.Series:
+        c, comp, rate = (df[k].to_numpy(dtype=float) for k in ("change", "composition", "rate"))
+        d = df["endline"].to_numpy(dtype=float) - df["baseline"].to_numpy(dtype=float)
+        return pd.Series((np.abs(comp + rate - c) <= 1e-12) & (np.abs(d - c) <= TOL), index=df.index)
+
+    rounds = _rounds(config)
+    return pa.DataFrameSchema(
+        {
+            "level": _text([_isin(_levels(config))]),
+            "label_zh": _text(),
+            "label_en": _text(),
+            "baseline_round": _text([_isin(rounds)]),
+            "endline_round": _text([_isin(rounds)]),
+            "baseline": _share(),
+            "endline": _share(),
+            "change": pa.Column(float, pa.Check.in_range(-1, 1)),
+            "composition": pa.Column(float, pa.Check.in_range(-1, 1)),
+            "rate": pa.Column(float, pa.Check.in_range(-1, 1)),
+            "composition_share": pa.Column(float, nullable=True),
+            "rate_share": pa.Column(float, nullable=True),
+            "cells": pa.Column(None, pa.Check.ge(1)),
+            "factors": _text(),
+        },
+        checks=[pa.Check(adds_up, error="composition + rate = change = endline - baseline"), _unique(["level"])],
+        strict=True, ordered=True, name="decomposition",
+    )
+
+
+def decomposition_detail_schema(config: dict) -> pa.DataFrameSchema:
+    """``assessment/decomposition_detail.csv``: the Kitagawa components by education and by age band."""
+    return pa.DataFrameSchema(
+        {
+            "level": _text([_isin(_levels(config))]),
+            "factor": _text(),
+            "category": _text(),
+            "label_zh": _text(),
+            "label_en": _text(),
+            "baseline_population_share": _share(),
+            "endline_population_share": _share(),
+            "baseline_n": pa.Column(None, pa.Check.ge(0)),
+            "endline_n": pa.Column(None, pa.Check.ge(0)),
+            "composition": pa.Column(float, pa.Check.in_range(-1, 1), nullable=True),
+            "rate": pa.Column(float, pa.Check.in_range(-1, 1), nullable=True),
+            "suppressed": pa.Column(bool),
+            "suppression_reason": _text(nullable=True),
+        },
+        checks=[_blanked(["composition", "rate"]), _unique(["level", "factor", "category"])],
+        strict=True, ordered=True, name="decomposition_detail",
+    )
+
+
+def part_scores_schema(config: dict) -> pa.DataFrameSchema:
+    """``assessment/part_scores.csv``: mean score per questionnaire part by round and domain."""
+    parts = [str(p) for p in config["scoring"]["parts"]] + ["total"]
+
+    def within_points(df: pd.DataFrame) -> pd.Series:
+        m, mx = df["mean"].to_numpy(dtype=float), df["max_points"].to_numpy(dtype=float)
+        return pd.Series(np.isnan(m) | ((m >= -TOL) & (m <= mx + TOL)), index=df.index)
+
+    return pa.DataFrameSchema(
+        {
+            "round": _text([_isin(_rounds(config))]),
+            "breakdown": _text([_isin(BREAKDOWNS(config))]),
+            "domain": _text(),
+            "label_zh": _text(),
+            "label_en": _text(),
+            "lead_zh": _text(),
+            "lead_en": _text(),
+            "part": _text([_isin(parts)]),
+            "part_zh": _text(),
+            "part_en": _text(),
+            "max_points": pa.Column(float, pa.Check.gt(0)),
+            "mean": pa.Column(float, nullable=True),
+            "se": _nonneg(),
+            "ci_low": pa.Column(float, nullable=True),
+            "ci_high": pa.Column(float, nullable=True),
+            "df": pa.Column(None, pa.Check.ge(0), nullable=True),
+            "n": pa.Column(None, pa.Check.ge(1)),
+            "deff": _nonneg(),
+            "mean_share": _share(nullable=True),
+            "difference_from_city": pa.Column(float, nullable=True),
+            "suppressed": pa.Column(bool),
+            "suppression_reason": _text(nullable=True),
+        },
+        checks=[pa.Check(within_points, error="0 <= mean <= max_points"), _inside("ci_low", "mean", "ci_high"),
+                _blanked(["mean", "se", "ci_low", "ci_high", "deff", "mean_share", "difference_from_city"]),
+                _unique(["round", "breakdown", "domain", "part"])],
+        strict=True, ordered=True, name="part_scores",
+    )
+
+
+#: Scorecard status codes (``literacy.deliverables.STATUS_LABELS``).
+SCORECARD_STATUS = ("met", "not_met", "no_report")
+
+
+def scorecard_table_schema(config: dict) -> pa.DataFrameSchema:
+    """``assessment/scorecard.csv``: each configured department target against the reported actual."""
+    codes = [str(i["code"]) for i in config["scorecard"]["indicators"]]
+
+    def status_reads(df: pd.DataFrame) -> pd.Series:
+        a, t = df["actual"].to_numpy(dtype=float), df["target"].to_numpy(dtype=float)
+        up = df["comparison"].astype(str).to_numpy() == ">="
+        met = np.where(up, a >= t, a <= t)
+        expect = np.where(np.isnan(a), "no_report", np.where(met, "met", "not_met"))
+        return pd.Series(expect == df["status"].astype(str).to_numpy(), index=df.index)
+
+    return pa.DataFrameSchema(
+        {
+            "indicator": _text([_isin(codes)] if codes else None),
+            "indicator_zh": _text(),
+            "indicator_en": _text(),
+            "lead_zh": _text(),
+            "lead_en": _text(),
+            "reported_by_zh": _text(),
+            "reported_by_en": _text(),
+            "period": _text(),
+            "comparison": _text([_isin([">=", "<="])]),
+            "target": pa.Column(float),
+            "actual": pa.Column(float, nullable=True),
+            "unit_zh": _text(),
+            "unit_en": _text(),
+            "gap": pa.Column(float, nullable=True),
+            "status": _text([_isin(list(SCORECARD_STATUS))]),
+            "status_zh": _text(),
+            "status_en": _text(),
+            "note": _text(),
+        },
+        checks=[pa.Check(status_reads, error="status reads the actual against the target"), _unique(["indicator"])],
+        strict=True, ordered=True, name="scorecard",
+    )
+
+
+def methodology_schema(config: dict) -> pa.DataFrameSchema:
+    """``assessment/methodology.csv``: how the figures were made, one fact a row."""
+    return pa.DataFrameSchema(
+        {
+            "section": _text([_isin(["sample", "design", "weighting", "reliability", "scoring", "estimation"])]),
+            "item": _text(),
+            "label_zh": _text(),
+            "label_en": _text(),
+            "round": _text(nullable=True),
+            "value": pa.Column(float, nullable=True),
+            "text": _text(nullable=True),
+        },
+        checks=[pa.Check(lambda df: df["value"].notna() | df["text"].notna(), error="a value or a text"),
+                _unique(["section", "item", "round"])],
+        strict=True, ordered=True, name="methodology",
     )

@@ -13,7 +13,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 __all__ = ["instrument_schema", "responses_schema", "sample_schema", "margins_schema", "truth_schema",
-           "CATEGORICAL", "ITEM_TYPES"]
+           "scorecard_schema", "CATEGORICAL", "ITEM_TYPES"]
 
 #: Categorical survey variables whose codes come from ``survey.labels`` in the config.
 CATEGORICAL = ("district", "residence", "sex", "education", "occupation")
@@ -190,4 +190,39 @@ def truth_schema(config: dict) -> pa.DataFrameSchema:
             "rate": pa.Column(float, pa.Check.in_range(0, 1)),
         },
         name="truth",
+    )
+
+
+def scorecard_schema(config: dict) -> pa.DataFrameSchema:
+    """``scorecard.csv`` (optional, in the delivery): the departments' reported actuals.
+
+    One row per indicator code of the config's ``scorecard.indicators``; the reported
+    ``target`` must be the config's (the plan's) target, ``actual`` may be blank (not yet
+    reported), numbers are non-negative.
+    """
+    indicators = {str(i["code"]): float(i["target"]) for i in config.get("scorecard", {}).get("indicators", [])}
+    codes = list(indicators)
+
+    def target_is_the_plans(df: pd.DataFrame) -> pd.Series:
+        expected = df["indicator"].astype(str).map(indicators).to_numpy(dtype=float)
+        got = df["target"].to_numpy(dtype=float)
+        return pd.Series(np.isnan(expected) | np.isclose(got, expected, rtol=1e-12, atol=1e-9), index=df.index)
+
+    return pa.DataFrameSchema(
+        {
+            "indicator": pa.Column(_STR, pa.Check.isin(codes, error=f"one of {'|'.join(codes)}") if codes else [],
+                                   unique=True),
+            "department_zh": _text(),
+            "department_en": _text(),
+            "indicator_zh": _text(nullable=True),
+            "indicator_en": _text(nullable=True),
+            "target": pa.Column(float, pa.Check.ge(0, error=">= 0")),
+            "actual": pa.Column(float, pa.Check.ge(0, error=">= 0"), nullable=True),
+            "unit_zh": _text(nullable=True),
+            "unit_en": _text(nullable=True),
+            "period": _text(nullable=True),
+            "note": _text(nullable=True),
+        },
+        checks=[pa.Check(target_is_the_plans, error="target differs from the config's scorecard target")],
+        strict=True, ordered=True, name="scorecard",
     )

@@ -6,6 +6,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from literacy.errors import DataError
+from literacy.privacy import display_value
 
 __all__ = ["SchemaValidationError", "validate", "describe_failures", "collapse_row_checks"]
 
@@ -21,13 +22,15 @@ class SchemaValidationError(DataError):
         self.failure_cases = failure_cases
 
 
-def _where(index, line_offset: int | None) -> str:
+def _where(index, line_offset: int | None, lines=None, unit: str = "line") -> str:
     if index is None or (not isinstance(index, str) and pd.isna(index)):
         return ""
     try:
         pos = int(index)
     except (TypeError, ValueError):
         return f"row {index}"
+    if lines is not None and 0 <= pos < len(lines):
+        return f"{unit} {int(lines[pos])}"
     return f"line {pos + line_offset}" if line_offset is not None else f"row {pos}"
 
 
@@ -51,13 +54,17 @@ def collapse_row_checks(cases: pd.DataFrame) -> pd.DataFrame:
 def _value(v) -> str:
     if isinstance(v, float) and v.is_integer():
         return repr(int(v))
+    if isinstance(v, str):
+        return repr(display_value(v))  # text that could be personal data is masked
     return repr(v)
 
 
-def describe_failures(cases: pd.DataFrame, line_offset: int | None = 2, shown: int = SHOWN) -> str:
+def describe_failures(cases: pd.DataFrame, line_offset: int | None = 2, shown: int = SHOWN, lines=None,
+                      unit: str = "line") -> str:
     """'line 5, column 'Q03': 7 fails <check>; ...' for the first ``shown`` failure cases.
 
-    Missing columns and wrong dtypes come first, then row failures in file order.
+    Missing columns and wrong dtypes come first, then row failures in file order. ``lines``
+    (optional) maps row positions to file lines (``unit`` "line", "row" or "case").
     """
     cases = collapse_row_checks(cases)
     table_level = cases["index"].isna()
@@ -77,7 +84,7 @@ def describe_failures(cases: pd.DataFrame, line_offset: int | None = 2, shown: i
         if check == "column_in_schema":
             parts.append(f"unexpected column '{c['failure_case']}'")
             continue
-        where = _where(c["index"], line_offset)
+        where = _where(c["index"], line_offset, lines, unit)
         col = f"column '{column}'" if column is not None and not pd.isna(column) else ""
         loc = ", ".join(p for p in (where, col) if p)
         value = c["failure_case"]
@@ -93,7 +100,8 @@ def describe_failures(cases: pd.DataFrame, line_offset: int | None = 2, shown: i
     return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
 
 
-def validate(df: pd.DataFrame, schema: pa.DataFrameSchema, where: str, line_offset: int | None = 2) -> pd.DataFrame:
+def validate(df: pd.DataFrame, schema: pa.DataFrameSchema, where: str, line_offset: int | None = 2,
+             lines=None, unit: str = "line") -> pd.DataFrame:
     """Validate ``df`` lazily and raise one line naming ``where`` on failure.
 
     Parameters
@@ -106,6 +114,11 @@ def validate(df: pd.DataFrame, schema: pa.DataFrameSchema, where: str, line_offs
     line_offset : int or None
         Added to a 0-based row position to give the file line (2: header on line 1);
         None reports row positions instead (for computed tables).
+    lines : sequence of int, optional
+        The file line of each row (when rows were left out, or blank lines skipped);
+        overrides ``line_offset``.
+    unit : str
+        What ``lines`` counts: "line" (CSV), "row" (Excel) or "case" (SPSS, Stata, Parquet).
 
     Returns
     -------
@@ -122,5 +135,6 @@ def validate(df: pd.DataFrame, schema: pa.DataFrameSchema, where: str, line_offs
     except pa.errors.SchemaErrors as exc:
         cases = collapse_row_checks(exc.failure_cases)
         n = len(cases)
-        msg = f"{where}: {n} problem{'s' if n != 1 else ''}: {describe_failures(cases, line_offset)}"
+        text = describe_failures(cases, line_offset, lines=lines, unit=unit)
+        msg = f"{where}: {n} problem{'s' if n != 1 else ''}: {text}"
         raise SchemaValidationError(msg, cases) from None

@@ -24,6 +24,9 @@ from literacy_flows.io import load_config
 pytestmark = pytest.mark.flow
 
 CONFIG = Path(__file__).resolve().parents[1] / "config" / "wuhai.yaml"
+#: The evaluator tables written to assessment/ (CSV, Parquet, a workbook sheet each), in workbook order.
+EVALUATOR_TABLES = ("headline_levels", "districts", "key_groups", "demographics", "district_groups", "decomposition",
+                    "decomposition_detail", "part_scores", "scorecard", "methodology")
 SCALE = 0.2  # about 900 respondents a round, two or more PSUs in every stratum
 
 
@@ -52,7 +55,7 @@ def programme(tmp_path_factory) -> Path:
 def first_run(programme, prefect_harness):
     from literacy_flows.assessment import assessment_flow
 
-    result = assessment_flow(programme)
+    result = assessment_flow(programme, with_notebooks=False)  # the notebooks: tests/test_notebooks.py
     out = programme.parent / "processed"
     return result, out, _tree(out)
 
@@ -60,8 +63,8 @@ def first_run(programme, prefect_harness):
 def test_simulate_writes_the_delivery_layout_deterministically(programme, tmp_path):
     raw = programme.parent / "raw"
     cfg = load_config(programme).config
-    expected = {"instrument.csv"} | {f"{r['id']}/{f}.csv" for r in cfg["rounds"]
-                                     for f in ("responses", "sample", "margins", "truth")}
+    expected = {"instrument.csv", "scorecard.csv"} | {f"{r['id']}/{f}.csv" for r in cfg["rounds"]
+                                                      for f in ("responses", "sample", "margins", "truth")}
     assert set(_tree(raw)) == expected
     # same config and seed -> the same bytes; another seed -> other data
     assert cli.main(["simulate", "--config", str(programme), "--out", str(tmp_path / "again")]) == 0
@@ -74,9 +77,11 @@ def test_every_output_exists_and_is_listed_in_the_manifest(first_run, programme)
     result, out, tree = first_run
     rounds = [r["id"] for r in load_config(programme).config["rounds"]]
     expected = {f"{rid}/{name}" for rid in rounds
-                for name in ("estimates.csv", "estimates.parquet", "weights_diagnostics.csv")}
+                for name in ("estimates.csv", "estimates.parquet", "weights_diagnostics.csv", "weights_margins.csv",
+                             "items.parquet", "quarantine.csv")}
     expected |= {f"assessment/{name}" for name in ("change.csv", "change.parquet", "verdicts.csv", "verdicts.parquet",
                                                     "headline.csv", "assessment.xlsx", "truth_check.csv")}
+    expected |= {f"assessment/{name}.{ext}" for name in EVALUATOR_TABLES for ext in ("csv", "parquet")}
     assert set(tree) == expected | {"manifest.json"}  # and nothing else (the work area is removed)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     listed = {o["file"]: o for o in manifest["outputs"]}
@@ -148,17 +153,80 @@ def test_workbook_has_bilingual_frozen_sheets(first_run, programme):
 
     _, out, _ = first_run
     wb = load_workbook(out / "assessment" / "assessment.xlsx")
-    assert wb.sheetnames == ["headline", "estimates_2020", "estimates_2025", "change", "verdicts", "weighting",
-                             "truth_check"]
+    assert wb.sheetnames == ["headline", *EVALUATOR_TABLES, "estimates_2020", "estimates_2025", "change", "verdicts",
+                             "weighting", "truth_check"]
     ws = wb["estimates_2025"]
     assert ws.freeze_panes == "A4"
     assert [c.value for c in ws[3]][:3] == ["round", "breakdown", "domain"]  # column codes
     assert ws.cell(row=1, column=7).value == "比例估计" and ws.cell(row=2, column=7).value == "Estimated share"
     assert ws.cell(row=4, column=7).number_format == "0.00%"
     est = pd.read_parquet(out / "2025" / "estimates.parquet")
-    assert ws.max_row == 3 + len(est)
+    assert ws.max_row == 3 + len(est) + 3  # a blank row, then the notes row in Chinese and in English
+    assert str(ws.cell(row=3 + len(est) + 2, column=1).value).startswith("注：")
+    assert str(ws.cell(row=3 + len(est) + 3, column=1).value).startswith("Notes: ")
     assert ws.cell(row=4, column=7).value == pytest.approx(float(est["estimate"].iloc[0]), rel=1e-15)
     assert wb.properties.created.year == 2000  # fixed document date
+
+
+def test_suppressed_cells_are_blank_in_every_output_and_artifact(first_run, programme):
+    from openpyxl import load_workbook
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from literacy_flows.deliverables import table_schema
+
+    _, out, _ = first_run
+    cfg = load_config(programme).config
+    min_n = cfg["reporting"]["min_n"]
+    wb = load_workbook(out / "assessment" / "assessment.xlsx")
+    suppressed = 0
+    for r in cfg["rounds"]:
+        rid = r["id"]
+        pq = pd.read_parquet(out / rid / "estimates.parquet")
+        csv = pd.read_csv(out / rid / "estimates.csv", dtype=str, keep_default_na=False)
+        sup = pq["suppressed"].to_numpy(dtype=bool)
+        suppressed += int(sup.sum())
+        small = pq["n"].to_numpy() < min_n
+        assert sup[small].all()                                   # every small cell is suppressed
+        for col in ("estimate", "se", "ci_low", "ci_high", "cv", "deff"):
+            assert pq.loc[sup, col].isna().all(), col
+            assert (csv.loc[sup, col] == "").all(), col
+        ws = wb[f"estimates_{rid}"]
+        header = [c.value for c in ws[3]]
+        for col in ("estimate", "se", "ci_low", "ci_high"):
+            j = header.index(col) + 1
+            cells = [ws.cell(row=4 + i, column=j).value for i in np.flatnonzero(sup)]
+            assert all(v is None for v in cells), col
+    assert suppressed > 0   # the small programme has small cells: the check above is not vacuous
+    for name in EVALUATOR_TABLES:
+        table = pd.read_parquet(out / "assessment" / f"{name}.parquet")
+        S.validate(table, table_schema(name, cfg), name, line_offset=None)   # includes "suppressed values are blank"
+        csv = pd.read_csv(out / "assessment" / f"{name}.csv", dtype=str, keep_default_na=False)
+        assert list(csv.columns) == list(table.columns) and len(csv) == len(table)
+        ws = wb[name]
+        assert ws.max_row == 3 + len(table) + 3 and ws.freeze_panes == "A4"
+        if "suppressed" in table.columns and "endline" in table.columns:
+            rows = np.flatnonzero(table["endline"].isna().to_numpy())
+            j = [c.value for c in ws[3]].index("endline") + 1
+            assert all(ws.cell(row=4 + i, column=j).value is None for i in rows)
+            assert (csv.loc[rows, "endline"] == "").all()
+    assert pd.read_parquet(out / "assessment" / "district_groups.parquet")["suppressed"].any()
+    # the Prefect artifacts show no value for a suppressed cell
+    slug = cfg["assessment"]["id"]
+    with get_client(sync_client=True) as client:
+        arts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(
+            any_=[f"{slug}-estimates", f"{slug}-verdicts"])))
+    assert {a.key for a in arts} == {f"{slug}-estimates", f"{slug}-verdicts"}
+    for art in arts:
+        rows = json.loads(art.data) if isinstance(art.data, str) else art.data
+        if art.key.endswith("verdicts"):   # (a suppressed baseline blanks the change only)
+            assert {row["verdict_en"] for row in rows} <= {"met with confidence", "not met", "inconclusive",
+                                                           "suppressed"}
+            flagged = [row for row in rows if row["verdict_en"] == "suppressed"]
+        else:
+            flagged = [row for row in rows if row["suppressed"]]
+            assert flagged   # small key groups at this sample size
+        assert all(row["estimate"] is None and row["ci_low"] is None for row in flagged)
 
 
 def test_simulated_truth_is_covered_by_the_city_interval(first_run):
@@ -174,25 +242,28 @@ def test_rerun_is_byte_identical(first_run, programme):
     from literacy_flows.assessment import assessment_flow
 
     _, out, tree = first_run
-    assessment_flow(programme)
+    assessment_flow(programme, with_notebooks=False)
     assert _tree(out) == tree
 
 
 def test_bad_delivery_is_one_line_naming_file_line_and_column(programme, prefect_harness, tmp_path, capsys):
+    # a bad cell in the margins is a file-level problem (row-level problems of the responses
+    # and the sample are quarantined instead: tests/test_ingest_*.py)
     raw = tmp_path / "raw"
     shutil.copytree(programme.parent / "raw", raw)
-    lines = (raw / "2025" / "responses.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    lines = (raw / "2025" / "margins.csv").read_text(encoding="utf-8").splitlines(keepends=True)
     header = lines[0].rstrip("\n").split(",")
     row = lines[6].rstrip("\n").split(",")  # line 7 of the file
-    row[header.index("sex")] = "M"
+    row[header.index("population")] = "M"
     lines[6] = ",".join(row) + "\n"
-    (raw / "2025" / "responses.csv").write_text("".join(lines), encoding="utf-8")
+    (raw / "2025" / "margins.csv").write_text("".join(lines), encoding="utf-8")
 
     status = cli.main(["run", "--config", str(programme), "--raw", str(raw), "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert status == 2
     ours = [line for line in err.splitlines() if line.startswith("literacy: error:")]
     assert len(ours) == 1
-    assert "2025/responses.csv" in ours[0] and "line 7" in ours[0] and "'sex'" in ours[0] and "'M'" in ours[0]
+    assert "2025/margins.csv" in ours[0] and "line 7" in ours[0] and "'population'" in ours[0] and "'M'" in ours[0]
     assert "Traceback" not in err
-    assert not (tmp_path / "out" / "manifest.json").exists()
+    assert not (tmp_path / "out").exists()  # nothing written: the run's staging folder is removed
+    assert not list(tmp_path.glob(".out.*"))

@@ -19,7 +19,7 @@ from literacy.design import SurveyDesign
 from literacy.errors import ConfigError
 
 __all__ = [
-    "DomainSpec", "domain_specs", "round_design", "estimate_round", "population_rates",
+    "DomainSpec", "domain_specs", "GROUP_TOKEN", "round_design", "estimate_round", "population_rates",
     "compare_rounds", "target_verdicts", "headline", "ESTIMATE_COLUMNS", "CHANGE_COLUMNS",
     "VERDICT_COLUMNS",
 ]
@@ -35,11 +35,16 @@ VERDICT_COLUMNS = ["round", "breakdown", "domain", "label_zh", "label_en", "leve
                    "change_p_value"]
 
 VERDICTS = {
-    "met": "达到目标",
+    "met": "有把握达到目标",
     "not_met": "未达到目标",
     "inconclusive": "无法判定",
 }
 VERSUS_NATIONAL = {"above": "above", "below": "below", "indistinguishable": "indistinguishable"}
+
+
+#: In a configured breakdown, the token standing for "each key group" (a crossing such as
+#: ``[district, group]``).
+GROUP_TOKEN = "group"
 
 
 @dataclass(frozen=True)
@@ -52,12 +57,28 @@ class DomainSpec:
 
 
 def domain_specs(config: dict) -> Iterator[DomainSpec]:
-    """The city, each configured breakdown, then each key group."""
+    """The city, each configured breakdown, then each key group.
+
+    A breakdown holding the token ``group`` (e.g. ``[district, group]``) crosses the other
+    columns with each key group in turn: ``by`` is ``(district, group_<code>)`` and only the
+    group's members (indicator 1) are kept, so the domains are the groups within districts,
+    estimated on the full design.
+    """
     yield DomainSpec("city", ())
     for cols in config["breakdowns"]:
+        if GROUP_TOKEN in cols:
+            for g in config["groups"]:
+                yield DomainSpec("+".join(cols), tuple(f"group_{g['code']}" if c == GROUP_TOKEN else c
+                                                       for c in cols), g)
+            continue
         yield DomainSpec("+".join(cols), tuple(cols))
     for g in config["groups"]:
         yield DomainSpec("group", (f"group_{g['code']}",), g)
+
+
+def _group_column(spec: DomainSpec) -> str:
+    """The ``group_<code>`` indicator column of a key-group spec."""
+    return f"group_{spec.group['code']}"
 
 
 def _labels(config: dict, spec: DomainSpec, keys: pd.DataFrame) -> pd.DataFrame:
@@ -66,13 +87,22 @@ def _labels(config: dict, spec: DomainSpec, keys: pd.DataFrame) -> pd.DataFrame:
         k = len(keys)
         return pd.DataFrame({"domain": ["all"] * k, "label_zh": ["全市"] * k, "label_en": ["City"] * k},
                             index=keys.index)
-    if spec.group is not None:
+    if spec.group is not None and len(spec.by) == 1:
         g = spec.group
         return pd.DataFrame({"domain": [g["code"]] * len(keys), "label_zh": [g["zh"]] * len(keys),
                              "label_en": [g["en"]] * len(keys)}, index=keys.index)
-    codes = keys[list(spec.by)].astype(str)
-    zh_cols = [[label(config, c, v)[0] for v in codes[c]] for c in spec.by]
-    en_cols = [[label(config, c, v)[1] for v in codes[c]] for c in spec.by]
+    if spec.group is not None:   # a crossing with a key group: the group's code and labels
+        gcol, g = _group_column(spec), spec.group
+        codes = keys[list(spec.by)].astype(str)
+        codes[gcol] = str(g["code"])
+        zh_cols = [[label(config, c, v)[0] for v in codes[c]] if c != gcol else [str(g["zh"])] * len(keys)
+                   for c in spec.by]
+        en_cols = [[label(config, c, v)[1] for v in codes[c]] if c != gcol else [str(g["en"])] * len(keys)
+                   for c in spec.by]
+    else:
+        codes = keys[list(spec.by)].astype(str)
+        zh_cols = [[label(config, c, v)[0] for v in codes[c]] for c in spec.by]
+        en_cols = [[label(config, c, v)[1] for v in codes[c]] for c in spec.by]
     return pd.DataFrame({
         "domain": ["+".join(parts) for parts in zip(*[codes[c] for c in spec.by])],
         "label_zh": ["·".join(parts) for parts in zip(*zh_cols)],
@@ -120,7 +150,7 @@ def estimate_round(design: SurveyDesign, config: dict, round_id: str) -> pd.Data
         res = design.proportion(levels, by=by, ci=method, level=conf)
         keys = res[list(spec.by)] if spec.by else pd.DataFrame(index=res.index)
         if spec.group is not None:
-            member = keys[spec.by[0]].astype(int) == 1
+            member = keys[_group_column(spec)].astype(int) == 1
             res, keys = res[member], keys[member]
         labels = _labels(config, spec, keys if spec.by else res)
         pop = _domain_population(design, spec)
@@ -145,10 +175,14 @@ def _domain_population(design: SurveyDesign, spec: DomainSpec) -> dict:
     w = pd.Series(design.weights, index=design.data.index)
     if not spec.by:
         return {"all": float(w.sum())}
-    if spec.group is not None:
+    if spec.group is not None and len(spec.by) == 1:
         member = design.data[spec.by[0]].astype(int) == 1
         return {spec.group["code"]: float(w[member].sum())}
     keys = design.data[list(spec.by)].astype(str)
+    if spec.group is not None:   # crossing with a key group: members only, coded by the group's code
+        gcol = _group_column(spec)
+        member = (design.data[gcol].astype(int) == 1).to_numpy()
+        w, keys = w[member], keys[member].assign(**{gcol: str(spec.group["code"])})
     sums = w.groupby([keys[c] for c in spec.by], sort=True).sum()
     return {("+".join(k) if isinstance(k, tuple) else str(k)): float(v) for k, v in sums.items()}
 
@@ -176,17 +210,25 @@ def population_rates(population: pd.DataFrame, config: dict, round_id: str) -> p
             grouped = data[levels].mean().to_frame().T
             grouped["domain"] = "all"
             grouped["population"] = len(data)
-        elif spec.group is not None:
+        elif spec.group is not None and len(spec.by) == 1:
             sub = data[data[spec.by[0]] == 1]
             grouped = sub[levels].mean().to_frame().T
             grouped["domain"] = spec.group["code"]
             grouped["population"] = len(sub)
         else:
-            keys = data[list(spec.by)].astype(str)
-            g = data[levels].groupby([keys[c] for c in spec.by], sort=True)
+            sub = data
+            if spec.group is not None:   # crossing with a key group: members only
+                gcol = _group_column(spec)
+                sub = data[data[gcol] == 1]
+            keys = sub[list(spec.by)].astype(str)
+            if spec.group is not None:
+                keys[gcol] = str(spec.group["code"])
+            g = sub[levels].groupby([keys[c] for c in spec.by], sort=True)
             grouped = g.mean()
             grouped["population"] = g.size()
             grouped = grouped.reset_index()
+            if grouped.empty:   # e.g. a key group absent from a district
+                continue
             grouped["domain"] = grouped[list(spec.by)].astype(str).agg("+".join, axis=1)
             grouped = grouped.drop(columns=list(spec.by))
         long = grouped.melt(id_vars=["domain", "population"], value_vars=levels, var_name="level",

@@ -128,6 +128,12 @@ def validate_config(raw: dict) -> dict:
                 raise ConfigError(f"config: groups[{i}].rule[{j}].between must be [low, high]")
 
     cfg["breakdowns"] = [[b] if isinstance(b, str) else list(b) for b in cfg["breakdowns"]]
+    for i, cols in enumerate(cfg["breakdowns"]):
+        # "group" in a crossing stands for each key group in turn (e.g. [district, group])
+        if cols.count("group") > 1 or cols == ["group"]:
+            raise ConfigError(f"config: breakdowns[{i}] may hold 'group' once, crossed with other columns")
+        if "group" in cols and not cfg["groups"]:
+            raise ConfigError(f"config: breakdowns[{i}] crosses with 'group' but no groups are configured")
 
     est = cfg["estimation"]
     est.setdefault("ci", "logit")
@@ -141,7 +147,175 @@ def validate_config(raw: dict) -> dict:
     _need(targets, "headline", "targets.")
     targets.setdefault("national", {})
     targets["national"] = {str(k): v for k, v in targets["national"].items()}
+    _validate_reporting(cfg)
+    _validate_scorecard(cfg)
+    _validate_ingest(cfg)
     return cfg
+
+
+#: Defaults of ``reporting`` (NCHS Data Presentation Standards for Proportions, Parker et al. 2017).
+REPORTING_DEFAULTS = {"min_n": 30, "suppress_unreliable": True}
+NCHS_DEFAULTS = {"min_effective_n": 30.0, "max_ci_width": 0.30, "small_ci_width": 0.05,
+                 "max_relative_ci_width": 1.30, "min_df": 8.0}
+
+
+def _validate_reporting(cfg: dict) -> None:
+    """``reporting``: the unweighted minimum cell size and the NCHS thresholds (defaults filled)."""
+    rep = cfg.get("reporting")
+    if rep is None:
+        rep = {}
+    if not isinstance(rep, dict):
+        raise ConfigError("config: 'reporting' must be a mapping")
+    for key, default in REPORTING_DEFAULTS.items():
+        rep.setdefault(key, default)
+    min_n = rep["min_n"]
+    if isinstance(min_n, bool) or not isinstance(min_n, int) or min_n < 1:
+        raise ConfigError("config: reporting.min_n must be a whole number of respondents, at least 1")
+    if not isinstance(rep["suppress_unreliable"], bool):
+        raise ConfigError("config: reporting.suppress_unreliable must be true or false")
+    nchs = rep.get("nchs") or {}
+    if not isinstance(nchs, dict):
+        raise ConfigError("config: reporting.nchs must be a mapping")
+    unknown = sorted(set(nchs) - set(NCHS_DEFAULTS))
+    if unknown:
+        raise ConfigError(f"config: reporting.nchs.{unknown[0]} is not a known threshold "
+                          f"({', '.join(NCHS_DEFAULTS)})")
+    for key, default in NCHS_DEFAULTS.items():
+        value = nchs.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise ConfigError(f"config: reporting.nchs.{key} must be a non-negative number")
+        nchs[key] = float(value)
+    if not nchs["small_ci_width"] <= nchs["max_ci_width"]:
+        raise ConfigError("config: reporting.nchs.small_ci_width must not exceed max_ci_width")
+    rep["nchs"] = nchs
+    cfg["reporting"] = rep
+
+
+def _validate_scorecard(cfg: dict) -> None:
+    """``scorecard``: the plan's department-reported targets (codes unique, numeric targets)."""
+    sc = cfg.get("scorecard")
+    if sc is None:
+        sc = {}
+    if not isinstance(sc, dict):
+        raise ConfigError("config: 'scorecard' must be a mapping")
+    sc.setdefault("file", "scorecard.csv")
+    sc["period"] = str(sc.get("period") or "")
+    indicators = sc.setdefault("indicators", [])
+    if not isinstance(indicators, list):
+        raise ConfigError("config: scorecard.indicators must be a list")
+    seen = set()
+    for i, ind in enumerate(indicators):
+        code = str(_need(ind, "code", f"scorecard.indicators[{i}]."))
+        if code in seen:
+            raise ConfigError(f"config: scorecard.indicators[{i}].code '{code}' is used twice")
+        seen.add(code)
+        ind["code"] = code
+        target = _need(ind, "target", f"scorecard.indicators[{i}].")
+        if isinstance(target, bool) or not isinstance(target, (int, float)):
+            raise ConfigError(f"config: scorecard.indicators[{i}].target must be a number")
+        ind["target"] = float(target)
+        ind.setdefault("comparison", ">=")
+        if ind["comparison"] not in (">=", "<="):
+            raise ConfigError(f"config: scorecard.indicators[{i}].comparison must be '>=' or '<='")
+        for k in ("zh", "en"):
+            ind.setdefault(k, code)
+        for k in ("unit_zh", "unit_en", "lead_zh", "lead_en"):
+            ind[k] = str(ind.get(k) or "")
+    cfg["scorecard"] = sc
+
+
+#: Defaults of ``ingest`` (reading a delivery; see the README's "Delivery formats" and "Quarantine").
+INGEST_DEFAULTS = {"max_quarantine_share": 0.05}
+
+
+def _validate_ingest(cfg: dict) -> None:
+    """``ingest``: quarantine limit, vendor column and value maps, identifiers, consistency rules.
+
+    Keys (all optional): ``max_quarantine_share`` (0.05), ``column_map`` ({delivered: ours}),
+    ``value_map`` ({column: {delivered: code or null}}), ``identifiers`` (column names always
+    dropped), ``keep_columns`` (extra columns kept as they are), ``consistency`` ([{column,
+    pattern, description}], ``{name}`` in a pattern stands for the row's value of column
+    ``name``), ``match_sample`` (columns that must agree between responses and sample;
+    default the design's strata, PSU and selection probability).
+    """
+    import re
+
+    ing = cfg.get("ingest")
+    if ing is None:
+        ing = {}
+    if not isinstance(ing, dict):
+        raise ConfigError("config: 'ingest' must be a mapping")
+    known = {"max_quarantine_share", "column_map", "value_map", "identifiers", "keep_columns", "consistency",
+             "match_sample"}
+    unknown = sorted(set(ing) - known)
+    if unknown:
+        raise ConfigError(f"config: ingest.{unknown[0]} is not a known setting ({', '.join(sorted(known))})")
+    share = ing.get("max_quarantine_share", INGEST_DEFAULTS["max_quarantine_share"])
+    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
+        raise ConfigError("config: ingest.max_quarantine_share must be a share between 0 and 1 (e.g. 0.05)")
+    ing["max_quarantine_share"] = float(share)
+
+    cmap = ing.get("column_map") or {}
+    if not isinstance(cmap, dict):
+        raise ConfigError("config: ingest.column_map must be a mapping {delivered name: our name}")
+    cmap = {str(k).strip(): str(v).strip() for k, v in cmap.items()}
+    for k, v in cmap.items():
+        if not k or not v or v == "None":
+            raise ConfigError(f"config: ingest.column_map.{k or '?'} must map a column name to a column name")
+    targets = [v for v in cmap.values()]
+    dup = sorted({v for v in targets if targets.count(v) > 1})
+    if dup:
+        raise ConfigError(f"config: ingest.column_map maps several columns to '{dup[0]}'")
+    ing["column_map"] = cmap
+
+    vmap = ing.get("value_map") or {}
+    if not isinstance(vmap, dict):
+        raise ConfigError("config: ingest.value_map must be a mapping {column: {delivered value: code}}")
+    clean = {}
+    for col, mapping in vmap.items():
+        if not isinstance(mapping, dict):
+            raise ConfigError(f"config: ingest.value_map.{col} must be a mapping {{delivered value: code}}")
+        clean[str(col)] = {str(k).strip(): (None if v is None else str(v).strip()) for k, v in mapping.items()}
+    ing["value_map"] = clean
+
+    for key in ("identifiers", "keep_columns"):
+        value = ing.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
+            raise ConfigError(f"config: ingest.{key} must be a list of column names")
+        ing[key] = [str(v) for v in value]
+    both = sorted(set(ing["identifiers"]) & set(ing["keep_columns"]))
+    if both:
+        raise ConfigError(f"config: ingest.identifiers and ingest.keep_columns both list '{both[0]}'")
+
+    rules = ing.get("consistency") or []
+    if not isinstance(rules, list):
+        raise ConfigError("config: ingest.consistency must be a list of {column, pattern}")
+    for i, rule in enumerate(rules):
+        if not isinstance(rule, dict) or not rule.get("column") or not rule.get("pattern"):
+            raise ConfigError(f"config: ingest.consistency[{i}] needs 'column' and 'pattern'")
+        pattern = str(rule["pattern"])
+        try:
+            re.compile(re.sub(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", "x", pattern))
+        except re.error as exc:
+            raise ConfigError(f"config: ingest.consistency[{i}].pattern is not a regular expression: {exc}") from None
+        rule["column"], rule["pattern"] = str(rule["column"]), pattern
+        rule["description"] = str(rule.get("description") or "")
+    ing["consistency"] = rules
+
+    design = cfg["design"]
+    match = ing.get("match_sample")
+    if match is None:
+        match = [design["strata"], design["psu"], design["selection_prob"]]
+    if not isinstance(match, list) or not all(isinstance(v, str) for v in match):
+        raise ConfigError("config: ingest.match_sample must be a list of column names")
+    ing["match_sample"] = list(match)
+    listed = {c.lower() for c in ing["identifiers"]}
+    contract = {str(design[k]).lower() for k in ("respondent_id", "strata", "psu", "selection_prob")}
+    contract |= {"district", "residence", "sex", "age", "education", "occupation", "responded"}
+    clash = sorted(listed & contract)
+    if clash:
+        raise ConfigError(f"config: ingest.identifiers lists '{clash[0]}', a column the assessment needs")
+    cfg["ingest"] = ing
 
 
 def round_ids(cfg: dict) -> list[str]:

@@ -1,0 +1,167 @@
+"""File side of the evaluator tables: the scorecard input, the table list, writing them.
+
+The tables themselves are computed by :mod:`literacy.deliverables`,
+:mod:`literacy.decomposition` and :mod:`literacy.reliability`; this module reads the
+departments' ``scorecard.csv`` from the delivery and names the tables written to
+``<processed>/assessment/`` (each as CSV and Parquet, and a sheet of the workbook), with
+their schemas and the notes row of their sheet.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from literacy_flows import io as fio
+
+__all__ = ["scorecard_path", "read_scorecard", "write_scorecard", "TABLE_SCHEMAS", "table_schema"]
+
+#: Output table -> (schema function name in ``literacy_schemas``, extra keyword arguments).
+TABLE_SCHEMAS: dict[str, tuple[str, dict]] = {
+    "headline_levels": ("evaluator_schema", {"with_lead": False, "with_verdict": True}),
+    "districts": ("evaluator_schema", {"with_lead": False, "with_verdict": True}),
+    "key_groups": ("evaluator_schema", {"with_lead": True, "with_verdict": True}),
+    "demographics": ("evaluator_schema", {"with_lead": False, "with_verdict": False}),
+    "district_groups": ("evaluator_schema", {"with_lead": True, "with_verdict": False}),
+    "decomposition": ("decomposition_schema", {}),
+    "decomposition_detail": ("decomposition_detail_schema", {}),
+    "part_scores": ("part_scores_schema", {}),
+    "scorecard": ("scorecard_table_schema", {}),
+    "methodology": ("methodology_schema", {}),
+}
+
+_REQUIRED = ["indicator", "department_zh", "department_en", "target", "actual", "unit_zh", "unit_en", "period"]
+_OPTIONAL = ["indicator_zh", "indicator_en", "note"]
+
+
+def table_schema(name: str, config: dict):
+    """The pandera schema of an output table of :data:`TABLE_SCHEMAS`."""
+    import literacy_schemas as S
+
+    func, kwargs = TABLE_SCHEMAS[name]
+    if func == "evaluator_schema":
+        return S.evaluator_schema(config, name, **kwargs)
+    return getattr(S, func)(config, **kwargs)
+
+
+def scorecard_path(raw_dir: str | os.PathLike, config: dict) -> Path:
+    """The delivery's scorecard file (``scorecard.file`` under the delivery folder)."""
+    name = config.get("scorecard", {}).get("file") or "scorecard.csv"
+    p = Path(name)
+    return p if p.is_absolute() else Path(raw_dir) / p
+
+
+def read_scorecard(path: str | os.PathLike) -> pd.DataFrame:
+    """The departments' reported actuals (``scorecard.csv``), typed.
+
+    Columns indicator, department_zh, department_en, target, actual (blank = not reported),
+    unit_zh, unit_en, period, and optionally indicator_zh, indicator_en, note. Numbers are
+    floats; a non-number is a one-line :class:`~literacy_flows.io.InputError` naming the
+    line and the column. The schema (``literacy_schemas.scorecard_schema``) checks the
+    codes and targets against the config.
+    """
+    from literacy.deliverables import SCORECARD_INPUT_COLUMNS
+
+    path = Path(path)
+    df = fio._read_text_table(path)
+    fio._require(df, _REQUIRED, path)
+    for c in _OPTIONAL:
+        if c not in df.columns:
+            df[c] = pd.array([pd.NA] * len(df), dtype="string")
+    df["target"] = fio._to_number(df, "target", path, integer=False, required=True)
+    df["actual"] = fio._to_number(df, "actual", path, integer=False, required=False)
+    extra = [c for c in df.columns if c not in SCORECARD_INPUT_COLUMNS]
+    return df[SCORECARD_INPUT_COLUMNS + extra]
+
+
+def write_scorecard(table: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write a scorecard input file (UTF-8 CSV, blanks for missing; for ``literacy simulate``)."""
+    data = table.to_csv(index=False, lineterminator="\n", na_rep="", float_format="%.12g").encode("utf-8")
+    return fio.atomic_write_bytes(path, data)
+
+
+_SUPPRESSION_EN = ("Reliability: NCHS Data Presentation Standards for Proportions (Parker et al. 2017, Vital Health "
+                   "Stat 2(175)) on the Korn–Graubard 95% CI: present / review (present, flagged for statistical "
+                   "review: df < 8, a share of 0% or 100%, or the complement's relative CI width > 130%) / suppress "
+                   "(effective sample size < 30, CI width >= 0.30, or CI width above 0.05 with relative width > 130%). "
+                   "Cells with fewer respondents than reporting.min_n are suppressed: values left blank, "
+                   "suppressed = true, reason in suppression_reason.")
+_SUPPRESSION_ZH = ("可靠性：按美国国家卫生统计中心《比例数据发布标准》（Parker等，2017）以Korn–Graubard 95%置信区间判定："
+                   "present 可发布 / review 可发布但需统计审查（自由度<8、比例为0或100%、或互补比例相对区间宽度>130%）/ "
+                   "suppress 不予发布（有效样本量<30、区间宽度≥0.30、或宽度>0.05且相对宽度>130%）。"
+                   "样本量低于最小发布样本量（reporting.min_n）的单元格一律抑制：数值留空，suppressed 为 true，原因见 suppression_reason。")
+_SHARES_EN = ("Shares are proportions (0.121 = 12.1%), weighted, with design-based (Taylor linearisation, strata and "
+              "PSUs, raking accounted for) standard errors and 95% CIs on the domain's design degrees of freedom; "
+              "change = end-of-period minus baseline (independent samples: variances add; Welch–Satterthwaite df).")
+_SHARES_ZH = ("比例为加权估计（0.121即12.1%），标准误按复杂抽样设计（泰勒线性化，考虑分层、初级抽样单元和事后加权）计算，"
+              "95%置信区间使用子总体设计自由度；变化=末期减基线（两轮为独立样本，方差相加）。")
+_VERDICT_EN = ("Verdict against the plan's target: met with confidence (the whole 95% CI at or above the target), not "
+               "met (wholly below), inconclusive (the CI contains the target). The national rate is the latest "
+               "published figure (no standard error).")
+_VERDICT_ZH = ("目标判定：有把握达到目标（95%置信区间整体不低于目标值）、未达到目标（整体低于目标值）、"
+               "无法判定（区间包含目标值）。全国水平为最新公布数据（无标准误）。")
+
+#: Output table -> (zh, en) notes row of its workbook sheet: definitions and sources.
+TABLE_NOTES: dict[str, tuple[str, str]] = {
+    "headline_levels": (
+        "全市各素质水平（累计：各比例包含更高水平）两轮估计、变化及目标判定。" + _SHARES_ZH + _VERDICT_ZH + _SUPPRESSION_ZH,
+        "City shares at every literacy level (cumulative: each includes the higher levels) by round, change and "
+        "verdict. " + _SHARES_EN + " " + _VERDICT_EN + " " + _SUPPRESSION_EN),
+    "districts": ("各区两轮估计、变化及目标判定。" + _SHARES_ZH + _VERDICT_ZH + _SUPPRESSION_ZH,
+                  "Districts by round, change and verdict. " + _SHARES_EN + " " + _VERDICT_EN + " " + _SUPPRESSION_EN),
+    "key_groups": ("规划五类重点人群（含牵头部门）两轮估计、变化及目标判定；人群定义见配置文件。" + _SHARES_ZH + _VERDICT_ZH
+                   + _SUPPRESSION_ZH,
+                   "The plan's five key groups with their lead departments, by round, change and verdict; group "
+                   "membership is the config's rule on survey variables. " + _SHARES_EN + " " + _VERDICT_EN + " "
+                   + _SUPPRESSION_EN),
+    "demographics": ("按性别、年龄组、受教育程度、城乡分组的两轮估计及变化。" + _SHARES_ZH + _SUPPRESSION_ZH,
+                     "By sex, age band, education and urban/rural residence, by round, and change. " + _SHARES_EN
+                     + " " + _SUPPRESSION_EN),
+    "district_groups": ("各区内重点人群（全样本设计下的子总体估计）两轮估计及变化，样本量小，请重点查看可靠性标识。"
+                        + _SHARES_ZH + _SUPPRESSION_ZH,
+                        "Key groups within districts (domains of the full design), by round, and change; small "
+                        "samples: read the reliability flags. " + _SHARES_EN + " " + _SUPPRESSION_EN),
+    "decomposition": (
+        "全市变化的Kitagawa分解（Kitagawa 1955，对称两因素形式）：以受教育程度×年龄组为单元，"
+        "composition＝人口结构变化的贡献，rate＝单元内比例变化的贡献，二者之和等于变化；share为各自占变化的比例。"
+        "单元人口结构为加权人口（已校准至普查边际），无标准误。",
+        "Kitagawa decomposition (Kitagawa 1955, symmetric two-factor form) of the city's change over education x "
+        "age band cells: composition = the change in the population mix, rate = the change of the rates within "
+        "the cells; they add up to the change; shares are of the change. Population shares are weighted (raked "
+        "to the census margins); point estimates, no standard errors."),
+    "decomposition_detail": (
+        "分解的两项按受教育程度、年龄组汇总（对另一因素的单元求和）；每一因素的各类别之和等于总分解。"
+        "任一轮样本量低于最小发布样本量的类别留空。",
+        "The decomposition's components summed by education and by age band (over the other factor's cells); "
+        "for each factor they add up to the city's. Categories with fewer respondents than reporting.min_n in a "
+        "round are blank."),
+    "part_scores": (
+        "问卷各部分（科学知识、科学方法、科学精神与思维、应用科学能力）及总分的加权平均分，按全市、各区和重点人群；"
+        "mean_share＝平均分/该部分满分，difference_from_city＝与全市同一部分平均分之差。标准误按复杂抽样设计计算，"
+        "置信区间为t区间。样本量低于最小发布样本量的单元格留空。",
+        "Weighted mean score of each questionnaire part (knowledge, methods, spirit and thinking, application) and "
+        "of the total, for the city, districts and key groups; mean_share = mean / the part's points, "
+        "difference_from_city = mean minus the city's mean of the part. Design-based SEs, t intervals. Cells "
+        "with fewer respondents than reporting.min_n are blank."),
+    "scorecard": (
+        "规划其他量化指标（由部门报告，非调查测得）：目标值来自配置文件（规划），实际值来自交付的 scorecard.csv；"
+        "状态：met 达标、not_met 未达标、no_report 未报告。模拟数据的实际值仅为示例（见 note）。",
+        "The plan's other quantified targets, reported by departments rather than measured by the survey: targets "
+        "from the config (the plan), actuals from the delivery's scorecard.csv; status met / not met / no report. "
+        "With simulated data the actuals are illustrative (see note)."),
+    "methodology": (
+        "方法说明：样本量、应答率（加权应答率以抽中概率倒数加权）、加权诊断（最终阶段）、设计效应、自由度、评分规则和可靠性规则。",
+        "Methods: sample sizes, response rates (the weighted rate weights sampled adults by the inverse selection "
+        "probability), weighting diagnostics (final stage), design effects, degrees of freedom, the scoring rule "
+        "and the reliability rules."),
+    "estimates": (_SHARES_ZH + _SUPPRESSION_ZH + "ci_width 为Korn–Graubard区间宽度（用于可靠性判定），"
+                  "ci_low/ci_high 为配置的区间方法。",
+                  _SHARES_EN + " " + _SUPPRESSION_EN + " ci_width is the Korn–Graubard interval's width (the "
+                  "reliability criterion); ci_low / ci_high use the configured interval method."),
+    "change": ("末期减基线；任一轮被抑制则变化留空。" + _SHARES_ZH,
+               "End-of-period minus baseline; blank when either round's value is suppressed. " + _SHARES_EN),
+    "verdicts": (_VERDICT_ZH + "末期估计被抑制时判定为“不予发布”。",
+                 _VERDICT_EN + " A suppressed end-of-period estimate reads 'suppressed'."),
+}

@@ -1,0 +1,257 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 评估总览 · Assessment overview
+#
+# The headline share of residents with scientific literacy (具备科学素质的公民比例) for the
+# city, each district and the plan's five key groups, per survey round, with 95% confidence
+# intervals against the plan's target and the national rate; the change since the baseline;
+# and the verdicts against the target.
+#
+# Everything here is read from the assessment's outputs folder (`processed_dir`): the
+# estimates, change and verdict tables and `manifest.json` (which holds the config that made
+# them). Nothing is re-estimated. Cells suppressed for small size are shown as
+# **suppressed / 已抑制**, never as values.
+
+# %% tags=["parameters"]
+processed_dir = "../data/processed"  # the assessment's outputs folder, relative to this notebook
+seed = 20250101                      # random seed (nothing random in this notebook)
+
+# %%
+import json
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from IPython.display import Markdown, display
+
+from literacy.config import validate_config
+from literacy_flows.notebooks import use_cjk_font
+
+FONT = use_cjk_font()
+plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "axes.spines.top": False, "axes.spines.right": False})
+pd.set_option("display.max_rows", 200)
+
+P = Path(processed_dir)
+manifest = json.loads((P / "manifest.json").read_text(encoding="utf-8"))
+config = validate_config(manifest["config"]["content"])  # the config that made these outputs
+rounds = [str(r["id"]) for r in config["rounds"]]
+round_label = {str(r["id"]): f"{r.get('label_zh', r['id'])} · {r.get('label_en', r['id'])}" for r in config["rounds"]}
+level = config["scoring"]["headline"]
+level_zh, level_en = next((lv.get("zh", level), lv.get("en", level)) for lv in config["scoring"]["levels"]
+                          if lv["code"] == level)
+target = float(config["targets"]["headline"])
+national = {rid: config["targets"].get("national", {}).get(rid) for rid in rounds}
+
+estimates = pd.concat([pd.read_parquet(P / rid / "estimates.parquet") for rid in rounds], ignore_index=True)
+change = pd.read_parquet(P / "assessment" / "change.parquet")
+verdicts = pd.read_parquet(P / "assessment" / "verdicts.parquet")
+headline = pd.read_csv(P / "assessment" / "headline.csv", dtype=str, keep_default_na=False).set_index("key")
+
+
+def suppressed(df: pd.DataFrame, value: str = "estimate") -> np.ndarray:
+    """Rows whose value must not be shown: flagged `suppressed`, or blank."""
+    mask = df[value].isna().to_numpy().copy()
+    if "suppressed" in df.columns:
+        mask |= df["suppressed"].fillna(False).astype(bool).to_numpy()
+    return mask
+
+
+def flagged(df: pd.DataFrame) -> np.ndarray:
+    """Rows shown but flagged as statistically unreliable (the `reliability` column, when present)."""
+    if "reliability" not in df.columns:
+        return np.zeros(len(df), dtype=bool)
+    ok = {"", "reliable", "ok", "presented", "present", "meets_standard"}
+    return ~df["reliability"].fillna("").astype(str).str.lower().isin(ok).to_numpy()
+
+
+def pct(x, digits=1):
+    return "" if pd.isna(x) else f"{100 * x:.{digits}f}%"
+
+
+def pp(x, digits=1):
+    return "" if pd.isna(x) else f"{100 * x:+.{digits}f}"
+
+
+print(f"{config['assessment']['name_zh']}\n{config['assessment']['name_en']}")
+print(f"headline level: {level_zh} / {level_en}; target {pct(target)}; rounds {', '.join(rounds)}; font {FONT}")
+
+# %% [markdown]
+# ## 结论 · Headline
+
+# %%
+display(Markdown(f"**{headline.loc['summary_zh', 'value']}**\n\n{headline.loc['summary_en', 'value']}"))
+
+# %% [markdown]
+# ## 分区与重点人群 · Districts and key groups, per round
+#
+# Points are the weighted shares at the headline level; bars are 95% confidence intervals
+# (logit, design degrees of freedom). Dashed red line: the plan's target; dotted grey line:
+# the national rate used for that round. Hollow points are flagged as unreliable by the NCHS
+# standards (when the estimates carry the `reliability` column).
+
+# %%
+ORDER = {"city": 0, "district": 1, "group": 2}
+
+
+def forest_rows(rid: str) -> pd.DataFrame:
+    est = estimates[(estimates["round"].astype(str) == rid) & (estimates["level"] == level)
+                    & estimates["breakdown"].isin(list(ORDER))].copy()
+    est["_order"] = est["breakdown"].map(ORDER)
+    return est.sort_values("_order", kind="stable").reset_index(drop=True)
+
+
+def forest(ax, rows: pd.DataFrame, title: str, nat: dict | None, show_labels: bool) -> None:
+    y = np.arange(len(rows))[::-1].astype(float)
+    hidden = suppressed(rows)
+    weak = flagged(rows) & ~hidden
+    for mask, face, label in ((~hidden & ~weak, "C0", None), (weak, "white", "不可靠，需复核 flagged unreliable (NCHS)")):
+        if mask.any():
+            r = rows[mask]
+            est = 100 * r["estimate"].to_numpy(dtype=float)
+            err = np.vstack([est - 100 * r["ci_low"].to_numpy(dtype=float), 100 * r["ci_high"].to_numpy(dtype=float) - est])
+            ax.errorbar(est, y[mask], xerr=err, fmt="o", color="C0", mfc=face, ms=6, capsize=3, lw=1.5, label=label)
+    for yi in y[hidden]:
+        ax.text(0.02, yi, "已抑制 suppressed", transform=ax.get_yaxis_transform(), va="center", color="0.45",
+                style="italic", fontsize=9)
+    ax.axvline(100 * target, color="C3", ls="--", lw=1.2, label=f"规划目标 target {pct(target)}")
+    if nat:
+        ax.axvline(100 * float(nat["rate"]), color="0.4", ls=":", lw=1.2,
+                   label=f"全国 national {pct(float(nat['rate']), 2)} ({nat.get('year', '')})")
+    for b in range(len(rows) - 1):  # a rule between city, districts and groups
+        if rows["breakdown"].iloc[b] != rows["breakdown"].iloc[b + 1]:
+            ax.axhline(y[b] - 0.5, color="0.85", lw=0.8)
+    if show_labels:  # the panels share the y axis: label it once
+        ax.set_yticks(y, [f"{z}  {e}" for z, e in zip(rows["label_zh"], rows["label_en"])])
+    ax.set_xlabel(f"{level_zh} {level_en} (%)")
+    ax.set_title(title, fontsize=11)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, fontsize=8, frameon=False)
+
+
+panels = [forest_rows(rid) for rid in rounds]
+fig, axes = plt.subplots(1, len(rounds), figsize=(5.2 * len(rounds) + 2.5, 0.42 * max(map(len, panels)) + 1.6),
+                         sharey=True, squeeze=False)
+for j, (rid, rows) in enumerate(zip(rounds, panels)):
+    forest(axes[0, j], rows, round_label[rid], national.get(rid), show_labels=(j == 0))
+xmax = max(ax.get_xlim()[1] for ax in axes[0])
+for ax in axes[0]:
+    ax.set_xlim(0, xmax)
+fig.suptitle(f"{level_zh}的公民比例 · Share with scientific literacy (95% CI)", fontsize=12)
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# The same figures as a table (suppressed cells left blank, with the reason when given).
+
+# %%
+def rate_table(rows: pd.DataFrame) -> pd.DataFrame:
+    hidden = suppressed(rows)
+    out = pd.DataFrame({
+        "子总体 domain": rows["label_zh"] + " " + rows["label_en"],
+        "估计 estimate": [("已抑制 suppressed" if h else pct(v)) for h, v in zip(hidden, rows["estimate"])],
+        "95% CI": [("" if h else f"{pct(lo)} – {pct(hi)}") for h, lo, hi in zip(hidden, rows["ci_low"], rows["ci_high"])],
+        "n": rows["n"].astype("Int64"),
+        "deff": [("" if h else f"{d:.2f}") for h, d in zip(hidden, rows["deff"])],
+    })
+    if "n_effective" in rows.columns:
+        out["n_eff"] = [("" if h or pd.isna(v) else f"{v:,.0f}") for h, v in zip(hidden, rows["n_effective"])]
+    for col in ("reliability", "reliability_reason", "suppression_reason"):  # NCHS flags, when the run made them
+        if col in rows.columns:
+            out[col] = rows[col].astype("string").fillna("").astype(str)
+    return out
+
+
+for rid, rows in zip(rounds, panels):
+    display(Markdown(f"**{round_label[rid]}**"))
+    display(rate_table(rows))
+
+# %% [markdown]
+# ## 重点人群与牵头部门 · Key groups and their lead departments
+
+# %%
+leads = pd.DataFrame([{"group": g["code"], "人群 group": f"{g.get('zh', '')} {g.get('en', '')}",
+                       "牵头部门 lead department": f"{g.get('lead_zh', '')} · {g.get('lead_en', '')}"}
+                      for g in config.get("groups", [])])
+if len(leads):
+    wide = []
+    for rid in rounds:
+        g = estimates[(estimates["round"].astype(str) == rid) & (estimates["level"] == level)
+                      & (estimates["breakdown"] == "group")]
+        hidden = suppressed(g)
+        wide.append(pd.Series([("已抑制 suppressed" if h else f"{pct(v)} ({pct(lo)}–{pct(hi)})")
+                               for h, v, lo, hi in zip(hidden, g["estimate"], g["ci_low"], g["ci_high"])],
+                              index=g["domain"].astype(str).to_numpy(), name=rid))
+    display(leads.set_index("group").join(pd.concat(wide, axis=1)).reset_index(drop=True))
+
+# %% [markdown]
+# ## 变化 · Change since the baseline
+#
+# End-of-period share minus baseline share, in percentage points, with its 95% CI (the two
+# rounds are independent samples: their variances add; Welch–Satterthwaite degrees of
+# freedom). A CI that excludes zero is a change that is unlikely to be sampling noise.
+
+# %%
+ch = change[(change["level"] == level) & change["breakdown"].isin(list(ORDER))].copy()
+ch["_order"] = ch["breakdown"].map(ORDER)
+ch = ch.sort_values("_order", kind="stable").reset_index(drop=True)
+hidden = suppressed(ch, "change")
+y = np.arange(len(ch))[::-1].astype(float)
+fig, ax = plt.subplots(figsize=(8.5, 0.42 * len(ch) + 1.4))
+shown = ~hidden
+d = 100 * ch.loc[shown, "change"].to_numpy(dtype=float)
+err = np.vstack([d - 100 * ch.loc[shown, "ci_low"].to_numpy(dtype=float), 100 * ch.loc[shown, "ci_high"].to_numpy(dtype=float) - d])
+ax.errorbar(d, y[shown], xerr=err, fmt="s", color="C2", ms=5, capsize=3)
+for yi in y[hidden]:
+    ax.text(0.02, yi, "已抑制 suppressed", transform=ax.get_yaxis_transform(), va="center", color="0.45",
+            style="italic", fontsize=9)
+ax.axvline(0, color="0.3", lw=1)
+base_round, end_round = headline.loc["baseline_round", "value"], headline.loc["endline_round", "value"]
+ax.set_yticks(y, [f"{z}  {e}" for z, e in zip(ch["label_zh"], ch["label_en"])])
+ax.set_xlabel(f"{base_round}→{end_round} 变化 change (百分点 percentage points)")
+ax.set_title(f"{level_zh}比例的变化 · Change in the share, {base_round} to {end_round} (95% CI)", fontsize=11)
+fig.tight_layout()
+plt.show()
+
+display(pd.DataFrame({
+    "子总体 domain": ch["label_zh"] + " " + ch["label_en"],
+    base_round: [("" if h else pct(v)) for h, v in zip(suppressed(ch, "baseline"), ch["baseline"])],
+    end_round: [("" if h else pct(v)) for h, v in zip(suppressed(ch, "endline"), ch["endline"])],
+    "变化 change (pp)": [("已抑制 suppressed" if h else pp(v)) for h, v in zip(hidden, ch["change"])],
+    "95% CI (pp)": [("" if h else f"{pp(lo)} to {pp(hi)}") for h, lo, hi in zip(hidden, ch["ci_low"], ch["ci_high"])],
+    "p": [("" if h else f"{p:.4f}") for h, p in zip(hidden, ch["p_value"])],
+}))
+
+# %% [markdown]
+# ## 目标判定 · Verdicts against the target
+#
+# `met` (已达到): the whole 95% CI is at or above the target; `not_met` (未达到): wholly below;
+# `inconclusive` (无法判定): the CI contains the target. The comparison with the national rate
+# reads the same way.
+
+# %%
+v = verdicts.reset_index(drop=True)
+hidden = suppressed(v)
+display(pd.DataFrame({
+    "子总体 domain": v["label_zh"] + " " + v["label_en"],
+    "估计 estimate": [("已抑制 suppressed" if h else pct(x)) for h, x in zip(hidden, v["estimate"])],
+    "95% CI": [("" if h else f"{pct(lo)} – {pct(hi)}") for h, lo, hi in zip(hidden, v["ci_low"], v["ci_high"])],
+    "目标 target": v["target"].map(pct),
+    "判定 verdict": [("" if h else f"{zh} · {en}") for h, zh, en in zip(hidden, v["verdict_zh"], v["verdict"])],
+    "与全国比较 vs national": [("" if h else f"{s} ({pct(r, 2)})") for h, s, r in
+                            zip(hidden, v["versus_national"], v["national_rate"])],
+    "变化 change (pp)": [("" if h else f"{pp(c)} ({pp(lo)} to {pp(hi)})") for h, c, lo, hi in
+                       zip(hidden, v["change"], v["change_ci_low"], v["change_ci_high"])],
+}))

@@ -1,0 +1,345 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 方法与诊断 · Methods and diagnostics
+#
+# How far to trust the figures: sample sizes and response, the weights at each stage, the
+# raking margins, design effects, how the questionnaire's items behave (difficulty,
+# item-rest correlation, Cronbach's alpha per part), and the score distribution against the
+# level thresholds.
+#
+# Read from the outputs folder only: `manifest.json`, `<round>/weights_diagnostics.csv`,
+# `<round>/weights_margins.csv` (when the run wrote it), `<round>/estimates.parquet` and
+# `<round>/items.parquet` (per respondent and item: weights, score, 0/1 correct; no
+# identifiers).
+
+# %% tags=["parameters"]
+processed_dir = "../data/processed"  # the assessment's outputs folder, relative to this notebook
+seed = 20250101                      # seeds the jitter of the design-effect strip plot
+
+# %%
+import json
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from IPython.display import Markdown, display
+
+from literacy.config import validate_config
+from literacy_flows.notebooks import use_cjk_font
+
+FONT = use_cjk_font()
+plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "axes.spines.top": False, "axes.spines.right": False})
+pd.set_option("display.max_rows", 200)
+rng = np.random.default_rng(seed)
+
+P = Path(processed_dir)
+manifest = json.loads((P / "manifest.json").read_text(encoding="utf-8"))
+config = validate_config(manifest["config"]["content"])  # the config that made these outputs
+rounds = [str(r["id"]) for r in config["rounds"]]
+level = config["scoring"]["headline"]
+parts = {code: (v[1], v[2]) for code, v in config["scoring"]["parts"].items()}  # code -> (zh, en)
+levels = sorted(config["scoring"]["levels"], key=lambda lv: float(lv["threshold"]))
+inclusive = bool(config["scoring"].get("inclusive", False))
+estimates = pd.concat([pd.read_parquet(P / rid / "estimates.parquet") for rid in rounds], ignore_index=True)
+diagnostics = pd.concat([pd.read_csv(P / rid / "weights_diagnostics.csv", dtype={"round": str}) for rid in rounds],
+                        ignore_index=True)
+items = {rid: pd.read_parquet(P / rid / "items.parquet") for rid in rounds if (P / rid / "items.parquet").is_file()}
+
+
+def suppressed(df: pd.DataFrame, value: str = "estimate") -> np.ndarray:
+    mask = df[value].isna().to_numpy().copy()
+    if "suppressed" in df.columns:
+        mask |= df["suppressed"].fillna(False).astype(bool).to_numpy()
+    return mask
+
+
+def show(df: pd.DataFrame, formats: dict | None = None) -> None:
+    """Display a table with some columns formatted as text (no Styler: its random ids change every run)."""
+    out = df.reset_index(drop=True).copy()
+    for col, fmt in (formats or {}).items():
+        if col in out.columns:
+            out[col] = [("" if pd.isna(v) else fmt.format(v)) for v in out[col]]
+    display(out)
+
+
+def wmean(x, w):
+    return float(np.sum(w * x) / np.sum(w))
+
+
+print(f"rounds {', '.join(rounds)}; item tables for {', '.join(items) or 'none'}; font {FONT}")
+
+# %% [markdown]
+# ## 样本与无回答 · Sample and nonresponse
+#
+# Sampled adults, respondents and the unweighted response rate by district (from the weight
+# diagnostics: the `base` stage counts every sampled adult, the later stages the
+# respondents), and the city's weighted response rate (respondents' base weights over all
+# sampled adults' base weights).
+
+# %%
+rows = []
+for rid in rounds:
+    d = diagnostics[diagnostics["round"] == rid]
+    base = d[d["stage"] == "base"].set_index("domain")
+    resp = d[d["stage"] == "nonresponse"].set_index("domain")
+    for dom in base.index:
+        rows.append({"round": rid, "子总体 domain": f"{base.loc[dom, 'label_zh']} {base.loc[dom, 'label_en']}",
+                     "sampled 抽中": int(base.loc[dom, "n"]), "respondents 应答": int(resp.loc[dom, "n"]),
+                     "response rate 应答率": resp.loc[dom, "n"] / base.loc[dom, "n"]})
+    if rid in items:
+        case_w = items[rid].groupby("case", sort=False)["weight_base"].first()
+        rows[-1]["weighted response rate 加权应答率"] = float(case_w.sum() / base.loc["all", "sum_weights"])
+sample = pd.DataFrame(rows)
+counts = manifest["row_counts"].get("weight", {})
+show(sample, {"response rate 应答率": "{:.1%}", "weighted response rate 加权应答率": "{:.1%}"})
+print("manifest row counts (sample / respondents / nonrespondents):",
+      {rid: (c["sample"], c["respondents"], c["nonrespondents"]) for rid, c in counts.items()})
+
+# %% [markdown]
+# ## 权数 · Weights at each stage
+#
+# `base` = 1 / selection probability; `nonresponse` = after the nonresponse adjustment;
+# `final` = raked to the census margins (and trimmed and raked again, when the config trims). Distributions of the respondents' weights
+# (log scale), then the diagnostics table: Kish's weighting design effect 1 + CV² and the
+# effective sample size n / deff (Kish 1965; Lohr 2022, 7.5), the range of the weights.
+
+# %%
+STAGES = [("weight_base", "基础权数 base"), ("weight_nonresponse", "无回答调整后 nonresponse"), ("weight", "最终权数 final")]
+if items:
+    fig, axes = plt.subplots(1, len(items), figsize=(6 * len(items), 3.6), squeeze=False, sharey=True)
+    for ax, (rid, it) in zip(axes[0], items.items()):
+        per_case = it.groupby("case", sort=False)[[c for c, _ in STAGES]].first()
+        lo, hi = float(per_case.min().min()), float(per_case.max().max())
+        bins = np.geomspace(lo * 0.95, hi * 1.05, 40)
+        for j, (col, label) in enumerate(STAGES):
+            ax.hist(per_case[col], bins=bins, histtype="step", lw=1.6, color=f"C{j}", label=label)
+        ax.set_xscale("log")
+        ax.set_title(f"{rid}: {len(per_case):,} respondents", fontsize=11)
+        ax.set_xlabel("权数 weight (log scale)")
+        ax.legend(fontsize=8, frameon=False)
+    axes[0, 0].set_ylabel("respondents 应答人数")
+    fig.tight_layout()
+    plt.show()
+else:
+    display(Markdown("_No `<round>/items.parquet` in this folder: weight distributions skipped._"))
+
+cols = ["round", "stage", "domain", "label_en", "n", "sum_weights", "population", "deff_weighting", "n_effective", "cv",
+        "min", "max", "max_min_ratio"]
+show(diagnostics[[c for c in cols if c in diagnostics.columns]],
+     {"sum_weights": "{:,.0f}", "population": "{:,.0f}", "deff_weighting": "{:.2f}", "n_effective": "{:,.0f}",
+      "cv": "{:.2f}", "min": "{:.1f}", "max": "{:.1f}", "max_min_ratio": "{:.1f}"})
+
+# %% [markdown]
+# ## 校准边际 · Margins before and after raking
+#
+# Each raking margin level's weighted total at every stage of the weighting chain against
+# its census target, as a % difference, from `<round>/weights_margins.csv`: the base and
+# nonresponse-adjusted weights show how far the sample is from the census before raking;
+# after raking every margin should sit on zero.
+
+# %%
+margin_files = {rid: P / rid / "weights_margins.csv" for rid in rounds if (P / rid / "weights_margins.csv").is_file()}
+NEEDED = {"stage", "margin", "level", "target", "achieved"}
+if not margin_files:
+    display(Markdown("_This run wrote no `weights_margins.csv`: margins before and after raking are not shown. "
+                     "The weight diagnostics above give each stage's weighted totals by district._"))
+else:
+    margins = {rid: pd.read_csv(path, dtype={"round": str, "level": str}, keep_default_na=False, na_values=[""])
+               for rid, path in margin_files.items()}
+    if not all(NEEDED <= set(m.columns) for m in margins.values()):
+        for rid, m in margins.items():
+            display(Markdown(f"**{rid}** (columns not as expected: shown as delivered)"))
+            display(m)
+    else:
+        n_rows = max(m[["margin", "level"]].drop_duplicates().shape[0] for m in margins.values())
+        fig, axes = plt.subplots(1, len(margins), figsize=(6.2 * len(margins) + 2, 0.2 * n_rows + 1.8), sharey=True,
+                                 squeeze=False)
+        for j, (ax, (rid, m)) in enumerate(zip(axes[0], margins.items())):
+            m = m.assign(diff=100 * (m["achieved"] / m["target"] - 1))
+            keys = m[["margin", "level"]].drop_duplicates().reset_index(drop=True)
+            y = pd.Series(np.arange(len(keys))[::-1], index=pd.MultiIndex.from_frame(keys))
+            stages = list(dict.fromkeys(m["stage"]))
+            for k, stage in enumerate(stages):
+                st = m[m["stage"] == stage]
+                label = f"{st['stage_zh'].iloc[0]} {st['stage_en'].iloc[0]}" if "stage_zh" in st else stage
+                ax.scatter(st["diff"], y.loc[list(zip(st["margin"], st["level"]))].to_numpy(),
+                           marker="o" if k < len(stages) - 1 else "|", s=22 if k < len(stages) - 1 else 140,
+                           color=f"C{k}", label=label, zorder=3)
+            ax.axvline(0, color="0.3", lw=1)
+            if j == 0:
+                ax.set_yticks(y.to_numpy(), [f"{a}: {b}" for a, b in y.index], fontsize=7)
+            ax.set_xlabel("加权总数与普查数之差 weighted total vs census (%)")
+            ax.set_title(f"{rid}: raking margins", fontsize=11)
+            ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.07), ncol=3)
+        fig.tight_layout()
+        plt.show()
+        gaps = []
+        for rid, m in margins.items():
+            final = list(dict.fromkeys(m["stage"]))[-1]
+            gap = (100 * (m["achieved"] / m["target"] - 1)).abs()
+            gaps.append({"round": rid, "margin levels": len(m[["margin", "level"]].drop_duplicates()),
+                         "largest gap before raking (%)": float(gap[m["stage"] != final].max()),
+                         f"largest gap after ({final}, %)": float(gap[m["stage"] == final].max())})
+        gaps = pd.DataFrame(gaps)
+        show(gaps, {c: ("{:.1f}" if "before" in c else "{:.2g}") for c in gaps.columns if c.startswith("largest")})
+
+# %% [markdown]
+# ## 设计效应 · Design effects by breakdown
+#
+# The design effect of each headline-level share (its variance over the variance under
+# simple random sampling of the same size; Kish 1965): clustering in communities and
+# villages and unequal weights make it larger than 1, and the effective sample size is
+# n / deff. Suppressed cells are left out (and counted).
+
+# %%
+est = estimates[estimates["level"] == level].copy()
+hidden = suppressed(est) | est["deff"].isna().to_numpy()
+shown = est[~hidden]
+order = list(dict.fromkeys(est["breakdown"]))
+fig, axes = plt.subplots(1, len(rounds), figsize=(5.5 * len(rounds), 3.8), squeeze=False, sharey=True)
+for ax, rid in zip(axes[0], rounds):
+    r = shown[shown["round"].astype(str) == rid]
+    for i, b in enumerate(order):
+        vals = r.loc[r["breakdown"] == b, "deff"].to_numpy(dtype=float)
+        ax.scatter(i + rng.uniform(-0.18, 0.18, len(vals)), vals, s=14, alpha=0.7, color=f"C{i % 10}")
+        if len(vals):
+            ax.hlines(np.median(vals), i - 0.3, i + 0.3, color="0.2", lw=1.5)
+    ax.axhline(1, color="0.5", ls=":", lw=1)
+    ax.set_xticks(range(len(order)), order, rotation=35, ha="right")
+    ax.set_title(f"{rid}: deff of the '{level}' share (line: median)", fontsize=11)
+axes[0, 0].set_ylabel("设计效应 design effect")
+fig.tight_layout()
+plt.show()
+
+summary = (shown.groupby(["round", "breakdown"], sort=False)["deff"]
+           .agg(cells="size", median="median", min="min", max="max").reset_index())
+summary["suppressed"] = [int(hidden[(est["round"].astype(str) == str(rd)).to_numpy()
+                                    & (est["breakdown"] == b).to_numpy()].sum())
+                         for rd, b in zip(summary["round"], summary["breakdown"])]
+show(summary, {"median": "{:.2f}", "min": "{:.2f}", "max": "{:.2f}"})
+
+# %% [markdown]
+# ## 题目分析 · Item analysis
+#
+# Per item, with the final weights: **difficulty** = weighted share answering correctly
+# (wrong, "don't know" and skipped all count as not correct, as in the scoring);
+# **item-rest correlation** = weighted Pearson correlation between the item's score and the
+# score on the other items of its part (low or negative values mark an item that does not
+# measure what its part measures). **Cronbach's alpha** per part and for the whole
+# questionnaire, on the items' point scores:
+# α = k/(k−1) · (1 − Σ var(item) / var(part score)) (Cronbach 1951), weighted variances.
+# Flags: difficulty below 0.10 or above 0.95, item-rest correlation below 0.15.
+
+# %%
+def item_stats(it: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    meta = it.drop_duplicates("item_id").set_index("item_id")[["part", "points"]]
+    X = it.pivot(index="case", columns="item_id", values="correct").loc[:, meta.index].to_numpy(dtype=float)
+    w = it.groupby("case")["weight"].first().to_numpy(dtype=float)
+    S = X * meta["points"].to_numpy(dtype=float)[None, :]  # item point scores
+    W = w / w.sum()
+    difficulty = W @ X
+    C = (S - W @ S).T @ ((S - W @ S) * W[:, None])  # weighted covariance matrix of item scores
+    part_codes = pd.Categorical(meta["part"], categories=list(parts)).codes
+    M = np.zeros((len(meta), len(parts)))
+    M[np.arange(len(meta)), part_codes] = 1.0  # item x part indicator
+    cov_item_part = (C @ M)[np.arange(len(meta)), part_codes]  # cov(item, own part score)
+    var_part = np.diag(M.T @ C @ M)
+    var_item = np.diag(C)
+    # rest = part score minus the item: cov(x, S - x) = cov(x, S) - var(x); var(S - x) = var(S) - 2cov(x, S) + var(x)
+    cov_rest = cov_item_part - var_item
+    var_rest = var_part[part_codes] - 2 * cov_item_part + var_item
+    with np.errstate(invalid="ignore", divide="ignore"):
+        item_rest = cov_rest / np.sqrt(var_item * var_rest)
+    table = pd.DataFrame({"item": meta.index, "part": meta["part"].to_numpy(), "points": meta["points"].to_numpy(),
+                          "difficulty": difficulty, "item_rest_r": item_rest})
+    table["flag"] = np.where(difficulty < 0.10, "very hard",
+                             np.where(difficulty > 0.95, "very easy", np.where(item_rest < 0.15, "low r", "")))
+    alphas = []
+    for j, p in enumerate(parts):
+        k = int(M[:, j].sum())
+        sum_var = float(M[:, j] @ var_item)
+        alphas.append({"part": p, "部分": parts[p][0], "items": k,
+                       "alpha": k / (k - 1) * (1 - sum_var / var_part[j]) if k > 1 else np.nan})
+    k = len(meta)
+    alphas.append({"part": "total", "部分": "全卷", "items": k, "alpha": k / (k - 1) * (1 - var_item.sum() / C.sum())})
+    return table, pd.DataFrame(alphas)
+
+
+stats = {rid: item_stats(it) for rid, it in items.items()}
+if not stats:
+    display(Markdown("_No `<round>/items.parquet` in this folder: item analysis skipped._"))
+else:
+    fig, axes = plt.subplots(2, 1, figsize=(12, 6.5), sharex=True)
+    width = 0.8 / len(stats)
+    first = next(iter(stats.values()))[0]
+    x = np.arange(len(first))
+    part_colour = {p: f"C{i}" for i, p in enumerate(parts)}
+    for r, (rid, (table, _)) in enumerate(stats.items()):
+        colours = [part_colour.get(p, "0.5") for p in table["part"]]
+        off = (r - (len(stats) - 1) / 2) * width
+        axes[0].bar(x + off, table["difficulty"], width, color=colours, alpha=0.55 + 0.45 * r / max(1, len(stats) - 1),
+                    edgecolor="none")
+        axes[1].bar(x + off, table["item_rest_r"], width, color=colours,
+                    alpha=0.55 + 0.45 * r / max(1, len(stats) - 1), edgecolor="none")
+    axes[0].set_ylabel("难度 difficulty\n(share correct)")
+    axes[1].set_ylabel("题-余相关\nitem-rest r")
+    axes[1].axhline(0.15, color="C3", ls=":", lw=1)
+    axes[1].set_xticks(x, first["item"], rotation=90, fontsize=8)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in part_colour.values()]
+    axes[0].legend(handles, [f"{parts[p][0]} {parts[p][1]}" for p in parts], fontsize=8, ncol=len(parts),
+                   frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0))
+    fig.suptitle(f"题目分析 · Items by part; bars per item: rounds {', '.join(stats)} (left to right, lighter = earlier)",
+                 fontsize=11)
+    fig.tight_layout()
+    plt.show()
+
+    alpha = pd.concat([a.assign(round=rid) for rid, (_, a) in stats.items()])
+    display(alpha.pivot_table(index=["part", "部分", "items"], columns="round", values="alpha", sort=False).round(3)
+            .rename_axis(columns="Cronbach's alpha, round"))
+    wide = pd.concat([t.set_index(["item", "part", "points"])[["difficulty", "item_rest_r", "flag"]]
+                      .add_prefix(f"{rid} ") for rid, (t, _) in stats.items()], axis=1).reset_index()
+    show(wide, {c: "{:.3f}" for c in wide.columns if c.endswith(("difficulty", "item_rest_r"))})
+
+# %% [markdown]
+# ## 得分分布 · Score distribution and the level thresholds
+#
+# Weighted distribution of the total score (out of the config's maximum), with the level
+# thresholds; levels are cumulative, and the config says whether a threshold is reached
+# "above" (超过, score > threshold) or "at least" (及以上).
+
+# %%
+if items:
+    max_score = float(config["scoring"].get("max_score", 100))
+    fig, axes = plt.subplots(1, len(items), figsize=(6 * len(items), 3.6), squeeze=False, sharey=True)
+    for ax, (rid, it) in zip(axes[0], items.items()):
+        per_case = it.groupby("case", sort=False)[["score", "weight"]].first()
+        bins = np.arange(0, max_score + 2, 2) - 0.5
+        ax.hist(per_case["score"], bins=bins, weights=per_case["weight"] / per_case["weight"].sum() * 100,
+                color="C0", alpha=0.75)
+        for i, lv in enumerate(levels):
+            t = float(lv["threshold"])
+            share = wmean((per_case["score"] >= t) if inclusive else (per_case["score"] > t), per_case["weight"])
+            ax.axvline(t, color=f"C{i + 1}", ls="--", lw=1.3,
+                       label=f"{t:g}: {lv.get('zh', lv['code'])} {lv.get('en', '')} ({100 * share:.1f}%)")
+        ax.set_title(f"{rid}: weighted mean score {wmean(per_case['score'], per_case['weight']):.1f}", fontsize=11)
+        ax.set_xlabel("总分 total score")
+        ax.legend(fontsize=7.5, frameon=False, loc="upper left")
+    axes[0, 0].set_ylabel("% of adults 成年人占比 (weighted)")
+    fig.tight_layout()
+    plt.show()
+    print(f"threshold rule: {'at least (及以上)' if inclusive else 'above (超过)'}; the shares in the legend are "
+          "weighted shares of respondents, as in the estimates")

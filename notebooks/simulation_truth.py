@@ -1,0 +1,147 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 模拟真值检验 · Estimates against the simulated truth
+#
+# On a simulated delivery the population is known: every estimate can be set beside the
+# true population share (`assessment/truth_check.csv`, written only for simulated data).
+# About 95% of the 95% confidence intervals should cover the truth; far fewer means the
+# standard errors are too small (or the estimates biased), far more that they are too wide.
+# The standardised errors (estimate − truth) / SE should look roughly standard normal.
+#
+# The intervals of one round are not independent (the domains share PSUs and the levels are
+# nested), so the coverage count varies more than a binomial count would; the binomial range
+# below is a rough guide, not a test.
+
+# %% tags=["parameters"]
+processed_dir = "../data/processed"  # the assessment's outputs folder, relative to this notebook
+seed = 20250101                      # random seed (nothing random in this notebook)
+
+# %%
+import json
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from IPython.display import Markdown, display
+from scipy import stats
+
+from literacy.config import validate_config
+from literacy_flows.notebooks import use_cjk_font
+
+FONT = use_cjk_font()
+plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "axes.spines.top": False, "axes.spines.right": False})
+pd.set_option("display.max_rows", 200)
+
+P = Path(processed_dir)
+manifest = json.loads((P / "manifest.json").read_text(encoding="utf-8"))
+config = validate_config(manifest["config"]["content"])  # the config that made these outputs
+rounds = [str(r["id"]) for r in config["rounds"]]
+level = config["scoring"]["headline"]
+conf = float(config["estimation"].get("level", 0.95))
+
+check = pd.read_csv(P / "assessment" / "truth_check.csv", dtype={"round": str, "domain": str})
+estimates = pd.concat([pd.read_parquet(P / rid / "estimates.parquet") for rid in rounds], ignore_index=True)
+keys = ["round", "breakdown", "domain", "level"]
+extra = [c for c in ("se", "suppressed", "reliability") if c in estimates.columns]
+check = check.merge(estimates[keys + extra].astype({k: str for k in keys}), on=keys, how="left", validate="one_to_one")
+hidden = check["estimate"].isna().to_numpy().copy()
+if "suppressed" in check.columns:
+    hidden |= check["suppressed"].fillna(False).astype(bool).to_numpy()
+shown = check[~hidden].copy()
+shown["z"] = shown["error"] / shown["se"]
+print(f"{len(check)} estimates with a simulated truth; {int(hidden.sum())} suppressed (not shown); font {FONT}")
+
+# %% [markdown]
+# ## 估计与真值 · Estimate against truth (headline level)
+#
+# Each point is one domain's estimate with its 95% CI against the true population share;
+# on the diagonal the estimate equals the truth. Red points: the CI misses the truth.
+
+# %%
+fig, axes = plt.subplots(1, len(rounds), figsize=(5.4 * len(rounds), 5), squeeze=False)
+for ax, rid in zip(axes[0], rounds):
+    r = shown[(shown["round"] == rid) & (shown["level"] == level)]
+    for covered, colour in ((True, "C0"), (False, "C3")):
+        s = r[r["covered"].astype(bool) == covered]
+        est = 100 * s["estimate"].to_numpy(dtype=float)
+        ax.errorbar(100 * s["truth"], est,
+                    yerr=np.vstack([est - 100 * s["ci_low"].to_numpy(dtype=float), 100 * s["ci_high"].to_numpy(dtype=float) - est]),
+                    fmt="o", ms=4, color=colour, alpha=0.8, capsize=2, lw=1,
+                    label=f"{'覆盖 covered' if covered else '未覆盖 missed'} ({len(s)})")
+    lim = [0, 100 * float(max(r["ci_high"].max(), r["truth"].max())) * 1.05]
+    ax.plot(lim, lim, color="0.4", lw=1, ls="--")
+    ax.set_xlim(lim)
+    ax.set_ylim(lim)
+    ax.set_aspect("equal")
+    ax.set_xlabel("模拟真值 simulated truth (%)")
+    ax.set_ylabel("估计 estimate (%)")
+    ax.set_title(f"{rid}: '{level}' share, {len(r)} domains", fontsize=11)
+    ax.legend(fontsize=8, frameon=False, loc="upper left")
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## 覆盖率 · Coverage of the confidence intervals
+#
+# Share of the CIs that contain the truth, by round and level and by breakdown; `expected
+# range` is the central 95% range of the number covered if each interval covered with
+# probability 0.95 independently.
+
+# %%
+def coverage(group: pd.DataFrame) -> pd.Series:
+    n = len(group)
+    k = int(group["covered"].astype(bool).sum())
+    lo, hi = stats.binom.ppf([0.025, 0.975], n, conf)
+    return pd.Series({"intervals": n, "covered": k, "coverage": f"{100 * k / n:.1f}%" if n else "",
+                      "expected range": f"{int(lo)}–{int(hi)}" if n else "",
+                      "mean error (pp)": f"{100 * group['error'].mean():+.2f}",
+                      "RMSE (pp)": f"{100 * np.sqrt(np.mean(group['error'] ** 2)):.2f}"})
+
+
+by_level = shown.groupby(["round", "level"], sort=False)[["covered", "error"]].apply(coverage).reset_index()
+display(by_level)
+by_breakdown = shown.groupby(["breakdown"], sort=False)[["covered", "error"]].apply(coverage).reset_index()
+display(by_breakdown)
+total = coverage(shown)
+display(Markdown(f"**All rounds and levels: {total['covered']} of {total['intervals']} intervals cover the truth "
+                 f"({total['coverage']}; expected range {total['expected range']}).**"))
+
+# %% [markdown]
+# ## 标准化误差 · Standardised errors
+#
+# (estimate − truth) / SE against the standard normal density. A spread much wider than
+# the curve means the standard errors understate the uncertainty.
+
+# %%
+fig, ax = plt.subplots(figsize=(7, 3.6))
+z = shown["z"].replace([np.inf, -np.inf], np.nan).dropna()
+ax.hist(z, bins=np.linspace(-4.5, 4.5, 37), density=True, color="C0", alpha=0.6, label=f"{len(z)} estimates")
+grid = np.linspace(-4.5, 4.5, 200)
+ax.plot(grid, stats.norm.pdf(grid), color="C3", lw=1.5, label="N(0, 1)")
+ax.set_xlabel("(估计 − 真值) / 标准误 · (estimate − truth) / SE")
+ax.legend(frameon=False, fontsize=8)
+fig.tight_layout()
+plt.show()
+print(f"standardised errors: mean {z.mean():+.2f}, SD {z.std(ddof=1):.2f}, |z| > 1.96: {100 * (z.abs() > 1.96).mean():.1f}%")
+
+# %% [markdown]
+# The intervals that miss the truth (headline level):
+
+# %%
+miss = shown[(~shown["covered"].astype(bool)) & (shown["level"] == level)]
+display(miss[["round", "breakdown", "label_zh", "label_en", "n", "estimate", "ci_low", "ci_high", "truth"]]
+        .reset_index(drop=True).round(4))

@@ -1,0 +1,230 @@
+"""The reviewer notebooks: executed by the flow on a small simulated programme, the item
+table they read, and the CJK font their Chinese labels need.
+
+The flow runs once (with the notebooks) on a small simulated delivery, as in test_flow.py;
+every notebook must execute without an error output and be rendered to HTML, with no
+absolute path in either, and a rerun must give the same bytes. A copy of the outputs with
+one estimate marked suppressed checks that a suppressed cell is shown as such, not as a
+value, and that the simulation notebook is skipped (and its stale copy removed) when there
+is no simulated truth.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import warnings
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from literacy.errors import DataError
+from literacy_flows import cli
+from literacy_flows.notebooks import NOTEBOOKS, cjk_font_path, execute_notebooks, item_table, use_cjk_font
+
+CONFIG = Path(__file__).resolve().parents[1] / "config" / "wuhai.yaml"
+SCALE = 0.2  # about 900 respondents a round (as in test_flow.py)
+NAMES = [name for name, _ in NOTEBOOKS]
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _outputs(nb) -> list[dict]:
+    return [out for cell in nb.cells if cell.cell_type == "code" for out in cell.get("outputs", [])]
+
+
+def _text(nb) -> str:
+    """Everything a reader sees as text in the outputs (streams, plain text and HTML reprs)."""
+    parts = []
+    for out in _outputs(nb):
+        if out.get("output_type") == "stream":
+            parts.append(out.get("text", ""))
+        for kind in ("text/plain", "text/html", "text/markdown"):
+            parts.append(out.get("data", {}).get(kind, ""))
+    return "\n".join(parts)
+
+
+# --------------------------------------------------------------------------- executed by the flow
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory, prefect_harness):
+    """A small simulated delivery, assessed by the flow with the notebooks."""
+    from literacy_flows.assessment import assessment_flow
+
+    root = tmp_path_factory.mktemp("nb-programme")
+    cfg = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    cfg["paths"] = {"raw": "raw", "processed": "processed"}
+    cfg["simulation"]["population_scale"] = SCALE
+    path = root / "config.yaml"
+    path.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert cli.main(["simulate", "--config", str(path)]) == 0
+    result = assessment_flow(path)
+    return result, root / "processed"
+
+
+def test_every_notebook_executes_without_error_and_is_rendered(executed):
+    result, out = executed
+    folder = out / "notebooks"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{n}.{ext}" for n in NAMES for ext in ("html", "ipynb"))
+    for name in NAMES:
+        nb = nbformat.read(folder / f"{name}.ipynb", as_version=4)
+        nbformat.validate(nb)
+        errors = [o for o in _outputs(nb) if o.get("output_type") == "error"]
+        assert errors == [], f"{name}: {errors[0].get('ename')}: {errors[0].get('evalue')}"
+        stderr = [o["text"] for o in _outputs(nb) if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+        assert stderr == [], f"{name} wrote to stderr: {stderr[0][:300]}"
+        assert all(c.get("execution_count") for c in nb.cells if c.cell_type == "code"), f"{name}: a cell did not run"
+        figures = [o for o in _outputs(nb) if "image/png" in o.get("data", {})]
+        assert figures, f"{name}: no figure"
+        assert nb.metadata["papermill"]["parameters"]["processed_dir"] == ".."
+        html = (folder / f"{name}.html").read_text(encoding="utf-8")
+        assert html.lstrip().lower().startswith("<!doctype html") and "data:image/png;base64" in html
+        # no absolute path (nor the machine's folders) in what is published
+        for text in (html, (folder / f"{name}.ipynb").read_text(encoding="utf-8")):
+            assert str(out.parent) not in text and str(Path.cwd()) not in text
+    assert {f"notebooks/{n}.{ext}" for n in NAMES for ext in ("ipynb", "html")} <= set(result["outputs"])
+
+
+def test_the_manifest_lists_the_notebooks(executed):
+    _, out = executed
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    listed = {o["file"]: o for o in manifest["outputs"]}
+    for name in NAMES:
+        for ext in ("ipynb", "html"):
+            entry = listed[f"notebooks/{name}.{ext}"]
+            assert entry["sha256"] == _sha(out / "notebooks" / f"{name}.{ext}")
+            assert entry["rows"] == len(nbformat.read(out / "notebooks" / f"{name}.ipynb", as_version=4).cells)
+    assert "2025/items.parquet" in listed
+
+
+def test_notebooks_read_the_item_table_and_show_the_thresholds(executed):
+    _, out = executed
+    nb = nbformat.read(out / "notebooks" / "methods_diagnostics.ipynb", as_version=4)
+    text = _text(nb)
+    assert "item tables for 2020, 2025" in text
+    assert "threshold rule: above" in text
+    assert "Cronbach's alpha" in text and "2025 item_rest_r" in text and "2025 difficulty" in text
+    # the simulated truth notebook reports coverage over every estimate with a truth
+    truth = pd.read_csv(out / "assessment" / "truth_check.csv")
+    sim = _text(nbformat.read(out / "notebooks" / "simulation_truth.ipynb", as_version=4))
+    assert f"{len(truth)} estimates with a simulated truth" in sim
+
+
+def test_rerun_is_byte_identical(executed):
+    _, out = executed
+    folder = out / "notebooks"
+    before = {p.name: _sha(p) for p in folder.iterdir()}
+    execute_notebooks(out, folder, seed=int(yaml.safe_load(CONFIG.read_text(encoding="utf-8"))["assessment"]["seed"]),
+                      names=["simulation_truth"])
+    assert {p.name: _sha(p) for p in folder.iterdir()} == before
+
+
+def test_suppressed_cells_show_as_suppressed_and_truth_notebook_needs_truth(executed, tmp_path):
+    _, out = executed
+    copy = tmp_path / "processed"
+    shutil.copytree(out, copy)
+    path = copy / "2025" / "estimates.parquet"
+    est = pd.read_parquet(path)
+    level = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))["scoring"]["headline"]
+    hit = ((est["breakdown"] == "district") & (est["domain"] == "wuda")).to_numpy()
+    value = f"{100 * float(est.loc[hit & (est['level'] == level).to_numpy(), 'estimate'].iloc[0]):.1f}%"
+    est["suppressed"] = hit
+    est.loc[hit, ["estimate", "se", "ci_low", "ci_high"]] = np.nan  # suppressed: the value is blank
+    est.to_parquet(path)
+    (copy / "assessment" / "truth_check.csv").unlink()
+    stale = copy / "notebooks" / "simulation_truth.ipynb"
+    assert stale.is_file()
+
+    written = execute_notebooks(copy, copy / "notebooks", names=["assessment_overview", "simulation_truth"])
+    assert [p.name for p in written] == ["assessment_overview.ipynb", "assessment_overview.html"]
+    assert not stale.exists() and not (copy / "notebooks" / "simulation_truth.html").exists()
+    nb = nbformat.read(copy / "notebooks" / "assessment_overview.ipynb", as_version=4)
+    assert not [o for o in _outputs(nb) if o.get("output_type") == "error"]
+    text = _text(nb)
+    assert "已抑制 suppressed" in text
+    # the 2025 rate table: Wuda's row says suppressed and carries no interval
+    # the rate tables follow a markdown line naming their round
+    outputs = _outputs(nb)
+    after = next(i for i, o in enumerate(outputs) if "2025年末期调查" in o.get("data", {}).get("text/markdown", ""))
+    table_2025 = outputs[after + 1]["data"]["text/html"]
+    row = table_2025.split("乌达区 Wuda")[1].split("</tr>")[0]
+    assert "已抑制 suppressed" in row and value not in row and " – " not in row  # no value, no interval
+    before = nbformat.read(out / "notebooks" / "assessment_overview.ipynb", as_version=4)
+    assert value in _text(before)  # it was shown before suppression
+
+
+# --------------------------------------------------------------------------- the item table
+def test_item_table_scores_items_by_hand_and_aligns_by_respondent_id():
+    config = {"design": {"respondent_id": "respondent_id", "selection_prob": "selection_prob"}}
+    instrument = pd.DataFrame({"item_id": ["Q01", "Q02", "Q03"], "part": ["knowledge", "knowledge", "methods"],
+                               "points": [2.0, 2.0, 4.0], "correct": [1, 2, 3]})
+    # responses in another order than the weighted data; 8 = don't know, NaN = skipped
+    responses = pd.DataFrame({"respondent_id": ["b", "a"], "Q01": [1, 2], "Q02": [8, 2], "Q03": [np.nan, 3]})
+    data = pd.DataFrame({"respondent_id": ["a", "b"], "selection_prob": [0.01, 0.04],
+                         "weight_nonresponse": [120.0, 30.0], "weight": [125.0, 28.0], "score": [6.0, 2.0]})
+    out = item_table(data, responses, instrument, config)
+    assert "respondent_id" not in out.columns
+    assert list(out.columns) == ["case", "weight_base", "weight_nonresponse", "weight", "score", "part", "item_id",
+                                 "points", "correct"]
+    # respondent a (case 1): Q01 wrong (2 vs 1), Q02 right, Q03 right; b (case 2): Q01 right, Q02 don't know, Q03 skipped
+    assert out["correct"].tolist() == [0, 1, 1, 1, 0, 0]
+    assert out["case"].tolist() == [1, 1, 1, 2, 2, 2]
+    assert out["weight_base"].tolist() == pytest.approx([100.0] * 3 + [25.0] * 3)
+    assert out["weight"].tolist() == [125.0] * 3 + [28.0] * 3
+    assert out["item_id"].tolist() == ["Q01", "Q02", "Q03"] * 2
+    assert out["part"].tolist() == ["knowledge", "knowledge", "methods"] * 2
+    # the points of the correct items add up to the score (a's 2 + 4 = 6, b's 2)
+    got = (out["points"] * out["correct"]).groupby(out["case"]).sum()
+    assert got.tolist() == [6.0, 2.0]
+
+
+def test_item_table_rejects_a_respondent_without_responses():
+    config = {"design": {}}
+    instrument = pd.DataFrame({"item_id": ["Q01"], "part": ["knowledge"], "points": [2.0], "correct": [1]})
+    responses = pd.DataFrame({"respondent_id": ["a"], "Q01": [1]})
+    data = pd.DataFrame({"respondent_id": ["a", "zz"], "selection_prob": [0.1, 0.1], "weight_nonresponse": [1.0, 1.0],
+                         "weight": [1.0, 1.0], "score": [2.0, 0.0]})
+    with pytest.raises(DataError, match="'zz'"):
+        item_table(data, responses, instrument, config)
+
+
+# --------------------------------------------------------------------------- Chinese labels
+def _glyph_warnings(family: list[str] | None) -> list[str]:
+    """Render a figure with Chinese labels; return matplotlib's missing-glyph warnings."""
+    import matplotlib as mpl
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    rc = {} if family is None else {"font.family": "sans-serif", "font.sans-serif": family}
+    with mpl.rc_context(rc), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig = Figure(figsize=(4, 2))
+        ax = fig.add_subplot()
+        ax.set_title("具备科学素质的公民比例 · Share literate")
+        ax.set_yticks([0, 1], ["海勃湾区 Haibowan", "领导干部和公务员"])
+        ax.set_xlabel("变化（百分点）−1.5")
+        FigureCanvasAgg(fig).draw()
+    return [str(w.message) for w in caught if "Glyph" in str(w.message) and "missing" in str(w.message)]
+
+
+def test_chinese_labels_render_with_the_cjk_font():
+    import matplotlib as mpl
+    from matplotlib import font_manager as fm
+
+    assert cjk_font_path().is_file()
+    with mpl.rc_context():
+        name = use_cjk_font()
+        assert Path(fm.findfont(fm.FontProperties(family=name), fallback_to_default=False)).name == cjk_font_path().name
+        assert _glyph_warnings(None) == []
+
+
+def test_missing_glyphs_are_detected_without_the_cjk_font():
+    # the check above can fail: without a CJK font matplotlib does warn
+    assert any("missing from font" in w for w in _glyph_warnings(["DejaVu Sans"]))
+
