@@ -1,7 +1,9 @@
 # literacy: the two commands.
 #
 #   make run    create .venv if missing, install, simulate the default data when data/raw/ has
-#               no round, then run the assessment (`literacy run`); tables in data/processed/
+#               no round (`literacy simulate --if-missing`: a <round>/responses file in any format
+#               the ingest reads counts as a round), then run the assessment (`literacy run`);
+#               tables in data/processed/
 #   make test   create .venv if missing, install, run the whole test suite
 #
 # Prefect runs with its ephemeral API (PREFECT_API_URL unset): no server to start, nothing sent
@@ -16,7 +18,6 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-RAW := data/raw
 
 # Prefect: ephemeral API, patient startup on slow machines, no analytics, telemetry or UI.
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 600
@@ -53,10 +54,7 @@ install: $(STAMP)
 
 run: $(STAMP)
 	@mkdir -p .prefect/home
-	@if ! ls $(RAW)/*/responses.csv >/dev/null 2>&1; then \
-	  echo "no round data in $(RAW)/: simulating the default programme"; \
-	  $(NO_API) PREFECT_HOME="$(CURDIR)/.prefect/home" $(BIN)/literacy simulate; \
-	fi
+	@$(NO_API) PREFECT_HOME="$(CURDIR)/.prefect/home" $(BIN)/literacy simulate --if-missing
 	@$(NO_API) PREFECT_HOME="$(CURDIR)/.prefect/home" $(BIN)/literacy run
 
 test: $(STAMP)

@@ -1,7 +1,7 @@
 """The ``literacy`` command line.
 
     literacy run      [--config F] [--raw DIR] [--out DIR] [--no-notebooks]   the assessment flow on a delivery
-    literacy simulate [--config F] [--seed N] [--out DIR]    write the simulated default delivery
+    literacy simulate [--config F] [--seed N] [--out DIR] [--force | --if-missing]  write the simulated default delivery
     literacy validate [--config F] [--raw DIR] [--write DIR]  check a delivery, print the quarantine summary
     literacy estimate FILE --y Y --weights W [design options] one design-based table from any survey file
 
@@ -89,8 +89,12 @@ def _parser() -> argparse.ArgumentParser:
                      help="random seed; default: the config's assessment.seed")
     sim.add_argument("--out", type=Path, default=None, metavar="DIR",
                      help="delivery folder to write; default: the config's paths.raw")
-    sim.add_argument("--force", action="store_true",
-                     help="write even if the folder already holds round data (overwrites those files)")
+    once = sim.add_mutually_exclusive_group()
+    once.add_argument("--force", action="store_true",
+                      help="write even if the folder already holds round data (overwrites those files)")
+    once.add_argument("--if-missing", action="store_true",
+                      help="simulate only when the folder holds no round yet (a <round>/responses file in any "
+                           "format the ingest reads), else do nothing and exit 0: what 'make run' does")
     val = sub.add_parser(
         "validate", formatter_class=fmt,
         help="check a delivery without running the assessment; print the quarantine summary",
@@ -108,14 +112,20 @@ def _parser() -> argparse.ArgumentParser:
                      help="also write each round's quarantine listing to DIR/<round>/quarantine.csv")
     est = sub.add_parser(
         "estimate", formatter_class=fmt,
-        help="one design-based estimate table from any survey file (CSV or Parquet)",
+        help="one design-based estimate table from any survey file (CSV, Excel, SPSS, Stata or Parquet)",
         description="Design-based estimates from any survey file, as R's survey package computes them:\n"
                     "Taylor linearisation with strata, PSUs (one per stage) and fpc, or replicate weights.\n"
                     "A 0/1 variable gives a proportion with the chosen CI; others a mean.\n\n"
+                    "FILE is read as the delivery readers read it: .csv (UTF-8, with or without BOM, GB18030/GBK,\n"
+                    "UTF-16), .xlsx (the sheet named like the file, else the first), .sav/.zsav (SPSS), .dta\n"
+                    "(Stata) or .parquet. SPSS/Stata value labels are applied to the --by columns (and the\n"
+                    "columns not used), never to Y, weights, strata, PSUs, fpc or replicate weights; SPSS\n"
+                    "user-missing and Stata .a-.z codes are missing, as are blank, NA and NaN cells.\n\n"
                     "example: literacy estimate apiclus1.csv --y awards_yes --by stype --weights pw \\\n"
                     "           --psu dnum --fpc fpc --ci beta -o awards.csv",
     )
-    est.add_argument("file", type=Path, metavar="FILE", help="survey data (.csv or .parquet)")
+    est.add_argument("file", type=Path, metavar="FILE",
+                     help="survey data (.csv, .xlsx, .sav, .zsav, .dta or .parquet)")
     est.add_argument("--y", required=True, metavar="Y[,Y2]", help="variable(s) to estimate")
     est.add_argument("--by", default="", metavar="A[,B]", help="domain variable(s); crossing when several")
     est.add_argument("--weights", required=True, metavar="W", help="sampling weight column")
@@ -246,8 +256,12 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     try:
         loaded = fio.load_config(args.config, raw_dir=args.out)
         if has_round_data(loaded.raw_dir) and not args.force:
+            if args.if_missing:
+                return 0
             return _error(f"{fio.shown(loaded.raw_dir)}: already holds round data; pass --force to overwrite it "
                           "or --out DIR for another folder")
+        if args.if_missing:
+            print(f"no round data in {_shown(loaded.raw_dir)}/: simulating the default programme", flush=True)
         raw, written = simulate_to_folder(loaded.path, seed=args.seed, out_dir=loaded.raw_dir)
     except (LiteracyError, OSError) as exc:
         return _error(str(exc))
@@ -296,6 +310,113 @@ def _split(text: str) -> list[str]:
     return [t.strip() for t in str(text).split(",") if t.strip()]
 
 
+#: Cells read as missing by ``literacy estimate`` besides blank ones: the default missing
+#: markers of pandas' ``read_csv`` (R writes ``NA``), which the command used before it read
+#: files through the delivery readers.
+NA_TOKENS = frozenset({"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+                       "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"})
+_TRUE, _FALSE = frozenset({"True", "TRUE", "true"}), frozenset({"False", "FALSE", "false"})
+
+
+def _typed_column(table, name: str, numeric: bool):
+    """One text column of a :class:`~literacy_flows.readers.TableRead` with the type ``read_csv`` would give.
+
+    All non-missing cells numbers: int64 (whole numbers, nothing missing) or float64;
+    all ``True``/``False``: bool; otherwise text, kept as it is. Whole numbers too long
+    for a float (more than 15 digits, as long identifiers) stay text rather than lose digits.
+
+    Parameters
+    ----------
+    table : TableRead
+        The file as the readers give it (text cells, blank as missing).
+    name : str
+        The column.
+    numeric : bool
+        The estimate computes with the column (Y, weights, fpc, denominator, replicate weights).
+
+    Returns
+    -------
+    Series
+
+    Raises
+    ------
+    InputError
+        ``numeric`` (a column the estimate computes with) and a cell is not a number: the
+        message names the file, the column, the cell and its line / row / case.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from literacy_flows.readers import InputError, shown
+
+    text = table.data[name]
+    text = text.mask(text.isin(NA_TOKENS))
+    present = text.notna().to_numpy()
+    if not present.any():
+        return pd.Series(np.nan, index=text.index, dtype="float64")
+    values = text[present].astype(str)
+    if values.isin(_TRUE | _FALSE).all():
+        flags = text.map(lambda v: v in _TRUE if isinstance(v, str) else pd.NA)
+        return flags.astype(bool if present.all() else "boolean")
+    number = pd.to_numeric(text.astype(object).where(text.notna(), None), errors="coerce")
+    bad = present & number.isna().to_numpy()
+    if bad.any():
+        if numeric:
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(f"{shown(table.path)}: column '{name}' is not numeric: {text.iloc[i]!r} at "
+                             f"{table.where(i)}")
+        return text
+    if number.dtype.kind == "f" and values.str.fullmatch(r"[+-]?\d{16,}").any() and not numeric:
+        return text
+    return number
+
+
+def _read_estimate_data(args: argparse.Namespace):
+    """The survey file of ``literacy estimate`` as a typed DataFrame, read by the delivery readers.
+
+    SPSS / Stata value labels are applied by the readers to every column except those the
+    design or the statistic computes with (Y, weights, denominator, strata, PSUs, fpc,
+    replicate weights), which keep their codes; user-missing codes are read as missing.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``estimate`` options (the file and the columns it names).
+
+    Returns
+    -------
+    DataFrame
+        One row per record of the file, columns typed as :func:`_typed_column` says.
+
+    Raises
+    ------
+    InputError
+        The file cannot be read (missing, unknown extension, damaged, ...), or a cell of a
+        column the estimate computes with is not a number.
+    """
+    import re
+
+    import pandas as pd
+
+    from literacy_flows.readers import read_table
+
+    numeric = {*_split(args.y), args.weights, *_split(args.fpc)} | ({args.denominator} if args.denominator else set())
+    codes = numeric | {*_split(args.psu)} | ({args.strata} if args.strata else set())
+    table = read_table(args.file, keep_codes=codes, user_missing=False)
+    if args.replicate_weights:
+        try:
+            pattern = re.compile(args.replicate_weights)
+        except re.error:
+            pattern = None  # the design reports the bad pattern
+        replicates = {c for c in table.data.columns if pattern is not None and pattern.search(str(c))}
+        numeric |= replicates
+        if replicates & set(table.value_labels):
+            # labels were applied to a replicate weight column: read again keeping its codes
+            table = read_table(args.file, keep_codes=codes | replicates, user_missing=False)
+    return pd.DataFrame({c: _typed_column(table, c, c in numeric) for c in table.data.columns},
+                        index=table.data.index)
+
+
 def _cmd_estimate(args: argparse.Namespace) -> int:
     import warnings
 
@@ -304,7 +425,7 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
     from literacy_flows import io as fio
 
     try:
-        data = fio.read_survey_file(args.file)
+        data = _read_estimate_data(args)
         spec = EstimateSpec(
             y=_split(args.y), weights=args.weights, by=_split(args.by), statistic=args.stat,
             denominator=args.denominator, strata=args.strata, psu=_split(args.psu), fpc=_split(args.fpc),

@@ -361,27 +361,6 @@ def read_round(files: Mapping[str, Path], item_ids: Iterable[str]) -> dict[str, 
 
 
 # --------------------------------------------------------------------------- hashing
-def read_survey_file(path: str | os.PathLike) -> pd.DataFrame:
-    """Any survey data set for ``literacy estimate``: CSV (UTF-8, with or without BOM) or Parquet."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{shown(path)}: file not found")
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".parquet", ".pq"):
-            return pd.read_parquet(path)
-        if suffix in (".csv", ".txt", ""):
-            return pd.read_csv(path, encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(f"{shown(path)}: not UTF-8 text (save the file as UTF-8 CSV)") from None
-    except pd.errors.EmptyDataError:
-        raise InputError(f"{shown(path)}: the file is empty") from None
-    except (pd.errors.ParserError, ValueError, OSError) as exc:
-        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"{shown(path)}: not readable: {msg}") from None
-    raise InputError(f"{shown(path)}: unknown file type '{suffix}' (use .csv or .parquet)")
-
-
 def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
     """Hex sha256 of a file's bytes."""
     h = hashlib.sha256()

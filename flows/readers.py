@@ -355,15 +355,16 @@ def _read_xlsx(path: Path, column_map) -> TableRead:
 
 
 # --------------------------------------------------------------------------- SPSS / Stata
-def _read_stat(path: Path, fmt: str, column_map, keep_codes: set[str]) -> TableRead:
+def _read_stat(path: Path, fmt: str, column_map, keep_codes: set[str], user_missing: bool = True) -> TableRead:
     try:
         import pyreadstat
     except ImportError:  # pragma: no cover - a dependency of the package
         raise ReadError(f"{shown(path)}: reading .{fmt} files needs the pyreadstat package") from None
     reader = pyreadstat.read_dta if fmt == "dta" else pyreadstat.read_sav
     try:
-        # user-defined missing values (e.g. 8 = don't know declared missing) keep their codes
-        df, meta = reader(str(path), user_missing=True, apply_value_formats=False)
+        # user-defined missing values (e.g. 8 = don't know declared missing) keep their codes,
+        # unless the caller asks for them as missing (user_missing=False)
+        df, meta = reader(str(path), user_missing=user_missing, apply_value_formats=False)
     except Exception as exc:  # pyreadstat raises its own ReadstatError / PyreadstatError
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         kind = "Stata" if fmt == "dta" else "SPSS"
@@ -407,7 +408,7 @@ def _read_parquet(path: Path, column_map) -> TableRead:
 
 # --------------------------------------------------------------------------- entry point
 def read_table(path: str | os.PathLike, column_map: Mapping[str, str] | None = None,
-               keep_codes: Iterable[str] = ()) -> TableRead:
+               keep_codes: Iterable[str] = (), user_missing: bool = True) -> TableRead:
     """Read one delivery file, any supported format, as text cells.
 
     Parameters
@@ -419,6 +420,11 @@ def read_table(path: str | os.PathLike, column_map: Mapping[str, str] | None = N
     keep_codes : iterable of str
         Columns (our names) whose SPSS / Stata value labels must not be applied: they hold
         codes the pipeline reads as numbers (answer codes, age, probabilities).
+    user_missing : bool, default True
+        SPSS user-missing codes and Stata extended missing values (``.a``-``.z``): kept as
+        their codes, the letter for Stata (True, what a delivery needs: a declared "don't
+        know" 8 scores zero), or read as missing (False, what an analysis of the file
+        needs: ``literacy estimate``). Other formats have no such codes.
 
     Raises
     ------
@@ -440,7 +446,7 @@ def read_table(path: str | os.PathLike, column_map: Mapping[str, str] | None = N
     elif ext == ".xlsx":
         table = _read_xlsx(path, column_map)
     elif ext in (".sav", ".zsav", ".dta"):
-        table = _read_stat(path, ext[1:], column_map, set(keep_codes))
+        table = _read_stat(path, ext[1:], column_map, set(keep_codes), user_missing=user_missing)
     else:
         table = _read_parquet(path, column_map)
     if not len(table.data.columns):

@@ -37,9 +37,41 @@ def raw_csv_bytes(df: pd.DataFrame) -> bytes:
 
 
 def has_round_data(raw_dir: str | os.PathLike) -> bool:
-    """True when the folder holds at least one round (``<round>/responses.csv``)."""
+    """Whether a delivery folder already holds at least one round.
+
+    A round is a subfolder (``<raw>/<round>/``, hidden folders aside) whose responses file
+    the ingest would find: :func:`literacy_flows.readers.find_delivery_file` with stem
+    ``responses``, so ``responses.csv`` (any encoding), ``.xlsx``, ``.sav``, ``.zsav``,
+    ``.dta`` or ``.parquet``. A responses file the ingest would refuse (two formats at once,
+    or only an unsupported one such as ``responses.xls``) also counts: it is a delivery, and
+    simulating beside it would hide or contradict it; ``literacy run`` then reports it.
+    ``make run`` (``literacy simulate --if-missing``) simulates only when this is False.
+
+    Parameters
+    ----------
+    raw_dir : path-like
+        The delivery folder (the config's ``paths.raw``); it need not exist.
+
+    Returns
+    -------
+    bool
+        True when some round's responses are present, False for a missing or empty folder
+        or one without round responses.
+    """
+    from literacy_flows.readers import ReadError, find_delivery_file
+
     raw = Path(raw_dir)
-    return raw.is_dir() and any(p.is_file() for p in raw.glob("*/responses.csv"))
+    if not raw.is_dir():
+        return False
+    for folder in sorted(raw.iterdir()):
+        if folder.name.startswith(".") or not folder.is_dir():
+            continue
+        try:
+            if find_delivery_file(folder, "responses").is_file():
+                return True
+        except ReadError:
+            return True
+    return False
 
 
 def write_programme(programme, raw_dir: str | os.PathLike) -> list[Path]:
