@@ -30,25 +30,17 @@ processed_dir = "../data/processed"  # the assessment's outputs folder, relative
 seed = 20250101                      # random seed (nothing random in this notebook)
 
 # %%
-import json
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from literacy.config import validate_config
-from literacy_flows.notebooks import use_cjk_font
+# Shared setup (flows/notebook_support.py): CJK font and figure style; manifest, its config, rounds, estimates.
+from literacy_flows.notebook_support import notebook_style, read_outputs, suppressed
 
-FONT = use_cjk_font()
-plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "axes.spines.top": False, "axes.spines.right": False})
-pd.set_option("display.max_rows", 200)
+FONT = notebook_style()
 
-P = Path(processed_dir)
-manifest = json.loads((P / "manifest.json").read_text(encoding="utf-8"))
-config = validate_config(manifest["config"]["content"])  # the config that made these outputs
-rounds = [str(r["id"]) for r in config["rounds"]]
+P, manifest, config, rounds, estimates = read_outputs(processed_dir)
 round_label = {str(r["id"]): f"{r.get('label_zh', r['id'])} · {r.get('label_en', r['id'])}" for r in config["rounds"]}
 level = config["scoring"]["headline"]
 level_zh, level_en = next((lv.get("zh", level), lv.get("en", level)) for lv in config["scoring"]["levels"]
@@ -56,18 +48,9 @@ level_zh, level_en = next((lv.get("zh", level), lv.get("en", level)) for lv in c
 target = float(config["targets"]["headline"])
 national = {rid: config["targets"].get("national", {}).get(rid) for rid in rounds}
 
-estimates = pd.concat([pd.read_parquet(P / rid / "estimates.parquet") for rid in rounds], ignore_index=True)
 change = pd.read_parquet(P / "assessment" / "change.parquet")
 verdicts = pd.read_parquet(P / "assessment" / "verdicts.parquet")
 headline = pd.read_csv(P / "assessment" / "headline.csv", dtype=str, keep_default_na=False).set_index("key")
-
-
-def suppressed(df: pd.DataFrame, value: str = "estimate") -> np.ndarray:
-    """Rows whose value must not be shown: flagged `suppressed`, or blank."""
-    mask = df[value].isna().to_numpy().copy()
-    if "suppressed" in df.columns:
-        mask |= df["suppressed"].fillna(False).astype(bool).to_numpy()
-    return mask
 
 
 def flagged(df: pd.DataFrame) -> np.ndarray:

@@ -30,37 +30,26 @@ processed_dir = "../data/processed"  # the assessment's outputs folder, relative
 seed = 20250101                      # random seed (nothing random in this notebook)
 
 # %%
-import json
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 from scipy import stats
 
-from literacy.config import validate_config
-from literacy_flows.notebooks import use_cjk_font
+# Shared setup (flows/notebook_support.py): CJK font and figure style; manifest, its config, rounds, estimates.
+from literacy_flows.notebook_support import notebook_style, read_outputs, suppressed
 
-FONT = use_cjk_font()
-plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "axes.spines.top": False, "axes.spines.right": False})
-pd.set_option("display.max_rows", 200)
+FONT = notebook_style()
 
-P = Path(processed_dir)
-manifest = json.loads((P / "manifest.json").read_text(encoding="utf-8"))
-config = validate_config(manifest["config"]["content"])  # the config that made these outputs
-rounds = [str(r["id"]) for r in config["rounds"]]
+P, manifest, config, rounds, estimates = read_outputs(processed_dir)
 level = config["scoring"]["headline"]
 conf = float(config["estimation"].get("level", 0.95))
 
 check = pd.read_csv(P / "assessment" / "truth_check.csv", dtype={"round": str, "domain": str})
-estimates = pd.concat([pd.read_parquet(P / rid / "estimates.parquet") for rid in rounds], ignore_index=True)
 keys = ["round", "breakdown", "domain", "level"]
 extra = [c for c in ("se", "suppressed", "reliability") if c in estimates.columns]
 check = check.merge(estimates[keys + extra].astype({k: str for k in keys}), on=keys, how="left", validate="one_to_one")
-hidden = check["estimate"].isna().to_numpy().copy()
-if "suppressed" in check.columns:
-    hidden |= check["suppressed"].fillna(False).astype(bool).to_numpy()
+hidden = suppressed(check)  # blank or flagged suppressed: not shown
 shown = check[~hidden].copy()
 shown["z"] = shown["error"] / shown["se"]
 print(f"{len(check)} estimates with a simulated truth; {int(hidden.sum())} suppressed (not shown); font {FONT}")

@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 import literacy_schemas as S
 from literacy_flows import cli
@@ -23,11 +22,9 @@ from literacy_flows.io import load_config
 
 pytestmark = pytest.mark.flow
 
-CONFIG = Path(__file__).resolve().parents[1] / "config" / "wuhai.yaml"
 #: The evaluator tables written to assessment/ (CSV, Parquet, a workbook sheet each), in workbook order.
 EVALUATOR_TABLES = ("headline_levels", "districts", "key_groups", "demographics", "district_groups", "decomposition",
                     "decomposition_detail", "part_scores", "scorecard", "methodology")
-SCALE = 0.2  # about 900 respondents a round, two or more PSUs in every stratum
 
 
 def _sha(path: Path) -> str:
@@ -39,16 +36,9 @@ def _tree(folder: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def programme(tmp_path_factory) -> Path:
+def programme(simulated_programme) -> Path:
     """A small simulated delivery and its config (paths relative to the config's folder)."""
-    root = tmp_path_factory.mktemp("programme")
-    cfg = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
-    cfg["paths"] = {"raw": "raw", "processed": "processed"}
-    cfg["simulation"]["population_scale"] = SCALE
-    path = root / "config.yaml"
-    path.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    assert cli.main(["simulate", "--config", str(path)]) == 0
-    return path
+    return simulated_programme("programme")
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +68,7 @@ def test_every_output_exists_and_is_listed_in_the_manifest(first_run, programme)
     rounds = [r["id"] for r in load_config(programme).config["rounds"]]
     expected = {f"{rid}/{name}" for rid in rounds
                 for name in ("estimates.csv", "estimates.parquet", "weights_diagnostics.csv", "weights_margins.csv",
-                             "items.parquet", "quarantine.csv")}
+                             "nonresponse_classes.csv", "items.parquet", "quarantine.csv")}
     expected |= {f"assessment/{name}" for name in ("change.csv", "change.parquet", "verdicts.csv", "verdicts.parquet",
                                                     "headline.csv", "assessment.xlsx", "truth_check.csv")}
     expected |= {f"assessment/{name}.{ext}" for name in EVALUATOR_TABLES for ext in ("csv", "parquet")}

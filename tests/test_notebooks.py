@@ -24,16 +24,20 @@ import pytest
 import yaml
 
 from literacy.errors import DataError
-from literacy_flows import cli
 from literacy_flows.notebooks import NOTEBOOKS, cjk_font_path, execute_notebooks, item_table, use_cjk_font
 
 CONFIG = Path(__file__).resolve().parents[1] / "config" / "wuhai.yaml"
-SCALE = 0.2  # about 900 respondents a round (as in test_flow.py)
 NAMES = [name for name, _ in NOTEBOOKS]
 
 
 def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _font_name(path: Path) -> str:
+    from matplotlib import font_manager as fm
+
+    return fm.FontProperties(fname=str(path)).get_name()
 
 
 def _outputs(nb) -> list[dict]:
@@ -53,24 +57,19 @@ def _text(nb) -> str:
 
 # --------------------------------------------------------------------------- executed by the flow
 @pytest.fixture(scope="module")
-def executed(tmp_path_factory, prefect_harness):
-    """A small simulated delivery, assessed by the flow with the notebooks."""
+def executed(simulated_programme, prefect_harness):
+    """A small simulated delivery (as in test_flow.py), assessed by the flow with the notebooks."""
     from literacy_flows.assessment import assessment_flow
 
-    root = tmp_path_factory.mktemp("nb-programme")
-    cfg = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
-    cfg["paths"] = {"raw": "raw", "processed": "processed"}
-    cfg["simulation"]["population_scale"] = SCALE
-    path = root / "config.yaml"
-    path.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    assert cli.main(["simulate", "--config", str(path)]) == 0
+    path = simulated_programme("nb-programme")
     result = assessment_flow(path)
-    return result, root / "processed"
+    return result, path.parent / "processed"
 
 
 def test_every_notebook_executes_without_error_and_is_rendered(executed):
     result, out = executed
     folder = out / "notebooks"
+    font = _font_name(cjk_font_path())
     assert sorted(p.name for p in folder.iterdir()) == sorted(f"{n}.{ext}" for n in NAMES for ext in ("html", "ipynb"))
     for name in NAMES:
         nb = nbformat.read(folder / f"{name}.ipynb", as_version=4)
@@ -82,6 +81,7 @@ def test_every_notebook_executes_without_error_and_is_rendered(executed):
         assert all(c.get("execution_count") for c in nb.cells if c.cell_type == "code"), f"{name}: a cell did not run"
         figures = [o for o in _outputs(nb) if "image/png" in o.get("data", {})]
         assert figures, f"{name}: no figure"
+        assert f"font {font}" in _text(nb), f"{name}: the shared setup did not select the CJK font"
         assert nb.metadata["papermill"]["parameters"]["processed_dir"] == ".."
         html = (folder / f"{name}.html").read_text(encoding="utf-8")
         assert html.lstrip().lower().startswith("<!doctype html") and "data:image/png;base64" in html

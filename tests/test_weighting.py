@@ -494,25 +494,14 @@ def config() -> dict:
 
 
 @pytest.fixture(scope="module")
-def round_data(config):
+def round_data(config, synthetic_population):
     """A small synthetic population, a stratified Bernoulli sample of it, and its margins."""
     rng = np.random.default_rng(20250101)
     npop = 30000
-    districts = np.array(["haibowan", "hainan", "wuda"])
-    pop = pd.DataFrame({
-        "district": districts[rng.choice(3, npop, p=[0.6, 0.2, 0.2])],
-        "residence": np.where(rng.uniform(size=npop) < 0.9, "urban", "rural"),
-        "sex": np.where(rng.uniform(size=npop) < 0.52, "male", "female"),
-        "age": rng.integers(18, 70, npop),
-        "education": np.array(["primary_or_less", "junior_high", "senior_high", "bachelor_plus"])[
-            rng.choice(4, npop, p=[0.2, 0.4, 0.25, 0.15])],
-    })
-    pop["stratum"] = pop["district"] + "-" + pop["residence"]
+    pop, margins = synthetic_population(rng, npop, urban=0.9)
     rate = {"haibowan-urban": 0.04, "haibowan-rural": 0.12, "hainan-urban": 0.08, "hainan-rural": 0.15,
             "wuda-urban": 0.08, "wuda-rural": 0.2}
     pop["selection_prob"] = pop["stratum"].map(rate)
-    bands = pd.cut(pop["age"], [17, 29, 39, 49, 59, 69], labels=["18-29", "30-39", "40-49", "50-59", "60-69"])
-    pop["age_band"] = bands.astype(str)
     sample = pop[rng.uniform(size=npop) < pop["selection_prob"].to_numpy()].copy()
     sample["respondent_id"] = [f"R{i:05d}" for i in range(len(sample))]
     sample["psu"] = sample["stratum"] + "-" + rng.integers(0, 5, len(sample)).astype(str)
@@ -521,12 +510,6 @@ def round_data(config):
     responses = sample[sample["responded"] == 1].drop(columns=["responded", "age_band"])
     responses = responses.sample(frac=1.0, random_state=1).set_index(pd.Index(np.arange(len(responses)) + 1000))
     sample = sample.drop(columns=["education", "age_band"]).reset_index(drop=True)
-    frames = []
-    for cols in (["district", "sex", "age_band"], ["district", "education"], ["district", "residence"]):
-        g = pop.groupby(cols).size().reset_index(name="population")
-        g.insert(0, "dimension", "+".join(cols))
-        frames.append(g)
-    margins = pd.concat(frames, ignore_index=True)
     return pop, sample, responses, margins
 
 

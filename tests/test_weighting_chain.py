@@ -374,21 +374,11 @@ def config() -> dict:
 
 
 @pytest.fixture(scope="module")
-def small_round():
+def small_round(synthetic_population):
     """A synthetic population of 20,000, a stratified cluster sample with nonresponse, margins."""
     rng = np.random.default_rng(4)
     npop = 20000
-    pop = pd.DataFrame({
-        "district": np.array(["haibowan", "hainan", "wuda"])[rng.choice(3, npop, p=[0.6, 0.2, 0.2])],
-        "residence": np.where(rng.uniform(size=npop) < 0.85, "urban", "rural"),
-        "sex": np.where(rng.uniform(size=npop) < 0.52, "male", "female"),
-        "age": rng.integers(18, 70, npop),
-        "education": np.array(["primary_or_less", "junior_high", "senior_high", "bachelor_plus"])[
-            rng.choice(4, npop, p=[0.2, 0.4, 0.25, 0.15])],
-    })
-    pop["stratum"] = pop["district"] + "-" + pop["residence"]
-    pop["age_band"] = pd.cut(pop["age"], [17, 29, 39, 49, 59, 69],
-                             labels=["18-29", "30-39", "40-49", "50-59", "60-69"]).astype(str)
+    pop, margins = synthetic_population(rng, npop, urban=0.85)
     # unequal probabilities within strata, so some weights are large
     prob = pop["stratum"].map({"haibowan-urban": 0.05, "haibowan-rural": 0.15, "hainan-urban": 0.1,
                                "hainan-rural": 0.2, "wuda-urban": 0.1, "wuda-rural": 0.25}).to_numpy()
@@ -400,12 +390,7 @@ def small_round():
     sample["responded"] = (rng.uniform(size=len(sample)) < p.to_numpy()).astype(int)
     responses = sample[sample["responded"] == 1].drop(columns=["responded", "age_band"]).reset_index(drop=True)
     sample = sample.drop(columns=["education", "age_band"]).reset_index(drop=True)
-    frames = []
-    for cols in (["district", "sex", "age_band"], ["district", "education"], ["district", "residence"]):
-        g = pop.groupby(cols).size().reset_index(name="population")
-        g.insert(0, "dimension", "+".join(cols))
-        frames.append(g)
-    return pop, sample, responses, pd.concat(frames, ignore_index=True)
+    return pop, sample, responses, margins
 
 
 def _with(config: dict, **weighting) -> dict:
