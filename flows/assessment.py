@@ -12,6 +12,7 @@ completes, so a failed run leaves the previous outputs untouched.
 Outputs under ``<processed>/``::
 
     <round>/estimates.csv, estimates.parquet, weights_diagnostics.csv, weights_margins.csv,
+            nonresponse_classes.csv, propensity_model.csv (propensity method only),
             items.parquet (per respondent and item, for the notebooks' item analysis),
             quarantine.csv (the rows left out, with line, column, masked value and reason)
     assessment/change.csv, change.parquet, verdicts.csv, verdicts.parquet, headline.csv,
@@ -143,6 +144,14 @@ def _work_from(tables: dict) -> Path:
     return Path(tables["responses"]).parent
 
 
+def _nonresponse_classes(result, round_id: str, config: dict) -> pd.DataFrame:
+    """The nonresponse adjustment's class table with the round and the method in front."""
+    table = result.nonresponse_report.copy()
+    table.insert(0, "method", config["weighting"].get("nonresponse", {}).get("method", "classes"))
+    table.insert(0, "round", round_id)
+    return table
+
+
 @task(name="weight", task_run_name="weight-{round_id}", **_TASK)
 def weight(config: dict, ingested: dict, round_id: str, scored: dict) -> dict:
     """The configured weighting chain of one round (``literacy.weighting.weight_round``).
@@ -181,10 +190,15 @@ def weight(config: dict, ingested: dict, round_id: str, scored: dict) -> dict:
         "margins": str(fio.write_parquet(margins_table, work / "weights_margins.parquet")),
         "targets": str(fio.write_json(result.raking_targets, work / "raking_targets.json")),
         "steps": str(fio.write_json(result.calibration_steps, work / "calibration_steps.json")),
+        "classes": str(fio.write_parquet(_nonresponse_classes(result, round_id, config),
+                                         work / "nonresponse_classes.parquet")),
         "rows": {"sample": len(sample), "respondents": len(data),
                  "nonrespondents": int((sample["responded"].to_numpy(dtype=float, na_value=np.nan) != 1).sum())},
     }
     if len(result.propensity_model):
+        model = result.propensity_model.copy()
+        model.insert(0, "round", round_id)
+        out["propensity_model"] = str(fio.write_parquet(model, work / "propensity_model.parquet"))
         logger.info("round %s: response-propensity model (logit of responding, base-weighted):\n%s\nclasses:\n%s",
                     round_id, result.propensity_model.to_string(index=False, float_format=lambda x: f"{x:.4g}"),
                     result.nonresponse_report.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
@@ -211,7 +225,7 @@ def estimate(config: dict, round_id: str, weighted: dict) -> dict:
     (``literacy.reliability``). Also writes the mean score per questionnaire part by
     district and group, and the education x age-band cells of the decomposition.
     """
-    from literacy.assessment import estimate_round, round_design
+    from literacy.assessment import estimate_round, round_design, variance_design
     from literacy.decomposition import cell_rates
     from literacy.deliverables import design_facts, part_means
     from literacy.reliability import flag_estimates
@@ -220,8 +234,9 @@ def estimate(config: dict, round_id: str, weighted: dict) -> dict:
     logger = get_run_logger()
     data = _read(weighted["path"])
     steps = json.loads(Path(weighted["steps"]).read_text(encoding="utf-8"))
-    design = round_design(data, config, data["weight_nonresponse"].to_numpy(dtype=float))
-    design = apply_calibration_steps(design, steps)
+    taylor = round_design(data, config, data["weight_nonresponse"].to_numpy(dtype=float))
+    # estimation.method: Taylor, or replicates each calibrated again by the replayed steps
+    design = apply_calibration_steps(variance_design(taylor, config, round_id), steps)
     final = data["weight"].to_numpy(dtype=float)
     if not np.allclose(design.weights, final, rtol=1e-6, atol=0):
         worst = float(np.max(np.abs(design.weights / final - 1)))
@@ -248,7 +263,8 @@ def estimate(config: dict, round_id: str, weighted: dict) -> dict:
     return {"path": str(path), "rows": len(est),
             "parts": str(fio.write_parquet(parts, work / "part_scores.parquet")),
             "cells": str(fio.write_parquet(cell_rates(design, config, round_id), work / "decomposition_cells.parquet")),
-            "facts": design_facts(design)}
+            "facts": {**design_facts(taylor), "variance": config["estimation"]["method"],
+                      "replicates": int(getattr(design, "replicates", 0)), "df": int(design.degf())}}
 
 
 def _truth_check(est: pd.DataFrame, truths: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -363,6 +379,11 @@ def report(config: dict, meta: dict, ingested: dict, validated: dict, scored: di
         put(diag, f"{rid}/weights_diagnostics.csv", "csv")
         put(S.validate(_read(weighted[rid]["margins"]), S.weights_margins_schema(config), f"{rid}/weights_margins",
                        line_offset=None), f"{rid}/weights_margins.csv", "csv")
+        put(S.validate(_read(weighted[rid]["classes"]), S.nonresponse_classes_schema(config),
+                       f"{rid}/nonresponse_classes", line_offset=None), f"{rid}/nonresponse_classes.csv", "csv")
+        if "propensity_model" in weighted[rid]:
+            put(S.validate(_read(weighted[rid]["propensity_model"]), S.propensity_model_schema(config),
+                           f"{rid}/propensity_model", line_offset=None), f"{rid}/propensity_model.csv", "csv")
         # per respondent and item, for the reviewer notebooks' item analysis (no identifiers)
         put(item_table(_read(weighted[rid]["path"]), _read(ingested["work"]["rounds"][rid]["responses"]),
                        _read(ingested["work"]["instrument"]), config), f"{rid}/items.parquet", "parquet")

@@ -21,6 +21,7 @@
 # level thresholds.
 #
 # Read from the outputs folder only: `manifest.json`, `<round>/weights_diagnostics.csv`,
+# `<round>/nonresponse_classes.csv` (and `propensity_model.csv` with propensity classes),
 # `<round>/weights_margins.csv` (when the run wrote it), `<round>/estimates.parquet` and
 # `<round>/items.parquet` (per respondent and item: weights, score, 0/1 correct; no
 # identifiers).
@@ -30,41 +31,25 @@ processed_dir = "../data/processed"  # the assessment's outputs folder, relative
 seed = 20250101                      # seeds the jitter of the design-effect strip plot
 
 # %%
-import json
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from literacy.config import validate_config
-from literacy_flows.notebooks import use_cjk_font
+# Shared setup (flows/notebook_support.py): CJK font and figure style; manifest, its config, rounds, estimates.
+from literacy_flows.notebook_support import notebook_style, read_outputs, suppressed
 
-FONT = use_cjk_font()
-plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "axes.spines.top": False, "axes.spines.right": False})
-pd.set_option("display.max_rows", 200)
+FONT = notebook_style()
 rng = np.random.default_rng(seed)
 
-P = Path(processed_dir)
-manifest = json.loads((P / "manifest.json").read_text(encoding="utf-8"))
-config = validate_config(manifest["config"]["content"])  # the config that made these outputs
-rounds = [str(r["id"]) for r in config["rounds"]]
+P, manifest, config, rounds, estimates = read_outputs(processed_dir)
 level = config["scoring"]["headline"]
 parts = {code: (v[1], v[2]) for code, v in config["scoring"]["parts"].items()}  # code -> (zh, en)
 levels = sorted(config["scoring"]["levels"], key=lambda lv: float(lv["threshold"]))
 inclusive = bool(config["scoring"].get("inclusive", False))
-estimates = pd.concat([pd.read_parquet(P / rid / "estimates.parquet") for rid in rounds], ignore_index=True)
 diagnostics = pd.concat([pd.read_csv(P / rid / "weights_diagnostics.csv", dtype={"round": str}) for rid in rounds],
                         ignore_index=True)
 items = {rid: pd.read_parquet(P / rid / "items.parquet") for rid in rounds if (P / rid / "items.parquet").is_file()}
-
-
-def suppressed(df: pd.DataFrame, value: str = "estimate") -> np.ndarray:
-    mask = df[value].isna().to_numpy().copy()
-    if "suppressed" in df.columns:
-        mask |= df["suppressed"].fillna(False).astype(bool).to_numpy()
-    return mask
 
 
 def show(df: pd.DataFrame, formats: dict | None = None) -> None:
@@ -108,6 +93,34 @@ counts = manifest["row_counts"].get("weight", {})
 show(sample, {"response rate 应答率": "{:.1%}", "weighted response rate 加权应答率": "{:.1%}"})
 print("manifest row counts (sample / respondents / nonrespondents):",
       {rid: (c["sample"], c["respondents"], c["nonrespondents"]) for rid, c in counts.items()})
+
+# %% [markdown]
+# ### 无回答调整类 · Nonresponse adjustment classes
+#
+# From `<round>/nonresponse_classes.csv`: with weighting classes, each class's sample,
+# respondents, weighted response rate and factor, and the class it was pooled into when it
+# had too few respondents; with response-propensity classes, the propensity range of each
+# class and its factor, and the logistic model of responding (`<round>/propensity_model.csv`).
+# The factors are 1 / the weighted response rate of the (pooled) class: a large factor
+# means a class whose few respondents stand for many nonrespondents.
+
+# %%
+for rid in rounds:
+    path = P / rid / "nonresponse_classes.csv"
+    if not path.is_file():
+        display(Markdown(f"_{rid}: this run wrote no `nonresponse_classes.csv`._"))
+        continue
+    classes = pd.read_csv(path, dtype={"round": str}, keep_default_na=False, na_values=[""])
+    f = classes["factor"].to_numpy(dtype=float)
+    print(f"{rid}: {len(classes)} classes ({classes['method'].iloc[0]}); factor min {np.nanmin(f):.2f}, "
+          f"median {np.nanmedian(f):.2f}, max {np.nanmax(f):.2f}")
+    shown_cols = [c for c in classes.columns if c not in ("round", "method")]
+    show(classes.sort_values("factor", ascending=False).head(12)[shown_cols],
+         {"weighted_response_rate": "{:.1%}", "factor": "{:.2f}", "response_rate": "{:.1%}"})
+    model = P / rid / "propensity_model.csv"
+    if model.is_file():
+        show(pd.read_csv(model, dtype={"round": str}), {"estimate": "{:.3f}", "se": "{:.3f}", "p_value": "{:.3g}",
+                                                         "odds_ratio": "{:.2f}"})
 
 # %% [markdown]
 # ## 权数 · Weights at each stage

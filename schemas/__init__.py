@@ -16,7 +16,9 @@ from literacy_schemas.outputs import (
     evaluator_schema,
     headline_schema,
     methodology_schema,
+    nonresponse_classes_schema,
     part_scores_schema,
+    propensity_model_schema,
     scorecard_table_schema,
     verdicts_schema,
     weights_diagnostics_schema,
@@ -37,6 +39,6 @@ __all__ = [
     "estimates_schema", "change_schema", "verdicts_schema", "headline_schema", "weights_diagnostics_schema",
     "weights_margins_schema", "WEIGHT_STAGES", "BREAKDOWNS", "scorecard_schema", "evaluator_schema",
     "decomposition_schema", "decomposition_detail_schema", "part_scores_schema", "scorecard_table_schema",
-    "methodology_schema",
+    "methodology_schema", "nonresponse_classes_schema", "propensity_model_schema",
     "SchemaValidationError", "validate", "describe_failures",
 ]

@@ -296,6 +296,42 @@ def weights_margins_schema(config: dict) -> pa.DataFrameSchema:
 
 
 # --------------------------------------------------------------------------- evaluator tables
+def nonresponse_classes_schema(config: dict) -> pa.DataFrameSchema:
+    """``<round>/nonresponse_classes.csv``: the nonresponse adjustment's classes (weighting cells,
+    with the cell each was collapsed into, or response-propensity classes), each with its sample,
+    respondents, weighted response rate and adjustment factor. Further columns depend on the method."""
+    return pa.DataFrameSchema(
+        {
+            "round": _text([_isin(_rounds(config))]),
+            "method": _text([_isin(["classes", "propensity"])]),
+            "sampled": pa.Column(None, pa.Check.ge(0, error=">= 0")),
+            "respondents": pa.Column(None, pa.Check.ge(0, error=">= 0")),
+            "weighted_response_rate": _share(nullable=True),
+            "factor": pa.Column(float, pa.Check.ge(1 - TOL, error="an adjustment factor >= 1"), nullable=True),
+        },
+        checks=[pa.Check(lambda df: df["respondents"] <= df["sampled"], error="respondents <= sampled")],
+        strict=False, name="nonresponse_classes",
+    )
+
+
+def propensity_model_schema(config: dict) -> pa.DataFrameSchema:
+    """``<round>/propensity_model.csv``: the design-weighted logistic model of responding (one row a
+    term: coefficient, SE, t, df, p-value, odds ratio)."""
+    return pa.DataFrameSchema(
+        {
+            "round": _text([_isin(_rounds(config))]),
+            "term": _text(),
+            "estimate": pa.Column(float),
+            "se": _nonneg(),
+            "t": pa.Column(float, nullable=True),
+            "df": pa.Column(None, pa.Check.ge(0, error=">= 0")),
+            "p_value": _share(nullable=True),
+            "odds_ratio": _nonneg(),
+        },
+        checks=[_unique(["round", "term"])], strict=True, ordered=True, name="propensity_model",
+    )
+
+
 def _share_or_blank() -> pa.Column:
     return _share(nullable=True)
 

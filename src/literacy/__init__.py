@@ -9,10 +9,11 @@ from importlib.metadata import PackageNotFoundError, version as _version
 
 from literacy.design import SurveyDesign
 from literacy.errors import ConfigError, DataError, DesignError, LiteracyError
+from literacy.replicate import ReplicateDesign, replicate_design
 
 try:
     __version__ = _version("literacy")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
     __version__ = "0+unknown"
 
-__all__ = ["SurveyDesign", "LiteracyError", "ConfigError", "DataError", "DesignError", "__version__"]
+__all__ = ["SurveyDesign", "ReplicateDesign", "replicate_design", "LiteracyError", "ConfigError", "DataError", "DesignError", "__version__"]

@@ -7,6 +7,7 @@ national figures all come from the config.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -120,6 +121,38 @@ def round_design(data: pd.DataFrame, config: dict, weights: str | np.ndarray) ->
     d = config["design"]
     return SurveyDesign(data, weights=weights, strata=d["strata"], psu=d["psu"], fpc=d.get("fpc"),
                         lonely_psu=d.get("lonely_psu", "fail"))
+
+
+def variance_design(design: SurveyDesign, config: dict, round_id: str):
+    """The design whose estimators give the configured variance (``estimation.method``).
+
+    ``taylor`` returns ``design`` itself (linearisation; calibration steps replayed on it
+    are residualised as R's ``svyrecvar``). A replicate method returns its replicate
+    design (``design.replicate``): JK1, JKn, BRR, Fay (``rho``) or the rescaled bootstrap
+    (``replicates``, ``seed``); calibration steps replayed on it are repeated on every
+    replicate (Wolter 2007, 4.6; Valliant, Dever & Kreuter 2018, 15.4). The bootstrap seed
+    is ``estimation.seed`` combined with the round id, so rounds draw different replicates
+    and the same inputs always give the same replicates.
+
+    Parameters
+    ----------
+    design : SurveyDesign
+        The round's Taylor design, before calibration.
+    config : dict
+        The validated config.
+    round_id : str
+        The round (for the bootstrap seed).
+    """
+    est = config["estimation"]
+    method = est.get("method", "taylor")
+    if method == "taylor":
+        return design
+    seed = None
+    if method == "bootstrap":
+        seed = int(np.random.SeedSequence([int(est["seed"]), zlib.crc32(str(round_id).encode())])
+                   .generate_state(1)[0])
+    return design.replicate(method, replicates=est.get("replicates"), rho=est.get("rho"), seed=seed,
+                            mse=bool(est.get("mse", False)))
 
 
 def estimate_round(design: SurveyDesign, config: dict, round_id: str) -> pd.DataFrame:

@@ -18,6 +18,7 @@ _REQUIRED = ("assessment", "paths", "rounds", "survey", "design", "scoring", "gr
              "weighting", "estimation", "targets")
 _LONELY = ("fail", "remove", "adjust", "average", "certainty")
 _CI = ("logit", "beta", "wilson", "wald")
+VARIANCE_METHODS = ("taylor", "jk1", "jkn", "brr", "fay", "bootstrap")
 
 
 def _need(d: dict, key: str, where: str) -> Any:
@@ -142,6 +143,7 @@ def validate_config(raw: dict) -> dict:
         raise ConfigError(f"config: estimation.ci must be one of {_CI}")
     if not 0 < float(est["level"]) < 1:
         raise ConfigError("config: estimation.level must be between 0 and 1")
+    _validate_variance(est)
 
     targets = cfg["targets"]
     _need(targets, "headline", "targets.")
@@ -329,3 +331,25 @@ def label(cfg: dict, variable: str, code: object) -> tuple[str, str]:
     if pair is None:
         return str(code), str(code)
     return str(pair[0]), str(pair[1])
+
+
+def _validate_variance(est: dict) -> None:
+    """``estimation.method``: Taylor linearisation or a replicate method (with its options)."""
+    est.setdefault("method", "taylor")
+    method = str(est["method"]).lower()
+    if method not in VARIANCE_METHODS:
+        raise ConfigError(f"config: estimation.method must be one of {', '.join(VARIANCE_METHODS)}, "
+                          f"not {est['method']!r}")
+    est["method"] = method
+    if method == "bootstrap":
+        for key in ("replicates", "seed"):
+            v = est.get(key)
+            if isinstance(v, bool) or not isinstance(v, int) or v < (2 if key == "replicates" else 0):
+                need = "a whole number >= 2" if key == "replicates" else "a non-negative whole number"
+                raise ConfigError(f"config: estimation.{key} must be {need} for the bootstrap, got {v!r}")
+    if method == "fay":
+        rho = est.get("rho")
+        if isinstance(rho, bool) or not isinstance(rho, (int, float)) or not 0 < float(rho) < 1:
+            raise ConfigError(f"config: estimation.rho must be between 0 and 1 for Fay's method, got {rho!r}")
+    if not isinstance(est.setdefault("mse", False), bool):
+        raise ConfigError("config: estimation.mse must be true or false")

@@ -466,8 +466,16 @@ def methodology_table(config: dict, facts: dict[str, dict], rates: dict[str, pd.
             f = facts[rid]
             add("design", "strata", "分层数", "Strata", rid, f["strata"])
             add("design", "psus", "初级抽样单元数", "Primary sampling units (PSUs)", rid, f["psus"])
-            add("design", "df", "设计自由度（PSU数减层数）", "Design degrees of freedom (PSUs minus strata)", rid,
-                f["df"])
+            method = f.get("variance", "taylor")
+            if method == "taylor":
+                add("design", "df", "设计自由度（PSU数减层数）", "Design degrees of freedom (PSUs minus strata)", rid,
+                    f["df"])
+            else:
+                add("design", "variance", "方差估计方法（重复权数，每个重复权数均重新校准）",
+                    "Variance method (replicate weights, each replicate calibrated again)", rid, text=method)
+                add("design", "replicates", "重复权数个数", "Number of replicates", rid, f["replicates"])
+                add("design", "df", "设计自由度（重复权数矩阵的秩减1）",
+                    "Design degrees of freedom (rank of the replicate weights minus one)", rid, f["df"])
         if weighting is not None and len(weighting) and "round" in weighting.columns:
             w = weighting[weighting["round"].astype(str) == rid]
             if "domain" in w.columns:

@@ -30,6 +30,7 @@ from literacy.errors import DesignError
 __all__ = ["ReplicateDesign", "REPLICATE_METHODS", "replicate_design"]
 
 REPLICATE_METHODS = ("jk1", "jkn", "brr", "fay", "bootstrap", "other")
+_DENSE_CELLS = 1 << 25          # (PSU, domain) cells held densely by the jackknife shortcut
 
 
 class ReplicateDesign(DesignEstimators):
@@ -91,6 +92,7 @@ class ReplicateDesign(DesignEstimators):
         self.replicate_columns = columns
         self._full = rep                      # N x R replicate weights
         self._factors = None                  # or (cluster per row, n_clusters x R factors)
+        self._jackknife = None                # or the jackknife's structure (see _jackknife_sums)
         R = rep.shape[1]
         self.scale, self.rscales = _default_scales(method, R, scale, rscales, rho)
         self._degf = int(degf) if degf is not None else _rank(rep) - 1
@@ -106,9 +108,28 @@ class ReplicateDesign(DesignEstimators):
         new.replicate_columns = [f"rep{r + 1}" for r in range(factors.shape[1])]
         new._full = None
         new._factors = (cluster, factors)
+        new._jackknife = None
         new.scale = float(scale)
         new.rscales = np.asarray(rscales, dtype=float)
         new._degf = int(degf)
+        return new
+
+    def _with_replicate_weights(self, weights: np.ndarray, replicate_weights: np.ndarray,
+                                recompute_degf: bool) -> "ReplicateDesign":
+        """A copy with new full-sample and (combined, N x R) replicate weights, e.g. calibrated.
+
+        ``recompute_degf``: the design df becomes the rank of the new replicate weights minus
+        one, as R's ``degf()`` after ``postStratify``, ``rake`` and linear ``calibrate``.
+        """
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new.weights = np.asarray(weights, dtype=float)
+        new._full = np.ascontiguousarray(replicate_weights, dtype=float)
+        new._factors = None
+        new._jackknife = None
+        new.replicate_columns = list(self.replicate_columns)
+        if recompute_degf:
+            new._degf = _rank(new._full) - 1
         return new
 
     @property
@@ -130,6 +151,8 @@ class ReplicateDesign(DesignEstimators):
     # ------------------------------------------------------------------ machinery
     def _replicate_sums(self, rows: np.ndarray, d: np.ndarray, values: np.ndarray, D: int) -> np.ndarray:
         """R x D replicate sums of ``weight * values`` over each domain's rows."""
+        if self._jackknife is not None and self._factors[1].shape[0] * D <= _DENSE_CELLS:
+            return self._jackknife_sums(rows, d, values, D)
         if self._factors is not None:
             cluster, factors = self._factors
             uniq, sums = _cell_sums(cluster[rows] * D + d, factors.shape[0] * D, self.weights[rows] * values)
@@ -137,6 +160,26 @@ class ReplicateDesign(DesignEstimators):
             return np.asarray((S.T @ factors).T)
         M = sparse.csr_matrix((values, (d, rows)), shape=(D, self.n))
         return np.asarray(M @ self._full).T
+
+    def _jackknife_sums(self, rows: np.ndarray, d: np.ndarray, values: np.ndarray, D: int) -> np.ndarray:
+        """Delete-one-PSU jackknife replicate sums in O(PSUs x domains), without the factor matrix.
+
+        Replicate r deletes PSU c_r of stratum h_r and weights the other PSUs of h_r up by
+        u_h = n_h / (n_h - 1) (JKn; JK1 is one stratum), so its domain sum is
+        ``T - T_h + u_h (T_h - S_c)`` with S the (PSU, domain) sums, T_h their stratum sums and
+        T the total (Wolter 2007, 4.2): the same sums as the factor product, in fewer steps.
+        """
+        cluster, factors = self._factors
+        stratum_of, deleted, up = self._jackknife
+        C = factors.shape[0]
+        H = len(up)
+        S = np.bincount(cluster[rows] * D + d, weights=self.weights[rows] * values, minlength=C * D).reshape(C, D)
+        T_h = np.bincount((stratum_of[:, None] * D + np.arange(D)[None, :]).ravel(), weights=S.ravel(),
+                          minlength=H * D).reshape(H, D)
+        T = T_h.sum(axis=0)
+        h_r = stratum_of[deleted]
+        u = up[h_r][:, None]
+        return T[None, :] + (u - 1.0) * T_h[h_r] - u * S[deleted]
 
     def _estimator_variance(self, kind, rows, d, yu, bu, est, W_d, B_d, D) -> np.ndarray:
         if kind == "total":
@@ -275,6 +318,7 @@ def replicate_design(design: SurveyDesign, method: str, replicates: int | None =
             raise DesignError("design: JK1 is for unstratified designs; use 'jkn'")
         factors = np.full((C, C), C / (C - 1.0))
         np.fill_diagonal(factors, 0.0)
+        jackknife = (np.zeros(C, dtype=np.int64), np.arange(C), np.array([C / (C - 1.0)]))
         scale = float(fpc_corr[0]) * (C - 1.0) / C
         rscales = np.ones(C)
         degf = design.degf()
@@ -290,6 +334,8 @@ def replicate_design(design: SurveyDesign, method: str, replicates: int | None =
             up = np.where(n_h > 1, n_h / (n_h - 1.0), 1.0)[h_of]
         factors = np.where(same, up[:, None], 1.0)
         factors[reps, np.arange(len(reps))] = 0.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            jackknife = (h_of.astype(np.int64), reps, np.where(n_h > 1, n_h / (n_h - 1.0), 1.0))
         rscales = ((n_h - 1.0) / n_h * fpc_corr)[h_of[reps]]
         scale = C / len(reps) if (design.lonely_psu == "average" and lonely.any()) else 1.0
         degf = design.degf()
@@ -332,5 +378,8 @@ def replicate_design(design: SurveyDesign, method: str, replicates: int | None =
         degf = design.degf()
     else:
         raise DesignError(f"design: replicate method must be one of jk1, jkn, brr, fay, bootstrap, not {method!r}")
-    return ReplicateDesign._from_factors(design.data, design.weights, st.cluster, factors, method, scale,
-                                         rscales, rho, mse, degf)
+    out = ReplicateDesign._from_factors(design.data, design.weights, st.cluster, factors, method, scale,
+                                        rscales, rho, mse, degf)
+    if method in ("jk1", "jkn"):
+        out._jackknife = jackknife
+    return out

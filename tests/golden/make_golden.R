@@ -93,4 +93,44 @@ wr(data.frame(cds = sp$cds, stype = sp$stype, psu = sp$psu, pw = sp$pw, resp = s
               enroll_band = sp$enroll_band, api99 = sp$api99, propensity = p, class = cls,
               adjusted_weight = sp$pw * sp$resp * f[cls]),
    "apistrat_propensity_weights.csv")
+
+# =============================================================================================
+# Replicate designs calibrated again (issue 4): each replicate is post-stratified, raked or
+# calibrated to the same targets (postStratify / rake / calibrate on an svyrep.design).
+# JK1 and JKn are deterministic; no random numbers are drawn.
+# =============================================================================================
+rj1 <- as.svrepdesign(dclus1, type = "JK1")
+sw <- apistrat; sw$psu <- sw$snum %% 7
+dsw <- svydesign(id = ~psu, strata = ~stype, weights = ~pw, data = sw, nest = TRUE)
+rjn <- as.svrepdesign(dsw, type = "JKn")
+pop.awards <- data.frame(awards = c("No", "Yes"), Freq = as.vector(table(apipop$awards)))
+pop.schwide.all <- data.frame(sch.wide = c("No", "Yes"), Freq = as.vector(table(apipop$sch.wide)))
+repcals <- list(
+  jk1_poststratify = postStratify(rj1, ~stype, pop.types),
+  jk1_rake = rake(rj1, list(~stype, ~sch.wide), list(pop.types, pop.schwide)),
+  jk1_linear = calibrate(rj1, ~stype + api99, pop.totals),
+  # bounds wide enough for every replicate to converge (with c(0.7, 1.7) R warns that some
+  # replicates fail and goes on with their unconverged weights; we stop with an error)
+  jk1_linear_bounded = calibrate(rj1, ~stype + api99, pop.totals, bounds = c(0.4, 2.5)),
+  jk1_logit = calibrate(rj1, ~stype + api99, pop.totals, bounds = c(0.4, 2.5), calfun = "logit"),
+  jk1_raking = calibrate(rj1, ~stype + api99, pop.totals, calfun = "raking"),
+  jk1_raking_trim = suppressMessages(calibrate(rj1, ~stype + api99, pop.totals, calfun = "raking",
+                                               trim = c(0.6, 1.5))),
+  jkn_rake = rake(rjn, list(~sch.wide, ~awards), list(pop.schwide.all, pop.awards)))
+res <- NULL
+for (k in names(repcals)) {
+  d <- repcals[[k]]
+  m <- svymean(~api00, d); t <- svytotal(~enroll, d)
+  b <- svyby(~api00, ~sch.wide, d, svymean)
+  res <- rbind(res, data.frame(case = k, statistic = c("mean", "total", "mean", "mean"),
+                               variable = c("api00", "enroll", "api00", "api00"),
+                               domain = c("", "", paste0("sch.wide=", b$sch.wide)),
+                               estimate = c(coef(m), coef(t), b$api00),
+                               se = c(SE(m), SE(t), b$se), degf = degf(d)))
+}
+wr(res, "replicate_calibrated_estimates.csv")
+rw <- weights(repcals$jk1_rake, "analysis"); colnames(rw) <- paste0("rep", seq_len(ncol(rw)))
+wr(data.frame(cds = c1$cds, weight = weights(repcals$jk1_rake, "sampling"), rw), "apiclus1_jk1_raked_repweights.csv")
+rw <- weights(repcals$jk1_logit, "analysis"); colnames(rw) <- paste0("rep", seq_len(ncol(rw)))
+wr(data.frame(cds = c1$cds, weight = weights(repcals$jk1_logit, "sampling"), rw), "apiclus1_jk1_logit_repweights.csv")
 cat("golden written\n")

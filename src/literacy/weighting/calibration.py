@@ -232,8 +232,13 @@ def _max_rel_error(margins: list[Margin], w: np.ndarray) -> float:
     return err
 
 
-def _rake(margins: list[Margin], w0: np.ndarray, tol: float, max_iter: int, convergence: Convergence):
+def _rake(margins: list[Margin], w0: np.ndarray, tol: float, max_iter: int, convergence: Convergence,
+          step=None):
     """Iterative proportional fitting (Deming & Stephan 1940; Lohr 2019, 8.6.2).
+
+    ``w0`` is a weight vector, or an N x C matrix whose column 0 holds the full-sample
+    weights and the others replicate weights (``step`` then post-stratifies every column);
+    convergence is judged on the full-sample weights, as R's ``rake()`` on a replicate design.
 
     Each sweep post-stratifies to every margin in turn, as R's ``rake()``. Stops when
 
@@ -250,23 +255,25 @@ def _rake(margins: list[Margin], w0: np.ndarray, tol: float, max_iter: int, conv
         raise WeightingError(f"raking: tol must be positive, got {tol!r}")
     if isinstance(max_iter, bool) or int(max_iter) != max_iter or max_iter < 1:
         raise WeightingError(f"raking: max_iter must be a positive integer, got {max_iter!r}")
+    step = _poststratify if step is None else step
+    full = (lambda x: x) if w0.ndim == 1 else (lambda x: x[:, 0])
     codes = np.stack([m.codes for m in margins], axis=1)
     _, cells = np.unique(codes, axis=0, return_inverse=True)
     cells = cells.ravel()
     ncell = int(cells.max()) + 1
-    epsilon = tol if tol >= 1 else tol * float(w0.sum())
+    epsilon = tol if tol >= 1 else tol * float(full(w0).sum())
 
     w = w0.copy()
-    old = np.bincount(cells, weights=w, minlength=ncell)  # R: svytable(ff, design)
+    old = np.bincount(cells, weights=full(w), minlength=ncell)  # R: svytable(ff, design)
     rows, psw, converged = [], [], False
     for it in range(1, int(max_iter) + 1):
         psw = []
         for m in margins:
-            w = _poststratify(m, w)
+            w = step(m, w)
             psw.append(w)
-        new = np.bincount(cells, weights=w, minlength=ncell)
+        new = np.bincount(cells, weights=full(w), minlength=ncell)
         delta = float(np.max(np.abs(old - new)))
-        rel = _max_rel_error(margins, w)
+        rel = _max_rel_error(margins, full(w))
         rows.append((it, rel, delta))
         if (rel < tol) if convergence == "margins" else (delta < epsilon):
             converged = True
@@ -622,6 +629,9 @@ def poststratify_design(design, targets: Mapping[Hashable, Mapping]):
         ``design._replace(weights=new, calibration=design.calibration + (PostStratification,))``:
         its standard errors account for the post-stratification (Lumley 2010, 7.2).
     """
+    from literacy.weighting import replicates
+    if replicates.is_replicate_design(design):  # each replicate is post-stratified too
+        return replicates.poststratify_replicates(design, targets)
     data, w, cal = _design_parts(design)
     margin = _single_margin(data, targets, w)
     new = _poststratify(margin, w)
@@ -652,6 +662,9 @@ def rake_design(design, targets: Mapping[Hashable, Mapping], tol: float = 1e-8, 
         sweep, and its ``residualize`` backfits 10 passes as R's ``svyrecvar`` does
         (Lumley 2010, 7.3).
     """
+    from literacy.weighting import replicates
+    if replicates.is_replicate_design(design):  # each replicate is raked too
+        return replicates.rake_replicates(design, targets, tol=tol, max_iter=max_iter, convergence=convergence)
     data, w, cal = _design_parts(design)
     margins = code_margins(data, targets, w)
     new, psw, record, _ = _rake(margins, w, tol, max_iter, convergence)
@@ -682,6 +695,10 @@ def calibrate_design(design, totals: Mapping, method: str = "linear", bounds: tu
         its standard errors use the GREG residuals (Lumley 2010, 7.4; Särndal, Swensson &
         Wretman 1992, 6.5).
     """
+    from literacy.weighting import replicates
+    if replicates.is_replicate_design(design):  # each replicate is calibrated too
+        return replicates.calibrate_replicates(design, totals, method=method, bounds=bounds,
+                                               max_iter=max_iter, epsilon=epsilon, trim=trim)
     data, w, cal = _design_parts(design)
     new, obj = _calibrate(data, w, totals, method, bounds, max_iter, epsilon, trim)
     return design._replace(weights=new, calibration=cal + (obj,))

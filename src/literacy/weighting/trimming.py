@@ -311,8 +311,9 @@ def trim_design(design, upper=None, lower=None, by: str | None = None, redistrib
 
     Parameters
     ----------
-    design : literacy.design.SurveyDesign
-        The (possibly calibrated) design.
+    design : literacy.design.SurveyDesign or literacy.replicate.ReplicateDesign
+        The (possibly calibrated) design. On a replicate design each replicate's weights
+        are trimmed by the same rule (see ``literacy.weighting.replicates.trim_replicates``).
     upper, lower, redistribute, max_iter
         As in :func:`trim_weights`. R's ``trimWeights(d, upper=u, lower=l, strict=TRUE)``
         is ``trim_design(d, upper=u, lower=l, redistribute="equal")``.
@@ -327,6 +328,10 @@ def trim_design(design, upper=None, lower=None, by: str | None = None, redistrib
         ``svyrecvar`` does with ``postStrata`` after ``trimWeights``). The trimming report
         is the returned design's ``trimming`` attribute.
     """
+    from literacy.weighting import replicates
+    if replicates.is_replicate_design(design):  # each replicate is trimmed by the same rule
+        return replicates.trim_replicates(design, upper=upper, lower=lower, by=by, redistribute=redistribute,
+                                          max_iter=max_iter)
     for attr in ("data", "weights", "_replace"):
         if not hasattr(design, attr):
             raise WeightingError(f"expected a SurveyDesign, got {type(design).__name__} without '{attr}'")
