@@ -42,10 +42,27 @@ def _as_list(x: str | Sequence[str] | None) -> list[str]:
     return list(x)
 
 
+def _factorize(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray | pd.Index]:
+    """Integer codes 0..k-1 of the distinct values in sorted order (-1 for missing), and the values.
+
+    Non-negative integer columns with a dense range (PSU and stratum numbers, coded domains)
+    take an O(n) path through ``np.bincount``; everything else goes to ``pd.factorize``.
+    """
+    arr = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
+    if arr.dtype.kind in "iu" and arr.size:
+        lo, hi = int(arr.min()), int(arr.max())
+        if lo >= 0 and _dense(hi + 1, arr.size):
+            present = np.bincount(arr, minlength=hi + 1) > 0
+            mapping = np.cumsum(present) - 1
+            return mapping[arr].astype(np.int64), np.flatnonzero(present).astype(arr.dtype)
+    codes, uniques = pd.factorize(pd.Series(values) if not isinstance(values, pd.Series) else values, sort=True)
+    return codes.astype(np.int64), uniques
+
+
 def _codes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, int]:
     """Integer codes 0..k-1 of the distinct values (sorted), and k."""
-    codes, uniques = pd.factorize(pd.Series(values), sort=True)
-    return codes.astype(np.int64), len(uniques)
+    codes, uniques = _factorize(values)
+    return codes, len(uniques)
 
 
 def _recode(key: np.ndarray, n_keys: int) -> tuple[np.ndarray, int]:
@@ -166,6 +183,29 @@ class DesignEstimators:
         return self._estimate("ratio", numerator, denominator, by, na_rm, "wald", level)
 
     # ------------------------------------------------------------------ machinery
+    # ------------------------------------------------------------------ calibration
+    # On a SurveyDesign the result carries the calibration for its linearisation SEs; on a
+    # ReplicateDesign every replicate is calibrated again (literacy.weighting.replicates).
+    def rake(self, targets: dict, **kwargs):
+        """Rake to population margins (see ``literacy.weighting.rake_design``)."""
+        from literacy.weighting import rake_design
+        return rake_design(self, targets, **kwargs)
+
+    def poststratify(self, targets: dict, **kwargs):
+        """Post-stratify to population counts (see ``literacy.weighting.poststratify_design``)."""
+        from literacy.weighting import poststratify_design
+        return poststratify_design(self, targets, **kwargs)
+
+    def calibrate(self, totals: dict, **kwargs):
+        """Calibrate to population totals (see ``literacy.weighting.calibrate_design``)."""
+        from literacy.weighting import calibrate_design
+        return calibrate_design(self, totals, **kwargs)
+
+    def trim(self, upper=None, lower=None, **kwargs):
+        """Trim the weights, keeping calibration (see ``literacy.weighting.trim_design``)."""
+        from literacy.weighting import trim_design
+        return trim_design(self, upper=upper, lower=lower, **kwargs)
+
     def _column(self, col: str) -> pd.Series:
         if col not in self.data.columns:
             raise DesignError(f"column '{col}' is not in the data")
@@ -173,6 +213,8 @@ class DesignEstimators:
 
     def _numeric(self, col: str) -> np.ndarray:
         s = self._column(col)
+        if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iuf":   # plain numpy numbers: no parsing
+            return s.to_numpy(dtype=float)
         if s.dtype == bool or str(s.dtype) == "boolean":
             s = s.astype("Float64")
         v = pd.to_numeric(s, errors="coerce")
@@ -190,8 +232,8 @@ class DesignEstimators:
             return np.zeros(n, dtype=np.int64), pd.DataFrame(index=[0])
         if len(cols) == 1:
             # one variable: factorize (sorted levels, -1 for missing) is the fast path
-            codes, uniques = pd.factorize(self._column(cols[0]), sort=True)
-            return codes.astype(np.int64), pd.DataFrame({cols[0]: uniques})
+            codes, uniques = _factorize(self._column(cols[0]))
+            return codes, pd.DataFrame({cols[0]: uniques})
         keys = pd.DataFrame({c: self._column(c) for c in cols}).reset_index(drop=True)
         codes = keys.groupby(cols, sort=True, dropna=True, observed=True).ngroup().to_numpy()
         codes = np.where(np.isnan(codes.astype(float)), -1, codes).astype(np.int64)
@@ -503,21 +545,6 @@ class SurveyDesign(DesignEstimators):
         """Replicate-weight version of this design (see ``literacy.replicate.replicate_design``)."""
         from literacy.replicate import replicate_design
         return replicate_design(self, method, replicates=replicates, rho=rho, seed=seed, mse=mse)
-
-    def rake(self, targets: dict, **kwargs) -> "SurveyDesign":
-        """Rake to population margins (see ``literacy.weighting.rake_design``)."""
-        from literacy.weighting import rake_design
-        return rake_design(self, targets, **kwargs)
-
-    def poststratify(self, targets: dict, **kwargs) -> "SurveyDesign":
-        """Post-stratify to population counts (see ``literacy.weighting.poststratify_design``)."""
-        from literacy.weighting import poststratify_design
-        return poststratify_design(self, targets, **kwargs)
-
-    def calibrate(self, totals: dict, **kwargs) -> "SurveyDesign":
-        """Calibrate to population totals (see ``literacy.weighting.calibrate_design``)."""
-        from literacy.weighting import calibrate_design
-        return calibrate_design(self, totals, **kwargs)
 
     def _estimator_variance(self, kind, rows, d, yu, bu, est, W_d, B_d, D) -> np.ndarray:
         """Taylor variance from the weighted linearised values (R's x in svyrecvar):
