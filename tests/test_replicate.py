@@ -96,3 +96,66 @@ def test_bad_replicate_specification_errors():
         ReplicateDesign(data, weights="pw", replicate_weights="^repw", method="fay")
     with pytest.raises(DesignError, match="rscales"):
         ReplicateDesign(data, weights="pw", replicate_weights="^repw", method="jkn")
+
+
+def test_bad_replicate_weight_values_name_column_and_row():
+    data = golden("apistrat_fay_repweights.csv")
+    bad = data.copy()
+    bad.loc[7, "repw3"] = -1.0
+    with pytest.raises(DesignError, match="'repw3' is negative at row 7"):
+        ReplicateDesign(bad, weights="pw", replicate_weights="^repw", method="fay", rho=0.3)
+    bad = data.copy()
+    bad.loc[11, "repw2"] = np.nan
+    with pytest.raises(DesignError, match="'repw2' is missing or not numeric at row 11"):
+        ReplicateDesign(bad, weights="pw", replicate_weights="^repw", method="fay", rho=0.3)
+
+
+def test_replicate_factors_leave_the_callers_data_alone():
+    data = golden("apistrat_fay_repweights.csv")
+    factors = data.filter(regex="^repw").div(data["pw"], axis=0)
+    frame = pd.concat([data.drop(columns=factors.columns), factors], axis=1)
+    before = frame.copy()
+    as_factors = ReplicateDesign(frame, weights="pw", replicate_weights="^repw", method="fay", rho=0.3,
+                                 combined_weights=False)
+    pd.testing.assert_frame_equal(frame, before)
+    combined = ReplicateDesign(data, weights="pw", replicate_weights="^repw", method="fay", rho=0.3)
+    np.testing.assert_allclose(as_factors.mean("api00", by="sch.wide")["se"],
+                               combined.mean("api00", by="sch.wide")["se"], rtol=1e-12)
+
+
+def test_large_replicate_weights_are_read_in_blocks(monkeypatch):
+    # above _CONTIGUOUS_BYTES the N x R weights stay column-major and are summed in row blocks;
+    # the result must equal the one-copy path (and R's, tested above)
+    import literacy.replicate as rep_mod
+
+    data = golden("apistrat_fay_repweights.csv")
+    whole = ReplicateDesign(data, weights="pw", replicate_weights="^repw", method="fay", rho=0.3)
+    monkeypatch.setattr(rep_mod, "_CONTIGUOUS_BYTES", 0)
+    blocks = list(rep_mod._row_blocks(np.asfortranarray(np.ones((50, 4))), block_bytes=8 * 4 * 7))
+    assert [s for s, _ in blocks] == list(range(0, 50, 7)) and sum(len(b) for _, b in blocks) == 50
+    original = rep_mod._row_blocks
+    monkeypatch.setattr(rep_mod, "_row_blocks", lambda m, block_bytes=8 * 4 * 13: original(m, block_bytes))
+    blocked = ReplicateDesign(data, weights="pw", replicate_weights="^repw", method="fay", rho=0.3)
+    assert not blocked.replicate_weights().flags.c_contiguous
+    assert blocked.degf() == whole.degf()
+    for by in (None, "sch.wide", "stype"):
+        pd.testing.assert_frame_equal(blocked.mean("api00", by=by), whole.mean("api00", by=by), rtol=1e-12)
+
+
+@pytest.mark.parametrize("lonely", ["remove", "adjust", "average", "certainty"])
+def test_jackknife_shortcut_equals_the_factor_product(lonely):
+    # JK1/JKn replicate sums come from T - T_h + u_h (T_h - S_c); the generic path multiplies
+    # the PSU factor matrix. Same numbers, with a lonely PSU and an fpc in the design.
+    data = golden("apistrat_psu.csv")
+    data = data[~((data["stype"] == "H") & (data["psu"] > 0))].copy()      # stratum H: one PSU
+    data["fpc"] = data["stype"].map({"E": 40, "H": 5, "M": 30})
+    design = SurveyDesign(data, weights="pw", strata="stype", psu="psu", fpc="fpc", nest=True, lonely_psu=lonely)
+    for method, d in (("jkn", design), ("jk1", SurveyDesign(data, weights="pw", psu="snum"))):
+        fast = d.replicate(method)
+        slow = d.replicate(method)
+        slow._jackknife = None
+        for by in (None, "sch.wide"):
+            a, b = fast.mean(["api00", "high"], by=by), slow.mean(["api00", "high"], by=by)
+            pd.testing.assert_frame_equal(a, b, rtol=1e-11)
+            a, b = fast.total("enroll", by=by), slow.total("enroll", by=by)
+            pd.testing.assert_frame_equal(a, b, rtol=1e-11)

@@ -31,6 +31,7 @@ __all__ = ["ReplicateDesign", "REPLICATE_METHODS", "replicate_design"]
 
 REPLICATE_METHODS = ("jk1", "jkn", "brr", "fay", "bootstrap", "other")
 _DENSE_CELLS = 1 << 25          # (PSU, domain) cells held densely by the jackknife shortcut
+_CONTIGUOUS_BYTES = 1 << 30     # delivered replicate weights up to this size get a row-major copy
 
 
 class ReplicateDesign(DesignEstimators):
@@ -79,16 +80,20 @@ class ReplicateDesign(DesignEstimators):
         block = data[columns]
         if not all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in block.dtypes):
             block = block.apply(pd.to_numeric, errors="coerce")
-        # row-major: a replicate's sums read each row's R weights contiguously
-        rep = np.ascontiguousarray(block.to_numpy(dtype=float, na_value=np.nan))
-        if np.isnan(rep).any():
-            r, c = np.argwhere(np.isnan(rep))[0]
-            raise DesignError(f"design: replicate weight '{columns[c]}' is missing or not numeric at row {r}")
-        if (rep < 0).any():
-            r, c = np.argwhere(rep < 0)[0]
-            raise DesignError(f"design: replicate weight '{columns[c]}' is negative at row {r}")
+        # a row-major copy when it fits (the sums then read each row's R weights in order); a
+        # larger matrix stays in the layout pandas holds it in (usually column-major, no copy)
+        # and the sums and the rank read it in blocks of rows (_row_blocks)
+        rep = block.to_numpy(dtype=float, na_value=np.nan)
+        if rep.nbytes <= _CONTIGUOUS_BYTES:
+            rep = np.ascontiguousarray(rep)          # one row-major copy: the fastest sums
+        for start, part in _row_blocks(rep):
+            bad = ~(part >= 0)                       # missing (NaN) or negative
+            if bad.any():
+                r, c = np.argwhere(bad)[0]
+                what = "is negative" if part[r, c] < 0 else "is missing or not numeric"
+                raise DesignError(f"design: replicate weight '{columns[c]}' {what} at row {start + r}")
         if not combined_weights:
-            rep *= self.weights[:, None]
+            rep = rep * self.weights[:, None]        # a new array: the caller's data is not touched
         self.replicate_columns = columns
         self._full = rep                      # N x R replicate weights
         self._factors = None                  # or (cluster per row, n_clusters x R factors)
@@ -158,8 +163,13 @@ class ReplicateDesign(DesignEstimators):
             uniq, sums = _cell_sums(cluster[rows] * D + d, factors.shape[0] * D, self.weights[rows] * values)
             S = sparse.csr_matrix((sums, (uniq // D, uniq % D)), shape=(factors.shape[0], D))
             return np.asarray((S.T @ factors).T)
-        M = sparse.csr_matrix((values, (d, rows)), shape=(D, self.n))
-        return np.asarray(M @ self._full).T
+        # column-compressed: the product walks the rows of the N x R weights in order (each row
+        # added to its domains), several times faster than CSR; one block of rows at a time
+        M = _domain_by_row(rows, d, values, D, self.n)
+        out = np.zeros((D, self._full.shape[1]))
+        for start, part in _row_blocks(self._full):
+            out += (M if part.shape[0] == self.n else M[:, start:start + part.shape[0]]) @ part
+        return out.T
 
     def _jackknife_sums(self, rows: np.ndarray, d: np.ndarray, values: np.ndarray, D: int) -> np.ndarray:
         """Delete-one-PSU jackknife replicate sums in O(PSUs x domains), without the factor matrix.
@@ -258,11 +268,40 @@ def _default_scales(method, R, scale, rscales, rho):
     return s, rs
 
 
+def _domain_by_row(rows: np.ndarray, d: np.ndarray, values: np.ndarray, D: int, n: int) -> sparse.csc_matrix:
+    """The D x n matrix with ``values`` at (d, rows), built column-compressed directly.
+
+    ``rows`` come as sorted runs (the rows used, once or twice over), so a stable argsort is
+    a merge and the column pointers a bincount: no COO to CSC conversion.
+    """
+    order = np.argsort(rows, kind="stable")
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    return sparse.csc_matrix((values[order], d[order], indptr), shape=(D, n))
+
+
+def _row_blocks(matrix: np.ndarray, block_bytes: int = 1 << 26):
+    """(first row, C-contiguous block of rows) of an N x R matrix, about ``block_bytes`` each.
+
+    Replicate weights can be large (10 million rows x 80 replicates is 6.4 GB); working on
+    blocks of rows keeps one block's copy in memory instead of a second full copy.
+    """
+    if matrix.flags.c_contiguous:                # already row-major: the whole matrix at once
+        yield 0, matrix
+        return
+    n, r = matrix.shape
+    step = max(1, block_bytes // (8 * max(r, 1)))
+    for start in range(0, n, step):
+        yield start, np.ascontiguousarray(matrix[start:start + step])
+
+
 def _rank(matrix: np.ndarray) -> int:
     """Numerical rank of an N x R matrix via its R x R Gram matrix (R's qr tolerance 1e-5)."""
     if matrix.shape[1] == 0:
         return 0
-    gram = matrix.T @ matrix
+    gram = np.zeros((matrix.shape[1], matrix.shape[1]))
+    for _, part in _row_blocks(matrix):
+        gram += part.T @ part                    # numpy uses BLAS syrk for A'A
     # scale columns so the tolerance is relative, as qr() on the weights is
     norms = np.sqrt(np.diag(gram))
     norms = np.where(norms > 0, norms, 1.0)
