@@ -54,9 +54,9 @@ def _factorize(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray |
         if lo >= 0 and _dense(hi + 1, arr.size):
             present = np.bincount(arr, minlength=hi + 1) > 0
             mapping = np.cumsum(present) - 1
-            return mapping[arr].astype(np.int64), np.flatnonzero(present).astype(arr.dtype)
+            return mapping[arr], np.flatnonzero(present).astype(arr.dtype)
     codes, uniques = pd.factorize(pd.Series(values) if not isinstance(values, pd.Series) else values, sort=True)
-    return codes.astype(np.int64), uniques
+    return codes.astype(np.int64, copy=False), uniques
 
 
 def _codes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, int]:
@@ -273,13 +273,16 @@ class DesignEstimators:
         if missing.any() and not na_rm:
             nan_domain[np.unique(domain[in_domain & missing])] = True
         use = in_domain & ~missing
-        d = domain[use]
-        wu = w[use]
-        yu = yv[use]
+        if use.all():
+            # every row is in a domain and observed (the common case): views, no gathers
+            rows, d, wu, yu = slice(None), domain, w, yv
+        else:
+            rows = np.flatnonzero(use)
+            d, wu, yu = domain[rows], w[rows], yv[rows]
         n_d = np.bincount(d, minlength=D).astype(float)
         W_d = np.bincount(d, weights=wu, minlength=D)
         Y_d = np.bincount(d, weights=wu * yu, minlength=D)
-        bu = bv[use] if kind == "ratio" else None
+        bu = bv[rows] if kind == "ratio" else None
         B_d = None
         if kind == "ratio":
             B_d = np.bincount(d, weights=wu * bu, minlength=D)
@@ -291,11 +294,12 @@ class DesignEstimators:
         else:
             est = Y_d
 
-        var = self._estimator_variance(kind, np.flatnonzero(use), d, yu, bu, est, W_d, B_d, D)
+        # rows: the positions used, or slice(None) for all of them
+        var = self._estimator_variance(kind, rows, d, yu, bu, est, W_d, B_d, D)
 
         se = np.sqrt(var)
         df_d = self._domain_df(domain, D)
-        rows_d = np.bincount(domain[in_domain], minlength=D).astype(float)
+        rows_d = n_d if isinstance(rows, slice) else np.bincount(domain[in_domain], minlength=D).astype(float)
 
         # design effect against SRS without replacement (svymean deff=TRUE):
         # vsrs = s2_w / n * (W - n) / W with s2_w the weighted variance times n/(n-1);
@@ -393,6 +397,8 @@ class SurveyDesign(DesignEstimators):
         for col in self.strata_columns + self.psu_columns + self.fpc_columns:
             if col not in data.columns:
                 raise DesignError(f"design: column '{col}' is not in the data")
+            if data[col].dtype.kind in "iub":        # numpy integers cannot be missing
+                continue
             bad = data[col].isna().to_numpy()
             if bad.any():
                 raise DesignError(f"design: column '{col}' has missing values (first at row {int(np.flatnonzero(bad)[0])})")
@@ -413,7 +419,11 @@ class SurveyDesign(DesignEstimators):
         elif isinstance(weights, str):
             if weights not in data.columns:
                 raise DesignError(f"design: weight column '{weights}' is not in the data")
-            w = pd.to_numeric(data[weights], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            col = data[weights]
+            if col.dtype.kind in "iuf":
+                w = col.to_numpy(dtype=float)
+            else:
+                w = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         else:
             w = np.asarray(weights, dtype=float)
             if w.shape != (n,):
@@ -455,7 +465,10 @@ class SurveyDesign(DesignEstimators):
                 h_raw, n_h_raw = _codes(data[self.strata_columns[s]])
             else:
                 h_raw, n_h_raw = np.zeros(n, dtype=np.int64), 1
-            stratum, n_strata = _recode(parent * n_h_raw + h_raw, (int(parent.max()) + 1) * n_h_raw)
+            if s == 0:                               # one parent: the codes are already 0..k-1
+                stratum, n_strata = h_raw, n_h_raw
+            else:
+                stratum, n_strata = _recode(parent * n_h_raw + h_raw, (int(parent.max()) + 1) * n_h_raw)
             # cluster at this stage
             if s < len(self.psu_columns):
                 c_raw, n_c_raw = _codes(data[self.psu_columns[s]])
@@ -563,12 +576,13 @@ class SurveyDesign(DesignEstimators):
         """PSUs minus strata among rows with positive weight in each domain (R's degf on the subset)."""
         st = self._stages[0]
         rows = domain >= 0
-        d = domain[rows]
-        c = st.cluster[rows]
-        h = st.cluster_stratum[c]
-        # distinct (domain, psu) and (domain, stratum) pairs
-        n_psu = np.bincount(_distinct(d * st.n_clusters + c, D * st.n_clusters) // st.n_clusters, minlength=D)
-        n_str = np.bincount(_distinct(d * st.n_strata + h, D * st.n_strata) // st.n_strata, minlength=D)
+        d, c = (domain, st.cluster) if rows.all() else (domain[rows], st.cluster[rows])
+        # distinct (domain, psu) pairs from the rows; the (domain, stratum) pairs from those pairs
+        pairs = _distinct(d * st.n_clusters + c, D * st.n_clusters)
+        pair_domain = pairs // st.n_clusters
+        n_psu = np.bincount(pair_domain, minlength=D)
+        strata = pair_domain * st.n_strata + st.cluster_stratum[pairs % st.n_clusters]
+        n_str = np.bincount(_distinct(strata, D * st.n_strata) // st.n_strata, minlength=D)
         return (n_psu - n_str).astype(np.int64)
 
     def _variance(self, rows: np.ndarray, d: np.ndarray, xz: np.ndarray, D: int) -> np.ndarray:
@@ -579,13 +593,17 @@ class SurveyDesign(DesignEstimators):
         cell sums; calibrated designs first residualise the n x D matrix of values.
         """
         if self.calibration:
+            if isinstance(rows, slice):
+                rows = np.arange(self.n)
             x = np.zeros((self.n, D))
             x[rows, d] = xz
             for step in self.calibration:
                 x = step.residualize(x)
             return self._variance_dense(x)
-        present = np.zeros((self._stages[0].n_strata, D), dtype=bool)
-        present[self._stages[0].cluster_stratum[self._stages[0].cluster[rows]], d] = True
+        present = None
+        if self.lonely_psu == "average":    # which strata hold each domain (only "average" asks)
+            present = np.zeros((self._stages[0].n_strata, D), dtype=bool)
+            present[self._stages[0].cluster_stratum[self._stages[0].cluster[rows]], d] = True
         total = np.zeros(D)
         for s, st in enumerate(self._stages):
             # cluster totals per (cluster, domain) cell

@@ -192,6 +192,8 @@ class ReplicateDesign(DesignEstimators):
         return T[None, :] + (u - 1.0) * T_h[h_r] - u * S[deleted]
 
     def _estimator_variance(self, kind, rows, d, yu, bu, est, W_d, B_d, D) -> np.ndarray:
+        if isinstance(rows, slice):          # all rows
+            rows = np.arange(self.n)
         if kind == "total":
             theta = self._replicate_sums(rows, d, yu, D)
         else:
