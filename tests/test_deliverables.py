@@ -426,6 +426,22 @@ def test_methodology_table(tables, config):
     text = out.set_index("item")["text"]
     assert text["inclusive"].startswith("false") and text["threshold:literate"] == "score > 70"
     assert got[("reliability", "nchs:max_relative_ci_width", "")] == NCHS_DEFAULTS["max_relative_ci_width"]
+    assert text["method"].startswith("Taylor linearisation") and "variance" not in text.index
+
+
+def test_methodology_table_with_replicate_variance(tables, config):
+    est, _, _ = tables
+    cfg = {**config, "estimation": {**config["estimation"], "method": "bootstrap", "replicates": 200, "seed": 5}}
+    facts = {"2025": {"respondents": 950, "strata": 6, "psus": 104, "df": 199, "variance": "bootstrap",
+                      "replicates": 200}}
+    out = methodology_table(cfg, facts, {}, est, None)
+    S.validate(out, S.methodology_schema(cfg), "methodology", line_offset=None)
+    got = out.set_index(["section", "item", "round"])
+    assert got.loc[("design", "replicates", "2025"), "value"] == 200
+    assert got.loc[("design", "df", "2025"), "label_en"].startswith("Design degrees of freedom (rank of the replicate")
+    assert got.loc[("design", "variance", "2025"), "text"] == "bootstrap"
+    method = got.loc[("estimation", "method", ""), "text"]
+    assert "bootstrap, 200 replicates, seed 5" in method and "raked again" in method
 
 
 def test_every_output_table_has_a_schema(config):

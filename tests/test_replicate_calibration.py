@@ -283,3 +283,24 @@ def test_bootstrap_replicates_are_seeded(simulated_round):
     _, c = _estimates(cfg, data, steps, method="bootstrap", replicates=20, seed=12)
     pd.testing.assert_frame_equal(a, b)
     assert not np.allclose(a["se"], c["se"], equal_nan=True)
+
+
+@pytest.mark.parametrize("estimation, words", [
+    ({"method": "jackknife"}, "estimation.method must be one of"),
+    ({"method": "bootstrap", "seed": 1}, "estimation.replicates must be a whole number >= 2"),
+    ({"method": "bootstrap", "replicates": 100}, "estimation.seed must be a non-negative whole number"),
+    ({"method": "fay"}, "estimation.rho must be between 0 and 1"),
+    ({"method": "jkn", "mse": "yes"}, "estimation.mse must be true or false"),
+])
+def test_variance_method_config_errors(estimation, words):
+    import yaml
+
+    from literacy.config import validate_config
+    from literacy.errors import ConfigError
+
+    raw = yaml.safe_load((ROOT / "config" / "wuhai.yaml").read_text(encoding="utf-8"))
+    raw["estimation"].update(estimation)
+    with pytest.raises(ConfigError, match=words):
+        validate_config(raw)
+    raw["estimation"] = {"ci": "logit", "level": 0.95}
+    assert validate_config(raw)["estimation"]["method"] == "taylor"      # the default

@@ -532,8 +532,15 @@ def methodology_table(config: dict, facts: dict[str, dict], rates: dict[str, pd.
     add("scoring", "dont_know", "“不知道”和未答", "Don't know and skipped answers", text="score 0 / 计0分")
 
     est = config["estimation"]
-    add("estimation", "method", "方差估计方法", "Variance estimation",
-        text=f"{est.get('method', 'taylor')} linearisation, strata and PSUs, raking accounted for")
+    method = est.get("method", "taylor")
+    if method == "taylor":
+        text = "Taylor linearisation, strata and PSUs, raking accounted for (residuals on the raking margins)"
+    else:
+        extra = {"bootstrap": f", {est.get('replicates')} replicates, seed {est.get('seed')}",
+                 "fay": f", rho {est.get('rho')}"}.get(method, "")
+        text = (f"replicate weights ({method}{extra}) from the strata and PSUs, each replicate raked again "
+                "(and trimmed, when configured)")
+    add("estimation", "method", "方差估计方法", "Variance estimation", text=text)
     add("estimation", "ci", "置信区间方法", "Confidence interval method",
         text=f"{est['ci']} (t quantile on the domain's design degrees of freedom)")
     add("estimation", "level", "置信水平", "Confidence level", value=float(est["level"]))
