@@ -5,6 +5,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from literacy.design import SurveyDesign
 from literacy.errors import DesignError
@@ -159,3 +161,57 @@ def test_jackknife_shortcut_equals_the_factor_product(lonely):
             pd.testing.assert_frame_equal(a, b, rtol=1e-11)
             a, b = fast.total("enroll", by=by), slow.total("enroll", by=by)
             pd.testing.assert_frame_equal(a, b, rtol=1e-11)
+
+
+# --------------------------------------------------------------------------- domain degrees of freedom
+@pytest.mark.parametrize("case", ["jk1_stype", "jk1_schwide", "jkn_schwide", "jkn_stype"])
+def test_replicate_domain_df_and_ci_match_r(case):
+    # svyby(~I(awards == "Yes"), ~by, repdesign, svyciprop, method="beta"): R recomputes
+    # degf() on each domain's subset and the Korn-Graubard interval uses it
+    g = golden("replicate_domain_df.csv")
+    g = g[g["case"] == case].reset_index(drop=True)
+    if case.startswith("jk1"):
+        data = reference("apiclus1.csv")
+        design = SurveyDesign(data, weights="pw", psu="dnum", fpc="fpc").replicate("jk1")
+    else:
+        data = golden("apistrat_psu.csv")
+        design = SurveyDesign(data, weights="pw", strata="stype", psu="psu", nest=True).replicate("jkn")
+    by = "stype" if case.endswith("stype") else "sch.wide"
+    got = design.proportion("awards_yes", by=by, ci="beta")
+    assert list(got[by]) == list(g["domain"])
+    np.testing.assert_array_equal(got["df"], g["df"])
+    np.testing.assert_allclose(got["estimate"], g["estimate"], rtol=1e-9, atol=1e-15)
+    np.testing.assert_allclose(got["se"], g["se"], rtol=1e-9, atol=1e-15)
+    shown = g["ci_low"].notna()          # R gives no interval for a share of 0 (we use the KG fallback)
+    np.testing.assert_allclose(got.loc[shown, ["ci_low", "ci_high"]], g.loc[shown, ["ci_low", "ci_high"]], rtol=1e-7)
+
+
+def _subset_rank(design, rows):
+    """R's degf() + 1 of a subset, by hand: numpy's SVD rank of the subset's replicate weights."""
+    X = design.replicate_weights()[rows]
+    X = X / np.where(np.linalg.norm(X, axis=0) > 0, np.linalg.norm(X, axis=0), 1.0)
+    return np.linalg.matrix_rank(X, tol=1e-5 * np.linalg.svd(X, compute_uv=False).max())
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), method=st.sampled_from(["jkn", "jk1", "bootstrap", "brr"]))
+def test_domain_df_is_the_rank_of_the_domains_replicate_weights(seed, method):
+    rng = np.random.default_rng(seed)
+    H = 4
+    n_h = rng.integers(1, 5, H) if method == "jkn" else (np.full(H, 2) if method == "brr" else np.array([6]))
+    if method in ("jk1", "bootstrap"):
+        H = 1
+    psu = np.concatenate([np.repeat(np.arange(k), rng.integers(1, 6, k)) + 10 * h for h, k in enumerate(n_h[:H])])
+    data = pd.DataFrame({"h": psu // 10, "psu": psu, "w": rng.uniform(1, 4, len(psu))})
+    data["g"] = rng.integers(0, 3, len(data))
+    data["y"] = rng.integers(0, 2, len(data))
+    strata = "h" if method in ("jkn", "brr") else None
+    design = SurveyDesign(data, weights="w", strata=strata, psu="psu", lonely_psu="remove")
+    rep = design.replicate(method, replicates=7, seed=seed)
+    df = rep.proportion("y", by="g", ci="wald").set_index("g")["df"]
+    for g in df.index:
+        assert df[g] == _subset_rank(rep, (data["g"] == g).to_numpy()) - 1, (method, g)
+    if rep._jackknife is not None:       # the closed form equals the general Gram path
+        slow = type(rep)._from_factors(rep.data, rep.weights, *rep._factors, rep.method, rep.scale, rep.rscales,
+                                       rep.rho, rep.mse, rep._degf)
+        pd.testing.assert_series_equal(slow.proportion("y", by="g", ci="wald").set_index("g")["df"], df)

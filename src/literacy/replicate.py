@@ -24,7 +24,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.linalg import hadamard
 
-from literacy.design import DesignEstimators, SurveyDesign, _cell_sums, _safe_inverse
+from literacy.design import DesignEstimators, SurveyDesign, _cell_sums, _distinct, _safe_inverse
 from literacy.errors import DesignError
 
 __all__ = ["ReplicateDesign", "REPLICATE_METHODS", "replicate_design"]
@@ -98,6 +98,7 @@ class ReplicateDesign(DesignEstimators):
         self._full = rep                      # N x R replicate weights
         self._factors = None                  # or (cluster per row, n_clusters x R factors)
         self._jackknife = None                # or the jackknife's structure (see _jackknife_sums)
+        self._df_structure = None             # PSU factors before calibration (see _domain_df)
         R = rep.shape[1]
         self.scale, self.rscales = _default_scales(method, R, scale, rscales, rho)
         self._degf = int(degf) if degf is not None else _rank(rep) - 1
@@ -114,6 +115,7 @@ class ReplicateDesign(DesignEstimators):
         new._full = None
         new._factors = (cluster, factors)
         new._jackknife = None
+        new._df_structure = None
         new.scale = float(scale)
         new.rscales = np.asarray(rscales, dtype=float)
         new._degf = int(degf)
@@ -130,6 +132,8 @@ class ReplicateDesign(DesignEstimators):
         new.__dict__.update(self.__dict__)
         new.weights = np.asarray(weights, dtype=float)
         new._full = np.ascontiguousarray(replicate_weights, dtype=float)
+        # domain df keep the PSU structure of the replicates before calibration
+        new._df_structure = self._df_structure if self._factors is None else (self._factors, self._jackknife)
         new._factors = None
         new._jackknife = None
         new.replicate_columns = list(self.replicate_columns)
@@ -207,9 +211,91 @@ class ReplicateDesign(DesignEstimators):
         return _replicate_variance(theta, est, self.scale, self.rscales, self.mse)
 
     def _domain_df(self, domain: np.ndarray, D: int) -> np.ndarray:
-        # R recomputes the rank on each domain's rows (svyby + svyciprop); we use the
-        # design's degrees of freedom for every domain (documented difference).
-        return np.full(D, self._degf, dtype=np.int64)
+        """Degrees of freedom of each domain: the rank of its replicate weights minus one.
+
+        R's ``svyby(..., svyciprop)`` takes each domain's subset, whose ``degf()`` is the rank
+        of the subset's replicate weights minus one. Replicates built from a design are PSU
+        factors times the row weights, so a domain's replicate weights have the rank of the
+        factor rows of the PSUs it touches: a closed form for the jackknife
+        (:func:`_jackknife_domain_rank`), a PSU-level Gram matrix per domain otherwise.
+        A calibrated design (replicates built from a design, then raked or calibrated) keeps
+        the PSU structure of its replicates before calibration: R recomputes the rank on the
+        calibrated weights, which no longer repeat within a PSU, so its domain df drift towards
+        the number of respondents (an artefact; Korn & Graubard 1999, 5.2: the df of a domain
+        are set by its PSUs). Delivered replicate weights carry no PSU structure and keep the
+        design's df for every domain.
+        """
+        structure = (self._factors, self._jackknife) if self._factors is not None else self._df_structure
+        if structure is None:
+            return np.full(D, self._degf, dtype=np.int64)
+        (cluster, factors), jackknife = structure
+        C = factors.shape[0]
+        rows = domain >= 0
+        d, c = (domain, cluster) if rows.all() else (domain[rows], cluster[rows])
+        w = self.weights if rows.all() else self.weights[rows]
+        if jackknife is not None:
+            cells = _distinct(d * C + c, D * C)              # (domain, PSU) pairs present
+            rank = _jackknife_domain_rank(cells // C, cells % C, D, *jackknife)
+        else:
+            # X_d' X_d = sum over the domain's PSUs of (sum of w^2 in the cell) f_c f_c'
+            uniq, s2 = _cell_sums(d * C + c, D * C, w * w)
+            rank = _domain_ranks(factors, uniq % C, uniq // C, s2, D)
+        return (rank - 1).astype(np.int64)
+
+
+def _jackknife_domain_rank(cell_domain: np.ndarray, cell_cluster: np.ndarray, D: int, stratum_of: np.ndarray,
+                           deleted: np.ndarray, up: np.ndarray) -> np.ndarray:
+    """Rank of each domain's delete-one jackknife replicate weights, in closed form.
+
+    PSU c of stratum h has factor row f_c = 1 + (u_h - 1) 1_h - u_h e_c over the replicates
+    (1_h: the replicates of stratum h; a PSU no replicate deletes, in a one-PSU stratum, has
+    f_c = 1). A combination sum a_c f_c of the domain's PSUs vanishes only if a_c is 0 in
+    strata the domain covers partly, one common value per stratum it covers wholly, any
+    value for those one-PSU strata, and sum a_c = 0; so the rank is the number of PSUs in the
+    domain minus (whole strata + lonely PSUs in the domain - 1). For the whole design this is
+    PSUs - strata + 1, R's degf() + 1.
+    """
+    C, H = len(stratum_of), len(up)
+    k = np.bincount(cell_domain, minlength=D)
+    deleted_mask = np.zeros(C, dtype=bool)
+    deleted_mask[deleted] = True
+    lonely = np.bincount(cell_domain[~deleted_mask[cell_cluster]], minlength=D)
+    with_replicates = np.zeros(H, dtype=bool)
+    with_replicates[stratum_of[deleted]] = True
+    psus = np.bincount(stratum_of, minlength=H)
+    covered = np.bincount(cell_domain * H + stratum_of[cell_cluster], minlength=D * H).reshape(D, H)
+    whole = ((covered == psus[None, :]) & with_replicates[None, :]).sum(axis=1)
+    return k - np.maximum(whole + lonely - 1, 0)
+
+
+def _domain_ranks(factors: np.ndarray, cell_cluster: np.ndarray, cell_domain: np.ndarray, cell_weight: np.ndarray,
+                  D: int) -> np.ndarray:
+    """Rank of sum_{c in domain} s_c f_c f_c' per domain (R's qr tolerance 1e-5, as _rank).
+
+    The domains' Gram matrices are built in blocks of domains (a block's D_b x R x R stack
+    within about 128 MB) from the (PSU, domain) cells; ranks from their scaled eigenvalues.
+    """
+    R = factors.shape[1]
+    rank = np.zeros(D, dtype=np.int64)
+    order = np.argsort(cell_domain, kind="stable")
+    cd, cc, cw = cell_domain[order], cell_cluster[order], cell_weight[order]
+    per_block = max(1, (1 << 24) // max(R * R, 1))
+    bounds = np.searchsorted(cd, np.arange(0, D + per_block, per_block))
+    for b, d0 in enumerate(range(0, D, per_block)):          # blocks of domains, each vectorised
+        lo, hi = bounds[b], bounds[b + 1]
+        Db = min(per_block, D - d0)
+        G = np.zeros((Db, R * R))
+        # each cell adds s_c vec(f_c f_c') to its domain's row: one sparse-by-dense product
+        outer = (factors[cc[lo:hi], :, None] * factors[cc[lo:hi], None, :]).reshape(hi - lo, R * R)
+        ind = sparse.csr_matrix((cw[lo:hi], (cd[lo:hi] - d0, np.arange(hi - lo))), shape=(Db, hi - lo))
+        G[:] = ind @ outer
+        G = G.reshape(Db, R, R)
+        norms = np.sqrt(np.diagonal(G, axis1=1, axis2=2))
+        norms = np.where(norms > 0, norms, 1.0)
+        eig = np.linalg.eigvalsh(G / (norms[:, :, None] * norms[:, None, :]))
+        top = eig.max(axis=1, keepdims=True)
+        rank[d0:d0 + Db] = ((eig > (1e-5) ** 2 * top) & (top > 0)).sum(axis=1)
+    return rank
 
 
 def _weights(data: pd.DataFrame, weights) -> np.ndarray:

@@ -133,4 +133,21 @@ rw <- weights(repcals$jk1_rake, "analysis"); colnames(rw) <- paste0("rep", seq_l
 wr(data.frame(cds = c1$cds, weight = weights(repcals$jk1_rake, "sampling"), rw), "apiclus1_jk1_raked_repweights.csv")
 rw <- weights(repcals$jk1_logit, "analysis"); colnames(rw) <- paste0("rep", seq_len(ncol(rw)))
 wr(data.frame(cds = c1$cds, weight = weights(repcals$jk1_logit, "sampling"), rw), "apiclus1_jk1_logit_repweights.csv")
+
+# =============================================================================================
+# Replicate designs by domain: svyby(..., svyciprop) recomputes degf() on each domain's subset
+# (the rank of its replicate weights minus one), and the CI uses it.
+# =============================================================================================
+dom_df <- function(d, f, var) sapply(levels(factor(d$variables[[var]])),
+                                     function(l) degf(d[d$variables[[var]] == l, ]))
+res <- NULL
+for (k in c("jk1_stype", "jk1_schwide", "jkn_schwide", "jkn_stype")) {
+  d <- if (startsWith(k, "jk1")) rj1 else rjn
+  var <- if (endsWith(k, "stype")) "stype" else "sch.wide"
+  y <- ~I(awards == "Yes")
+  b <- svyby(y, as.formula(paste0("~", var)), d, svyciprop, method = "beta", vartype = c("se", "ci"))
+  res <- rbind(res, data.frame(case = k, domain = as.character(b[[var]]), estimate = b[[2]], se = b$se,
+                               ci_low = b$ci_l, ci_high = b$ci_u, df = dom_df(d, NULL, var)))
+}
+wr(res, "replicate_domain_df.csv")
 cat("golden written\n")
