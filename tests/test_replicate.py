@@ -193,6 +193,7 @@ def _subset_rank(design, rows):
     return np.linalg.matrix_rank(X, tol=1e-5 * np.linalg.svd(X, compute_uv=False).max())
 
 
+@pytest.mark.filterwarnings("ignore:a domain has a single observation")
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), method=st.sampled_from(["jkn", "jk1", "bootstrap", "brr"]))
 def test_domain_df_is_the_rank_of_the_domains_replicate_weights(seed, method):

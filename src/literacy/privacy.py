@@ -48,7 +48,7 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 #: card or account number; shown masked even when no stricter pattern matches.
 _LONG_DIGITS = re.compile(r"(?<![0-9.])[0-9]{11,}")
 #: Values that read as codes (ids, category codes, numbers) and may be shown as they are.
-CODE_LIKE = re.compile(r"^[A-Za-z0-9_.+\-/:;]{1,40}$")
+CODE_LIKE = re.compile(r"^[A-Za-z0-9_.+\-/:;]{1,40}\Z")   # \Z: "$" would also match before a final newline
 _ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
 _ID_CHECK = "10X98765432"
 
