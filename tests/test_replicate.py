@@ -216,3 +216,15 @@ def test_domain_df_is_the_rank_of_the_domains_replicate_weights(seed, method):
         slow = type(rep)._from_factors(rep.data, rep.weights, *rep._factors, rep.method, rep.scale, rep.rscales,
                                        rep.rho, rep.mse, rep._degf)
         pd.testing.assert_series_equal(slow.proportion("y", by="g", ci="wald").set_index("g")["df"], df)
+
+
+def test_bootstrap_design_df_is_the_rank_of_its_replicates():
+    # R: degf(as.svrepdesign(ds, type = "bootstrap", replicates = 50)) is 18 on this design
+    # (21 PSUs in 3 strata: each stratum's counts sum to n_h, so the rank is 21 - 3 + 1); with
+    # fewer replicates than that the rank is the number of replicates
+    design = SurveyDesign(golden("apistrat_psu.csv"), weights="pw", strata="stype", psu="psu", nest=True)
+    assert design.replicate("bootstrap", replicates=50, seed=1).degf() == 18
+    assert design.replicate("bootstrap", replicates=500, seed=2).degf() == 18
+    few = design.replicate("bootstrap", replicates=10, seed=3)
+    assert few.degf() == 9
+    assert (few.proportion("high", by="sch.wide")["df"] <= 9).all()

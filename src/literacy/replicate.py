@@ -270,31 +270,23 @@ def _jackknife_domain_rank(cell_domain: np.ndarray, cell_cluster: np.ndarray, D:
 
 def _domain_ranks(factors: np.ndarray, cell_cluster: np.ndarray, cell_domain: np.ndarray, cell_weight: np.ndarray,
                   D: int) -> np.ndarray:
-    """Rank of sum_{c in domain} s_c f_c f_c' per domain (R's qr tolerance 1e-5, as _rank).
+    """Rank of G_d = sum_{c in domain d} s_c f_c f_c' for every domain (R's qr tolerance 1e-5).
 
-    The domains' Gram matrices are built in blocks of domains (a block's D_b x R x R stack
-    within about 128 MB) from the (PSU, domain) cells; ranks from their scaled eigenvalues.
+    In blocks of domains (each block's D_b x PSUs x R stack within about 128 MB): G_d =
+    (s_d * F)' F by one batched matrix product, ranks from the scaled eigenvalues.
     """
-    R = factors.shape[1]
+    C, R = factors.shape
+    S = sparse.csr_matrix((cell_weight, (cell_domain, cell_cluster)), shape=(D, C))
     rank = np.zeros(D, dtype=np.int64)
-    order = np.argsort(cell_domain, kind="stable")
-    cd, cc, cw = cell_domain[order], cell_cluster[order], cell_weight[order]
-    per_block = max(1, (1 << 24) // max(R * R, 1))
-    bounds = np.searchsorted(cd, np.arange(0, D + per_block, per_block))
-    for b, d0 in enumerate(range(0, D, per_block)):          # blocks of domains, each vectorised
-        lo, hi = bounds[b], bounds[b + 1]
-        Db = min(per_block, D - d0)
-        G = np.zeros((Db, R * R))
-        # each cell adds s_c vec(f_c f_c') to its domain's row: one sparse-by-dense product
-        outer = (factors[cc[lo:hi], :, None] * factors[cc[lo:hi], None, :]).reshape(hi - lo, R * R)
-        ind = sparse.csr_matrix((cw[lo:hi], (cd[lo:hi] - d0, np.arange(hi - lo))), shape=(Db, hi - lo))
-        G[:] = ind @ outer
-        G = G.reshape(Db, R, R)
-        norms = np.sqrt(np.diagonal(G, axis1=1, axis2=2))
+    per_block = max(1, (1 << 24) // max(C * R, R * R, 1))
+    for d0 in range(0, D, per_block):                      # blocks of domains, each vectorised
+        s_block = S[d0:d0 + per_block].toarray()            # D_b x C
+        g = np.matmul((s_block[:, :, None] * factors[None, :, :]).transpose(0, 2, 1), factors)
+        norms = np.sqrt(np.diagonal(g, axis1=1, axis2=2))
         norms = np.where(norms > 0, norms, 1.0)
-        eig = np.linalg.eigvalsh(G / (norms[:, :, None] * norms[:, None, :]))
+        eig = np.linalg.eigvalsh(g / (norms[:, :, None] * norms[:, None, :]))
         top = eig.max(axis=1, keepdims=True)
-        rank[d0:d0 + Db] = ((eig > (1e-5) ** 2 * top) & (top > 0)).sum(axis=1)
+        rank[d0:d0 + len(g)] = ((eig > (1e-5) ** 2 * top) & (top > 0)).sum(axis=1)
     return rank
 
 
@@ -502,7 +494,8 @@ def replicate_design(design: SurveyDesign, method: str, replicates: int | None =
         m = 1.0 / np.mean(1.0 / n_h)
         scale = m / ((m - 1.0) * (R - 1.0))
         rscales = np.ones(R)
-        degf = design.degf()
+        # R's degf(): rank of the replicate weights - 1, i.e. min(replicates, PSUs - strata + 1) - 1
+        degf = _rank(factors) - 1
     else:
         raise DesignError(f"design: replicate method must be one of jk1, jkn, brr, fay, bootstrap, not {method!r}")
     out = ReplicateDesign._from_factors(design.data, design.weights, st.cluster, factors, method, scale,
