@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from literacy.privacy import display_value
-from literacy_flows.readers import InputError, find_delivery_file, read_table
+from literacy_flows.readers import InputError, find_delivery_file, read_table, shown
 
 __all__ = [
     "InputError", "LoadedConfig", "load_config", "delivery_files", "read_instrument", "read_responses",
@@ -174,15 +174,6 @@ def delivery_files(raw_dir: str | os.PathLike, config: dict) -> dict:
         rid = str(r["id"])
         rounds[rid] = {name: find_delivery_file(raw / rid, name) for name in ("responses", "sample", "margins")}
     return {"instrument": instrument, "rounds": rounds}
-
-
-def shown(path: str | os.PathLike) -> str:
-    """A path as shown in messages: relative to the current folder when inside it."""
-    p = Path(path)
-    try:
-        return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except (ValueError, OSError):
-        return p.as_posix()
 
 
 def relative_to(path: Path, base: Path) -> str:
