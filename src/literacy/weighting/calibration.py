@@ -511,19 +511,41 @@ def _grake(mm: np.ndarray, ww: np.ndarray, method: str, lo: float, hi: float, po
     return g * scale if scale is not None else g
 
 
-def _calibrate(data: pd.DataFrame, w: np.ndarray, totals: Mapping, method: str, bounds, maxit: int,
-               epsilon: float, trim=None) -> tuple[np.ndarray, GregCalibration]:
+def _calibration_matrix(data: pd.DataFrame, totals: Mapping, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The model matrix and population totals R calibrates with, checked against the sample."""
     mm, population, names = _model_matrix(data, totals)
     sample_total = mm.T @ w
     # R drops columns that are zero in the sample and in the population (empty, zero-count levels).
     zero = (population == 0) & np.all(mm == 0, axis=0)
     mm, population = mm[:, ~zero], population[~zero]
     names = [nm for nm, z in zip(names, zero) if not z]
-    sample_total = sample_total[~zero]
-    empty = np.flatnonzero((sample_total == 0) & (population != 0))
+    empty = np.flatnonzero((sample_total[~zero] == 0) & (population != 0))
     if len(empty):
         raise WeightingError(f"calibration: '{names[empty[0]]}' has a population total but no sampled units "
                              "with positive weight")
+    return mm, population
+
+
+def _trim_g(g: np.ndarray, w: np.ndarray, trim: tuple[float, float]) -> np.ndarray:
+    """R's ``calibrate(trim=)`` on g-weights (a vector, or one column per replicate).
+
+    g-weights outside ``trim`` are set to the bound and the excess (in weight units) is added
+    back as a common increment of g on the others, i.e. in proportion to their starting
+    weights; the totals are then no longer met exactly.
+    """
+    clipped = np.clip(g, trim[0], trim[1])
+    outside = (g < trim[0]) | (g > trim[1])
+    excess = ((g - clipped) * w).sum(axis=0)
+    inside = np.where(outside, 0.0, w).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        add = np.where(outside.any(axis=0), excess / inside, 0.0)
+    return np.where(outside, clipped, clipped + add)
+
+
+def _calibrate(data: pd.DataFrame, w: np.ndarray, totals: Mapping, method: str, bounds, maxit: int,
+               epsilon: float, trim=None) -> tuple[np.ndarray, GregCalibration]:
+    mm, population = _calibration_matrix(data, totals, w)
+    sample_total = mm.T @ w
     lo, hi = (-np.inf, np.inf) if bounds is None else (float(bounds[0]), float(bounds[1]))
     if not lo < hi:
         raise WeightingError(f"calibration: bounds must be (lower, upper) with lower < upper, got {bounds!r}")
@@ -548,14 +570,7 @@ def _calibrate(data: pd.DataFrame, w: np.ndarray, totals: Mapping, method: str, 
     else:
         g = _grake(mm, w.copy(), method, lo, hi, population, epsilon, maxit)
         if trim is not None:
-            # R's calibrate(trim=): g-weights outside trim are set to the bound and the excess
-            # (in weight units) is added back as a common increment of g on the others, i.e.
-            # in proportion to their starting weights. The totals are then no longer met exactly.
-            gnew = np.clip(g, trim[0], trim[1])
-            outside = (g < trim[0]) | (g > trim[1])
-            if outside.any():
-                gnew[~outside] += np.sum((g - gnew) * w) / np.sum(w[~outside])
-                g = gnew
+            g = _trim_g(g, w, trim)
     return w * g, GregCalibration.from_model_matrix(mm, whalf, g)
 
 

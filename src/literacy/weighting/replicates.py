@@ -39,7 +39,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from literacy.weighting._common import WeightingError, code_margins
-from literacy.weighting.calibration import _calfun, _calibrate, _model_matrix, _rake, _single_margin
+from literacy.weighting.calibration import _calfun, _calibrate, _calibration_matrix, _rake, _single_margin, _trim_g
 from literacy.weighting.trimming import trim_weights
 
 __all__ = ["is_replicate_design", "poststratify_replicates", "rake_replicates", "calibrate_replicates",
@@ -226,17 +226,13 @@ def calibrate_replicates(design, totals: Mapping, method: str = "linear", bounds
     """
     W = _weight_matrix(design)
     new_full, _ = _calibrate(design.data, W[:, 0], totals, method, bounds, max_iter, epsilon, trim)
-    mm, population, names = _model_matrix(design.data, totals)
-    # R drops the columns that are zero in the sample and the population (as _calibrate did)
-    zero = (population == 0) & np.all(mm == 0, axis=0)
-    mm, population = mm[:, ~zero], population[~zero]
+    mm, population = _calibration_matrix(design.data, totals, W[:, 0])
     rep = W[:, 1:]
     lo, hi = (-np.inf, np.inf) if bounds is None else (float(bounds[0]), float(bounds[1]))
     if method == "linear" and np.isneginf(lo) and np.isposinf(hi):
         # R's regcalibrate.svyrep.design: g_r = 1 + mm solve(mm' W_r mm, N - mm' w_r)
         tmat = _cross(mm, rep)
         rhs = population[None, :] - (mm.T @ rep).T
-        sol = np.full(rhs.shape, np.nan)
         ok = np.linalg.matrix_rank(tmat) == mm.shape[1]
         if not ok.all():
             r = int(np.flatnonzero(~ok)[0])
@@ -252,13 +248,7 @@ def calibrate_replicates(design, totals: Mapping, method: str = "linear", bounds
             raise WeightingError(f"replicate calibration failed to converge for replicate {r + 1} after "
                                  f"{max_iter} iterations (bounds too tight for the replicate?)")
         if trim is not None:
-            t0, t1 = float(trim[0]), float(trim[1])
-            clipped = np.clip(G, t0, t1)
-            outside = (G < t0) | (G > t1)
-            inside_w = np.where(outside, 0.0, rep).sum(axis=0)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                add = np.where(outside.any(axis=0), ((G - clipped) * rep).sum(axis=0) / inside_w, 0.0)
-            G = np.where(outside, clipped, clipped + add[None, :])
+            G = _trim_g(G, rep, (float(trim[0]), float(trim[1])))
         recompute = False  # R's calibrate keeps degf on this path
     out = np.empty_like(W)
     out[:, 0] = new_full
