@@ -190,26 +190,9 @@ def _quiet_user_errors() -> None:
 
 
 def _print_headline(result: dict, config: dict, elapsed: float) -> None:
-    from literacy_flows.report import fmt_pct, fmt_pp
+    from literacy_flows.report import headline_lines
 
-    h = result["headline"]
-    zh, en = next(((lv.get("zh", lv["code"]), lv.get("en", lv["code"])) for lv in config["scoring"]["levels"]
-                   if lv["code"] == h["level"]), (h["level"], h["level"]))
-    conf = int(round(100 * float(config["estimation"]["level"])))
-    verdict = {"met": "met with confidence (the whole CI is at or above the target)", "not_met": "not met",
-               "inconclusive": "inconclusive (the CI contains the target)"}
-    lines = [
-        "",
-        f"{config['assessment'].get('name_en', '')}",
-        f"{en} ({zh}), city {h['endline_round']}: {fmt_pct(h['endline'])} "
-        f"({conf}% CI {fmt_pct(h['endline_ci_low'])}–{fmt_pct(h['endline_ci_high'])}), n = {h['endline_n']:,}",
-        f"Change since {h['baseline_round']}: {fmt_pp(h['change'])} percentage points "
-        f"({conf}% CI {fmt_pp(h['change_ci_low'])} to {fmt_pp(h['change_ci_high'])})",
-        f"Target {fmt_pct(h['target'])}: {verdict.get(h['verdict'], h['verdict'])} ({h['verdict_zh']})",
-    ]
-    if "truth" in h:
-        lines.append(f"Simulated truth {h['endline_round']}: {fmt_pct(h['truth'], 2)} "
-                     f"({'inside' if h.get('truth_covered') else 'OUTSIDE'} the CI)")
+    lines = ["", f"{config['assessment'].get('name_en', '')}", *headline_lines(result["headline"], config)]
     lines.append(f"Tables in {_shown(Path(result['out_dir']))}/ (manifest.json lists every file); "
                  f"{elapsed:.0f} s")
     print("\n".join(lines))

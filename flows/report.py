@@ -217,6 +217,25 @@ def headline_text(head: dict, config: dict, language: str = "en") -> str:
             f"against the {fmt_pct(head['target'])} target: {_VERDICT_EN.get(head['verdict'], head['verdict'])}.")
 
 
+def headline_lines(head: dict, config: dict) -> list[str]:
+    """The headline as ``literacy run`` prints it (and the README shows it), one line a fact."""
+    zh, en = _level_labels(config, head["level"])
+    conf = int(round(100 * float(config["estimation"]["level"])))
+    verdict = {"met": "met with confidence (the whole CI is at or above the target)", "not_met": "not met",
+               "inconclusive": "inconclusive (the CI contains the target)"}
+    lines = [
+        f"{en} ({zh}), city {head['endline_round']}: {fmt_pct(head['endline'])} "
+        f"({conf}% CI {fmt_pct(head['endline_ci_low'])}–{fmt_pct(head['endline_ci_high'])}), n = {head['endline_n']:,}",
+        f"Change since {head['baseline_round']}: {fmt_pp(head['change'])} percentage points "
+        f"({conf}% CI {fmt_pp(head['change_ci_low'])} to {fmt_pp(head['change_ci_high'])})",
+        f"Target {fmt_pct(head['target'])}: {verdict.get(head['verdict'], head['verdict'])} ({head['verdict_zh']})",
+    ]
+    if "truth" in head:
+        lines.append(f"Simulated truth {head['endline_round']}: {fmt_pct(head['truth'], 2)} "
+                     f"({'inside' if head.get('truth_covered') else 'OUTSIDE'} the CI)")
+    return lines
+
+
 def headline_table(head: dict, config: dict) -> pd.DataFrame:
     """headline.csv: key, label_zh, label_en, value (as text; floats at 12 significant digits)."""
     head = dict(head)

@@ -6,7 +6,7 @@ Stata (.dta) and Parquet. The school type is delivered as Chinese text, or in SP
 codes 1/2/3 with Chinese value labels; the outcome and the PSU carry value labels too, which
 must not be applied (a PSU labelled by one of three regions would merge clusters). Every
 format must give the same bytes as the UTF-8 CSV, and those must match R's answers in
-``../shared/reference``.
+``tests/golden`` (R's survey 4.1-1 on R's ``api`` data).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ DESIGN = ["--weights", "pw", "--psu", "dnum", "--fpc", "fpc"]
 
 @pytest.fixture(scope="module")
 def apiclus1() -> pd.DataFrame:
-    df = reference("apiclus1.csv")                      # skips when the shared folder is absent
+    df = reference("apiclus1.csv")
     return df.rename(columns={"sch.wide": "sch_wide"})  # a Stata variable name has no dot
 
 

@@ -1,4 +1,4 @@
-"""The Taylor-linearisation engine against R's survey package (../shared/reference)."""
+"""The Taylor-linearisation engine against R's survey package (tests/golden, made by make_reference.R)."""
 
 import numpy as np
 import pandas as pd

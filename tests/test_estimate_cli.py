@@ -7,15 +7,13 @@ import pandas as pd
 import pytest
 
 from literacy_flows.cli import main
-from reference import REFERENCE, reference
+from reference import golden_path, reference
 
-GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
 def test_estimate_reproduces_r_by_domain_with_beta_ci(tmp_path):
-    reference("apiclus1.csv")          # skips when the shared folder is absent
     out = tmp_path / "awards.csv"
-    code = main(["estimate", str(REFERENCE / "apiclus1.csv"), "--y", "awards_yes", "--by", "stype",
+    code = main(["estimate", str(golden_path("apiclus1.csv")), "--y", "awards_yes", "--by", "stype",
                  "--weights", "pw", "--psu", "dnum", "--fpc", "fpc", "--ci", "beta", "-o", str(out)])
     assert code == 0
     res = pd.read_csv(out).set_index("stype").sort_index()
@@ -28,17 +26,16 @@ def test_estimate_reproduces_r_by_domain_with_beta_ci(tmp_path):
 
 
 def test_estimate_two_stage_and_replicate_weights(tmp_path, capsys):
-    reference("apiclus2.csv")
-    assert main(["estimate", str(REFERENCE / "apiclus2.csv"), "--y", "awards_yes", "--by", "stype",
+    assert main(["estimate", str(golden_path("apiclus2.csv")), "--y", "awards_yes", "--by", "stype",
                  "--weights", "pw", "--psu", "dnum,snum", "--fpc", "fpc1,fpc2"]) == 0
     res = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out)).set_index("stype").sort_index()
     ref = reference("apiclus2_awards_by_stype_twostage.csv").set_index("stype").sort_index()
     np.testing.assert_allclose(res["se"], ref["se"], rtol=1e-9)
-    assert main(["estimate", str(GOLDEN / "apistrat_fay_repweights.csv"), "--y", "high", "--by", "sch.wide",
+    assert main(["estimate", str(golden_path("apistrat_fay_repweights.csv")), "--y", "high", "--by", "sch.wide",
                  "--weights", "pw", "--replicate-weights", "^repw", "--replicate-method", "fay",
                  "--rho", "0.3"]) == 0
     res = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out)).set_index("sch.wide")
-    ref = pd.read_csv(GOLDEN / "apistrat_fay_by_schwide.csv").set_index("sch.wide")
+    ref = pd.read_csv(golden_path("apistrat_fay_by_schwide.csv")).set_index("sch.wide")
     np.testing.assert_allclose(res.loc[ref.index, "se"], ref["se"], rtol=1e-9)
 
 
@@ -49,8 +46,7 @@ def test_estimate_two_stage_and_replicate_weights(tmp_path, capsys):
     (["--y", "api00", "--weights", "missing_w"], "weight column 'missing_w'"),
 ])
 def test_estimate_user_errors_are_one_line(args, message, capsys):
-    reference("apiclus1.csv")
-    assert main(["estimate", str(REFERENCE / "apiclus1.csv"), *args]) == 2
+    assert main(["estimate", str(golden_path("apiclus1.csv")), *args]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0] and "Traceback" not in err[0]
 

@@ -99,9 +99,8 @@ class _Records:
         self.lines: list[str] = []
 
 
-@pytest.fixture
-def logs(monkeypatch):
-    """Every log record of the process, whatever handlers Prefect's logging setup installs."""
+def _record_logs(mp: pytest.MonkeyPatch) -> _Records:
+    """Record every log record of the process, whatever handlers Prefect's logging setup installs."""
     records = _Records()
     real = logging.Logger.callHandlers
 
@@ -109,8 +108,14 @@ def logs(monkeypatch):
         records.lines.append(record.getMessage())
         return real(self, record)
 
-    monkeypatch.setattr(logging.Logger, "callHandlers", call_handlers)
+    mp.setattr(logging.Logger, "callHandlers", call_handlers)
     return records
+
+
+@pytest.fixture
+def logs(monkeypatch):
+    """Every log record of the process during one test."""
+    return _record_logs(monkeypatch)
 
 
 def _text_of(path: Path) -> str:
@@ -136,14 +141,22 @@ def _leaks(folder: Path) -> list[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def runs(programme, prefect_harness):
-    return {}
+def first_run(programme, prefect_harness):
+    """The first run on the messy delivery: exit status, output tree, log lines and errors.
+
+    Module-scoped so the tests that need a previous run (the rerun, the interrupted run) get it
+    whichever of them runs first, instead of depending on test order.
+    """
+    out = programme.parent / "out"
+    with pytest.MonkeyPatch.context() as mp:
+        records = _record_logs(mp)
+        seen = _record_errors(mp)
+        code = _run(programme, out)
+    return {"code": code, "out": out, "tree": _tree(out) if code == 0 else {}, "logs": records.lines,
+            "errors": seen}
 
 
-@pytest.fixture
-def errors(monkeypatch) -> list[str]:
-    """The one-line errors the command prints (recorded instead of captured from stderr: Prefect's
-    console log handler keeps the stream it was set up with, so these tests leave stderr alone)."""
+def _record_errors(mp: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     real = cli._error
 
@@ -151,8 +164,15 @@ def errors(monkeypatch) -> list[str]:
         seen.append(str(message))
         return real(message)
 
-    monkeypatch.setattr(cli, "_error", record)
+    mp.setattr(cli, "_error", record)
     return seen
+
+
+@pytest.fixture
+def errors(monkeypatch) -> list[str]:
+    """The one-line errors the command prints (recorded instead of captured from stderr: Prefect's
+    console log handler keeps the stream it was set up with, so these tests leave stderr alone)."""
+    return _record_errors(monkeypatch)
 
 
 def _count_reads(monkeypatch) -> list:
@@ -174,10 +194,10 @@ def _run(programme: Path, out: Path) -> int:
                      "--no-notebooks"])
 
 
-def test_first_run(programme, runs, logs, errors):
-    out = programme.parent / "out"
-    assert _run(programme, out) == 0, errors
-    runs["tree"] = _tree(out)
+def test_first_run(programme, first_run):
+    out = first_run["out"]
+    assert first_run["code"] == 0, first_run["errors"]
+    runs = first_run
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     inputs = {e["file"]: e for e in manifest["inputs"]}
     # formats and encodings found and recorded
@@ -219,13 +239,13 @@ def test_first_run(programme, runs, logs, errors):
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts()
     assert artifacts and not any(s in str(a.data) + str(a.description) for a in artifacts for s in SECRETS)
-    text = "\n".join(logs.lines)
+    text = "\n".join(first_run["logs"])
     assert "quarantine" in text and not [s for s in SECRETS if s in text]
 
 
-def test_rerun_reuses_the_cached_ingest_and_is_byte_identical(programme, runs, monkeypatch, logs, errors):
-    if "tree" not in runs:
-        pytest.skip("needs the first run")
+def test_rerun_reuses_the_cached_ingest_and_is_byte_identical(programme, first_run, monkeypatch, logs, errors):
+    runs = first_run
+    assert runs["code"] == 0, runs["errors"]
     reads = _count_reads(monkeypatch)
     out = programme.parent / "out"
     assert _run(programme, out) == 0, errors
@@ -234,9 +254,9 @@ def test_rerun_reuses_the_cached_ingest_and_is_byte_identical(programme, runs, m
     assert _tree(out) == runs["tree"]
 
 
-def test_interrupted_run_leaves_the_previous_outputs(programme, runs, monkeypatch, errors):
-    if "tree" not in runs:
-        pytest.skip("needs the first run")
+def test_interrupted_run_leaves_the_previous_outputs(programme, first_run, monkeypatch, errors):
+    runs = first_run
+    assert runs["code"] == 0, runs["errors"]
     from literacy_flows import io as fio
 
     raw = programme.parent / "raw"

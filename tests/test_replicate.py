@@ -1,4 +1,4 @@
-"""Replicate-weight designs against R's survey package (shared reference and tests/golden)."""
+"""Replicate-weight designs against R's survey package (golden values in tests/golden)."""
 
 from pathlib import Path
 

@@ -21,7 +21,6 @@ from literacy import ReplicateDesign, SurveyDesign
 from literacy.weighting import WeightingError, apply_calibration_steps, trim_design, trim_weights
 
 ROOT = Path(__file__).resolve().parents[1]
-REF = ROOT.parent / "shared" / "reference"
 GOLDEN = ROOT / "tests" / "golden"
 
 # The R calls' arguments (make_golden.R), not results.
@@ -34,7 +33,7 @@ RAKE_R = {"tol": 1, "max_iter": 10, "convergence": "r"}   # R's rake() control d
 
 @pytest.fixture(scope="module")
 def apiclus1() -> pd.DataFrame:
-    return pd.read_csv(REF / "apiclus1.csv", dtype={"cds": str})
+    return pd.read_csv(GOLDEN / "apiclus1.csv", dtype={"cds": str})
 
 
 @pytest.fixture(scope="module")

@@ -36,7 +36,6 @@ from literacy.weighting import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-REF = ROOT.parent / "shared" / "reference"
 GOLDEN = ROOT / "tests" / "golden"
 CONFIG = ROOT / "config" / "wuhai.yaml"
 
@@ -54,7 +53,7 @@ _PROP = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCh
 
 @pytest.fixture(scope="module")
 def apiclus1() -> pd.DataFrame:
-    return pd.read_csv(REF / "apiclus1.csv", dtype={"cds": str})
+    return pd.read_csv(GOLDEN / "apiclus1.csv", dtype={"cds": str})
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-# Extra golden values from R's survey package for cases ../shared/reference does not cover.
+# Extra golden values from R's survey package for cases make_reference.R (beside this file) does not cover.
 # Regenerate: cd tests/golden && Rscript make_golden.R   (Debian: apt-get install r-cran-survey)
 suppressMessages(library(survey))
 options(digits = 17)
