@@ -1,6 +1,6 @@
 """Fay–Herriot model for proportions on the arcsine-square-root scale, with bootstrap MSE.
 
-Transformation (variance stabilising; Jiang, Lahiri, Wan & Wu 2001; Hadam, Würz &
+Transformation (variance stabilising; Jiang, Lahiri, Wan & Wu 2001, BLS seminar; Hadam, Würz &
 Kreutzmann 2020, as emdi's ``fh(transformation = "arcsin")``): ``y_i = asin(sqrt(p̂_i))``
 with the known sampling variance ``ψ_i = 1 / (4 n_eff,i)``, ``n_eff,i = n_i / deff_i``.
 The model of :func:`literacy.sae.fay_herriot` is fitted to y.
