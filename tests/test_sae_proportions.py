@@ -126,6 +126,10 @@ def test_bad_inputs_name_the_cell():
     d.loc[5, "n"] = -3
     with pytest.raises(DataError, match="c5"):
         fay_herriot_proportion(d, "p ~ x", "n", area="cell", B=0)
+    d = cells(m=10)
+    d.loc[6, "x"] = np.nan
+    with pytest.raises(DataError, match=r"of 'p ~ x' is missing for area\(s\) c6"):
+        fay_herriot_proportion(d, "p ~ x", "n", area="cell", B=0)
 
 
 # --------------------------------------------------------------------------- GVF

@@ -188,7 +188,10 @@ def fay_herriot_proportion(data: pd.DataFrame, formula: str, n: str, *, deff: st
         psi = np.where(in_sample, 1.0 / (4.0 * n_eff), np.nan)
     work = data.copy()
     work["__sae_y"], work["__sae_psi"] = y, psi
-    fit = fay_herriot(work, f"__sae_y ~ {rhs}", "__sae_psi", method, area=area, max_iter=max_iter, tol=tol)
+    try:
+        fit = fay_herriot(work, f"__sae_y ~ {rhs.strip()}", "__sae_psi", method, area=area, max_iter=max_iter, tol=tol)
+    except DataError as exc:  # speak of the caller's formula, not the working columns
+        raise DataError(str(exc).replace("__sae_y", resp)) from None
     est = fit.estimates
     sigma2 = fit.sigma2_u
     mu = est["eblup"].to_numpy()
