@@ -68,9 +68,12 @@ Score bands (``bands``)
   on average at least ``min_per_band`` respondents (default 20) per distinct rest score;
   otherwise quantile bands as for an int, with ``K = max(2, n // min_per_band)`` bands (capped
   at the number of distinct rest scores).
-* an int K: K bands at the (unweighted) quantiles ``k/K`` of each item's rest score among the
+* an int K: K bands cut at the weighted quantiles ``k/K`` (inverted CDF: the smallest score
+  whose weighted cumulative share reaches k/K) of each item's rest score among the
   comparison's respondents administered the item; a score equal to a cut point goes to the
-  lower band; tied cut points give empty bands, which contribute nothing.
+  lower band; tied cut points give fewer bands. The quantiles are of the weighted (population)
+  distribution and do not change when the weights are rescaled; frequency weights give the
+  bands of the expanded rows.
 * a sequence of edges ``e_1 < ... < e_m``: bands ``(-inf, e_1), [e_1, e_2), ..., [e_m, inf)``.
 
 References
@@ -140,23 +143,35 @@ def ets_class(delta, se, p_value, alpha: float = 0.05) -> np.ndarray:
 # score bands
 # ---------------------------------------------------------------------------------------------
 
-def _quantile_bands(rest: np.ndarray, valid: np.ndarray, k: int) -> np.ndarray:
-    """Per-item quantile bands 0..k-1 (unweighted quantiles over the valid rows of each item)."""
+def _quantile_bands(rest: np.ndarray, valid: np.ndarray, w: np.ndarray, k: int) -> np.ndarray:
+    """Per-item quantile bands 0..k-1 at weighted inverted-CDF quantiles of the rest score.
+
+    The cut point for q = 1/k, ..., (k-1)/k is the smallest rest score whose weighted cumulative
+    share reaches q (over the item's valid rows); a score equal to a cut goes to the lower band.
+    Inverted-CDF quantiles are actual scores and give the same bands for frequency weights as
+    for the expanded rows; weights are used so that the bands are those of the population.
+    """
     if k < 1:
         raise DataError(f"bands: need at least one band, got {k}")
-    Rm = np.where(valid, rest, np.nan)
-    J = rest.shape[1]
+    n, J = rest.shape
     if k == 1:
         return np.zeros(rest.shape, dtype=np.int64)
     qs = np.arange(1, k) / k
-    ok = valid.any(axis=0)
-    cuts = np.full((k - 1, J), np.inf)
-    if ok.any():
-        cuts[:, ok] = np.nanquantile(Rm[:, ok], qs, axis=0)           # (k-1) x J
-    return (rest[:, :, None] > cuts.T[None, :, :]).sum(axis=2).astype(np.int64)
+    cuts = np.full((J, k - 1), np.inf)
+    for j in range(J):                       # per item (not per respondent): sort its rest scores
+        rows = np.flatnonzero(valid[:, j])
+        if rows.size == 0:
+            continue
+        order = np.argsort(rest[rows, j], kind="stable")
+        vals = rest[rows, j][order]
+        cw = np.cumsum(w[rows][order])
+        total = cw[-1]
+        idx = np.searchsorted(cw, qs * total - 1e-12 * total, side="left").clip(0, vals.size - 1)
+        cuts[j] = vals[idx]
+    return (rest[:, :, None] > cuts[None, :, :]).sum(axis=2).astype(np.int64)
 
 
-def _band_codes(rest: np.ndarray, valid: np.ndarray, bands, min_per_band: int,
+def _band_codes(rest: np.ndarray, valid: np.ndarray, w: np.ndarray, bands, min_per_band: int,
                 n_cmp: float) -> tuple[np.ndarray, int]:
     """Band index of every (respondent, item) and the number of bands (n_cmp: comparison size)."""
     if bands is None:
@@ -167,9 +182,9 @@ def _band_codes(rest: np.ndarray, valid: np.ndarray, bands, min_per_band: int,
             codes = np.searchsorted(values, rest).clip(0, len(values) - 1)
             return codes.astype(np.int64), len(values)
         k = int(min(len(values), max(2, int(n_cmp) // max(min_per_band, 1))))
-        return _quantile_bands(rest, valid, k), k
+        return _quantile_bands(rest, valid, w, k), k
     if isinstance(bands, (int, np.integer)) and not isinstance(bands, bool):
-        return _quantile_bands(rest, valid, int(bands)), int(bands)
+        return _quantile_bands(rest, valid, w, int(bands)), int(bands)
     try:
         edges = np.asarray(bands, dtype=float).ravel()
     except (TypeError, ValueError):
@@ -302,7 +317,7 @@ def mantel_haenszel(scored: pd.DataFrame, group, focal, reference=None, weights=
     valid = M & in_cmp & (w > 0)[:, None]
     freq = test_weights == "frequency"
     n_cmp = float(w[valid.any(axis=1)].sum()) if freq else float(valid.any(axis=1).sum())
-    band, K = _band_codes(rest, valid, bands, min_per_band, n_cmp)
+    band, K = _band_codes(rest, valid, w, bands, min_per_band, n_cmp)
 
     # every item's 2 x 2 x K table by one bincount on (item, band, group, correct) codes
     rows, cols = np.nonzero(valid)
