@@ -19,7 +19,7 @@ Conventions
 Reliability
 -----------
 Each scale (every part, and ``"total"`` for the whole test) is computed on the respondents who
-were administered all of its items (listwise; ``n`` counts them).
+were administered all of its items and have a positive weight (listwise; ``n`` counts them).
 
 ``alpha``
     Cronbach's alpha (raw) of the scale's reported score, i.e. of the items multiplied by their
@@ -306,7 +306,8 @@ def item_analysis(scored: pd.DataFrame, weights=None, parts: Mapping | pd.Series
         ``flag_extreme``; ``flags`` (the reasons in words, "" when none).
         ``reliability``: one row per part (in order of first appearance) then ``"total"``,
         columns :data:`RELIABILITY_COLUMNS`: ``scale``, ``items`` (count), ``alpha``,
-        ``alpha_std``, ``omega``, ``n`` (respondents with every item of the scale).
+        ``alpha_std``, ``omega``, ``n`` (respondents, i.e. rows, administered every item
+        of the scale and with a positive weight).
 
     Raises
     ------
