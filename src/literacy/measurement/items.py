@@ -214,7 +214,8 @@ def minres_one_factor(R: np.ndarray) -> np.ndarray:
     The criterion and parameterisation of ``psych::fa(fm = "minres")``: the uniquenesses
     ``psi`` (bounded to [0.005, 1]) are chosen to minimise ``sum_{i != j} (r_ij - l_i l_j)^2``,
     where ``l`` is the first principal axis of ``R`` with ``1 - psi`` on the diagonal; started
-    at ``psi = 1 - SMC``. L-BFGS-B as psych's ``optim``, to a tighter tolerance.
+    at ``psi = 1 - SMC``. L-BFGS-B as psych's ``optim``, with the exact gradient (eigenvector
+    perturbation) and a tighter tolerance.
 
     Parameters
     ----------
@@ -226,16 +227,28 @@ def minres_one_factor(R: np.ndarray) -> np.ndarray:
     (k,) array of loadings, signed so that they sum to a non-negative number.
     """
     R = np.asarray(R, dtype=float)
-    off = ~np.eye(R.shape[0], dtype=bool)
+    k = R.shape[0]
+    off = ~np.eye(k, dtype=bool)
 
     def fit(psi):
-        lam = _principal_loading(R, psi)
-        res = (R - np.outer(lam, lam))[off]
-        return float(res @ res)
+        # objective and its exact gradient (first-order perturbation of the top eigenpair
+        # (e, v) of S = R with diagonal 1 - psi; dS/dpsi_i = -e_i e_i')
+        S = R.copy()
+        np.fill_diagonal(S, 1.0 - psi)
+        vals, vecs = np.linalg.eigh(S)
+        e, v = vals[-1], vecs[:, -1]
+        E = np.where(off, R - e * np.outer(v, v), 0.0)
+        f = float(np.sum(E * E))
+        Ev = E @ v
+        gaps = e - vals[:-1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            c = np.where(gaps > 1e-12, (Ev @ vecs[:, :-1]) / gaps, 0.0)
+        grad = 2.0 * v ** 2 * (v @ Ev) + 4.0 * e * v * (vecs[:, :-1] @ c)
+        return f, grad
 
     start = np.clip(1.0 - _smc(R), *_PSI_BOUNDS)
-    opt = minimize(fit, start, method="L-BFGS-B", bounds=[_PSI_BOUNDS] * R.shape[0],
-                   options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 2000})
+    opt = minimize(fit, start, jac=True, method="L-BFGS-B", bounds=[_PSI_BOUNDS] * k,
+                   options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 5000})
     return _principal_loading(R, opt.x)
 
 
