@@ -229,6 +229,8 @@ def estimate(config: dict, round_id: str, weighted: dict) -> dict:
     from literacy.decomposition import cell_rates
     from literacy.deliverables import design_facts, part_means
     from literacy.reliability import flag_estimates
+    from literacy.planning import domain_takes
+    from literacy.sae.assessment import direct_cells, small_area_config
     from literacy.weighting import apply_calibration_steps
 
     logger = get_run_logger()
@@ -260,11 +262,17 @@ def estimate(config: dict, round_id: str, weighted: dict) -> dict:
     logger.info("round %s: NCHS reliability: %d present, %d for statistical review, %d not to present; %d cells "
                 "suppressed (blank)", round_id, int(counts.get("present", 0)), int(counts.get("review", 0)),
                 int(counts.get("suppress", 0)), int(est["suppressed"].sum()))
-    return {"path": str(path), "rows": len(est),
-            "parts": str(fio.write_parquet(parts, work / "part_scores.parquet")),
+    out = {"path": str(path), "rows": len(est),
+           "parts": str(fio.write_parquet(parts, work / "part_scores.parquet")),
             "cells": str(fio.write_parquet(cell_rates(design, config, round_id), work / "decomposition_cells.parquet")),
             "facts": {**design_facts(taylor), "variance": config["estimation"]["method"],
                       "replicates": int(getattr(design, "replicates", 0)), "df": int(design.degf())}}
+    out["takes"] = str(fio.write_parquet(domain_takes(data, config), work / "domain_takes.parquet"))
+    if small_area_config(config)["enabled"]:
+        # the small-area model's inputs: direct estimates of the modelled cells, full design
+        out["sae_direct"] = str(fio.write_parquet(direct_cells(design, config, round_id),
+                                                  work / "sae_direct.parquet"))
+    return out
 
 
 def _truth_check(est: pd.DataFrame, truths: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -294,7 +302,10 @@ def compare(config: dict, ingested: dict, estimated: dict[str, dict]) -> dict:
 
     A change resting on a suppressed estimate is blanked, and so is a verdict on one.
     """
-    from literacy.assessment import compare_rounds, headline, target_verdicts
+    from literacy.assessment import adjust_multiple_comparisons, compare_rounds, headline, target_verdicts
+    from literacy.deliverables import add_model_columns, response_rates
+    from literacy.planning import plan_inputs, sample_plan
+    from literacy.sae.assessment import small_area_table
     from literacy.decomposition import decompose_change
     from literacy.deliverables import evaluator_tables, finish_verdicts, round_roles
     from literacy.reliability import propagate_suppression
@@ -305,6 +316,7 @@ def compare(config: dict, ingested: dict, estimated: dict[str, dict]) -> dict:
     change = compare_rounds(est, config)
     change = propagate_suppression(change, est, {base_id: "baseline", end_id: "end-of-period"},
                                    ["change", "se", "ci_low", "ci_high", "df", "p_value"])
+    change = adjust_multiple_comparisons(change, config)   # BH within each breakdown and level
     verdicts = finish_verdicts(target_verdicts(est, change, config), est, config)
     head = headline(est, change, verdicts, config)
     work = Path(ingested["work"]["instrument"]).parent  # <processed>/_work
@@ -324,10 +336,27 @@ def compare(config: dict, ingested: dict, estimated: dict[str, dict]) -> dict:
                     rep.fmt_pp(lv["change"], 2), rep.fmt_pp(lv["composition"], 2), 100 * lv["composition_share"],
                     rep.fmt_pp(lv["rate"], 2), 100 * lv["rate_share"])
     tables["part_scores"] = pd.concat([_read(estimated[rid]["parts"]) for rid in estimated], ignore_index=True)
+    rounds = ingested["work"]["rounds"]
+    if all("sae_direct" in e for e in estimated.values()):
+        direct = pd.concat([_read(estimated[rid]["sae_direct"]) for rid in estimated], ignore_index=True)
+        small, sa_notes = small_area_table(direct, {rid: _read(rounds[rid]["margins"]) for rid in estimated}, config)
+        for note in sa_notes:
+            logger.warning("small area: %s", note)
+        tables["small_area"] = small
+        if "district_groups" in tables:
+            tables["district_groups"] = add_model_columns(tables["district_groups"], small, config)
+        shown = small[small["level"] == config["scoring"]["headline"]]
+        logger.info("small area: %d cells modelled; %d published as model-based (%s), %d direct, %d without a figure",
+                    len(shown), int((shown["source"] == "model").sum()), "模型估计", int((shown["source"] == "direct").sum()),
+                    int((shown["source"] == "none").sum()))
+    if end_id in estimated:
+        end_est = _read(estimated[end_id]["path"])
+        inputs = plan_inputs(end_est, _read(estimated[end_id]["takes"]), response_rates(_read(rounds[end_id]["sample"]),
+                                                                                         config), config, end_id)
+        tables["sample_plan"] = sample_plan(inputs, config)
     out["tables"] = {name: str(fio.write_parquet(df, work / "assessment" / f"{name}.parquet"))
                      for name, df in tables.items()}
     out["rows"].update({name: len(df) for name, df in tables.items()})
-    rounds = ingested["work"]["rounds"]
     if all("truth" in t for t in rounds.values()):
         check = _truth_check(est, {rid: _read(t["truth"]) for rid, t in rounds.items()})
         out["truth_check"] = str(fio.write_parquet(check, work / "assessment" / "truth_check.parquet"))

@@ -30,6 +30,8 @@ TABLE_SCHEMAS: dict[str, tuple[str, dict]] = {
     "part_scores": ("part_scores_schema", {}),
     "scorecard": ("scorecard_table_schema", {}),
     "methodology": ("methodology_schema", {}),
+    "small_area": ("small_area_schema", {}),
+    "sample_plan": ("sample_plan_schema", {}),
 }
 
 _REQUIRED = ["indicator", "department_zh", "department_en", "target", "actual", "unit_zh", "unit_en", "period"]
@@ -42,7 +44,10 @@ def table_schema(name: str, config: dict):
 
     func, kwargs = TABLE_SCHEMAS[name]
     if func == "evaluator_schema":
-        return S.evaluator_schema(config, name, **kwargs)
+        from literacy.sae.assessment import small_area_config
+
+        with_model = name == "district_groups" and small_area_config(config)["enabled"]
+        return S.evaluator_schema(config, name, **kwargs, with_model=with_model)
     return getattr(S, func)(config, **kwargs)
 
 
@@ -160,6 +165,26 @@ TABLE_NOTES: dict[str, tuple[str, str]] = {
                   "ci_low/ci_high 为配置的区间方法。",
                   _SHARES_EN + " " + _SUPPRESSION_EN + " ci_width is the Korn–Graubard interval's width (the "
                   "reliability criterion); ci_low / ci_high use the configured interval method."),
+    "small_area": (
+        "小区域估计（Fay–Herriot面积水平模型，反正弦平方根变换，有效样本量，广义方差函数平滑抽样方差，参数自助法均方误差）："
+        "direct 为直接估计（全样本设计），model_estimate 为模型估计（模型估计），published 为发布值："
+        "NCHS标准判定为“可发布”的单元格发布直接估计，否则发布标注为“模型估计”的模型估计。"
+        "区内按性别×年龄组的单元格已按区直接估计比例基准化。",
+        "Small-area estimates (area-level Fay–Herriot model on the arcsine-square-root scale with the effective "
+        "sample size, sampling variances smoothed by a generalised variance function, parametric-bootstrap MSE): "
+        "direct = the direct estimate (full design), model_estimate = the model-based estimate, published = the "
+        "figure to publish: the direct estimate where the NCHS standard says present, else the model-based one, "
+        "labelled model-based (模型估计). Sex x age-band cells within a district are ratio-benchmarked to the "
+        "district's direct estimate."),
+    "sample_plan": (
+        "下一轮调查样本设计：各报告子总体（全市、各区、重点人群）为达到有效样本量400（或配置的置信区间半宽）所需的应答人数、"
+        "抽样人数和初级抽样单位数，以及两轮间以80%把握度（α＝0.05）可检测的最小变化；输入与假设见各列"
+        "（末期调查的设计效应、群内相关、应答率）。",
+        "The next round's sample: for each reporting domain (city, districts, key groups) the respondents, sampled "
+        "adults and PSUs needed for an effective sample size of 400 (or the configured CI half-width), and the "
+        "smallest change between two such rounds detectable with 80% power at alpha = 0.05; the inputs and "
+        "assumptions (the end-of-period round's design effects, intra-PSU correlation, response rates) are "
+        "columns."),
     "change": ("末期减基线；任一轮被抑制则变化留空。" + _SHARES_ZH,
                "End-of-period minus baseline; blank when either round's value is suppressed. " + _SHARES_EN),
     "verdicts": (_VERDICT_ZH + "末期估计被抑制时判定为“不予发布”。",

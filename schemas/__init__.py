@@ -32,6 +32,7 @@ from literacy_schemas.raw import (
     scorecard_schema,
     truth_schema,
 )
+from literacy_schemas.small_area import sample_plan_schema, small_area_schema
 from literacy_schemas.validation import SchemaValidationError, describe_failures, validate
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "estimates_schema", "change_schema", "verdicts_schema", "headline_schema", "weights_diagnostics_schema",
     "weights_margins_schema", "WEIGHT_STAGES", "BREAKDOWNS", "scorecard_schema", "evaluator_schema",
     "decomposition_schema", "decomposition_detail_schema", "part_scores_schema", "scorecard_table_schema",
-    "methodology_schema", "nonresponse_classes_schema", "propensity_model_schema",
+    "methodology_schema", "nonresponse_classes_schema", "propensity_model_schema", "small_area_schema",
+    "sample_plan_schema",
     "SchemaValidationError", "validate", "describe_failures",
 ]

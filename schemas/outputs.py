@@ -127,6 +127,14 @@ def estimates_schema(config: dict) -> pa.DataFrameSchema:
     )
 
 
+def _bh_not_below(p_column: str) -> pa.Check:
+    """A Benjamini–Hochberg adjusted p-value is never below the raw one, and is blank with it."""
+    def check(df: pd.DataFrame) -> pd.Series:
+        p, q = df[p_column].to_numpy(dtype=float), df["p_value_bh"].to_numpy(dtype=float)
+        return pd.Series((np.isnan(p) & np.isnan(q)) | (q >= p - TOL), index=df.index)
+    return pa.Check(check, error=f"p_value_bh >= {p_column}, blank together")
+
+
 def change_schema(config: dict) -> pa.DataFrameSchema:
     """``assessment/change.csv``: endline minus baseline for every domain and level."""
     def difference(df: pd.DataFrame) -> pd.Series:
@@ -155,10 +163,12 @@ def change_schema(config: dict) -> pa.DataFrameSchema:
             "ci_high": pa.Column(float, nullable=True),
             "df": pa.Column(float, pa.Check.ge(0), nullable=True),
             "p_value": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
+            "p_value_bh": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
+            "significant_bh": pa.Column("boolean", nullable=True),
             "suppressed": pa.Column(bool),
             "suppression_reason": _text(nullable=True),
         },
-        checks=[pa.Check(difference, error="change = endline - baseline"), _inside("ci_low", "change", "ci_high"),
+        checks=[pa.Check(difference, error="change = endline - baseline"), _bh_not_below("p_value"), _inside("ci_low", "change", "ci_high"),
                 _unique(["breakdown", "domain", "level"]),
                 _blanked(["change", "se", "ci_low", "ci_high", "p_value"]),
                 pa.Check(lambda df: df["suppressed"].astype(bool) | df["change"].notna(),
@@ -198,10 +208,13 @@ def verdicts_schema(config: dict) -> pa.DataFrameSchema:
             "change_ci_low": pa.Column(float, nullable=True),
             "change_ci_high": pa.Column(float, nullable=True),
             "change_p_value": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
+            "p_value_bh": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
+            "significant_bh": pa.Column("boolean", nullable=True),
             "suppressed": pa.Column(bool),
             "suppression_reason": _text(nullable=True),
         },
         checks=[pa.Check(reads_interval, error="verdict reads the CI against the target"),
+                _bh_not_below("change_p_value"),
                 _inside("ci_low", "estimate", "ci_high"), _unique(["round", "breakdown", "domain", "level"])],
         strict=True, ordered=True, name="verdicts",
     )
@@ -337,7 +350,7 @@ def _share_or_blank() -> pa.Column:
 
 
 def evaluator_schema(config: dict, name: str, with_lead: bool = False,
-                     with_verdict: bool = False) -> pa.DataFrameSchema:
+                     with_verdict: bool = False, with_model: bool = False) -> pa.DataFrameSchema:
     """``assessment/<name>.csv`` (headline_levels, districts, key_groups, demographics, district_groups):
     the two rounds side by side with the change (``literacy.deliverables.evaluator_table``)."""
     from literacy.deliverables import VERDICT_LABELS
@@ -368,7 +381,18 @@ def evaluator_schema(config: dict, name: str, with_lead: bool = False,
         "change_ci_low": pa.Column(float, nullable=True),
         "change_ci_high": pa.Column(float, nullable=True),
         "change_p_value": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
+        "p_value_bh": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
+        "significant_bh": pa.Column("boolean", nullable=True),
     })
+    if with_model:   # the small-area model's figure beside the direct one (literacy.sae)
+        for role in ("baseline", "endline"):
+            cols.update({
+                f"{role}_model": _share_or_blank(),
+                f"{role}_model_ci_low": _share_or_blank(),
+                f"{role}_model_ci_high": _share_or_blank(),
+                f"{role}_published": _share_or_blank(),
+                f"{role}_published_source": _text([_isin(["direct", "model", "none"])], nullable=True),
+            })
     if with_verdict:
         cols.update({
             "target": _share_or_blank(),

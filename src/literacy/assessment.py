@@ -21,7 +21,8 @@ from literacy.errors import ConfigError
 
 __all__ = [
     "DomainSpec", "domain_specs", "GROUP_TOKEN", "round_design", "estimate_round", "population_rates",
-    "compare_rounds", "target_verdicts", "headline", "ESTIMATE_COLUMNS", "CHANGE_COLUMNS",
+    "compare_rounds", "adjust_multiple_comparisons", "target_verdicts", "headline", "ESTIMATE_COLUMNS",
+    "CHANGE_COLUMNS",
     "VERDICT_COLUMNS",
 ]
 
@@ -317,6 +318,33 @@ def compare_rounds(estimates: pd.DataFrame, config: dict) -> pd.DataFrame:
     return out[CHANGE_COLUMNS].reset_index(drop=True)
 
 
+def adjust_multiple_comparisons(change: pd.DataFrame, config: dict, p_column: str = "p_value") -> pd.DataFrame:
+    """Benjamini–Hochberg adjusted p-values of the changes, one family per breakdown and level.
+
+    NAEP controls the false discovery rate within each family of comparisons (NCES 2001,
+    Benjamini & Hochberg 1995). Here a family is one breakdown at one literacy level (the three
+    districts' changes in the share literate; the 15 district × key group changes at one level):
+    the comparisons a reader scans together in one table. The FDR level is 1 − the estimation
+    level (5%). A blank p-value (a suppressed change) is not counted in its family and stays
+    blank.
+
+    Returns a copy with ``p_value_bh`` (the adjusted p-value, R's ``p.adjust(method="BH")``)
+    and ``significant_bh`` (nullable boolean) inserted after ``p_column``.
+    """
+    from literacy.multiplicity import adjust_by_family
+
+    alpha = 1 - float(config["estimation"]["level"])
+    out = change.reset_index(drop=True).copy()
+    adj = adjust_by_family(out, p_column, ["breakdown", "level"], alpha=alpha)
+    blank = out[p_column].isna().to_numpy()
+    pos = out.columns.get_loc(p_column) + 1
+    out.insert(pos, "p_value_bh", adj["p_adjusted"].to_numpy(dtype=float))
+    sig = pd.array(adj["significant"].to_numpy(dtype=bool), dtype="boolean")
+    sig[blank] = pd.NA
+    out.insert(pos + 1, "significant_bh", sig)
+    return out
+
+
 def _verdict(low: np.ndarray, high: np.ndarray, target: float) -> np.ndarray:
     """met: the whole CI is at or above the target; not_met: wholly below; else inconclusive."""
     return np.select([low >= target, high < target], ["met", "not_met"], default="inconclusive")
@@ -354,7 +382,12 @@ def target_verdicts(estimates: pd.DataFrame, change: pd.DataFrame, config: dict,
     sel["change_ci_low"] = ch["ci_low"].reindex(idx).to_numpy()
     sel["change_ci_high"] = ch["ci_high"].reindex(idx).to_numpy()
     sel["change_p_value"] = ch["p_value"].reindex(idx).to_numpy()
-    return sel[VERDICT_COLUMNS].reset_index(drop=True)
+    extra = []
+    if "p_value_bh" in ch:   # adjust_multiple_comparisons ran on the change
+        sel["p_value_bh"] = ch["p_value_bh"].reindex(idx).to_numpy(dtype=float)
+        sel["significant_bh"] = pd.array(ch["significant_bh"].reindex(idx).to_numpy(dtype=object), dtype="boolean")
+        extra = ["p_value_bh", "significant_bh"]
+    return sel[VERDICT_COLUMNS + extra].reset_index(drop=True)
 
 
 def headline(estimates: pd.DataFrame, change: pd.DataFrame, verdicts: pd.DataFrame, config: dict) -> dict:

@@ -152,7 +152,31 @@ def validate_config(raw: dict) -> dict:
     _validate_reporting(cfg)
     _validate_scorecard(cfg)
     _validate_ingest(cfg)
+    _validate_small_area(cfg)
     return cfg
+
+
+def _validate_small_area(cfg: dict) -> None:
+    """``small_area`` (literacy.sae.assessment) and ``planning`` (literacy.planning): checked here so a
+    mistake is one line before any work starts."""
+    from literacy.planning.assessment import planning_config
+    from literacy.sae.assessment import small_area_config
+
+    for key in ("small_area", "planning"):
+        if cfg.get(key) is not None and not isinstance(cfg[key], dict):
+            raise ConfigError(f"config: '{key}' must be a mapping")
+    small_area_config(cfg)
+    try:
+        plan = planning_config(cfg)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"config: planning: {exc}") from None
+    if not plan["target_neff"] > 0:
+        raise ConfigError("config: planning.target_neff must be positive")
+    if plan["half_width"] is not None and not 0 < plan["half_width"] < 1:
+        raise ConfigError("config: planning.half_width must be between 0 and 1")
+    for k in ("alpha", "power"):
+        if not 0 < plan[k] < 1:
+            raise ConfigError(f"config: planning.{k} must be between 0 and 1")
 
 
 #: Defaults of ``reporting`` (NCHS Data Presentation Standards for Proportions, Parker et al. 2017).

@@ -74,11 +74,17 @@ def finish_verdicts(verdicts: pd.DataFrame, estimates: pd.DataFrame, config: dic
     """
     base_id, end_id = round_roles(config)
     out = verdicts.reset_index(drop=True).copy()
-    change_cols = ["change", "change_ci_low", "change_ci_high", "change_p_value"]
+    if "p_value_bh" not in out:   # the change's BH-adjusted p-value (literacy.assessment.adjust_multiple_comparisons)
+        out.insert(out.columns.get_loc("change_p_value") + 1, "p_value_bh", np.nan)
+        out.insert(out.columns.get_loc("p_value_bh") + 1, "significant_bh", pd.array([pd.NA] * len(out), dtype="boolean"))
+    change_cols = ["change", "change_ci_low", "change_ci_high", "change_p_value", "p_value_bh"]
     end, end_why = suppression_flags(out, estimates, end_id, "end-of-period")
     base, base_why = suppression_flags(out, estimates, base_id, "baseline")
     out = suppress_rows(out, end, end_why, ["estimate", "ci_low", "ci_high", "gap_to_national", *change_cols])
     out = suppress_rows(out, base, base_why, change_cols)
+    sig = pd.array(out["significant_bh"].to_numpy(dtype=object), dtype="boolean")
+    sig[out["p_value_bh"].isna().to_numpy()] = pd.NA
+    out["significant_bh"] = sig
     out["suppression_reason"] = out["suppression_reason"].astype(object).where(out["suppressed"], None)
     out["verdict"] = np.where(end, "suppressed", out["verdict"].astype(str))
     out["versus_national"] = np.where(end, None, out["versus_national"].astype(object))
@@ -89,7 +95,7 @@ def finish_verdicts(verdicts: pd.DataFrame, estimates: pd.DataFrame, config: dic
 
 
 # --------------------------------------------------------------------------- evaluator tables
-def evaluator_columns(with_lead: bool = False, with_verdict: bool = False) -> list[str]:
+def evaluator_columns(with_lead: bool = False, with_verdict: bool = False, with_model: bool = False) -> list[str]:
     """The columns of an evaluator table (see :func:`evaluator_table`)."""
     cols = ["breakdown", "domain", "label_zh", "label_en"]
     if with_lead:
@@ -98,7 +104,12 @@ def evaluator_columns(with_lead: bool = False, with_verdict: bool = False) -> li
     for role in ("baseline", "endline"):
         cols += [f"{role}_round", role, f"{role}_se", f"{role}_ci_low", f"{role}_ci_high", f"{role}_n",
                  f"{role}_reliability"]
-    cols += ["change", "change_se", "change_ci_low", "change_ci_high", "change_p_value"]
+    cols += ["change", "change_se", "change_ci_low", "change_ci_high", "change_p_value", "p_value_bh",
+             "significant_bh"]
+    if with_model:
+        for role in ("baseline", "endline"):
+            cols += [f"{role}_model", f"{role}_model_ci_low", f"{role}_model_ci_high", f"{role}_published",
+                     f"{role}_published_source"]
     if with_verdict:
         cols += ["target", "verdict", "verdict_zh", "verdict_en", "national_rate", "national_year",
                  "gap_to_national", "versus_national"]
@@ -196,9 +207,14 @@ def evaluator_table(estimates: pd.DataFrame, change: pd.DataFrame, verdicts: pd.
     out["change_ci_low"] = ch["ci_low"].to_numpy(dtype=float)
     out["change_ci_high"] = ch["ci_high"].to_numpy(dtype=float)
     out["change_p_value"] = ch["p_value"].to_numpy(dtype=float)
+    out["p_value_bh"] = ch["p_value_bh"].to_numpy(dtype=float) if "p_value_bh" in ch else np.nan
     blank_change = suppressed | out["baseline"].isna().to_numpy() | out["endline"].isna().to_numpy()
-    for c in ("change", "change_se", "change_ci_low", "change_ci_high", "change_p_value"):
+    for c in ("change", "change_se", "change_ci_low", "change_ci_high", "change_p_value", "p_value_bh"):
         out[c] = out[c].where(~blank_change, np.nan)
+    sig = pd.array(ch["significant_bh"].to_numpy(dtype=object), dtype="boolean") if "significant_bh" in ch \
+        else pd.array([pd.NA] * len(out), dtype="boolean")
+    sig[blank_change | np.isnan(out["p_value_bh"].to_numpy(dtype=float))] = pd.NA
+    out["significant_bh"] = sig
     if with_verdict:
         v = verdicts.copy() if verdicts is not None else pd.DataFrame(columns=keys)
         for k in keys:
@@ -217,6 +233,33 @@ def evaluator_table(estimates: pd.DataFrame, change: pd.DataFrame, verdicts: pd.
     out["suppression_reason"] = np.where(suppressed | (why != ""), why, None)
     out["suppression_reason"] = out["suppression_reason"].where(out["suppression_reason"] != "", None)
     return out[evaluator_columns(with_lead, with_verdict)].reset_index(drop=True)
+
+
+def add_model_columns(table: pd.DataFrame, small_area: pd.DataFrame, config: dict) -> pd.DataFrame:
+    """An evaluator table with the small-area model's figure beside each round's direct one.
+
+    For each round: ``<role>_model`` with its interval (``literacy.sae``; blank where the cell
+    was not modelled, e.g. a level other than the modelled ones), ``<role>_published`` (the
+    figure to publish: direct where the NCHS standard says present, else the labelled
+    model-based one) and ``<role>_published_source`` (direct | model | none), so no lead
+    department faces a blank cell without a labelled estimate.
+    """
+    base_id, end_id = round_roles(config)
+    out = table.copy()
+    sa = small_area.copy()
+    for k in ("round", "breakdown", "domain", "level"):
+        sa[k] = sa[k].astype(str)
+    idx = pd.MultiIndex.from_frame(out[["breakdown", "domain", "level"]].astype(str))
+    for role, rid in (("baseline", base_id), ("endline", end_id)):
+        s = sa[sa["round"] == rid].set_index(["breakdown", "domain", "level"]).reindex(idx)
+        out[f"{role}_model"] = s["model_estimate"].to_numpy(dtype=float)
+        out[f"{role}_model_ci_low"] = s["model_ci_low"].to_numpy(dtype=float)
+        out[f"{role}_model_ci_high"] = s["model_ci_high"].to_numpy(dtype=float)
+        out[f"{role}_published"] = s["published"].to_numpy(dtype=float)
+        out[f"{role}_published_source"] = s["source"].astype(object).where(s["source"].notna(), None).to_numpy()
+    lead = "lead_zh" in out.columns
+    verdict = "verdict" in out.columns
+    return out[evaluator_columns(lead, verdict, with_model=True)].reset_index(drop=True)
 
 
 def evaluator_specs(config: dict) -> list[tuple[str, tuple[str, ...], bool, bool]]:

@@ -1,0 +1,95 @@
+"""The next plan's survey, from the end-of-period round: the inputs per reporting domain and the plan.
+
+The reporting domains are the city, each district and each key group. For each, the
+end-of-period round gives the share at the headline level, its design effect, its
+respondents and the PSUs they came from (so m̄, the respondents per PSU within the domain,
+and ρ = (deff − 1)/(m̄ − 1); Kish 1965, 5.4), and the response rate (the district's, or the
+city's for a key group). :func:`literacy.planning.required_sample` turns them into
+respondents, sampled adults and PSUs for an effective sample size of 400 (TIMSS's precision
+standard) or a CI half-width, and the smallest change two such rounds detect.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from literacy.errors import DataError
+from literacy.planning.sample_size import PLAN_COLUMNS, required_sample
+
+__all__ = ["domain_takes", "plan_inputs", "sample_plan", "planning_config", "SAMPLE_PLAN_COLUMNS"]
+
+_INPUTS = ["round", "breakdown", "domain", "label_zh", "label_en", "level", "n", "psus_with_respondents"]
+SAMPLE_PLAN_COLUMNS = _INPUTS + PLAN_COLUMNS
+
+
+def planning_config(config: dict) -> dict:
+    """``planning``: ``target_neff`` (400), ``half_width`` (none), ``alpha`` (0.05), ``power`` (0.8),
+    ``planned_per_psu`` (none: as in the last round)."""
+    p = dict(config.get("planning") or {})
+    out = {"target_neff": float(p.get("target_neff", 400)), "half_width": p.get("half_width"),
+           "alpha": float(p.get("alpha", 0.05)), "power": float(p.get("power", 0.8)),
+           "planned_per_psu": p.get("planned_per_psu")}
+    if out["half_width"] is not None:
+        out["half_width"] = float(out["half_width"])
+    return out
+
+
+def domain_takes(data: pd.DataFrame, config: dict) -> pd.DataFrame:
+    """Respondents and PSUs (with at least one respondent) of the city, each district and key group.
+
+    ``data`` is a round's analysis data (the design columns, ``district`` and the
+    ``group_<code>`` indicators). Returns ``breakdown, domain, n, psus_with_respondents``.
+    """
+    psu = data[config["design"]["psu"]].astype(str).to_numpy()
+    rows = [("city", "all", np.ones(len(data), dtype=bool))]
+    district = data["district"].astype(str).to_numpy()
+    rows += [("district", d, district == d) for d in sorted(set(district))]
+    for g in config["groups"]:
+        col = f"group_{g['code']}"
+        if col in data.columns:
+            rows.append(("group", str(g["code"]), data[col].to_numpy(dtype=float) == 1))
+    # distinct PSUs per domain: one factorisation, then counts of distinct (domain, psu) pairs
+    codes, _ = pd.factorize(psu)
+    out = []
+    for breakdown, domain, m in rows:   # a dozen domains
+        out.append({"breakdown": breakdown, "domain": domain, "n": int(m.sum()),
+                    "psus_with_respondents": int(np.unique(codes[m]).size)})
+    return pd.DataFrame(out)
+
+
+def plan_inputs(estimates: pd.DataFrame, takes: pd.DataFrame, rates: pd.DataFrame, config: dict,
+                round_id: str) -> pd.DataFrame:
+    """One row per reporting domain: the headline share, deff, n, PSUs and response rate.
+
+    ``estimates`` are the round's flagged estimates, ``takes`` :func:`domain_takes`, ``rates``
+    :func:`literacy.deliverables.response_rates` of the round's sample (``domain`` all or a
+    district). A suppressed estimate (no share to plan from) is an error naming the domain.
+    """
+    level = config["scoring"]["headline"]
+    est = estimates[(estimates["round"].astype(str) == str(round_id)) & (estimates["level"] == level)
+                    & estimates["breakdown"].isin(["city", "district", "group"])]
+    est = est[["round", "breakdown", "domain", "label_zh", "label_en", "level", "estimate", "deff"]]
+    out = est.merge(takes, on=["breakdown", "domain"], how="left", validate="one_to_one")
+    rate = rates.set_index("domain")["response_rate"]
+    city_rate = float(rate.get("all", np.nan))
+    out["response_rate"] = [float(rate.get(d, city_rate)) if b == "district" else city_rate
+                            for b, d in zip(out["breakdown"], out["domain"])]
+    out["respondents_per_psu"] = out["n"] / out["psus_with_respondents"]
+    bad = out["estimate"].isna() | out["deff"].isna()
+    if bad.any():
+        r = out[bad].iloc[0]
+        raise DataError(f"sample plan: round {round_id}, {r['breakdown']} {r['domain']} has no published share or "
+                        f"design effect to plan from")
+    return out.reset_index(drop=True)
+
+
+def sample_plan(inputs: pd.DataFrame, config: dict, **overrides) -> pd.DataFrame:
+    """:func:`literacy.planning.required_sample` on :func:`plan_inputs`, with ``planning`` config
+    (``overrides`` replace its keys). Columns :data:`SAMPLE_PLAN_COLUMNS`."""
+    p = {**planning_config(config), **{k: v for k, v in overrides.items() if v is not None}}
+    res = required_sample(inputs, estimate="estimate", deff="deff", respondents_per_psu="respondents_per_psu",
+                          response_rate="response_rate", planned_per_psu=p["planned_per_psu"],
+                          target_neff=p["target_neff"], half_width=p["half_width"], alpha=p["alpha"],
+                          power=p["power"])
+    return res[SAMPLE_PLAN_COLUMNS].reset_index(drop=True)
