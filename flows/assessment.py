@@ -251,6 +251,8 @@ def estimate(config: dict, round_id: str, weighted: dict) -> dict:
         # the NCHS reliability flags read the Korn–Graubard interval, from the engine (svyciprop "beta")
         kg = estimate_round(design, {**config, "estimation": {**config["estimation"], "ci": "beta"}}, round_id)
         parts = part_means(design, config, round_id)
+    headline_rows = est[(est["level"] == config["scoring"]["headline"])
+                        & est["breakdown"].isin(["city", "district", "group"])]   # before suppression: for planning
     est = flag_estimates(est, kg, config)
     work = Path(weighted["path"]).parent
     path = fio.write_parquet(est, work / "estimates.parquet")
@@ -268,6 +270,7 @@ def estimate(config: dict, round_id: str, weighted: dict) -> dict:
             "facts": {**design_facts(taylor), "variance": config["estimation"]["method"],
                       "replicates": int(getattr(design, "replicates", 0)), "df": int(design.degf())}}
     out["takes"] = str(fio.write_parquet(domain_takes(data, config), work / "domain_takes.parquet"))
+    out["plan_estimates"] = str(fio.write_parquet(headline_rows.reset_index(drop=True), work / "plan_estimates.parquet"))
     if small_area_config(config)["enabled"]:
         # the small-area model's inputs: direct estimates of the modelled cells, full design
         out["sae_direct"] = str(fio.write_parquet(direct_cells(design, config, round_id),
@@ -350,9 +353,10 @@ def compare(config: dict, ingested: dict, estimated: dict[str, dict]) -> dict:
                     len(shown), int((shown["source"] == "model").sum()), "模型估计", int((shown["source"] == "direct").sum()),
                     int((shown["source"] == "none").sum()))
     if end_id in estimated:
-        end_est = _read(estimated[end_id]["path"])
-        inputs = plan_inputs(end_est, _read(estimated[end_id]["takes"]), response_rates(_read(rounds[end_id]["sample"]),
-                                                                                         config), config, end_id)
+        inputs, plan_notes = plan_inputs(_read(estimated[end_id]["plan_estimates"]), _read(estimated[end_id]["takes"]),
+                                         response_rates(_read(rounds[end_id]["sample"]), config), config, end_id)
+        for note in plan_notes:
+            logger.warning("%s", note)
         tables["sample_plan"] = sample_plan(inputs, config)
     out["tables"] = {name: str(fio.write_parquet(df, work / "assessment" / f"{name}.parquet"))
                      for name, df in tables.items()}

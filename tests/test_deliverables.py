@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import literacy_schemas as S
-from literacy.assessment import compare_rounds, target_verdicts
+from literacy.assessment import adjust_multiple_comparisons, compare_rounds, target_verdicts
 from literacy.config import NCHS_DEFAULTS, validate_config
 from literacy.decomposition import cell_rates, decompose_change, kitagawa
 from literacy.deliverables import (evaluator_table, finish_verdicts, illustrative_scorecard, methodology_table,
@@ -290,6 +290,7 @@ def tables(config):
     est = pd.concat([base, end], ignore_index=True)
     change = propagate_suppression(compare_rounds(est, config), est, {"2020": "baseline", "2025": "end-of-period"},
                                    ["change", "se", "ci_low", "ci_high", "df", "p_value"])
+    change = adjust_multiple_comparisons(change, config)   # as the flow's compare task
     verdicts = finish_verdicts(target_verdicts(est, change, config), est, config)
     return est, change, verdicts
 

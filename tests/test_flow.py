@@ -24,7 +24,7 @@ pytestmark = pytest.mark.flow
 
 #: The evaluator tables written to assessment/ (CSV, Parquet, a workbook sheet each), in workbook order.
 EVALUATOR_TABLES = ("headline_levels", "districts", "key_groups", "demographics", "district_groups", "decomposition",
-                    "decomposition_detail", "part_scores", "scorecard", "methodology")
+                    "decomposition_detail", "part_scores", "scorecard", "methodology", "small_area", "sample_plan")
 
 
 def _sha(path: Path) -> str:
@@ -257,3 +257,19 @@ def test_bad_delivery_is_one_line_naming_file_line_and_column(programme, prefect
     assert "Traceback" not in err
     assert not (tmp_path / "out").exists()  # nothing written: the run's staging folder is removed
     assert not list(tmp_path.glob(".out.*"))
+
+
+def test_no_district_group_cell_is_blank_without_a_labelled_model_based_figure(first_run, programme):
+    _, out, _ = first_run
+    cfg = load_config(programme).config
+    dg = pd.read_csv(out / "assessment" / "district_groups.csv")
+    dg = dg[dg["level"] == cfg["scoring"]["headline"]]
+    for role in ("baseline", "endline"):
+        blank = dg[role].isna()
+        assert blank.any() or role == "endline"     # the small programme blanks some cells
+        assert dg.loc[blank, f"{role}_published"].notna().all()
+        assert (dg.loc[blank, f"{role}_published_source"] == "model").all()
+    sa = pd.read_csv(out / "assessment" / "small_area.csv")
+    model = sa[sa["source"] == "model"]
+    assert (model["source_zh"] == "模型估计").all()
+    assert ((model["published_ci_low"] <= model["published"]) & (model["published"] <= model["published_ci_high"])).all()

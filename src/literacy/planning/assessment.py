@@ -14,8 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from literacy.errors import DataError
-from literacy.planning.sample_size import PLAN_COLUMNS, required_sample
+from literacy.planning.sample_size import PLAN_COLUMNS, intra_psu_correlation, required_sample
 
 __all__ = ["domain_takes", "plan_inputs", "sample_plan", "planning_config", "SAMPLE_PLAN_COLUMNS"]
 
@@ -59,12 +58,14 @@ def domain_takes(data: pd.DataFrame, config: dict) -> pd.DataFrame:
 
 
 def plan_inputs(estimates: pd.DataFrame, takes: pd.DataFrame, rates: pd.DataFrame, config: dict,
-                round_id: str) -> pd.DataFrame:
+                round_id: str) -> tuple[pd.DataFrame, list[str]]:
     """One row per reporting domain: the headline share, deff, n, PSUs and response rate.
 
-    ``estimates`` are the round's flagged estimates, ``takes`` :func:`domain_takes`, ``rates``
-    :func:`literacy.deliverables.response_rates` of the round's sample (``domain`` all or a
-    district). A suppressed estimate (no share to plan from) is an error naming the domain.
+    ``estimates`` are the round's estimates *before* suppression (planning needs the share and
+    design effect of a small group too: it is the group the next sample must cover), ``takes``
+    :func:`domain_takes`, ``rates`` :func:`literacy.deliverables.response_rates` of the round's
+    sample (``domain`` all or a district). A domain without a share or design effect (no
+    respondents, or a share of 0 or 1) is left out and named in the returned notes.
     """
     level = config["scoring"]["headline"]
     est = estimates[(estimates["round"].astype(str) == str(round_id)) & (estimates["level"] == level)
@@ -76,19 +77,21 @@ def plan_inputs(estimates: pd.DataFrame, takes: pd.DataFrame, rates: pd.DataFram
     out["response_rate"] = [float(rate.get(d, city_rate)) if b == "district" else city_rate
                             for b, d in zip(out["breakdown"], out["domain"])]
     out["respondents_per_psu"] = out["n"] / out["psus_with_respondents"]
-    bad = out["estimate"].isna() | out["deff"].isna()
-    if bad.any():
-        r = out[bad].iloc[0]
-        raise DataError(f"sample plan: round {round_id}, {r['breakdown']} {r['domain']} has no published share or "
-                        f"design effect to plan from")
-    return out.reset_index(drop=True)
+    bad = (out["estimate"].isna() | out["deff"].isna() | ~(out["deff"] > 0)).to_numpy()
+    notes = [f"sample plan: round {round_id}, {r.breakdown} {r.domain} has no share or design effect to plan from; "
+             f"left out" for r in out[bad].itertuples()]
+    return out[~bad].reset_index(drop=True), notes
 
 
 def sample_plan(inputs: pd.DataFrame, config: dict, **overrides) -> pd.DataFrame:
     """:func:`literacy.planning.required_sample` on :func:`plan_inputs`, with ``planning`` config
     (``overrides`` replace its keys). Columns :data:`SAMPLE_PLAN_COLUMNS`."""
     p = {**planning_config(config), **{k: v for k, v in overrides.items() if v is not None}}
-    res = required_sample(inputs, estimate="estimate", deff="deff", respondents_per_psu="respondents_per_psu",
+    # a domain with one respondent per PSU (a certainty stratum's adults are its PSUs) shows no
+    # clustering to estimate rho from; rho = 0 there (with m = 1 the planned deff is 1 anyway)
+    inputs = inputs.assign(_rho=np.nan_to_num(intra_psu_correlation(inputs["deff"], inputs["respondents_per_psu"]),
+                                              nan=0.0))
+    res = required_sample(inputs, estimate="estimate", deff="deff", respondents_per_psu="respondents_per_psu", rho="_rho",
                           response_rate="response_rate", planned_per_psu=p["planned_per_psu"],
                           target_neff=p["target_neff"], half_width=p["half_width"], alpha=p["alpha"],
                           power=p["power"])
