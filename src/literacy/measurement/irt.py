@@ -104,11 +104,13 @@ class IRTFit:
     items : DataFrame
         One row per item parameter set, in column order (split items: one row per group):
         ``item, group`` (None when the parameters are shared by all groups that took the item),
-        ``a, d, b, se_a, se_d, se_b, n`` (respondents who answered it, unweighted), then item fit
+        ``a, d, b, se_a, se_d, se_b, n`` (respondents who answered it, unweighted; with
+        ``weight_type="frequency"`` the summed weights, i.e. persons), then item fit
         ``rmsd`` (single group) or ``rmsd_<group>`` per group (NaN where the row's parameters
         were not used in that group).
     groups : DataFrame
-        ``group, mean, sd, se_mean, se_sd, n``; the baseline's mean and SD are fixed (SE NaN).
+        ``group, mean, sd, se_mean, se_sd, n`` (respondents used; frequency weights: summed);
+        the baseline's mean and SD are fixed (SE NaN).
     loglik : float
         Weighted marginal log-likelihood at the estimates (with the weights as used: see
         ``weight_type``).
@@ -143,6 +145,22 @@ class IRTFit:
     weights: np.ndarray
     gradient_max: float = np.nan
     info: dict[str, Any] = field(default_factory=dict)
+    _problem: Any = field(default=None, repr=False)
+
+    def loglik_at(self, params) -> float:
+        """Weighted marginal log-likelihood at another parameter vector (layout of ``params``)."""
+        es = self._problem.estep(np.asarray(params, dtype=float))
+        return float(sum(e["ll"] for e in es))
+
+    def score_at(self, params) -> np.ndarray:
+        """Gradient of the weighted marginal log-likelihood at ``params`` (Fisher's identity)."""
+        b = np.asarray(params, dtype=float)
+        return self._problem.derivs(b, self._problem.estep(b))[1]
+
+    def hessian_at(self, params) -> np.ndarray:
+        """Exact Hessian of the weighted marginal log-likelihood at ``params`` (Louis 1982)."""
+        b = np.asarray(params, dtype=float)
+        return self._problem.derivs(b, self._problem.estep(b, louis=True), louis=True)[2]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -546,7 +564,7 @@ def fit_irt(responses: pd.DataFrame, weights=None, model: str = "2pl", groups=No
         gv = _vector(groups, responses, "groups")
         if pd.isna(gv).any():
             raise DataError(f"groups has a missing label (row {int(np.flatnonzero(pd.isna(gv))[0])})")
-        labels = _sort_labels(pd.unique(gv))
+        labels = _sort_labels([x.item() if isinstance(x, np.generic) else x for x in pd.unique(gv)])
         lookup = {lab: k for k, lab in enumerate(labels)}
         gcode = np.array([lookup[x] for x in gv], dtype=np.int64)
         if opt["baseline"] is not None:
@@ -652,7 +670,7 @@ def fit_irt(responses: pd.DataFrame, weights=None, model: str = "2pl", groups=No
 
     # group data
     glist: list[_Group] = []
-    person_n = np.zeros(G, dtype=np.int64)
+    person_n = np.zeros(G)
     for gi in range(G):
         cols = np.flatnonzero(active[gi])
         rows = np.flatnonzero((gcode == gi) & pos)
@@ -673,7 +691,9 @@ def fit_irt(responses: pd.DataFrame, weights=None, model: str = "2pl", groups=No
         wg = w_all[rows].astype(float)
         if opt["weight_type"] == "sampling":
             wg = wg * (len(rows) / wg.sum())
-        n_item = Ob.sum(0)
+        n_item = Ob.sum(0) if opt["weight_type"] == "sampling" else (Ob * wg[:, None]).sum(0)
+        if opt["weight_type"] == "frequency":
+            person_n[gi] = wg.sum()
         if opt["collapse"]:
             Xg, Og, wg = _collapse(Xg, Og, wg)
         opat = opats = None
@@ -793,7 +813,7 @@ def fit_irt(responses: pd.DataFrame, weights=None, model: str = "2pl", groups=No
     # tables
     rmsd_cols = ["rmsd"] if groups is None else [f"rmsd_{lab}" for lab in labels]
     rm = np.full((K, G), np.nan)
-    n_set = np.zeros(K, dtype=np.int64)
+    n_set = np.zeros(K)
     long_rows = []
     for gi, (g, e) in enumerate(zip(glist, es)):
         P = e["P"]
@@ -806,7 +826,7 @@ def fit_irt(responses: pd.DataFrame, weights=None, model: str = "2pl", groups=No
         rm[ks, gi] = val
         np.add.at(n_set, ks, g.n_item)
         for jj, j in enumerate(g.cols):
-            long_rows.append({"item": items[j], "group": g.label, "rmsd": val[jj], "n": int(g.n_item[jj])})
+            long_rows.append({"item": items[j], "group": g.label, "rmsd": val[jj], "n": float(g.n_item[jj])})
     rows_out = []
     for k, (j, gi) in enumerate(sets):
         a_, d_ = beta[a_idx[k]], beta[d_idx[k]]
@@ -815,19 +835,20 @@ def fit_irt(responses: pd.DataFrame, weights=None, model: str = "2pl", groups=No
         sub = cov[np.ix_([ia_, id_], [ia_, id_])]
         se_b = float(np.sqrt(grad_b @ sub @ grad_b)) if np.isfinite(sub).all() else np.nan
         row = {"item": items[j], "group": None if gi is None else labels[gi], "a": a_, "d": d_, "b": -d_ / a_,
-               "se_a": se[ia_], "se_d": se[id_], "se_b": se_b, "n": int(n_set[k])}
+               "se_a": se[ia_], "se_d": se[id_], "se_b": se_b, "n": float(n_set[k])}
         for gi2, c in enumerate(rmsd_cols):
             row[c] = rm[k, gi2]
         rows_out.append(row)
     items_df = pd.DataFrame(rows_out, columns=["item", "group", "a", "d", "b", "se_a", "se_d", "se_b", "n", *rmsd_cols])
+    items_df["group"] = pd.Series([r["group"] for r in rows_out], index=items_df.index, dtype=object)
     grows = []
     for gi in range(G):
         if gi == base:
             grows.append({"group": labels[gi], "mean": 0.0, "sd": 1.0, "se_mean": np.nan, "se_sd": np.nan,
-                          "n": int(person_n[gi])})
+                          "n": float(person_n[gi])})
         else:
             grows.append({"group": labels[gi], "mean": beta[mu_idx[gi]], "sd": beta[sd_idx[gi]],
-                          "se_mean": se[mu_idx[gi]], "se_sd": se[sd_idx[gi]], "n": int(person_n[gi])})
+                          "se_mean": se[mu_idx[gi]], "se_sd": se[sd_idx[gi]], "n": float(person_n[gi])})
     names = [""] * p
     for k, (j, gi) in enumerate(sets):
         tag = items[j] if gi is None else f"{items[j]}@{labels[gi]}"
@@ -852,4 +873,5 @@ def fit_irt(responses: pd.DataFrame, weights=None, model: str = "2pl", groups=No
         info={"em_iterations": it_em, "newton_iterations": it_nr, "baseline": labels[base],
               "quadrature": opt["quadrature"], "n_points": int(opt["n_points"]),
               "weight_type": opt["weight_type"], "rows_used": [len(g.w) for g in glist]},
+        _problem=prob,
     )
