@@ -10,12 +10,6 @@ estimates against the generating parameters in units of their standard errors.
 
 from __future__ import annotations
 
-import os
-
-# One BLAS thread: on a loaded shared machine OpenBLAS's threads oversubscribe the cores and
-# the many small products of the EM run 10-30x slower (measured; see docs/readme/irt.md).
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
 import resource
 import sys
 import time
@@ -42,16 +36,16 @@ def simulate(n_per_group, n_items, means, sds, seed):
     return resp, w, np.concatenate(groups), a, d
 
 
-def run(name, n_per_group, means, sds, seed):
+def run(name, n_per_group, means, sds, seed, blas_threads=1):
     resp, w, groups, a, d = simulate(n_per_group, 60, means, sds, seed)
     t0 = time.perf_counter()
-    fit = fit_irt(resp, weights=w, groups=groups if len(means) > 1 else None)
+    fit = fit_irt(resp, weights=w, groups=groups if len(means) > 1 else None, blas_threads=blas_threads)
     dt = time.perf_counter() - t0
     it = fit.items
     za = np.abs((it["a"].to_numpy() - a) / it["se_a"].to_numpy()).max()
     zd = np.abs((it["d"].to_numpy() - d) / it["se_d"].to_numpy()).max()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{name}: {len(resp):,} respondents x 60 items, {len(means)} group(s): {dt:.2f} s, "
+    print(f"{name} (blas_threads={blas_threads}): {len(resp):,} respondents x 60 items, {len(means)} group(s): {dt:.2f} s, "
           f"peak RSS {rss:.0f} MB, EM {fit.info['em_iterations']} + Newton {fit.info['newton_iterations']} "
           f"iterations, converged={fit.converged}, max |z| a {za:.2f}, d {zd:.2f}")
     if len(means) > 1:
@@ -62,5 +56,7 @@ if __name__ == "__main__":
     which = sys.argv[1:] or ["small", "large"]
     if "small" in which:
         run("small", 5_000, [0.0, 0.3], [1.0, 1.2], seed=20240601)
+    if "small-threads" in which:
+        run("small", 5_000, [0.0, 0.3], [1.0, 1.2], seed=20240601, blas_threads=None)
     if "large" in which:
         run("large", 300_000, [0.0], [1.0], seed=20240602)
