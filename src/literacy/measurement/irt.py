@@ -406,14 +406,16 @@ def _derivs(g: _Group, beta, z, e: dict, p_total: int, louis: bool):
         T1, T2, cz = e["T1"], e["T2"], e["cz"]
         # G_k = sum_q z_q^k E_q,  E_q[j,k] = sum_n w h_nq e_nj(q) e_nk(q),
         # e_nj(q) = x_nj - o_nj P_jq  (Louis 1982)
+        if g.O is not None:
+            # C_q[j, k] = sum_n w h_nq o_nj o_nk, by missingness pattern (booklet): one
+            # J x n_pat x J product per node
+            C = np.stack([(g.opats.T * e["Npat"][:, q]) @ g.opats for q in range(len(z))])
         G = []
         for k in range(3):
             if g.O is None:
                 T4 = (P * (cz[k] * e["Nq"])) @ P.T
             else:
-                T4 = np.zeros((len(g.ia), len(g.ia)))
-                for b, ob in enumerate(g.opats):
-                    T4 += np.outer(ob, ob) * ((P * (cz[k] * e["Npat"][b])) @ P.T)
+                T4 = np.einsum("q,jq,kq,qjk->jk", cz[k], P, P, C, optimize=True)
             G.append(T1[k] - T2[k] - T2[k].T + T4)
         H += A0.T @ G[0] @ A0 + A0.T @ G[1] @ B0 + B0.T @ G[1] @ A0 + B0.T @ G[2] @ B0
         H -= e["SWS"]                          # minus sum_n w sbar_n sbar_n'
