@@ -127,8 +127,9 @@ def conditioning_matrix(df: pd.DataFrame, columns) -> tuple[pd.DataFrame, list[s
     ``<col>=<level>`` against a reference level -- the first category of a pandas
     Categorical, else the first sorted level, as R's ``contr.treatment`` -- with missing
     values a level of their own, ``(missing)``. Constant columns, and columns aliased with
-    the columns before them (``|R_jj|`` of the QR decomposition of the unit-scaled matrix
-    below 1e-7, R's ``lm`` tolerance), are dropped with a note.
+    the columns before them (squared residual of the unit-scaled column on the kept
+    columns before it below 1e-9, i.e. ``|R_jj|`` of a QR decomposition below 3e-5), are
+    dropped with a note.
 
     Parameters
     ----------
@@ -180,16 +181,22 @@ def conditioning_matrix(df: pd.DataFrame, columns) -> tuple[pd.DataFrame, list[s
     for j in np.flatnonzero(spread[1:] == 0) + 1:          # column 0 is the intercept
         keep[j] = False
         notes.append(f"dropped '{names[j]}': constant")
+    # aliasing: the squared residual of each unit-scaled column on the kept columns before it,
+    # from the Gram matrix (a sequential Cholesky that skips aliased columns; columns, not rows)
+    for j in np.flatnonzero(keep):
+        if j == 0:
+            continue
+        before = [k for k in np.flatnonzero(keep) if k < j]
+        xs = X[:, before + [j]]
+        xs = xs / np.linalg.norm(xs, axis=0)
+        gram = xs.T @ xs
+        g_kk, g_kj = gram[:-1, :-1], gram[:-1, -1]
+        resid = 1.0 - g_kj @ np.linalg.solve(g_kk, g_kj)
+        if resid < 1e-9:                                    # |R_jj| < 3e-5 of the column norm
+            keep[j] = False
+            notes.append(f"dropped '{names[j]}': aliased with the columns before it")
     Xk = X[:, keep]
     kept = [nm for nm, k in zip(names, keep) if k]
-    if Xk.shape[1] > 1:
-        scaled = Xk / np.linalg.norm(Xk, axis=0)
-        r = np.abs(np.diag(np.linalg.qr(scaled, mode="r")))
-        alias = r < 1e-7
-        for j in np.flatnonzero(alias):
-            notes.append(f"dropped '{kept[j]}': aliased with the columns before it")
-        Xk = Xk[:, ~alias]
-        kept = [nm for nm, al in zip(kept, alias) if not al]
     return pd.DataFrame(Xk, index=df.index, columns=kept), notes
 
 
@@ -443,10 +450,12 @@ def draw_plausible_values(responses01, a, d, X, beta, sigma, m: int = 20, seed=N
 
     Notes
     -----
-    All random numbers (the M beta draws, then n x M uniforms) come from one generator
-    before any computation, so the draws do not depend on the block size of the
-    vectorised computation. Persons are processed in blocks of 4096 (a cache-sized
-    vectorisation, not a loop over persons); inside a block the loop is over the M draws.
+    The random numbers (the M beta draws, n x M uniforms for the draws and n x M for the
+    acceptance tests) come from one generator before any computation; the few rejected
+    draws are redrawn from a stream seeded by the seed and the block. Persons are
+    processed in blocks of 4096 (a cache-sized vectorisation, not a loop over persons).
+    So the same seed gives the same draws; without beta uncertainty they do not depend on
+    the block size either.
     """
     correct, observed, obs_f = _responses(responses01)
     n, J = correct.shape
@@ -467,7 +476,7 @@ def draw_plausible_values(responses01, a, d, X, beta, sigma, m: int = 20, seed=N
     z_beta = rng.standard_normal((m, beta.size))
     uniforms = rng.random((n, m))
     accepts = rng.random((n, m)) if beta_uncertainty else None
-    retry_rng = np.random.default_rng(rng.integers(0, 2**63)) if beta_uncertainty else None
+    retry_seed = int(rng.integers(0, 2**63)) if beta_uncertainty else 0
 
     score = correct @ a                                      # S_i = sum_j a_j y_ij
     pattern, patterns = _patterns(observed)
@@ -526,6 +535,7 @@ def draw_plausible_values(responses01, a, d, X, beta, sigma, m: int = 20, seed=N
         cdf = _trapezoid_cdf(f)
         step = (2.0 * half[b]) / (nodes - 1)
         pos = _invert(f, cdf, uniforms[b])                   # n_b x m, in grid steps
+        retry_rng = np.random.default_rng([retry_seed, b.start])   # the block's own stream
         if beta_uncertainty:
             # the tilt's largest value on the grid is at the end kappa points to
             span = np.where(kappa[b] > 0, nodes - 1 - pos, pos) * step[:, None]
