@@ -75,8 +75,8 @@ def linked_estimates(design, pvs, cut: float, by_specs, level: float = 0.95, *, 
     ``se_sampling`` ``sqrt(W)`` (W the mean design variance); ``se_imputation``
     ``sqrt((1 + 1/M) B)`` (B the variance of the M shares); ``df`` the Barnard-Rubin df
     with the domain's design df as complete-data df; ``fmi`` as ``mice::pool``; ``deff``
-    the mean over the M draws of the design effect (sampling variance only); ``cv``
-    ``se / estimate``; ``n`` the unweighted domain size; ``population`` the sum of
+    the mean over the M draws of the design effect (sampling variance only; NaN where a
+    draw's is); ``cv`` ``se / estimate``; ``n`` the unweighted domain size; ``population`` the sum of
     weights in the domain.
 
     Notes
@@ -134,7 +134,7 @@ def linked_estimates(design, pvs, cut: float, by_specs, level: float = 0.95, *, 
             "domain": labels["domain"].to_numpy(), "label_zh": labels["label_zh"].to_numpy(),
             "label_en": labels["label_en"].to_numpy(), "level": level_code,
             "estimate": pool.estimate, "se": se, "ci_low": low, "ci_high": high, "df": pool.df,
-            "n": n_d.astype(np.int64), "deff": np.nanmean(deff[:, keep], axis=0) if M else np.nan, "cv": cv,
+            "n": n_d.astype(np.int64), "deff": deff[:, keep].mean(axis=0), "cv": cv,
             "se_sampling": pool.se_sampling, "se_imputation": pool.se_imputation, "fmi": pool.fmi,
             "pv_count": M,
         })

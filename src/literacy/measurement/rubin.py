@@ -153,9 +153,12 @@ def rubin_combine(estimates, variances, df_complete=None) -> RubinResult:
     m = q.shape[0]
     if m < 2:
         raise ValueError("rubin_combine: need at least two imputations (the between variance needs M >= 2)")
-    qbar = q.mean(axis=0)
-    ubar = u.mean(axis=0)
-    b = q.var(axis=0, ddof=1)
+    # means as the first value plus the mean deviation from it: identical imputations give
+    # that value exactly (a plain mean can be one ulp off), and the sums lose less precision
+    dev = q - q[0]
+    qbar = q[0] + dev.mean(axis=0)
+    ubar = u[0] + (u - u[0]).mean(axis=0)
+    b = dev.var(axis=0, ddof=1)                              # shift-invariant; exactly 0 when identical
     t = ubar + (1.0 + 1.0 / m) * b
     dfcom = np.inf if df_complete is None else np.asarray(df_complete, dtype=float)
     df = barnard_rubin_df(m, b, t, dfcom)
