@@ -405,7 +405,7 @@ def draw_plausible_values(responses01, a, d, X, beta, sigma, m: int = 20, seed=N
     """Draw M plausible values per person from the posterior of the latent regression model.
 
     The posterior of person i is ``∝ L(y_i | theta) phi((theta - x_i' beta) / sigma)``.
-    It is located on a grid of 161 points over the prior (``x_i' beta ± 8 sigma``), then
+    It is located on a grid of 61 points over the prior (``x_i' beta ± 8 sigma``), then
     again over the first posterior's mean ± 8 SDs; the draws use a person-specific grid
     of ``nodes`` points over the posterior mean ± ``width`` posterior SDs (widened by the
     largest shift of the prior mean among the beta draws). On that grid the density is
