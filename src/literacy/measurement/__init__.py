@@ -6,6 +6,7 @@ estimates and the change with its linking error (``linked``, ``change``). Pure c
 DataFrames / arrays of 0/1 item scores and sampling weights.
 """
 
+from literacy.measurement.change import linked_change, linking_error
 from literacy.measurement.dif import MH_COLUMNS, TEST_WEIGHTS, anchor_drift, dif_table, ets_class, mantel_haenszel
 from literacy.measurement.irt import IRTConvergenceWarning, IRTFit, fit_irt, quadrature
 from literacy.measurement.items import (
@@ -16,7 +17,16 @@ from literacy.measurement.items import (
     item_analysis,
     omega_total,
 )
+from literacy.measurement.linked import linked_estimates
 from literacy.measurement.linking import LinkingResult, concurrent_calibration
+from literacy.measurement.plausible import (
+    LatentRegression,
+    conditioning_matrix,
+    draw_plausible_values,
+    latent_regression,
+    response_loglik,
+)
+from literacy.measurement.rubin import RubinResult, barnard_rubin_df, rubin_combine
 from literacy.measurement.scale import test_characteristic_curve, theta_cut
 
 __all__ = [
@@ -27,4 +37,7 @@ __all__ = [
     # irt.py, linking.py, scale.py
     "IRTConvergenceWarning", "IRTFit", "fit_irt", "quadrature", "LinkingResult", "concurrent_calibration",
     "test_characteristic_curve", "theta_cut",
+    # rubin.py, plausible.py, linked.py, change.py
+    "rubin_combine", "RubinResult", "barnard_rubin_df", "response_loglik", "latent_regression", "LatentRegression",
+    "conditioning_matrix", "draw_plausible_values", "linked_estimates", "linking_error", "linked_change",
 ]
