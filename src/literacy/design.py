@@ -48,8 +48,15 @@ def _factorize(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray |
     Non-negative integer columns with a dense range (PSU and stratum numbers, coded domains)
     take an O(n) path through ``np.bincount``; everything else goes to ``pd.factorize``.
     """
-    arr = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
-    if arr.dtype.kind in "iu" and arr.size:
+    if isinstance(values, pd.Series):
+        # only plain numpy integers take the bincount path; strings (pyarrow-backed or object)
+        # go straight to pd.factorize without a conversion to a numpy object array
+        is_int = isinstance(values.dtype, np.dtype) and values.dtype.kind in "iu"
+        arr = values.to_numpy() if is_int else None
+    else:
+        arr = np.asarray(values)
+        is_int = arr.dtype.kind in "iu"
+    if is_int and arr.size:
         lo, hi = int(arr.min()), int(arr.max())
         if lo >= 0 and _dense(hi + 1, arr.size):
             present = np.bincount(arr, minlength=hi + 1) > 0

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 EPS = np.finfo(float).eps
 FAMILIES = ("gaussian", "binomial", "quasibinomial", "poisson")
@@ -39,8 +39,8 @@ def _logit_mu_eta(eta):
 
 
 def _ylogy(y, mu):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(y > 0, y * np.log(y / mu), 0.0)
+    """y log(y / mu), 0 where y = 0 (R's y_log_y)."""
+    return special.xlogy(y, y / mu)
 
 
 def _binomial_dev(y, mu, wt):
@@ -48,11 +48,12 @@ def _binomial_dev(y, mu, wt):
 
 
 def _binomial_aic(y, mu, wt, dev, rank):
-    m = wt
-    k = np.round(m * y)
-    keep = m > 0
-    ll = stats.binom.logpmf(k[keep], np.round(m[keep]), mu[keep])
-    return -2.0 * np.sum((wt[keep] / m[keep]) * ll) + 2 * rank
+    """R: -2 sum (wt/m) dbinom(round(m y), round(m), mu, log=TRUE) + 2 rank, with m = wt."""
+    keep = wt > 0
+    m, k, p = np.round(wt[keep]), np.round(wt[keep] * y[keep]), mu[keep]
+    ll = (special.gammaln(m + 1) - special.gammaln(k + 1) - special.gammaln(m - k + 1)
+          + special.xlogy(k, p) + special.xlog1py(m - k, -p))
+    return -2.0 * np.sum(ll) + 2 * rank
 
 
 def _poisson_dev(y, mu, wt):

@@ -57,40 +57,73 @@ def subset_mask(design, subset) -> np.ndarray | None:
     return m
 
 
-def _check_aliased(X: np.ndarray, sw: np.ndarray, terms: list[str]) -> None:
+def _gram(X: np.ndarray, ww: np.ndarray) -> np.ndarray:
+    """X' diag(ww) X."""
+    return X.T @ (X * ww[:, None])
+
+
+# Matrix-vector products with a tall X by einsum's own loop: BLAS gemv on n x p spreads over
+# threads and stalls on a busy machine; the single-threaded loop is as fast and steady.
+def _xb(X: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.einsum("ni,i->n", X, b)
+
+
+def _xtv(X: np.ndarray, v: np.ndarray) -> np.ndarray:
+    return np.einsum("ni,n->i", X, v)
+
+
+def _solve_spd(G: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Solve G x = b for a positive definite G, equilibrated (columns of X on different scales)."""
+    d = np.sqrt(np.diag(G))
+    d = np.where(d > 0, d, 1.0)
+    c = linalg.cho_factor(G / np.outer(d, d))
+    return linalg.cho_solve(c, b / (d if b.ndim == 1 else d[:, None])) / (d if b.ndim == 1 else d[:, None])
+
+
+def _check_aliased(X: np.ndarray, pw: np.ndarray, terms: list[str]) -> None:
     """Raise if a column is (numerically) a combination of the columns before it.
 
-    R's ``glm.fit`` QR (LINPACK ``dqrdc2``, tolerance 1e-7 relative to the column norm) would
-    drop it and report NA; we name it instead.
+    R's ``glm.fit`` QR (LINPACK ``dqrdc2``, tolerance 1e-7 on |R_jj| relative to the column norm)
+    would drop it and report NA; we name it instead. |R_jj|^2 / ||x_j||^2 is the share of column
+    j left after projecting it on the columns before it, computed from the (scaled) weighted Gram
+    matrix one column at a time (p columns, not rows).
     """
-    A = X * sw[:, None]
-    norms = np.sqrt((A * A).sum(axis=0))
-    for j, nrm in enumerate(norms):
-        if nrm == 0:
+    G = _gram(X, pw)
+    d = np.sqrt(np.diag(G))
+    for j in range(len(d)):
+        if d[j] == 0:
             raise DesignError(f"glm: term '{terms[j]}' is zero on every row used (constant or empty level)")
-    r = np.linalg.qr(A, mode="r")
-    bad = np.flatnonzero(np.abs(np.diag(r)) < 1e-7 * norms)
-    if bad.size:
-        j = int(bad[0])
-        raise DesignError(f"glm: term '{terms[j]}' is aliased (constant or a combination of the terms before it)")
+    C = G / np.outer(d, d)
+    for j in range(1, len(d)):
+        resid = C[j, j] - C[j, :j] @ np.linalg.solve(C[:j, :j], C[:j, j])
+        if resid < 1e-7 ** 2 * 10:
+            raise DesignError(f"glm: term '{terms[j]}' is aliased (constant or a combination of the terms "
+                              "before it)")
 
 
 def _irls(fam: Family, X: np.ndarray, y: np.ndarray, pw: np.ndarray):
-    """R's ``glm.fit`` on one set of prior weights: coefficients, lagged working weights, etc."""
+    """R's ``glm.fit`` on one set of prior weights: coefficients, lagged working weights, etc.
+
+    The same iterates as R's QR steps: the first from R's starting values, the next in increment
+    form beta + (X'WX)^-1 X'W (z - X beta) (equal to R's (X'WX)^-1 X'W z when eta = X beta, and
+    better conditioned), each solved on the equilibrated Gram matrix.
+    """
     mu = fam.mustart(y, pw)
     eta = linkfun(fam, mu)
     mu = fam.linkinv(eta)
     devold = float(np.sum(fam.dev_resids(y, mu, pw)))
     conv = False
     coef = None
-    w = None
     for it in range(1, MAXIT + 1):
         me = fam.mu_eta(eta)
-        z = eta + (y - mu) / me
-        w = np.sqrt(pw * me * me / fam.variance(mu))
-        q, r = np.linalg.qr(X * w[:, None])
-        coef = linalg.solve_triangular(r, q.T @ (z * w))
-        eta = X @ coef
+        ww = pw * me * me / fam.variance(mu)
+        G = _gram(X, ww)
+        if coef is None:
+            z = eta + (y - mu) / me
+            coef = _solve_spd(G, _xtv(X, ww * z))
+        else:
+            coef = coef + _solve_spd(G, _xtv(X, ww * ((y - mu) / me)))
+        eta = _xb(X, coef)
         mu = fam.linkinv(eta)
         dev = float(np.sum(fam.dev_resids(y, mu, pw)))
         if not np.isfinite(dev):
@@ -99,10 +132,10 @@ def _irls(fam: Family, X: np.ndarray, y: np.ndarray, pw: np.ndarray):
             conv = True
             break
         devold = dev
-    rinv = linalg.solve_triangular(r, np.eye(r.shape[0]))
-    ainv = rinv @ rinv.T                                   # (X'WX)^-1 with the last working weights
+    ainv = _solve_spd(G, np.eye(G.shape[0]))               # (X'WX)^-1 with the last working weights
+    ainv = (ainv + ainv.T) / 2
     resid = (y - mu) / fam.mu_eta(eta)
-    return coef, w * w, resid, ainv, mu, eta, dev, it, conv
+    return coef, ww, resid, ainv, mu, eta, dev, it, conv
 
 
 def _irls_replicates(fam: Family, X: np.ndarray, y: np.ndarray, W: np.ndarray, beta0: np.ndarray) -> np.ndarray:
@@ -174,7 +207,7 @@ def svyglm(design, formula: str, family: str = "gaussian", subset=None, level: f
     calibrated = bool(getattr(design, "calibration", ())) and not replicate
     mean_w = w_all[in_sub].sum() / (design.n if calibrated else in_sub.sum())
     pw = w_all[rows] / mean_w
-    _check_aliased(X, np.sqrt(pw), mf.terms)
+    _check_aliased(X, pw, mf.terms)
 
     coef, wt, resid, ainv, mu, eta, dev, iters, conv = _irls(fam, X, y, pw)
     if not conv:
@@ -197,10 +230,14 @@ def svyglm(design, formula: str, family: str = "gaussian", subset=None, level: f
         else:
             design_df = _rank(design.replicate_weights()[np.flatnonzero(mask)]) - 1
     else:
+        # svyrecvar(estfun %*% Ainv) = Ainv' var(totals of estfun) Ainv: the design covariance is
+        # linear in the values (calibration residualising included), so the n x p product is not needed
         estfun = X * (resid * wt)[:, None]
-        infl = np.zeros((design.n, p))
-        infl[rows] = estfun @ ainv
-        vcov = design._covariance_dense(infl)
+        if rows.size < design.n:
+            full = np.zeros((design.n, p))
+            full[rows] = estfun
+            estfun = full
+        vcov = ainv @ design._covariance_dense(estfun) @ ainv
         dom = np.full(design.n, -1, dtype=np.int64)
         dom[rows] = 0
         design_df = int(design._domain_df(dom, 1)[0])
