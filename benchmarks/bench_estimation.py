@@ -54,13 +54,16 @@ PSU_PER_STRATUM = 20
 N_PSU = N_STRATA * PSU_PER_STRATUM
 N_BOOT = 80
 DOMAINS = (30, 200)
-CASES = ("taylor", "jkn", "bootstrap")
+CASES = ("taylor", "taylor_str", "jkn", "bootstrap", "glm")
+GLM_X = ["x1", "x2", "x3", "x4", "x5"]          # + g5 (5 string levels): 10 coefficients
 ENGINES = ("ours", "svy", "R")
 BOOT_COLUMNS = [f"bw{r + 1}" for r in range(N_BOOT)]
 CASE_LABEL = {
     "taylor": "Taylor proportion by domain",
     "jkn": "JKn, 600 replicates: create + estimate",
     "bootstrap": "80 delivered bootstrap replicates",
+    "taylor_str": "Taylor proportion by domain, domains as strings",
+    "glm": "logistic svyglm, 10 coefficients, Taylor SEs",
 }
 
 
@@ -86,7 +89,15 @@ def make_design_data(n: int, seed: int):
     dom_effect = rng.normal(0.0, 0.4, 200)
     eta = np.log(0.12 / 0.88) + psu_effect[psu] + dom_effect[dom200]
     y = (rng.random(n) < 1.0 / (1.0 + np.exp(-eta))).astype(np.int8)
-    return pd.DataFrame({"stratum": stratum, "psu": psu, "w": w, "y": y, "dom30": dom30, "dom200": dom200})
+    out = pd.DataFrame({"stratum": stratum, "psu": psu, "w": w, "y": y, "dom30": dom30, "dom200": dom200})
+    # model and string-domain columns from a separate stream (the columns above do not change)
+    rng2 = np.random.default_rng(seed + 7)
+    for c in GLM_X:
+        out[c] = rng2.normal(size=n)
+    out["g5"] = np.array(list("abcde"), dtype=object)[rng2.integers(0, 5, n)]
+    out["dom30s"] = np.char.add("d", np.char.zfill(dom30.astype(str), 3)).astype(object)
+    out["dom200s"] = np.char.add("d", np.char.zfill(dom200.astype(str), 3)).astype(object)
+    return out
 
 
 def bootstrap_counts(seed: int) -> np.ndarray:
@@ -182,20 +193,30 @@ def worker_ours(spec: dict) -> dict:
 
     dom = f"dom{spec['domains']}"
     case = spec["case"]
+    if case == "taylor_str":
+        dom = dom + "s"
     if case == "bootstrap":
         data = pd.read_parquet(spec["boot"], columns=["w", "y", dom] + BOOT_COLUMNS)
+    elif case == "glm":
+        data = pd.read_parquet(spec["data"], columns=["stratum", "psu", "w", "y"] + GLM_X + ["g5"])
     else:
         data = pd.read_parquet(spec["data"], columns=["stratum", "psu", "w", "y", dom])
     rss_loaded = _rss_now()
 
     def run():
-        if case == "taylor":
+        if case == "glm":
+            return SurveyDesign(data, "w", strata="stratum", psu="psu").glm(
+                "y ~ " + " + ".join(GLM_X + ["g5"]), family="binomial")
+        if case in ("taylor", "taylor_str"):
             return SurveyDesign(data, "w", strata="stratum", psu="psu").proportion("y", by=dom)
         if case == "jkn":
             return SurveyDesign(data, "w", strata="stratum", psu="psu").replicate("jkn").proportion("y", by=dom)
         return ReplicateDesign(data, "w", replicate_weights=BOOT_COLUMNS, method="bootstrap").proportion("y", by=dom)
 
     times, res = _time_repeats(run, spec["repeats"], spec["repeat_budget"])
+    if case == "glm":
+        return {"times": times, "rss_loaded": rss_loaded, "peak": _peak_rss(), "domain": list(range(len(res))),
+                "estimate": res["estimate"].tolist(), "se": res["se"].tolist()}
     res = res.sort_values(dom)
     return {"times": times, "rss_loaded": rss_loaded, "peak": _peak_rss(), "domain": res[dom].tolist(),
             "estimate": res["estimate"].tolist(), "se": res["se"].tolist()}
@@ -207,14 +228,21 @@ def worker_svy(spec: dict) -> dict:
 
     dom = f"dom{spec['domains']}"
     case = spec["case"]
+    if case == "taylor_str":
+        dom = dom + "s"
     if case == "bootstrap":
         data = pl.read_parquet(spec["boot"], columns=["w", "y", dom] + BOOT_COLUMNS)
+    elif case == "glm":
+        data = pl.read_parquet(spec["data"], columns=["stratum", "psu", "w", "y"] + GLM_X + ["g5"])
     else:
         data = pl.read_parquet(spec["data"], columns=["stratum", "psu", "w", "y", dom])
     rss_loaded = _rss_now()
 
     def run():
-        if case == "taylor":
+        if case == "glm":
+            sample = svy.Sample(data, svy.Design(stratum="stratum", psu="psu", wgt="w"))
+            return sample.glm.fit("y", x=GLM_X + [svy.Cat("g5")], family="binomial").to_polars()
+        if case in ("taylor", "taylor_str"):
             sample = svy.Sample(data, svy.Design(stratum="stratum", psu="psu", wgt="w"))
             return sample.estimation.prop("y", by=dom).to_polars()
         if case == "jkn":
@@ -227,6 +255,9 @@ def worker_svy(spec: dict) -> dict:
         return sample.estimation.prop("y", by=dom, method="replication").to_polars()
 
     times, res = _time_repeats(run, spec["repeats"], spec["repeat_budget"])
+    if case == "glm":
+        return {"times": times, "rss_loaded": rss_loaded, "peak": _peak_rss(), "domain": list(range(res.height)),
+                "estimate": res["estimate"].to_list(), "se": res["std_err"].to_list()}
     res = res.filter(pl.col("y").cast(pl.Float64) == 1.0).sort(dom)
     return {"times": times, "rss_loaded": rss_loaded, "peak": _peak_rss(), "domain": res[dom].to_list(),
             "estimate": res["est"].to_list(), "se": res["se"].to_list()}
@@ -239,7 +270,10 @@ case <- a[1]; path <- a[2]; dom <- a[3]; repeats <- as.integer(a[4]); budget <- 
 d <- as.data.frame(fread(path))
 f <- as.formula(paste0("~", dom))
 run <- function() {
-  if (case == "taylor") {
+  if (case == "glm") {
+    des <- svydesign(id = ~psu, strata = ~stratum, weights = ~w, data = d)
+    svyglm(y ~ x1 + x2 + x3 + x4 + x5 + g5, des, family = quasibinomial())
+  } else if (case %in% c("taylor", "taylor_str")) {
     des <- svydesign(id = ~psu, strata = ~stratum, weights = ~w, data = d)
     svyby(~y, f, des, svymean)
   } else if (case == "jkn") {
@@ -257,7 +291,8 @@ for (i in seq_len(repeats)) {
   times <- c(times, system.time(res <- run())[["elapsed"]])
   if (sum(times) > budget) break
 }
-o <- data.frame(domain = res[[dom]], estimate = coef(res), se = SE(res))
+o <- if (case == "glm") data.frame(domain = seq_along(coef(res)) - 1, estimate = coef(res), se = SE(res)) else
+  data.frame(domain = res[[dom]], estimate = coef(res), se = SE(res))
 write.csv(o, out, row.names = FALSE)
 hwm <- grep("^VmHWM", tryCatch(readLines("/proc/self/status"), error = function(e) character()), value = TRUE)
 peak <- if (length(hwm)) as.numeric(gsub("[^0-9]", "", hwm)) * 1024 else NA
@@ -273,7 +308,8 @@ def worker_r(spec: dict, workdir: Path) -> dict:
         script.write_text(R_SCRIPT)
     out = workdir / f"r_{spec['case']}_{spec['n']}_{spec['domains']}.csv"
     path = spec["boot_csv"] if spec["case"] == "bootstrap" else spec["data_csv"]
-    cmd = ["Rscript", str(script), spec["case"], str(path), f"dom{spec['domains']}", str(spec["repeats"]),
+    dom = f"dom{spec['domains']}" + ("s" if spec["case"] == "taylor_str" else "")
+    cmd = ["Rscript", str(script), spec["case"], str(path), dom, str(spec["repeats"]),
            str(spec["repeat_budget"]), str(out)]
     return {"cmd": cmd, "out": out, "reader": lambda: _read_r(out, pd)}
 
@@ -388,6 +424,7 @@ class Bench:
                                 capture_output=True)
             self.have["R"] = ok.returncode == 0
         self.rows: list[dict] = []          # one per (n, domains, case)
+        self.cases = [c for c in CASES if not args.cases or c in args.cases.split(",")]
         self.history: dict = {}             # (engine, case, domains) -> [(n, seconds, peak bytes)]
 
     # -- skip rule: extrapolate the measured time and memory linearly in rows
@@ -479,13 +516,14 @@ class Bench:
             repeats = self.args.repeats if n < 10_000_000 else 1
             plan = {}
             for domains in DOMAINS:
-                for case in CASES:
+                for case in self.cases:
                     for engine in ENGINES:
                         plan[(engine, case, domains)] = self._skip_reason(engine, case, n, domains)
             need = {
-                "data_csv": any(plan[("R", c, d)] is None for c in ("taylor", "jkn") for d in DOMAINS),
-                "boot": any(plan[(e, "bootstrap", d)] is None for e in ("ours", "svy") for d in DOMAINS),
-                "boot_csv": any(plan[("R", "bootstrap", d)] is None for d in DOMAINS),
+                "data_csv": any(plan.get(("R", c, d)) is None and ("R", c, d) in plan
+                                for c in ("taylor", "taylor_str", "jkn", "glm") for d in DOMAINS),
+                "boot": any(plan.get((e, "bootstrap", d), "x") is None for e in ("ours", "svy") for d in DOMAINS),
+                "boot_csv": any(plan.get(("R", "bootstrap", d), "x") is None for d in DOMAINS),
             }
             t0 = time.perf_counter()
             df = make_design_data(n, self.args.seed)
@@ -493,7 +531,9 @@ class Bench:
             del df
             print(f"\n== {n:,} rows (data written in {time.perf_counter() - t0:.1f} s)", flush=True)
             for domains in DOMAINS:
-                for case in CASES:
+                for case in self.cases:
+                    if case == "glm" and domains != DOMAINS[0]:
+                        continue                    # the model has no domains: one row per size
                     row = {"n": n, "domains": domains, "case": case}
                     for engine in ENGINES:
                         reason = plan[(engine, case, domains)]
@@ -608,6 +648,19 @@ class Bench:
             secs, peak = r["ours"]["secs"], r["ours"]["peak"]
             out.append(f"- 10,000,000 rows x 200 domains Taylor < 10 s and < 4 GB peak on {os.cpu_count()} cores: "
                        f"{secs:.1f} s, {peak / 2**30:.2f} GB peak: **{'met' if secs < 10 and peak < 4 * 2**30 else 'NOT met'}**.")
+        r = find(200_000, 30, "taylor_str")
+        if r and r["ours"].get("secs") and r["svy"].get("secs"):
+            ratio = r["svy"]["secs"] / r["ours"]["secs"]
+            out.append(f"- Taylor by domain with string domain columns, 200,000 rows / 30 domains, >= 10x faster "
+                       f"than svy: **{ratio:.1f}x, {'met' if ratio >= 10 else 'NOT met'}**.")
+        r = find(200_000, 30, "glm")
+        if r and r["ours"].get("secs"):
+            secs = r["ours"]["secs"]
+            faster = r["svy"].get("secs") is not None and r["svy"]["secs"] > secs
+            out.append(f"- Logistic svyglm, 10 coefficients, 200,000 rows, Taylor SEs < 0.5 s and faster than svy: "
+                       f"{secs:.3f} s"
+                       + (f", svy {r['svy']['secs']:.3f} s" if r["svy"].get("secs") else "")
+                       + f": **{'met' if secs < 0.5 and faster else 'NOT met'}**.")
         return out or ["- (the goal sizes were not part of this run)"]
 
 
@@ -686,6 +739,7 @@ def main(argv=None):
     p.add_argument("--retry-limit", type=float, default=180.0,
                    help="rerun a contended measurement once if it took less than this (seconds)")
     p.add_argument("--seed", type=int, default=20250101)
+    p.add_argument("--cases", help=f"comma-separated subset of {','.join(CASES)} (default: all)")
     p.add_argument("--no-r", action="store_true", help="leave R out even when Rscript is present")
     p.add_argument("--no-svy", action="store_true", help="leave svy out even when installed")
     p.add_argument("--workdir", help="keep the data and worker files here (default: a temp dir, removed)")

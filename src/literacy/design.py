@@ -48,8 +48,15 @@ def _factorize(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray |
     Non-negative integer columns with a dense range (PSU and stratum numbers, coded domains)
     take an O(n) path through ``np.bincount``; everything else goes to ``pd.factorize``.
     """
-    arr = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
-    if arr.dtype.kind in "iu" and arr.size:
+    if isinstance(values, pd.Series):
+        # only plain numpy integers take the bincount path; strings (pyarrow-backed or object)
+        # go straight to pd.factorize without a conversion to a numpy object array
+        is_int = isinstance(values.dtype, np.dtype) and values.dtype.kind in "iu"
+        arr = values.to_numpy() if is_int else None
+    else:
+        arr = np.asarray(values)
+        is_int = arr.dtype.kind in "iu"
+    if is_int and arr.size:
         lo, hi = int(arr.min()), int(arr.max())
         if lo >= 0 and _dense(hi + 1, arr.size):
             present = np.bincount(arr, minlength=hi + 1) > 0
@@ -182,6 +189,70 @@ class DesignEstimators:
         """Ratio of weighted totals (R: ``svyratio``); ``deff`` as ``svyratio(deff=TRUE)``."""
         return self._estimate("ratio", numerator, denominator, by, na_rm, "wald", level)
 
+    # ------------------------------------------------------------------ models and tests
+    def glm(self, formula: str, family: str = "gaussian", subset=None, level: float = 0.95) -> pd.DataFrame:
+        """Design-weighted generalised linear model (R: ``svyglm``).
+
+        Parameters
+        ----------
+        formula : str
+            ``"outcome ~ terms"``: column names, ``C(x)`` for categorical, ``a:b`` and ``a*b``
+            interactions, ``- 1`` for no intercept. String, boolean and categorical columns are
+            categorical with levels in sorted order, the first the reference (R's ``factor``).
+        family : {"gaussian", "binomial", "quasibinomial", "poisson"}
+            Identity, logit or log link. binomial and quasibinomial give the same estimates and
+            SEs (the design-based SEs use no dispersion); only binomial has an AIC.
+        subset : str, boolean array, optional
+            A domain (R: ``svyglm(..., subset=)``): a ``DataFrame.eval`` expression or a mask. The
+            design keeps its structure; rows outside get no weight.
+        level : float
+            Confidence level.
+
+        Returns
+        -------
+        DataFrame with one row per coefficient in R's order: ``term, estimate, se, t, p_value, df,
+        ci_low, ci_high`` (+ ``odds_ratio, or_ci_low, or_ci_high`` for the logit families). ``df``
+        is R's residual df, design df + 1 - coefficients (design df of the rows used: with missing
+        values left out for Taylor designs, of the subset for replicate designs, as R); t tests
+        and Wald intervals use it. ``.attrs`` holds the model facts (deviance, null_deviance, aic,
+        iterations, n, r_terms, vcov, ...). Rows with a missing value in a model column are left
+        out of the fit and contribute zero to the variance (R's na.omit + design subset).
+        See :mod:`literacy.models.glm`.
+        """
+        from literacy.models.glm import svyglm
+        return svyglm(self, formula, family, subset, level)
+
+    def quantile(self, variable: str, q=(0.25, 0.5, 0.75), ci: bool = True, by=None,
+                 level: float = 0.95) -> pd.DataFrame:
+        """Quantiles with Woodruff intervals (R: ``svyquantile(..., qrule="math", interval.type="mean")``).
+
+        Returns ``[by...], quantile, estimate, se, ci_low, ci_high`` (one row per domain and
+        quantile); ``se`` is R's: interval width / (2 t). See :mod:`literacy.models.quantile`.
+        """
+        from literacy.models.quantile import svyquantile
+        out = svyquantile(self, variable, q, ci=ci, by=by, level=level)
+        cols = _as_list(by) + ["quantile", "estimate"] + (["se", "ci_low", "ci_high"] if ci else [])
+        return out[cols]
+
+    def chisq(self, a: str, b: str, statistic: str = "F") -> dict:
+        """Test of association in the two-way table of ``a`` and ``b`` (R: ``svychisq``).
+
+        ``statistic``: "F" (Rao–Scott second order, default), "Chisq" (first order; ``statistic``
+        is Pearson's X^2 as R prints it, the p-value from X^2 / mean eigenvalue), "Wald",
+        "adjWald". Returns a dict ``statistic, ndf, ddf, p_value`` (``ddf`` inf for "Chisq").
+        """
+        from literacy.models.tests import svychisq
+        return svychisq(self, a, b, statistic)
+
+    def ttest(self, variable: str, group: str, level: float = 0.95) -> dict:
+        """Difference in means between the two levels of ``group`` (R: ``svyttest(y ~ g)``).
+
+        Returns a dict ``difference`` (second level minus first, in sorted order), ``t``, ``df``,
+        ``p_value`` (and ``se, ci_low, ci_high, groups``).
+        """
+        from literacy.models.tests import svyttest
+        return svyttest(self, variable, group, level)
+
     # ------------------------------------------------------------------ machinery
     # ------------------------------------------------------------------ calibration
     # On a SurveyDesign the result carries the calibration for its linearisation SEs; on a
@@ -224,6 +295,25 @@ class DesignEstimators:
                               f"{s[bad].iloc[0]!r})")
         return v.to_numpy(dtype=float, na_value=np.nan)
 
+    def _factor(self, col: str) -> tuple[np.ndarray, np.ndarray | pd.Index]:
+        """Codes 0..k-1 of the sorted distinct values of ``col`` (-1 missing) and the values, cached.
+
+        A column is factorised once per design (strings cost a hash per row; categorical and
+        integer columns are cheaper) and its codes are reused by every domain estimate, model and
+        test. The cache is keyed by column name and by the identity of ``data``: designs are
+        immutable in practice, and changing ``data`` in place after building a design is not
+        supported (build a new design instead).
+        """
+        cache = self.__dict__.get("_factor_cache")
+        if cache is None or cache[0] is not self.data:
+            cache = (self.data, {})
+            self.__dict__["_factor_cache"] = cache
+        hit = cache[1].get(col)
+        if hit is None:
+            hit = _factorize(self._column(col))   # categorical columns: from their codes, no hashing
+            cache[1][col] = hit
+        return hit
+
     def _domains(self, by) -> tuple[np.ndarray, pd.DataFrame]:
         """Per-row domain code (-1 outside every domain) and the table of domain keys."""
         cols = _as_list(by)
@@ -231,8 +321,8 @@ class DesignEstimators:
         if not cols:
             return np.zeros(n, dtype=np.int64), pd.DataFrame(index=[0])
         if len(cols) == 1:
-            # one variable: factorize (sorted levels, -1 for missing) is the fast path
-            codes, uniques = _factorize(self._column(cols[0]))
+            # one variable: factorize (sorted levels, -1 for missing) once per design, cached
+            codes, uniques = self._factor(cols[0])
             return codes, pd.DataFrame({cols[0]: uniques})
         keys = pd.DataFrame({c: self._column(c) for c in cols}).reset_index(drop=True)
         codes = keys.groupby(cols, sort=True, dropna=True, observed=True).ngroup().to_numpy()
@@ -624,6 +714,45 @@ class SurveyDesign(DesignEstimators):
             # a calibrated design keeps every row in the domain subset (R sets prob to Inf)
             present = np.ones((st.n_strata, K), dtype=bool) if s == 0 else None
             total += self._stage_sum(st, cl, dom, t.ravel(), K, present)
+        return total
+
+    def _covariance_dense(self, x: np.ndarray) -> np.ndarray:
+        """K x K covariance of the estimated totals of the n x K linearised values ``x``.
+
+        The matrix form of :meth:`_variance_dense` (R's ``svyrecvar`` on a matrix): calibration
+        residualises ``x`` first; at each stage the cluster totals are centred within strata and
+        their cross-products scaled by ``(1 - f) n_h / (n_h - 1)`` times the sampling fractions of
+        the stages above (Binder 1983; Lumley 2010, appendix C). Lonely PSUs as in ``_stage_sum``.
+        """
+        x = np.asarray(x, dtype=float)
+        if x.ndim == 1:
+            x = x[:, None]
+        for step in self.calibration:
+            x = step.residualize(x)
+        K = x.shape[1]
+        total = np.zeros((K, K))
+        for s, st in enumerate(self._stages):
+            S = sparse.csr_matrix((np.ones(self.n), (st.cluster, np.arange(self.n))),
+                                  shape=(st.n_clusters, self.n))
+            t = np.asarray(S @ x)                                       # clusters x K totals
+            h = st.cluster_stratum
+            sums = np.zeros((st.n_strata, K))
+            np.add.at(sums, h, t) if st.n_strata > 1 else sums.__setitem__(0, t.sum(axis=0))
+            n_h = st.stratum_n
+            lonely = n_h == 1
+            with np.errstate(invalid="ignore", divide="ignore"):
+                scale = st.stratum_f * np.where(n_h > 1, n_h / (n_h - 1), 1.0)
+            scale = np.where(st.stratum_f < 1e-7, 0.0, scale) * st.stratum_multiplier
+            centre = np.where(lonely & (self.lonely_psu == "adjust"), 0.0, 1.0 / n_h)
+            bad = lonely & (st.stratum_f >= 1e-7)
+            if self.lonely_psu == "average" and s == 0 and bad.any():
+                scale = np.where(bad, 0.0, scale)
+            a_c = scale[h]
+            cov = (t * a_c[:, None]).T @ t - (sums * (scale * centre)[:, None]).T @ sums
+            if self.lonely_psu == "average" and s == 0 and bad.any():
+                n_ok = st.n_strata - int(bad.sum())
+                cov = cov * (st.n_strata / n_ok if n_ok > 0 else np.nan)
+            total += cov
         return total
 
     def _stage_sum(self, st: _Stage, cl: np.ndarray, dom: np.ndarray, t: np.ndarray, D: int,
