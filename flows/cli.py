@@ -262,13 +262,16 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
                           "or --out DIR for another folder")
         if args.if_missing:
             print(f"no round data in {_shown(loaded.raw_dir)}/: simulating the default programme", flush=True)
-        raw, written = simulate_to_folder(loaded.path, seed=args.seed, out_dir=loaded.raw_dir)
+        raw, written, notes = simulate_to_folder(loaded.path, seed=args.seed, out_dir=loaded.raw_dir,
+                                                 with_notes=True)
     except (LiteracyError, OSError) as exc:
         return _error(str(exc))
     print(f"Simulated delivery written to {_shown(raw)}/ ({len(written)} files, "
           f"{time.monotonic() - started:.0f} s):")
     for p in written:
         print(f"  {_shown(p)}")
+    for note in notes:
+        print(f"Note: {note}")
     return 0
 
 

@@ -370,6 +370,8 @@ def read_truth(path: str | os.PathLike, table: pd.DataFrame | None = None) -> pd
     _require(df, TRUTH_COLUMNS, path)
     df["population"] = _to_number(df, "population", path, integer=True, required=True)
     df["rate"] = _to_number(df, "rate", path, integer=False, required=True)
+    if "rate_linked" in df.columns:   # optional: the share above the true cut on the linked scale
+        df["rate_linked"] = _to_number(df, "rate_linked", path, integer=False, required=True)
     return df
 
 
