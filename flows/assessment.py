@@ -114,7 +114,8 @@ def _log_ingest(ingested: dict, cached: bool, config: dict, raw_dir: str) -> Non
 
 @task(name="score", task_run_name="score-{round_id}", **_TASK)
 def score(config: dict, ingested: dict, round_id: str) -> dict:
-    """Score one round's respondents and add the derived analysis variables.
+    """Score one round's respondents on the round's questionnaire form and add the derived
+    analysis variables.
 
     Writes ``_work/<round>/scored.parquet``: the responses' non-item columns, the part
     scores, total, don't-know / skipped counts, the 0/1 level columns, ``age_band`` and the
@@ -126,7 +127,7 @@ def score(config: dict, ingested: dict, round_id: str) -> dict:
     logger = get_run_logger()
     tables = ingested["work"]["rounds"][round_id]
     responses = _read(tables["responses"])
-    instrument = _read(ingested["work"]["instrument"])
+    instrument = _read(ingested["work"]["instruments"][round_id])   # the round's own form, else the top-level one
     items = instrument["item_id"].astype(str).tolist()
     scores = score_responses(responses, instrument, config["scoring"])
     data = pd.concat([responses.drop(columns=items), scores], axis=1)
@@ -322,7 +323,7 @@ def compare(config: dict, ingested: dict, estimated: dict[str, dict]) -> dict:
     change = adjust_multiple_comparisons(change, config)   # BH within each breakdown and level
     verdicts = finish_verdicts(target_verdicts(est, change, config), est, config)
     head = headline(est, change, verdicts, config)
-    work = Path(ingested["work"]["instrument"]).parent  # <processed>/_work
+    work = _work_from(next(iter(ingested["work"]["rounds"].values()))).parent  # <processed>/_work
     out = {
         "change": str(fio.write_parquet(change, work / "assessment" / "change.parquet")),
         "verdicts": str(fio.write_parquet(verdicts, work / "assessment" / "verdicts.parquet")),
@@ -419,7 +420,7 @@ def report(config: dict, meta: dict, ingested: dict, validated: dict, scored: di
                            f"{rid}/propensity_model", line_offset=None), f"{rid}/propensity_model.csv", "csv")
         # per respondent and item, for the reviewer notebooks' item analysis (no identifiers)
         put(item_table(_read(weighted[rid]["path"]), _read(ingested["work"]["rounds"][rid]["responses"]),
-                       _read(ingested["work"]["instrument"]), config), f"{rid}/items.parquet", "parquet")
+                       _read(ingested["work"]["instruments"][rid]), config), f"{rid}/items.parquet", "parquet")
     change = S.validate(_read(compared["change"]), S.change_schema(config), "assessment/change", line_offset=None)
     verdicts = S.validate(_read(compared["verdicts"]), S.verdicts_schema(config), "assessment/verdicts",
                           line_offset=None)
@@ -453,6 +454,9 @@ def report(config: dict, meta: dict, ingested: dict, validated: dict, scored: di
         "environment": meta["environment"],
         "config": meta["config"],
         "inputs": ingested["inputs"],
+        # the questionnaire form of every round (delivery-relative files), the anchors, linking
+        "instruments": dict(ingested["forms"]["files"]),
+        "forms": {k: v for k, v in ingested["forms"].items() if k != "files"},
         "row_counts": {
             "ingest": {e["file"]: e["rows"] for e in ingested["inputs"]},
             "validate": validated,

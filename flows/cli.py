@@ -59,8 +59,8 @@ def _parser() -> argparse.ArgumentParser:
         "run", formatter_class=fmt,
         help="run the assessment flow (ingest, validate, score, weight, estimate, compare, report)",
         description="Run the assessment flow on a delivery and write the output tables.\n\n"
-                    "Reads <raw>/instrument.csv and <raw>/<round>/{responses,sample,margins}.csv for every\n"
-                    "round of the config; writes <out>/<round>/estimates.csv|.parquet, weights_diagnostics.csv,\n"
+                    "Reads <raw>/instrument.csv (or a form per round, <raw>/<round>/instrument.csv) and\n"
+                    "<raw>/<round>/{responses,sample,margins}.csv for every round of the config; writes <out>/<round>/estimates.csv|.parquet, weights_diagnostics.csv,\n"
                     "<out>/assessment/{change,verdicts,headline}.csv, assessment.xlsx and <out>/manifest.json,\n"
                     "then executes the reviewer notebooks into <out>/notebooks/ (.ipynb and .html).\n"
                     "Prefect runs with its ephemeral API (no server to start).",
@@ -80,7 +80,8 @@ def _parser() -> argparse.ArgumentParser:
         "simulate", formatter_class=fmt,
         help="write the simulated survey programme (the embedded default data)",
         description="Simulate the config's survey programme and write it as a delivery:\n"
-                    "<out>/instrument.csv and <out>/<round>/{responses,sample,margins,truth}.csv.\n"
+                    "<out>/instrument.csv (or <out>/<round>/instrument.csv when the rounds have different\n"
+                    "forms), <out>/<round>/{responses,sample,margins,truth}.csv and <out>/simulation_items.csv.\n"
                     "Deterministic: the same config and seed give the same files.",
     )
     sim.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="F",
@@ -207,8 +208,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         # Checked before Prefect starts: a bad config or a missing file fails in a second.
         loaded = fio.load_config(args.config, args.raw, args.out)
         files = fio.delivery_files(loaded.raw_dir, loaded.config)
-        expected = [files["instrument"]] + [p for r in files["rounds"].values() for p in r.values()]
-        missing = [p for p in expected if not p.is_file()]
+        missing = [p for p in fio.expected_files(files) if not p.is_file()]
         if missing:
             more = f" ({len(missing) - 1} more missing)" if len(missing) > 1 else ""
             return _error(f"{fio.shown(missing[0])}: file not found{more} (run 'literacy simulate' for the "
@@ -245,13 +245,16 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
                           "or --out DIR for another folder")
         if args.if_missing:
             print(f"no round data in {_shown(loaded.raw_dir)}/: simulating the default programme", flush=True)
-        raw, written = simulate_to_folder(loaded.path, seed=args.seed, out_dir=loaded.raw_dir)
+        raw, written, notes = simulate_to_folder(loaded.path, seed=args.seed, out_dir=loaded.raw_dir,
+                                                 with_notes=True)
     except (LiteracyError, OSError) as exc:
         return _error(str(exc))
     print(f"Simulated delivery written to {_shown(raw)}/ ({len(written)} files, "
           f"{time.monotonic() - started:.0f} s):")
     for p in written:
         print(f"  {_shown(p)}")
+    for note in notes:
+        print(f"Note: {note}")
     return 0
 
 
@@ -269,7 +272,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             key = info.role if info.round is None else f"{info.round}/{info.role}"
             names[key], shown[key] = info.rel, fio.shown(info.path)
         dlv.check_schemas(loaded.config, delivery.instrument, delivery.rounds, delivery.scorecard, names,
-                          delivery.lines, delivery.units, shown)
+                          delivery.lines, delivery.units, shown, instruments=delivery.instruments)
     except (LiteracyError, OSError) as exc:
         return _error(str(exc))
     print(f"Delivery {_shown(loaded.raw_dir)}/ checked against {_shown(loaded.path)}:")

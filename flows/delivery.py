@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from literacy.errors import DataError, LiteracyError
+from literacy.measurement.forms import compare_forms, linking_feasible
 from literacy.privacy import free_text_share, identifier_column_reason, looks_like_identifier, mask_series_kinds
 from literacy.quarantine import (
     QUARANTINE_COLUMNS,
@@ -45,8 +46,9 @@ from literacy.quarantine import (
 from literacy_flows import io as fio
 from literacy_flows.readers import InputError, TableRead, find_delivery_file, read_table
 
-__all__ = ["FileInfo", "Delivery", "QuarantineLimitError", "load_delivery", "delivery_inputs",
-           "check_quarantine_share", "check_schemas", "summary_lines", "scrub", "PERSON_FILES"]
+__all__ = ["FileInfo", "Delivery", "QuarantineLimitError", "load_delivery", "delivery_inputs", "input_paths",
+           "check_quarantine_share", "check_schemas", "summary_lines", "forms_summary", "forms_line", "scrub",
+           "PERSON_FILES"]
 
 #: Files with one row per person: screened row by row, scrubbed of identifier values.
 PERSON_FILES = ("responses", "sample")
@@ -114,9 +116,21 @@ class Delivery:
     Attributes
     ----------
     files : list of FileInfo
-        In reading order: instrument, then per round responses, sample, margins, truth;
-        then the scorecard.
-    instrument : DataFrame
+        In reading order: the top-level instrument, then per round its own form (when it has
+        one), responses, sample, margins, truth; then the scorecard.
+    instrument : DataFrame or None
+        The top-level instrument (None when every round has its own form).
+    instruments : dict
+        ``{round: DataFrame}``: the form each round is scored with (its own, else the
+        top-level one).
+    forms : DataFrame
+        The rounds' forms compared item by item
+        (:func:`literacy.measurement.forms.compare_forms`).
+    form_files : dict
+        ``{round: file}``: the delivery-relative file of each round's form.
+    linking : dict
+        ``{"feasible": bool, "reason": str}`` from
+        :func:`literacy.measurement.forms.linking_feasible` (the config's ``measurement``).
     rounds : dict
         ``{round: {"responses", "sample", "margins"[, "truth"]: DataFrame}}``: the kept
         rows, typed; the sample's ``responded`` is 0 for respondents quarantined or missing.
@@ -132,7 +146,11 @@ class Delivery:
 
     raw_dir: Path
     files: list
-    instrument: pd.DataFrame
+    instrument: pd.DataFrame | None
+    instruments: dict
+    forms: pd.DataFrame
+    form_files: dict
+    linking: dict
     rounds: dict
     scorecard: pd.DataFrame | None
     quarantine: dict
@@ -160,8 +178,10 @@ def _scorecard_file(raw: Path, config: dict) -> Path | None:
 
 
 def delivery_inputs(raw_dir: str | os.PathLike, config: dict) -> dict:
-    """The delivery's files by role: ``{"instrument": Path, "rounds": {rid: {name: Path}},
-    "scorecard": Path | None}`` with the optional ``truth`` files present only when delivered.
+    """The delivery's files by role: ``{"instrument": Path | None, "instruments": {rid: Path},
+    "rounds": {rid: {name: Path}}, "scorecard": Path | None}`` (see
+    :func:`literacy_flows.io.delivery_files`; ``instruments`` are the rounds' own forms) with the
+    optional ``truth`` files present only when delivered.
 
     Raises
     ------
@@ -175,15 +195,26 @@ def delivery_inputs(raw_dir: str | os.PathLike, config: dict) -> dict:
         truth = _optional(raw / rid, "truth")
         if truth is not None:
             paths["truth"] = truth
-    expected = [files["instrument"]] + [p for r in files["rounds"].values() for p in r.values()]
-    missing = [p for p in expected if not p.is_file()]
+    missing = [p for p in fio.expected_files(files) if not p.is_file()]
     if missing:
         more = f" ({len(missing) - 1} more missing)" if len(missing) > 1 else ""
-        raise InputError(f"{fio.shown(missing[0])}: file not found{more}; a delivery holds instrument and "
-                         f"<round>/responses, sample, margins (.csv, .xlsx, .sav, .zsav, .dta or .parquet) for "
-                         f"rounds {', '.join(files['rounds'])}")
+        raise InputError(f"{fio.shown(missing[0])}: file not found{more}; a delivery holds instrument (or a "
+                         f"<round>/instrument per round) and <round>/responses, sample, margins (.csv, .xlsx, .sav, "
+                         f".zsav, .dta or .parquet) for rounds {', '.join(files['rounds'])}")
     files["scorecard"] = _scorecard_file(raw, config)
     return files
+
+
+def input_paths(files: dict) -> list[Path]:
+    """Every input file of :func:`delivery_inputs`, in reading order (for the content hash)."""
+    out = [files["instrument"]] if files.get("instrument") is not None else []
+    for rid, paths in files["rounds"].items():
+        if rid in files.get("instruments", {}):
+            out.append(files["instruments"][rid])
+        out += list(paths.values())
+    if files.get("scorecard") is not None:
+        out.append(files["scorecard"])
+    return out
 
 
 def _sha256(path: Path) -> str:
@@ -307,18 +338,34 @@ def load_delivery(config: dict, raw_dir: str | os.PathLike) -> Delivery:
     lines: dict[str, list[int]] = {}
     units: dict[str, str] = {}
 
-    # the instrument first: the answer codes of the responses are checked against it
-    ipath = files["instrument"]
-    instrument, info, lines[info.rel] = _strict(ipath, "instrument", config, set(), raw,
-                                                lambda p, d: fio.read_instrument(p, d))
-    S.validate(instrument, S.instrument_schema(config), fio.shown(ipath), lines=lines[info.rel], unit=info.unit)
-    infos.append(info)
-    items = instrument["item_id"].dropna().astype(str).tolist()
-    declared = declared_columns(config, items)
+    def read_form(path: Path, rid: str | None) -> tuple[pd.DataFrame, FileInfo]:
+        form, info, form_lines = _strict(path, "instrument", config, set(), raw,
+                                         lambda p, d: fio.read_instrument(p, d), rid)
+        lines[info.rel] = form_lines
+        S.validate(form, S.instrument_schema(config), fio.shown(path), lines=form_lines, unit=info.unit)
+        return form, info
+
+    # the forms first: the answer codes of the responses are checked against them
+    instrument, top_rel = None, None
+    if files.get("instrument") is not None:
+        instrument, info = read_form(files["instrument"], None)
+        infos.append(info)
+        top_rel = info.rel
+    own: dict[str, tuple[pd.DataFrame, FileInfo]] = {rid: read_form(path, rid)
+                                                      for rid, path in files.get("instruments", {}).items()}
+    instruments = {rid: own[rid][0] if rid in own else instrument for rid in files["rounds"]}
+    form_files = {rid: own[rid][1].rel if rid in own else top_rel for rid in files["rounds"]}
+    forms = compare_forms(instruments, {rid: fio.shown(raw / rel) for rid, rel in form_files.items()})
+    feasible, reason = linking_feasible(forms, config)
 
     rounds, quarantine = {}, {}
     id_col = config["design"].get("respondent_id", "respondent_id")
     for rid, paths in files["rounds"].items():
+        if rid in own:
+            infos.append(own[rid][1])
+        form = instruments[rid]
+        items = form["item_id"].dropna().astype(str).tolist()
+        declared = declared_columns(config, items)
         rpath, spath = paths["responses"], paths["sample"]
         r_table, r_text, r_drop, r_rec = _read(rpath, "responses", config, declared,
                                                keep_codes=[*items, *_NUMERIC["responses"]])
@@ -330,7 +377,7 @@ def load_delivery(config: dict, raw_dir: str | os.PathLike) -> Delivery:
         except ColumnTypeError as exc:
             raise _prefixed(spath, exc) from None
         try:
-            responses = screen_responses(r_text, r_table.lines, config, instrument, unit=r_table.unit,
+            responses = screen_responses(r_text, r_table.lines, config, form, unit=r_table.unit,
                                          ragged=r_table.ragged, width=len(r_table.data.columns))
         except ColumnTypeError as exc:
             raise _prefixed(rpath, exc) from None
@@ -374,7 +421,9 @@ def load_delivery(config: dict, raw_dir: str | os.PathLike) -> Delivery:
         lines[infos[-1].rel] = [int(v) for v in table.lines]
     for info in infos:
         units[info.rel] = info.unit
-    return Delivery(raw_dir=raw, files=infos, instrument=instrument, rounds=rounds, scorecard=scorecard,
+    return Delivery(raw_dir=raw, files=infos, instrument=instrument, instruments=instruments, forms=forms,
+                    form_files=form_files, linking={"feasible": bool(feasible), "reason": reason}, rounds=rounds,
+                    scorecard=scorecard,
                     quarantine=quarantine, lines=lines, units=units,
                     max_share=float(ing.get("max_quarantine_share", 0.05)))
 
@@ -413,20 +462,26 @@ def check_quarantine_share(delivery: Delivery) -> None:
                 f"most rows fail {rules}; 'literacy validate' lists them")
 
 
-def check_schemas(config: dict, instrument: pd.DataFrame, rounds: Mapping[str, Mapping[str, pd.DataFrame]],
+def check_schemas(config: dict, instrument: pd.DataFrame | None, rounds: Mapping[str, Mapping[str, pd.DataFrame]],
                   scorecard: pd.DataFrame | None, names: Mapping[str, str], lines: Mapping[str, list] | None = None,
-                  units: Mapping[str, str] | None = None, shown: Mapping[str, str] | None = None) -> dict[str, int]:
+                  units: Mapping[str, str] | None = None, shown: Mapping[str, str] | None = None,
+                  instruments: Mapping[str, pd.DataFrame] | None = None) -> dict[str, int]:
     """Check every kept table against its pandera schema, and the respondents against the sample.
 
     After screening the responses and the sample pass by construction (the schemas are the
-    second line of defence); the instrument, margins, truth and scorecard must pass as
+    second line of defence); the instruments, margins, truth and scorecard must pass as
     delivered.
 
     Parameters
     ----------
+    instrument : DataFrame or None
+        The top-level instrument (None when every round has its own form).
     names : mapping
         ``{"instrument": file, "<round>/<table>": file, "scorecard": file}``: the files'
-        names in the delivery (the keys of the result, and of ``lines`` and ``units``).
+        names in the delivery (the keys of the result, and of ``lines`` and ``units``); a
+        round's own form is ``"<round>/instrument"``.
+    instruments : mapping, optional
+        ``{round: DataFrame}``: each round's form (default: ``instrument`` for every round).
     lines, units : mapping, optional
         ``{file: [line of each kept row]}`` and ``{file: unit}`` for the messages.
     shown : mapping, optional
@@ -451,11 +506,15 @@ def check_schemas(config: dict, instrument: pd.DataFrame, rounds: Mapping[str, M
         return name
 
     rows = {}
-    rows[run(instrument, S.instrument_schema(config), "instrument")] = len(instrument)
+    if instrument is not None:
+        rows[run(instrument, S.instrument_schema(config), "instrument")] = len(instrument)
     id_col = config["design"].get("respondent_id", "respondent_id")
     for rid, tables in rounds.items():
+        form = (instruments or {}).get(rid, instrument)
+        if f"{rid}/instrument" in names:
+            rows[run(form, S.instrument_schema(config), f"{rid}/instrument")] = len(form)
         responses, sample = tables["responses"], tables["sample"]
-        rows[run(responses, S.responses_schema(config, instrument), f"{rid}/responses")] = len(responses)
+        rows[run(responses, S.responses_schema(config, form), f"{rid}/responses")] = len(responses)
         rows[run(sample, S.sample_schema(config), f"{rid}/sample")] = len(sample)
         rows[run(tables["margins"], S.margins_schema(config), f"{rid}/margins")] = len(tables["margins"])
         _cross_check(sample, responses, id_col, shown.get(f"{rid}/sample", names[f"{rid}/sample"]),
@@ -533,11 +592,39 @@ def summary_lines(delivery: Delivery) -> list[str]:
                for info in delivery.files if info.dropped]
     if dropped:
         out.append("Columns dropped as personal data (names only): " + "; ".join(dropped))
+    out.append(forms_line(delivery))
     encodings = [f"{info.rel} ({info.encoding})" for info in delivery.files
                  if info.encoding and info.encoding not in ("utf-8",)]
     if encodings:
         out.append("Text encodings other than plain UTF-8 (converted): " + ", ".join(encodings))
     return out
+
+
+def forms_summary(delivery: Delivery) -> dict:
+    """The questionnaire forms for the manifest: each round's form file and items, the anchors,
+    and whether linking is feasible (``measurement`` in the config)."""
+    forms = delivery.forms
+    lists = [str(r).split(";") for r in forms["rounds"]]
+    return {
+        "files": dict(delivery.form_files),
+        "items": {rid: int(sum(rid in rs for rs in lists)) for rid in delivery.form_files},
+        "distinct_forms": len(set(delivery.form_files.values())),
+        "anchors": int(forms["anchor"].sum()),
+        "anchor_items": forms.loc[forms["anchor"].to_numpy(dtype=bool), "item_id"].astype(str).tolist(),
+        "linking_feasible": bool(delivery.linking["feasible"]),
+        "linking_reason": delivery.linking["reason"],
+    }
+
+
+def forms_line(delivery: Delivery) -> str:
+    """One line on the questionnaire forms (printed by ``literacy validate``, logged by the flow)."""
+    f = forms_summary(delivery)
+    if f["distinct_forms"] <= 1:
+        file = next(iter(f["files"].values()), "instrument")
+        return f"Questionnaire: one form for every round ({file}, {next(iter(f['items'].values()), 0)} items)."
+    each = ", ".join(f"{rid} {file} ({f['items'][rid]} items)" for rid, file in f["files"].items())
+    tail = "linking feasible" if f["linking_feasible"] else f"linking NOT feasible: {f['linking_reason']}"
+    return f"Questionnaire forms: {each}; {f['anchors']} anchor items; {tail}."
 
 
 def empty_quarantine() -> pd.DataFrame:

@@ -87,9 +87,7 @@ def cache_key(config: dict, raw_dir: str | os.PathLike) -> str:
     """
     raw = Path(raw_dir)
     files = dlv.delivery_inputs(raw, config)
-    paths = [files["instrument"]] + [p for r in files["rounds"].values() for p in r.values()]
-    if files.get("scorecard") is not None:
-        paths.append(files["scorecard"])
+    paths = dlv.input_paths(files)   # the top-level instrument, every round's own form, tables, scorecard
     h = hashlib.sha256()
     cfg = {k: v for k, v in config.items() if k != "paths"}
     h.update(fio.json_bytes(cfg))
@@ -120,7 +118,8 @@ def store_complete(result: dict) -> bool:
     if not (store / _MARKER).is_file():
         return False
     t = result["tables"]
-    names = [t["instrument"], *[p for r in t["rounds"].values() for p in r.values()],
+    names = [*([t["instrument"]] if "instrument" in t else []), *t.get("instruments", {}).values(),
+             *[p for r in t["rounds"].values() for p in r.values()],
              *result["quarantine"].values(), *([t["scorecard"]] if "scorecard" in t else [])]
     return all((store / n).is_file() for n in names)
 
@@ -167,9 +166,21 @@ def ingest_delivery(config: dict, raw_dir: str | os.PathLike) -> dict:
     tmp = root / f".tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     try:
-        tables: dict[str, Any] = {"instrument": "instrument.parquet", "rounds": {}}
-        fio.write_parquet(delivery.instrument, tmp / "instrument.parquet")
-        rel: dict[str, Any] = {"instrument": delivery.files[0].rel, "rounds": {}}
+        # the forms: the top-level instrument (when delivered) and each round's own form; the
+        # "instruments" mapping gives every round the form it is scored with
+        tables: dict[str, Any] = {"instruments": {}, "rounds": {}}
+        rel: dict[str, Any] = {"instruments": {}, "rounds": {}}
+        top = next((f.rel for f in delivery.files if f.role == "instrument" and f.round is None), None)
+        if delivery.instrument is not None:
+            fio.write_parquet(delivery.instrument, tmp / "instrument.parquet")
+            tables["instrument"], rel["instrument"] = "instrument.parquet", top
+        for rid, form in delivery.instruments.items():
+            if delivery.form_files[rid] == top:
+                tables["instruments"][rid] = "instrument.parquet"
+            else:
+                fio.write_parquet(form, tmp / rid / "instrument.parquet")
+                tables["instruments"][rid] = f"{rid}/instrument.parquet"
+                rel["instruments"][rid] = delivery.form_files[rid]   # the rounds with their own form
         quarantine = {}
         for rid, round_tables in delivery.rounds.items():
             tables["rounds"][rid], rel["rounds"][rid] = {}, {}
@@ -191,6 +202,7 @@ def ingest_delivery(config: dict, raw_dir: str | os.PathLike) -> dict:
         result = {
             "key": key, "inputs": [f.entry() for f in delivery.files], "tables": tables, "rel": rel,
             "lines": lines, "units": dict(delivery.units), "quarantine": quarantine,
+            "forms": dlv.forms_summary(delivery),
             "summary": dlv.summary(delivery), "summary_lines": dlv.summary_lines(delivery),
         }
         fio.write_json(result, tmp / _MARKER)
@@ -212,7 +224,9 @@ def materialise(result: dict, out_dir: str | os.PathLike, raw_dir: str | os.Path
     Returns
     -------
     dict
-        ``inputs``, ``work`` (absolute Parquet paths by round and table), ``shown`` (file
+        ``inputs``, ``work`` (absolute Parquet paths: ``instrument`` for a top-level
+        instrument, ``instruments`` the form of every round, ``rounds`` by round and table,
+        ``scorecard``), ``shown`` (file
         names for messages), ``rel``, ``lines``, ``units``, ``key``, ``summary``,
         ``summary_lines`` and ``quarantine_files`` (written, relative to the output folder,
         with their row counts).
@@ -228,8 +242,13 @@ def materialise(result: dict, out_dir: str | os.PathLike, raw_dir: str | os.Path
         return str(target)
 
     t = result["tables"]
-    staged: dict[str, Any] = {"instrument": copy(t["instrument"]), "rounds": {}}
-    shown: dict[str, Any] = {"instrument": fio.shown(raw / result["rel"]["instrument"]), "rounds": {}}
+    staged: dict[str, Any] = {"instruments": {rid: copy(path) for rid, path in t["instruments"].items()},
+                              "rounds": {}}
+    shown: dict[str, Any] = {"instruments": {rid: fio.shown(raw / r)
+                                             for rid, r in result["rel"]["instruments"].items()}, "rounds": {}}
+    if "instrument" in t:
+        staged["instrument"] = copy(t["instrument"])
+        shown["instrument"] = fio.shown(raw / result["rel"]["instrument"])
     for rid, names in t["rounds"].items():
         staged["rounds"][rid] = {name: copy(path) for name, path in names.items()}
         shown["rounds"][rid] = {name: fio.shown(raw / r) for name, r in result["rel"]["rounds"][rid].items()}
@@ -254,13 +273,19 @@ def validate_staged(config: dict, ingested: dict) -> dict[str, int]:
               for rid, tables in work["rounds"].items()}
     scorecard = pd.read_parquet(work["scorecard"]) if "scorecard" in work else None
     lines = {name: v for name, v in (ingested.get("lines") or {}).items() if v is not None}
-    return dlv.check_schemas(config, pd.read_parquet(work["instrument"]), rounds, scorecard, rel, lines,
-                             ingested.get("units") or {}, shown)
+    instrument = pd.read_parquet(work["instrument"]) if "instrument" in work else None
+    instruments = {rid: pd.read_parquet(path) for rid, path in work["instruments"].items()}
+    return dlv.check_schemas(config, instrument, rounds, scorecard, rel, lines, ingested.get("units") or {}, shown,
+                             instruments=instruments)
 
 
 def _flat(by_role: dict) -> dict[str, str]:
-    """``{"instrument": x, "rounds": {rid: {name: y}}, "scorecard": z}`` -> ``{"<rid>/<name>": y, ...}``."""
-    out = {"instrument": by_role["instrument"]}
+    """``{"instrument": x, "instruments": {rid: f}, "rounds": {rid: {name: y}}, "scorecard": z}`` ->
+    ``{"instrument": x, "<rid>/instrument": f, "<rid>/<name>": y, ...}`` (``instruments``: the rounds'
+    own forms)."""
+    out = {"instrument": by_role["instrument"]} if "instrument" in by_role else {}
+    for rid, form in by_role.get("instruments", {}).items():
+        out[f"{rid}/instrument"] = form
     for rid, names in by_role["rounds"].items():
         for name, s in names.items():
             out[f"{rid}/{name}"] = s

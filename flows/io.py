@@ -33,7 +33,7 @@ from literacy.privacy import display_value
 from literacy_flows.readers import InputError, find_delivery_file, read_table, shown
 
 __all__ = [
-    "InputError", "LoadedConfig", "load_config", "delivery_files", "read_instrument", "read_responses",
+    "InputError", "LoadedConfig", "load_config", "delivery_files", "expected_files", "read_instrument", "read_responses",
     "read_sample", "read_margins", "read_truth", "read_round", "sha256_file", "atomic_write_bytes",
     "write_csv", "write_parquet", "write_json", "write_excel", "csv_bytes", "parquet_bytes", "json_bytes",
     "FLOAT_FORMAT", "ITEM_DTYPE", "relative_to", "shown", "excel_bytes", "new_staging", "swap_in",
@@ -152,28 +152,59 @@ def delivery_files(raw_dir: str | os.PathLike, config: dict) -> dict:
     once is an error). The instrument is the config's ``scoring.instrument`` when that file
     exists, else the same name in another format.
 
+    A round may have its own questionnaire form, ``<round>/instrument.csv`` (the same file
+    name as the configured instrument, in any format): it is used for that round, and the
+    top-level instrument for the rounds without their own. When every round has its own
+    form the top-level one is not needed; delivering it too is an error (it would be used by
+    no round).
+
     Returns
     -------
     dict
-        ``{"instrument": Path, "rounds": {round_id: {"responses": Path, "sample": Path,
-        "margins": Path}}}``. A table present in no format is given as its ``.csv`` path
+        ``{"instrument": Path | None, "instruments": {round_id: Path}, "rounds": {round_id:
+        {"responses": Path, "sample": Path, "margins": Path}}}``. ``instrument`` is the
+        top-level form, None when every round has its own; ``instruments`` holds the rounds
+        with their own form. A table present in no format is given as its ``.csv`` path
         (existence is checked by the reader).
 
     Raises
     ------
     InputError
-        A table delivered in two formats at once, or only in an unsupported format.
+        A table delivered in two formats at once, or only in an unsupported format; a
+        top-level instrument beside a form for every round.
     """
     raw = Path(raw_dir)
-    instrument = _resolve(raw, config.get("scoring", {}).get("instrument", "instrument.csv"))
+    configured = config.get("scoring", {}).get("instrument", "instrument.csv")
+    instrument = _resolve(raw, configured)
     if not instrument.is_file():
         found = find_delivery_file(instrument.parent, instrument.stem)
         instrument = found if found.is_file() else instrument
-    rounds = {}
+    rounds, own = {}, {}
+    stem = Path(configured).stem
     for r in config["rounds"]:
         rid = str(r["id"])
         rounds[rid] = {name: find_delivery_file(raw / rid, name) for name in ("responses", "sample", "margins")}
-    return {"instrument": instrument, "rounds": rounds}
+        form = find_delivery_file(raw / rid, stem)
+        if form.is_file():
+            own[rid] = form
+    if own and len(own) == len(rounds):
+        if instrument.is_file():
+            forms = ", ".join(shown(p) for p in own.values())
+            raise InputError(f"{shown(instrument)}: every round has its own form ({forms}), so the top-level "
+                             f"instrument would be used by no round; remove it")
+        instrument = None
+    return {"instrument": instrument, "instruments": own, "rounds": rounds}
+
+
+def expected_files(files: dict) -> list[Path]:
+    """The files a delivery must hold, from :func:`delivery_files`: the top-level instrument (when
+    some round has no form of its own), each round's own form, and each round's tables."""
+    out = [files["instrument"]] if files.get("instrument") is not None else []
+    for rid, paths in files["rounds"].items():
+        if rid in files.get("instruments", {}):
+            out.append(files["instruments"][rid])
+        out += list(paths.values())
+    return out
 
 
 def relative_to(path: Path, base: Path) -> str:
@@ -339,6 +370,8 @@ def read_truth(path: str | os.PathLike, table: pd.DataFrame | None = None) -> pd
     _require(df, TRUTH_COLUMNS, path)
     df["population"] = _to_number(df, "population", path, integer=True, required=True)
     df["rate"] = _to_number(df, "rate", path, integer=False, required=True)
+    if "rate_linked" in df.columns:   # optional: the share above the true cut on the linked scale
+        df["rate_linked"] = _to_number(df, "rate_linked", path, integer=False, required=True)
     return df
 
 

@@ -3,8 +3,10 @@
 The simulation itself is :func:`literacy.simulate.simulate_programme` (pure computation);
 this module only lays its tables out as a delivery, exactly as real data arrives:
 
-    <raw>/instrument.csv
+    <raw>/instrument.csv                  when every round answers the same form, else
+    <raw>/<round>/instrument.csv          the form of each round
     <raw>/<round>/responses.csv, sample.csv, margins.csv, truth.csv (simulation only)
+    <raw>/simulation_items.csv (simulation only: the true item parameters)
     <raw>/scorecard.csv (the departments' reported actuals; illustrative figures)
 
 Files are first written to a staging folder beside the delivery and then moved in place, so
@@ -77,10 +79,17 @@ def has_round_data(raw_dir: str | os.PathLike) -> bool:
 def write_programme(programme, raw_dir: str | os.PathLike) -> list[Path]:
     """Write a :class:`literacy.simulate.Programme` as a delivery under ``raw_dir``.
 
+    The forms: one top-level ``instrument.csv`` when every round answers the same form, else
+    ``<round>/instrument.csv`` for every round. ``simulation_items.csv`` (the true item
+    parameters, :attr:`literacy.simulate.Programme.items`) goes beside them; like
+    ``truth.csv`` it exists only in simulated deliveries and the ingest never reads it. Files of
+    an earlier simulation that the new layout replaces (a top-level ``instrument.csv`` beside
+    per-round forms, or the reverse) are removed, so the folder is one consistent delivery.
+
     Returns
     -------
     list of Path
-        The files written, instrument first, then each round's files.
+        The files written: the forms and the item parameters first, then each round's files.
     """
     raw = Path(raw_dir).resolve()
     raw.mkdir(parents=True, exist_ok=True)
@@ -93,7 +102,16 @@ def write_programme(programme, raw_dir: str | os.PathLike) -> list[Path]:
             tmp.write_bytes(raw_csv_bytes(df))
             planned.append((tmp, raw / rel))
 
-        stage("instrument.csv", programme.instrument)
+        forms = getattr(programme, "instruments", None) or {rid: programme.instrument for rid in programme.rounds}
+        first = next(iter(forms.values()))
+        one_form = all(f.equals(first) for f in forms.values())
+        if one_form:
+            stage("instrument.csv", first)
+        else:
+            for rid, form in forms.items():
+                stage(f"{rid}/instrument.csv", form)
+        if getattr(programme, "items", None) is not None:
+            stage("simulation_items.csv", programme.items)
         for rid, rd in programme.rounds.items():
             for name in ROUND_FILES:
                 df = getattr(rd, name, None)
@@ -108,13 +126,21 @@ def write_programme(programme, raw_dir: str | os.PathLike) -> list[Path]:
         for tmp, final in planned:
             atomic_write_bytes(final, tmp.read_bytes())
             written.append(final)
+        # the other layout's forms, left by an earlier simulation, would contradict this one
+        from literacy_flows.readers import FORMATS
+
+        stale = ([raw / rid / f"instrument{ext}" for rid in forms for ext in FORMATS] if one_form
+                 else [raw / f"instrument{ext}" for ext in FORMATS])
+        for p in stale:
+            if p.is_file():
+                p.unlink()
         return written
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
 def simulate_to_folder(config_path: str | os.PathLike, seed: int | None = None,
-                       out_dir: str | os.PathLike | None = None) -> tuple[Path, list[Path]]:
+                       out_dir: str | os.PathLike | None = None, with_notes: bool = False) -> tuple:
     """Simulate the config's programme and write it as a delivery.
 
     Parameters
@@ -126,10 +152,13 @@ def simulate_to_folder(config_path: str | os.PathLike, seed: int | None = None,
     out_dir : path-like, optional
         Overrides ``paths.raw``.
 
+    with_notes : bool
+        Also return the simulation's notes (forms, drifting anchors).
+
     Returns
     -------
-    (Path, list of Path)
-        The delivery folder and the files written.
+    (Path, list of Path) or (Path, list of Path, list of str)
+        The delivery folder and the files written (and the notes).
     """
     from literacy.simulate import simulate_programme
 
@@ -144,4 +173,6 @@ def simulate_to_folder(config_path: str | os.PathLike, seed: int | None = None,
         table = illustrative_scorecard(loaded.config, int(seed if seed is not None
                                                           else loaded.config["assessment"].get("seed", 0)))
         written.append(write_scorecard(table, scorecard_path(loaded.raw_dir, loaded.config)))
+    if with_notes:
+        return loaded.raw_dir, written, list(programme.notes)
     return loaded.raw_dir, written

@@ -298,16 +298,22 @@ if not stats:
 else:
     fig, axes = plt.subplots(2, 1, figsize=(12, 6.5), sharex=True)
     width = 0.8 / len(stats)
-    first = next(iter(stats.values()))[0]
-    x = np.arange(len(first))
+    # rounds may answer different forms: one position per item of any round (matched by item id),
+    # items in part order, then in order of first appearance
+    union = pd.concat([t[["item", "part"]] for t, _ in stats.values()]).drop_duplicates("item")
+    union = union.iloc[np.argsort(pd.Categorical(union["part"], categories=list(parts)).codes, kind="stable")]
+    position = {item: i for i, item in enumerate(union["item"])}
+    first = union
     part_colour = {p: f"C{i}" for i, p in enumerate(parts)}
     for r, (rid, (table, _)) in enumerate(stats.items()):
         colours = [part_colour.get(p, "0.5") for p in table["part"]]
         off = (r - (len(stats) - 1) / 2) * width
-        axes[0].bar(x + off, table["difficulty"], width, color=colours, alpha=0.55 + 0.45 * r / max(1, len(stats) - 1),
-                    edgecolor="none")
-        axes[1].bar(x + off, table["item_rest_r"], width, color=colours,
+        x_r = np.array([position[i] for i in table["item"]], dtype=float)
+        axes[0].bar(x_r + off, table["difficulty"], width, color=colours,
                     alpha=0.55 + 0.45 * r / max(1, len(stats) - 1), edgecolor="none")
+        axes[1].bar(x_r + off, table["item_rest_r"], width, color=colours,
+                    alpha=0.55 + 0.45 * r / max(1, len(stats) - 1), edgecolor="none")
+    x = np.arange(len(union))
     axes[0].set_ylabel("难度 difficulty\n(share correct)")
     axes[1].set_ylabel("题-余相关\nitem-rest r")
     axes[1].axhline(0.15, color="C3", ls=":", lw=1)

@@ -188,6 +188,8 @@ def truth_schema(config: dict) -> pa.DataFrameSchema:
             "level": pa.Column(_STR, pa.Check.isin(levels, error=f"one of {'|'.join(levels)}")),
             "population": pa.Column(_INT, pa.Check.ge(0)),
             "rate": pa.Column(float, pa.Check.in_range(0, 1)),
+            # optional: the share above the level's true cut on the linked latent scale
+            "rate_linked": pa.Column(float, pa.Check.in_range(0, 1), required=False),
         },
         name="truth",
     )

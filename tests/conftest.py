@@ -73,7 +73,8 @@ def simulated_programme(tmp_path_factory):
         path = root / "config.yaml"
         path.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
         assert cli.main(["simulate", "--config", str(path)]) == 0
-        assert (root / raw / "instrument.csv").is_file()
+        # the default programme gives each round its own form (<round>/instrument.csv)
+        assert all((root / raw / str(r["id"]) / "instrument.csv").is_file() for r in cfg["rounds"])
         return path
 
     return make

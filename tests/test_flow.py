@@ -53,8 +53,8 @@ def first_run(programme, prefect_harness):
 def test_simulate_writes_the_delivery_layout_deterministically(programme, tmp_path):
     raw = programme.parent / "raw"
     cfg = load_config(programme).config
-    expected = {"instrument.csv", "scorecard.csv"} | {f"{r['id']}/{f}.csv" for r in cfg["rounds"]
-                                                      for f in ("responses", "sample", "margins", "truth")}
+    expected = {"simulation_items.csv", "scorecard.csv"} | {
+        f"{r['id']}/{f}.csv" for r in cfg["rounds"] for f in ("instrument", "responses", "sample", "margins", "truth")}
     assert set(_tree(raw)) == expected
     # same config and seed -> the same bytes; another seed -> other data
     assert cli.main(["simulate", "--config", str(programme), "--out", str(tmp_path / "again")]) == 0

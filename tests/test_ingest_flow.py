@@ -64,7 +64,8 @@ def _make_messy(clean: Path, raw: Path) -> None:
     import pyreadstat
 
     shutil.copytree(clean, raw)
-    items = pd.read_csv(clean / "instrument.csv", dtype=str)["item_id"].tolist()
+    # the answer columns of 2020's form (the default programme has a form per round)
+    items = pd.read_csv(clean / "2020" / "instrument.csv", dtype=str)["item_id"].tolist()
     # 2020 responses: Excel, with an address column
     r20 = pd.read_csv(clean / "2020" / "responses.csv", dtype=str, keep_default_na=False)
     r20.insert(1, "address", ADDRESS)
@@ -84,8 +85,9 @@ def _make_messy(clean: Path, raw: Path) -> None:
     r25["contact"] = [PHONES[(i + 1) % len(PHONES)] for i in range(n)]        # found by value, not by name
     r25["备注"] = ""
     r25.loc[3, "备注"] = f"身份证 {ID_NUMBERS[0]}，住{ADDRESS}"
-    r25.loc[5, items[4]] = PHONES[0]        # line 7: a phone number typed into an answer
-    r25.loc[6, items[2]] = NAMES[1]         # line 8: a name typed into an answer
+    items25 = pd.read_csv(clean / "2025" / "instrument.csv", dtype=str)["item_id"].tolist()   # 2025's own form
+    r25.loc[5, items25[4]] = PHONES[0]      # line 7: a phone number typed into an answer
+    r25.loc[6, items25[2]] = NAMES[1]       # line 8: a name typed into an answer
     r25.loc[8, "respondent_id"] = r25.loc[7, "respondent_id"]   # line 10: a duplicated interview
     r25.loc[9, "age"] = "17"                # line 11: under the survey's age range
     r25.loc[10, "psu"] = ID_NUMBERS[1]      # line 12: an ID number as PSU

@@ -231,8 +231,9 @@ def simulated_round():
     cfg = validate_config(raw)
     programme = simulate_programme(raw)           # full scale (the default data's size), config's seed
     rnd = programme.rounds["2025"]
-    items = programme.instrument["item_id"].astype(str).tolist()
-    scores = score_responses(rnd.responses, programme.instrument, cfg["scoring"])
+    form = programme.instruments["2025"]          # the round's own form
+    items = form["item_id"].astype(str).tolist()
+    scores = score_responses(rnd.responses, form, cfg["scoring"])
     data = add_derived(pd.concat([rnd.responses.drop(columns=items), scores], axis=1), cfg)
     result = weight_round(rnd.sample, data, rnd.margins, cfg)
     data = data.assign(weight_nonresponse=result.stage_weights["nonresponse"].to_numpy(),

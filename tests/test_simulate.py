@@ -1,4 +1,4 @@
-"""The simulated survey programme: instrument, population, two-stage sample, margins and truth.
+"""The simulated survey programme: forms, population, two-stage sample, margins and truth.
 
 Expected values are computed here by hand from the config and from the population frame
 (inclusion probabilities n M_i / M_h x m / M_i, shares, counts), never taken from the
@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from literacy.errors import ConfigError
 from literacy.scoring import score_responses
-from literacy.simulate import EDUCATION, OCCUPATION, make_instrument, pps_systematic, simulate_programme
+from literacy.simulate import (EDUCATION, OCCUPATION, make_forms, make_instrument, pps_systematic,
+                               simulate_programme)
 
 CONFIG = Path(__file__).resolve().parents[1] / "config" / "wuhai.yaml"
 SMALL = 0.05
@@ -78,10 +79,61 @@ def test_instrument_follows_the_contract_and_the_configured_parts(config):
     assert ins.loc[ins["text_en"].str.contains("Antibiotics"), "correct"].tolist() == [2]
 
 
+def test_the_end_of_period_form_shares_anchors_and_replaces_the_rest_with_harder_items(config, full):
+    forms = make_forms(config)
+    base, end = forms["2020"], forms["2025"]
+    pd.testing.assert_frame_equal(base, make_instrument())
+    parts = {part: float(spec[0]) for part, spec in config["scoring"]["parts"].items()}
+    assert end.groupby("part")["points"].sum().to_dict() == parts          # a valid 100-point form
+    assert list(end.columns) == list(base.columns) and end["item_id"].is_unique
+    anchors = end[end["item_id"].isin(base["item_id"])]
+    new = end[~end["item_id"].isin(base["item_id"])]
+    assert len(anchors) == 15 and len(new) == 20
+    assert set(anchors["part"]) == set(parts)                               # anchors in every part
+    assert new["item_id"].str.fullmatch(r"N\d{2}").all()
+    for _, row in anchors.iterrows():                                       # an anchor is the same item
+        same = base.set_index("item_id").loc[row["item_id"]]
+        assert (same["part"], same["points"], same["correct"], same["text_en"]) == \
+            (row["part"], row["points"], row["correct"], row["text_en"])
+    for _, row in new.iterrows():
+        valid = [int(v) for v in row["valid_codes"].split(";")]
+        assert row["correct"] in valid and row["dont_know_code"] == 8
+        assert len(row["text_zh"]) >= 5 and len(row["text_en"]) >= 15 and row["text_en"] not in set(base["text_en"])
+    # harder: the new items' true difficulty is above that of the baseline items they replace
+    items = full.items
+    b20 = items[items["round"] == "2020"].set_index("item_id")["b"]
+    b25 = items[items["round"] == "2025"].set_index("item_id")["b"]
+    replaced = b20.drop(anchors["item_id"])
+    assert b25[new["item_id"]].mean() > replaced.mean() + 0.5
+    assert full.instruments["2025"].equals(end) and full.instrument.equals(base)
+
+
+def test_two_anchors_drift_in_the_end_of_period_round(full):
+    items = full.items
+    assert list(items.columns) == ["round", "item_id", "part", "points", "a", "d", "b", "anchor", "drift"]
+    b20 = items[items["round"] == "2020"].set_index("item_id")
+    b25 = items[items["round"] == "2025"].set_index("item_id")
+    common = b20.index.intersection(b25.index)
+    assert len(common) == 15 and b20.loc[common, "anchor"].all() and b25.loc[common, "anchor"].all()
+    assert not b20.drop(common)["anchor"].any() and not b25.drop(common)["anchor"].any()
+    moved = (b25.loc[common, "b"] - b20.loc[common, "b"]).abs()
+    drifting = sorted(moved[moved > 1e-9].index)
+    assert drifting == sorted(full.drifting_anchors) and len(drifting) == 2
+    assert moved[drifting].between(0.6, 0.8).all()
+    np.testing.assert_allclose(moved.drop(drifting), 0, atol=1e-12)
+    np.testing.assert_allclose(b25.loc[common, "a"], b20.loc[common, "a"], rtol=1e-12)
+    np.testing.assert_allclose((b25.loc[drifting, "b"] - b20.loc[drifting, "b"]), b25.loc[drifting, "drift"])
+    np.testing.assert_allclose(items["d"], -items["a"] * items["b"], rtol=1e-12)
+    assert all(any(a in note for note in full.notes) for a in drifting)
+
+
 # -- determinism ----------------------------------------------------------------------------------
 def test_same_config_and_seed_give_identical_frames(config, small):
     again = simulate_programme(config)
     pd.testing.assert_frame_equal(small.instrument, again.instrument)
+    pd.testing.assert_frame_equal(small.items, again.items)
+    for rid in small.instruments:
+        pd.testing.assert_frame_equal(small.instruments[rid], again.instruments[rid])
     for rid, rd in small.rounds.items():
         other = again.rounds[rid]
         for name in ("responses", "sample", "margins", "truth", "population"):
@@ -93,9 +145,9 @@ def test_same_config_and_seed_give_identical_frames(config, small):
 
 # -- sample structure -----------------------------------------------------------------------------
 def test_sample_and_responses_structure(small):
-    ins = make_instrument()
     assert list(small.rounds) == ["2020", "2025"]
     for rid, rd in small.rounds.items():
+        ins = small.instruments[rid]                       # the round's own form
         s, r = rd.sample, rd.responses
         assert list(s.columns) == SAMPLE_COLUMNS
         assert list(r.columns) == RESPONSE_COLUMNS + ins["item_id"].tolist()
@@ -195,9 +247,8 @@ def test_pps_systematic_properties(sizes, n, seed):
 
 # -- responses reproduce the population's scores -------------------------------------------------
 def test_respondents_scores_equal_their_population_scores(small, config):
-    ins = make_instrument()
-    for rd in small.rounds.values():
-        scored = score_responses(rd.responses, ins, config["scoring"])
+    for rid, rd in small.rounds.items():
+        scored = score_responses(rd.responses, small.instruments[rid], config["scoring"])
         pop = rd.population.dropna(subset=["respondent_id"]).set_index("respondent_id")
         linked = pop.loc[rd.responses["respondent_id"]]
         np.testing.assert_array_equal(scored["score"].to_numpy(), linked["score"].to_numpy())
@@ -264,6 +315,16 @@ def test_config_problems_are_one_line_errors(config):
     cfg["simulation"]["target_rates"] = {"2020": 0.09}
     with pytest.raises(ConfigError, match="2025"):
         simulate_programme(cfg)
+    for forms, fragment in (({"2030": {"anchors": 15, "seed": 1}}, "simulation.forms names round '2030'"),
+                            ({"2020": {"anchors": 15, "seed": 1}}, "may not list the baseline round '2020'"),
+                            ({"2025": {"anchors": 3, "seed": 1}}, "simulation.forms.2025.anchors"),
+                            ({"2025": {"anchors": 6, "seed": 1}}, "anchors is too small"),
+                            ({"2025": {"seed": 1}}, "simulation.forms.2025.anchors"),
+                            ({"2025": {"anchors": 15, "drifting": 16, "seed": 1}}, "drifting")):
+        cfg = copy.deepcopy(config)
+        cfg["simulation"]["forms"] = forms
+        with pytest.raises(ConfigError, match=re.escape(fragment)):
+            simulate_programme(cfg)
 
 
 # -- full scale: calibration, realism, nonresponse --------------------------------------------------
@@ -272,7 +333,9 @@ def test_true_rates_hit_the_targets_at_full_scale(full):
     for rid, rd in full.rounds.items():
         pop = rd.population
         city = rd.truth[(rd.truth["breakdown"] == "city")].set_index("level")["rate"]
-        assert abs(city["literate"] - targets[rid]) < 0.005
+        # the official raw-score rate on the round's own form is the target, to the nearest person
+        assert abs(pop["literate"].mean() - targets[rid]) <= 0.5 / len(pop) + 1e-15
+        assert city["literate"] == pytest.approx(pop["literate"].mean(), abs=1e-15)
         assert 2.5 < city["basic"] / city["literate"] < 4.5              # national shape
         assert 0.003 < city["advanced"] < city["literate"] / 3
         # 3,000-6,000 completed interviews, response rate 75-85%
@@ -331,3 +394,84 @@ def test_nonresponse_depends_on_age_sex_and_education(full):
         assert fit.params["age"] > 0 and fit.pvalues["age"] < 0.001
         assert fit.params["male"] < 0 and fit.pvalues["male"] < 0.01
         assert fit.params["low_edu"] < 0 and fit.pvalues["low_edu"] < 0.05
+
+
+# -- the linked scale: theta, the true item parameters and theta* ---------------------------------
+def _tcc_cut(items: pd.DataFrame, score: float) -> float:
+    """theta where the baseline form's expected score equals ``score`` (root of the TCC by brentq)."""
+    from scipy.optimize import brentq
+
+    a, d, pts = (items[c].to_numpy(dtype=float) for c in ("a", "d", "points"))
+    return brentq(lambda t: pts @ (1 / (1 + np.exp(-(a * t + d)))) - score, -15, 15, xtol=1e-13)
+
+
+def test_theta_is_on_the_baseline_populations_standard_scale(full):
+    theta = full.rounds["2020"].population["theta"].to_numpy()
+    assert theta.mean() == pytest.approx(0, abs=1e-9) and theta.std() == pytest.approx(1, abs=1e-9)
+    assert full.rounds["2025"].population["theta"].mean() > 0.3        # later rounds know more
+
+
+def test_rate_linked_is_the_population_share_above_the_true_cut(full, config):
+    base = full.items[full.items["round"] == "2020"]
+    levels = {lv["code"]: float(lv["threshold"]) for lv in config["scoring"]["levels"]}
+    cuts = {code: _tcc_cut(base, t) for code, t in levels.items()}
+    assert cuts == pytest.approx(full.theta_cuts, abs=1e-9)
+    assert cuts["advanced"] > cuts["literate"] > cuts["basic"]
+    for rid, rd in full.rounds.items():
+        pop, truth = rd.population, rd.truth.set_index(["breakdown", "domain", "level"])
+        for code, cut in cuts.items():
+            above = pop["theta"] > cut
+            assert truth.loc[("city", "all", code), "rate_linked"] == pytest.approx(above.mean(), abs=1e-12)
+            women = above[pop["sex"] == "female"].mean()
+            assert truth.loc[("sex", "female", code), "rate_linked"] == pytest.approx(women, abs=1e-12)
+            hainan = above[(pop["district"] == "hainan") & (pop["age"] >= 60)].mean()
+            assert truth.loc[("district+group", "hainan+elderly", code), "rate_linked"] == pytest.approx(hainan,
+                                                                                                       abs=1e-12)
+    # the 2025 form is harder: on the linked scale the true change is larger than the raw-score one
+    city = {rid: rd.truth.set_index(["breakdown", "domain", "level"]).loc[("city", "all", "literate")]
+            for rid, rd in full.rounds.items()}
+    assert 0.15 <= city["2025"]["rate_linked"] <= 0.17
+    raw_change = city["2025"]["rate"] - city["2020"]["rate"]
+    linked_change = city["2025"]["rate_linked"] - city["2020"]["rate_linked"]
+    assert linked_change > raw_change + 0.03
+
+
+def _fit_statistics(programme, a_factor: float = 1.0) -> float:
+    """The largest |z| over items and rounds of the respondents' right answers against the 2PL with the
+    simulation's item parameters: sum(right - P) and sum((right - P) theta), each over its SD."""
+    worst = 0.0
+    for rid, rd in programme.rounds.items():
+        items = programme.items[programme.items["round"] == rid]
+        theta = rd.population.dropna(subset=["respondent_id"]).set_index("respondent_id").loc[
+            rd.responses["respondent_id"], "theta"].to_numpy()
+        codes = rd.responses[items["item_id"]].to_numpy(dtype=float, na_value=np.nan)
+        right = (codes == programme.instruments[rid]["correct"].to_numpy(dtype=float)[None, :]).astype(float)
+        p = 1 / (1 + np.exp(-(a_factor * items["a"].to_numpy()[None, :] * theta[:, None]
+                              + items["d"].to_numpy()[None, :])))
+        v = p * (1 - p)
+        z1 = (right - p).sum(axis=0) / np.sqrt(v.sum(axis=0))
+        z2 = ((right - p) * theta[:, None]).sum(axis=0) / np.sqrt((v * theta[:, None] ** 2).sum(axis=0))
+        worst = max(worst, float(np.abs(z1).max()), float(np.abs(z2).max()))
+    return worst
+
+
+def test_answers_follow_the_2pl_with_the_written_item_parameters(full):
+    assert _fit_statistics(full) < 4.5          # 70 item-rounds, two statistics each
+    assert _fit_statistics(full, a_factor=0.8) > 6   # the check notices slopes 20% off
+
+
+def test_one_form_for_every_round_when_no_forms_are_configured(config, tmp_path):
+    from literacy_flows.simulate import write_programme
+
+    cfg = copy.deepcopy(config)
+    cfg["simulation"]["forms"] = {}
+    prog = simulate_programme(cfg)
+    assert all(f.equals(make_instrument()) for f in prog.instruments.values())
+    assert prog.drifting_anchors == [] and (prog.items["drift"] == 0).all() and prog.items["anchor"].all()
+    written = {p.relative_to(tmp_path).as_posix() for p in write_programme(prog, tmp_path)}
+    assert "instrument.csv" in written and "simulation_items.csv" in written
+    assert not any(w.endswith("/instrument.csv") for w in written)
+    # the configured forms: a form per round, and the top-level one of the earlier layout removed
+    written = {p.relative_to(tmp_path).as_posix() for p in write_programme(simulate_programme(config), tmp_path)}
+    assert {"2020/instrument.csv", "2025/instrument.csv"} <= written
+    assert not (tmp_path / "instrument.csv").exists()

@@ -530,11 +530,12 @@ def test_full_chain_is_closer_to_the_simulated_truth_than_base_weights(config):
 
     cfg = validate_config(config)
     programme = simulate_programme(config)          # full scale, the config's seed
-    items = programme.instrument["item_id"].astype(str).tolist()
     levels = [lv["code"] for lv in cfg["scoring"]["levels"]]
     frames = []
     for rid, rnd in programme.rounds.items():
-        scores = score_responses(rnd.responses, programme.instrument, cfg["scoring"])
+        form = programme.instruments[rid]            # each round is scored on its own form
+        items = form["item_id"].astype(str).tolist()
+        scores = score_responses(rnd.responses, form, cfg["scoring"])
         data = add_derived(pd.concat([rnd.responses.drop(columns=items), scores], axis=1), cfg)
         chain = weight_round(rnd.sample, data, rnd.margins, cfg).weights.to_numpy()
         base = 1 / data[cfg["design"]["selection_prob"]].to_numpy(dtype=float)

@@ -152,6 +152,7 @@ def validate_config(raw: dict) -> dict:
     _validate_reporting(cfg)
     _validate_scorecard(cfg)
     _validate_ingest(cfg)
+    _validate_measurement(cfg)
     _validate_small_area(cfg)
     return cfg
 
@@ -177,6 +178,33 @@ def _validate_small_area(cfg: dict) -> None:
     for k in ("alpha", "power"):
         if not 0 < plan[k] < 1:
             raise ConfigError(f"config: planning.{k} must be between 0 and 1")
+
+
+def _validate_measurement(cfg: dict) -> None:
+    """``measurement``: the anchor minimums for linking rounds on different forms (defaults filled).
+
+    ``min_anchor_items`` (default 8) and ``min_anchor_share`` (default 0.20, of the smaller
+    form); see :func:`literacy.measurement.forms.linking_feasible`. Other keys are left as
+    they are (the measurement models read their own settings).
+    """
+    from literacy.measurement.forms import MEASUREMENT_DEFAULTS
+
+    m = cfg.get("measurement")
+    if m is None:
+        m = cfg["measurement"] = {}
+    if not isinstance(m, dict):
+        raise ConfigError("config: 'measurement' must be a mapping")
+    for key, value in MEASUREMENT_DEFAULTS.items():
+        if m.get(key) is None:
+            m[key] = value
+    n = m["min_anchor_items"]
+    if isinstance(n, bool) or not isinstance(n, (int, float)) or float(n) != int(n) or int(n) < 1:
+        raise ConfigError("config: measurement.min_anchor_items must be a whole number of items, at least 1")
+    m["min_anchor_items"] = int(n)
+    s = m["min_anchor_share"]
+    if isinstance(s, bool) or not isinstance(s, (int, float)) or not 0 <= float(s) <= 1:
+        raise ConfigError("config: measurement.min_anchor_share must be a share between 0 and 1 (e.g. 0.20)")
+    m["min_anchor_share"] = float(s)
 
 
 #: Defaults of ``reporting`` (NCHS Data Presentation Standards for Proportions, Parker et al. 2017).

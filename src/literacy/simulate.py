@@ -34,6 +34,7 @@ __all__ = [
     "Programme",
     "RoundData",
     "make_instrument",
+    "make_forms",
     "simulate_programme",
     "pps_systematic",
     "EDUCATION",
@@ -214,8 +215,102 @@ _ITEMS: tuple[tuple, ...] = (
      "help once outside (4) Use a lighter to find the leak"),
 )
 
-# Chance that an answer is a lucky guess (lower asymptote of a 3-parameter logistic item model).
-_GUESS = {_TF: 0.15, _SC: 0.06}
+# New items of the end-of-period form (ids N01...), harder than the baseline items they replace;
+# same layout as _ITEMS. A form takes, per part, as many of them (in this order) as it replaces.
+_NEW_ITEMS: tuple[tuple, ...] = (
+    # -- science knowledge: 2 points ------------------------------------------------------------
+    ("N01", "knowledge", 2.0, _TF, 2, 0.85, 0.84,
+     "核电站是利用核聚变来发电的。",
+     "Nuclear power stations generate electricity by nuclear fusion."),
+    ("N02", "knowledge", 2.0, _SC, 3, 0.75, 0.91,
+     "DNA双螺旋结构是由谁提出的？（1）孟德尔（2）达尔文（3）沃森和克里克（4）巴斯德",
+     "Who proposed the double-helix structure of DNA? (1) Mendel (2) Darwin (3) Watson and Crick (4) Pasteur"),
+    ("N03", "knowledge", 2.0, _TF, 1, 0.25, 0.77,
+     "大气中的臭氧层能吸收太阳的大部分紫外线。",
+     "The ozone layer absorbs most of the Sun's ultraviolet radiation."),
+    ("N04", "knowledge", 2.0, _TF, 2, 0.55, 0.77,
+     "5G手机信号的电磁辐射会破坏人体细胞中的DNA。",
+     "The radiation from 5G mobile phone signals damages the DNA in human cells."),
+    ("N05", "knowledge", 2.0, _SC, 2, 0.35, 0.84,
+     "下列哪种现象主要是由月球引力造成的？（1）四季变化（2）潮汐（3）昼夜交替（4）极光",
+     "Which of these is caused mainly by the Moon's gravity? (1) The seasons (2) The tides (3) Day and night "
+     "(4) The aurora"),
+    ("N06", "knowledge", 2.0, _TF, 2, 0.15, 0.77,
+     "植物进行光合作用时会释放二氧化碳。",
+     "Plants give off carbon dioxide when they photosynthesise."),
+    ("N07", "knowledge", 2.0, _TF, 1, 0.05, 0.84,
+     "接种疫苗是利用人体免疫系统产生抗体的原理来预防疾病的。",
+     "Vaccines prevent disease by getting the body's immune system to make antibodies."),
+    ("N08", "knowledge", 2.0, _SC, 3, 0.45, 0.77,
+     "成年人身体中含量最多的物质是：（1）蛋白质（2）脂肪（3）水（4）糖类",
+     "Which substance makes up most of an adult's body? (1) Protein (2) Fat (3) Water (4) Sugars"),
+    ("N09", "knowledge", 2.0, _TF, 1, 0.95, 0.77,
+     "北斗卫星导航系统是通过测量卫星信号到达接收机的时间来定位的。",
+     "The BeiDou satellite navigation system finds a position by timing how long the satellites' signals take to "
+     "reach the receiver."),
+    ("N10", "knowledge", 2.0, _TF, 2, 0.65, 0.84,
+     "吃了转基因食品，人的基因就会被改变。",
+     "Eating genetically modified food changes the eater's own genes."),
+    ("N11", "knowledge", 2.0, _SC, 2, 0.55, 0.84,
+     "“光年”是什么的单位？（1）时间（2）距离（3）亮度（4）速度",
+     "A light year is a unit of: (1) Time (2) Distance (3) Brightness (4) Speed"),
+    ("N12", "knowledge", 2.0, _TF, 1, -0.05, 0.91,
+     "滥用抗生素会使细菌产生耐药性。",
+     "Overusing antibiotics makes bacteria resistant to them."),
+    ("N13", "knowledge", 2.0, _TF, 1, 0.45, 0.77,
+     "乙醇汽油中的乙醇可以用玉米等农作物发酵制得。",
+     "The ethanol in ethanol petrol can be made by fermenting crops such as maize."),
+    # -- science methods: 4 points --------------------------------------------------------------
+    ("N14", "methods", 4.0, _SC, 2, 1.05, 1.05,
+     "要比较两种肥料对小麦产量的影响，下列哪种做法最可靠？"
+     "（1）甲肥料用在一块地里，乙肥料用在另一块土质不同的地里"
+     "（2）把条件相同的若干块地随机分成两组，分别施用甲、乙肥料，比较两组的平均产量"
+     "（3）今年用甲肥料，明年用乙肥料（4）问邻居哪种肥料好",
+     "To compare the effect of two fertilisers on wheat yields, which is the most reliable way? "
+     "(1) Use fertiliser A on one field and B on another field with different soil "
+     "(2) Divide a number of similar plots at random into two groups, give one group A and the other B, and compare "
+     "the groups' average yields (3) Use A this year and B next year (4) Ask the neighbours which is better"),
+    ("N15", "methods", 4.0, _SC, 2, 1.15, 1.05,
+     "调查发现，冰淇淋卖得多的日子，溺水的人也多。最合理的解释是：（1）吃冰淇淋导致溺水"
+     "（2）天气炎热时，吃冰淇淋的人和游泳的人都多（3）溺水的人喜欢吃冰淇淋（4）这是巧合，不需要解释",
+     "A survey finds that more people drown on days when more ice cream is sold. The most reasonable explanation "
+     "is: (1) Eating ice cream causes drowning (2) In hot weather more people eat ice cream and more people go "
+     "swimming (3) People who drown like ice cream (4) It is a coincidence and needs no explanation"),
+    ("N16", "methods", 4.0, _SC, 2, 1.25, 1.05,
+     "一位研究者公布了一项新发现，其他科学家最看重的是：（1）研究者的名气"
+     "（2）其他研究者能否用独立的实验重复出同样的结果（3）这个发现是否新奇（4）媒体报道的多少",
+     "A researcher announces a new finding. What do other scientists care about most? (1) How famous the "
+     "researcher is (2) Whether other researchers can get the same result in independent experiments "
+     "(3) How surprising the finding is (4) How much the media report it"),
+    # -- scientific spirit and thinking: 4 points -----------------------------------------------
+    ("N17", "spirit", 4.0, _TF, 1, 0.45, 0.91,
+     "科学研究允许失败，一次失败的实验也可能提供有价值的信息。",
+     "Science allows for failure: a failed experiment can still give valuable information."),
+    ("N18", "spirit", 4.0, _SC, 3, 0.35, 0.98,
+     "有人说“某两种食物同吃会中毒”，判断这种说法最好的办法是：（1）看转发的人多不多（2）听长辈的经验"
+     "（3）查阅权威机构发布的科学研究证据（4）自己同时吃一次试试",
+     "Someone says that eating two particular foods together is poisonous. The best way to judge the claim is: "
+     "(1) See how many people have shared it (2) Go by what older people say (3) Look up the scientific evidence "
+     "published by authoritative bodies (4) Try eating them together once"),
+    ("N19", "spirit", 4.0, _TF, 2, 0.55, 0.91,
+     "只要是专家说的，就一定是正确的。",
+     "Whatever an expert says must be right."),
+    # -- ability to apply science: 4 points -----------------------------------------------------
+    ("N20", "application", 4.0, _SC, 2, 0.65, 0.98,
+     "某降压药说明书写着“每日一次，每次1片”。漏服一次后，正确的做法是：（1）下次服2片补上"
+     "（2）按说明书或遵医嘱处理，不要自行加倍服用（3）停药一周（4）改服别的药",
+     "A blood-pressure medicine's leaflet says \"one tablet once a day\". After missing a dose you should: "
+     "(1) Take two tablets next time to make up for it (2) Follow the leaflet or the doctor's advice, and never "
+     "double the dose on your own (3) Stop taking it for a week (4) Switch to another medicine"),
+    ("N21", "application", 4.0, _SC, 2, 0.25, 0.91,
+     "家用电器起火时，首先应该：（1）用水浇灭（2）切断电源，再用干粉灭火器或湿棉被灭火（3）打开门窗通风（4）用嘴吹灭",
+     "If an electrical appliance at home catches fire, the first thing to do is: (1) Pour water on it (2) Cut off "
+     "the power, then use a dry-powder extinguisher or a wet blanket (3) Open the doors and windows (4) Blow it out"),
+    ("N22", "application", 4.0, _SC, 3, 0.85, 0.98,
+     "某贷款广告称“月利率1%”，折合年利率大约是：（1）1%（2）6%（3）12%（4）100%",
+     "A loan advert says \"1% interest a month\". Roughly what annual rate is that? (1) 1% (2) 6% (3) 12% "
+     "(4) 100%"),
+)
 
 # --------------------------------------------------------------------------------------------
 # Behavioural model (generic, illustrative; ages and effects are on the scales noted).
@@ -276,10 +371,11 @@ _LIT_PSU_SD = 0.15
 _LIT_SD = 0.75                 # individual noise
 _LIT_OCC = {"student": 0.25, "civil_servant_cadre": 0.15, "professional": 0.10}
 
-# Answers that are not right: "don't know" more likely when the item is beyond the person;
-# a few per cent of items skipped (left blank), more often by low scorers.
-_DK_INTERCEPT, _DK_SLOPE = -0.6, -0.9          # logit P(dk | not right) = a + b (theta - difficulty)
-_SKIP_INTERCEPT, _SKIP_SLOPE = -3.7, -0.4      # logit P(skip) = a + b theta
+# Answers that are not right (theta and difficulty on the reporting scale: the baseline
+# population's theta has mean 0 and SD 1): a few per cent left blank (skipped), more often by low
+# scorers; of the rest, "don't know" more likely when the item is beyond the person, else a wrong code.
+_SKIP_INTERCEPT, _SKIP_SLOPE = -2.9, -0.4      # logit P(skip | not right) = a + b theta
+_DK_INTERCEPT, _DK_SLOPE = -0.6, -0.9          # logit P(dk | not right, not skipped) = a + b (theta - difficulty)
 
 # Unit nonresponse: young people, men and the less educated respond less (logit scale).
 _RESP_INTERCEPT = 1.60
@@ -304,15 +400,22 @@ class RoundData:
     ----------
     responses, sample, margins, truth : DataFrame
         ``<round>/responses.csv``, ``sample.csv``, ``margins.csv`` and ``truth.csv`` of the data
-        contract.
+        contract. ``truth`` has, per breakdown, domain and level, the official ``rate`` (share
+        whose raw score on the round's form clears the level's threshold) and ``rate_linked``
+        (share whose latent literacy is above the level's cut on the linked scale, see
+        :attr:`Programme.theta_cuts`).
     population : DataFrame
         The synthetic population frame (one row per adult; not part of a delivery): district,
-        residence, stratum, psu, sex, age, education, occupation, theta (latent literacy
-        including the round's shift), the part scores, score, the 0/1 level columns, and
-        respondent_id (the sample's id for sampled adults, missing otherwise).
+        residence, stratum, psu, sex, age, education, occupation, theta (latent literacy on the
+        reporting scale: the baseline round's population has mean 0 and SD 1), the part scores,
+        score, the 0/1 level columns (raw score on the round's form), and respondent_id (the
+        sample's id for sampled adults, missing otherwise).
     latent_shift : float
-        The round's calibrated shift of latent literacy (the within-group gain between rounds
-        is the difference of the shifts).
+        The round's calibrated shift of latent literacy, on the simulation's internal scale
+        (the within-group gain between rounds is the difference of the shifts).
+    form : str
+        The questionnaire form the round answers (``baseline`` or the round id of a form of
+        ``simulation.forms``).
     """
 
     responses: pd.DataFrame
@@ -321,18 +424,58 @@ class RoundData:
     truth: pd.DataFrame
     population: pd.DataFrame
     latent_shift: float = 0.0
+    form: str = "baseline"
 
 
 @dataclass
 class Programme:
-    """A simulated survey programme: the instrument and one :class:`RoundData` per round id."""
+    """A simulated survey programme: the forms and one :class:`RoundData` per round id.
+
+    Attributes
+    ----------
+    instrument : DataFrame
+        The baseline form (``instrument.csv``; the form of every round without one of its own).
+    instruments : dict
+        ``{round: DataFrame}``: the form each round answers.
+    items : DataFrame
+        The true item parameters (``simulation_items.csv``, simulation only), one row per round
+        and item of its form: ``round, item_id, part, points, a, d, b, anchor, drift``. The
+        response model is P(right) = 1 / (1 + exp(-(a theta + d))), b = -d / a, theta on the
+        reporting scale; ``anchor`` is True for an item on the baseline form and another
+        round's form; ``drift`` is the change of b against the baseline form (0 except for the
+        drifting anchors).
+    drifting_anchors : list of str
+        The anchor items whose difficulty changes in a later round (see ``items.drift``).
+    theta_cuts : dict
+        ``{level code: theta*}``: where the baseline form's test characteristic curve (true
+        parameters) equals the level's threshold; ``truth.rate_linked`` is the share above it.
+    notes : list of str
+        Sentences about the simulation (forms, drift), printed by ``literacy simulate``.
+    """
 
     instrument: pd.DataFrame
     rounds: dict[str, RoundData] = field(default_factory=dict)
+    instruments: dict[str, pd.DataFrame] = field(default_factory=dict)
+    items: pd.DataFrame | None = None
+    drifting_anchors: list[str] = field(default_factory=list)
+    theta_cuts: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def _instrument_rows(items) -> pd.DataFrame:
+    rows = [{
+        "item_id": it[0], "part": it[1], "points": float(it[2]), "item_type": it[3], "correct": int(it[4]),
+        "valid_codes": "1;2" if it[3] == _TF else "1;2;3;4", "dont_know_code": DONT_KNOW,
+        "text_zh": it[7], "text_en": it[8],
+    } for it in items]
+    out = pd.DataFrame(rows)
+    out["correct"] = out["correct"].astype(np.int64)
+    out["dont_know_code"] = out["dont_know_code"].astype(np.int64)
+    return out
 
 
 def make_instrument() -> pd.DataFrame:
-    """The simulated questionnaire in the layout of ``instrument.csv``.
+    """The simulated baseline questionnaire in the layout of ``instrument.csv``.
 
     Returns
     -------
@@ -341,15 +484,131 @@ def make_instrument() -> pd.DataFrame:
         application 5 x 4: 100 points) with columns item_id, part, points, item_type,
         correct, valid_codes, dont_know_code, text_zh, text_en.
     """
-    rows = [{
-        "item_id": it[0], "part": it[1], "points": float(it[2]), "item_type": it[3], "correct": int(it[4]),
-        "valid_codes": "1;2" if it[3] == _TF else "1;2;3;4", "dont_know_code": DONT_KNOW,
-        "text_zh": it[7], "text_en": it[8],
-    } for it in _ITEMS]
-    out = pd.DataFrame(rows)
-    out["correct"] = out["correct"].astype(np.int64)
-    out["dont_know_code"] = out["dont_know_code"].astype(np.int64)
+    return _instrument_rows(_ITEMS)
+
+
+@dataclass
+class _Form:
+    """A questionnaire form of the simulation: its items (tuples of ``_ITEMS`` layout), which of
+    them are anchors, and the drift of b (reporting scale) of each item in its round."""
+
+    name: str
+    items: tuple
+    anchor: np.ndarray
+    drift: np.ndarray
+
+
+def _forms(sim: dict, parts: list[str], round_ids: list[str], baseline: str) -> dict[str, _Form]:
+    """The form of every round: the baseline form, or the one ``simulation.forms[round]`` describes.
+
+    ``simulation.forms`` maps a round id to ``{anchors, drifting, drift, seed}``: the round's form
+    keeps ``anchors`` items of the baseline form, allotted to the parts in proportion to their
+    items (largest remainders, at least one each) and drawn with ``seed``, and replaces the others
+    by new, harder items of the same part and points (``_NEW_ITEMS``, in order), so every part keeps
+    its points. ``drifting`` of the anchors (drawn with the seed) change difficulty by ``drift``
+    (reporting scale; the first easier, the next harder, alternately).
+    """
+    base_items = tuple(_ITEMS)
+    spec = sim.get("forms") or {}
+    if not isinstance(spec, dict):
+        raise ConfigError("config: simulation.forms must map round ids to {anchors, drifting, drift, seed}")
+    spec = {str(k): v for k, v in spec.items()}
+    unknown = [r for r in spec if r not in round_ids]
+    if unknown:
+        raise ConfigError(f"config: simulation.forms names round '{unknown[0]}', not a round of 'rounds'")
+    if baseline in spec:
+        raise ConfigError(f"config: simulation.forms may not list the baseline round '{baseline}' "
+                          "(it answers the baseline form)")
+    n = len(base_items)
+    baseline_form = _Form("baseline", base_items, np.zeros(n, dtype=bool), np.zeros(n))
+    out = {}
+    for rid in round_ids:
+        if rid not in spec:
+            out[rid] = baseline_form
+            continue
+        f = spec[rid] if isinstance(spec[rid], dict) else {}
+        where = f"simulation.forms.{rid}"
+        raw_anchors, raw_seed = _need(f, "anchors", where + "."), _need(f, "seed", where + ".")
+        try:
+            anchors, seed = int(raw_anchors), int(raw_seed)
+            drifting = int(f.get("drifting", 0))
+            drift = float(f.get("drift", 0.0))
+        except (TypeError, ValueError):
+            raise ConfigError(f"config: {where} needs whole numbers anchors, drifting, seed and a number drift"
+                              ) from None
+        by_part = {p: [i for i, it in enumerate(base_items) if it[1] == p] for p in parts}
+        new_by_part = {p: [it for it in _NEW_ITEMS if it[1] == p] for p in parts}
+        if not len(parts) <= anchors <= n:
+            raise ConfigError(f"config: {where}.anchors must be between {len(parts)} (one per part) and {n}")
+        if not 0 <= drifting <= anchors:
+            raise ConfigError(f"config: {where}.drifting must be between 0 and anchors ({anchors})")
+        # anchors per part: proportional to the part's items, largest remainders, at least one each
+        sizes = np.array([len(by_part[p]) for p in parts], dtype=float)
+        quota = 1 + (anchors - len(parts)) * (sizes - 1) / (sizes - 1).sum()
+        take = np.floor(quota).astype(int)
+        for j in np.argsort(-(quota - take), kind="stable")[: anchors - int(take.sum())]:
+            take[j] += 1
+        rng = np.random.default_rng(seed)
+        chosen, items, anchor = [], [], []
+        for p, k in zip(parts, take):
+            keep = sorted(rng.choice(by_part[p], size=int(k), replace=False).tolist())
+            need = len(by_part[p]) - int(k)
+            if need > len(new_by_part[p]):
+                raise ConfigError(f"config: {where}.anchors is too small: part '{p}' would need {need} new items, "
+                                  f"the simulation has {len(new_by_part[p])}")
+            chosen += keep
+            items += [base_items[i] for i in keep] + list(new_by_part[p][:need])
+            anchor += [True] * len(keep) + [False] * need
+        anchor = np.array(anchor, dtype=bool)
+        shift = np.zeros(len(items))
+        movers = rng.choice(np.flatnonzero(anchor), size=drifting, replace=False) if drifting else []
+        for k, j in enumerate(sorted(movers)):
+            shift[j] = -drift if k % 2 == 0 else drift
+        base_ids = {it[0] for it in base_items}
+        out[rid] = _Form(rid, tuple(items), anchor & np.array([it[0] in base_ids for it in items]), shift)
     return out
+
+
+def make_forms(config: dict) -> dict[str, pd.DataFrame]:
+    """The questionnaire form of every round of the config (``simulation.forms``), as
+    ``instrument.csv`` tables.
+
+    Returns
+    -------
+    dict
+        ``{round: DataFrame}``, the layout of :func:`make_instrument`.
+    """
+    cfg = validate_config(config)
+    round_ids = [r["id"] for r in cfg["rounds"]]
+    forms = _forms(_need(cfg, "simulation", ""), list(cfg["scoring"]["parts"]), round_ids, _baseline_id(cfg))
+    return {rid: _instrument_rows(f.items) for rid, f in forms.items()}
+
+
+def _baseline_id(cfg: dict) -> str:
+    return next((r["id"] for r in cfg["rounds"] if r.get("role") == "baseline"), cfg["rounds"][0]["id"])
+
+
+# TODO(integrate): use literacy.measurement.scale.theta_cut
+def _theta_cut(a: np.ndarray, d: np.ndarray, points: np.ndarray, score: float) -> float:
+    """theta where the test characteristic curve sum_j points_j expit(a_j theta + d_j) equals ``score``
+    (bisection; the curve increases from 0 to the maximum score when every a_j > 0)."""
+    a, d, points = (np.asarray(x, dtype=float) for x in (a, d, points))
+
+    def tcc(t: float) -> float:
+        return float(points @ _expit(a * t + d))
+
+    lo, hi = -20.0, 20.0
+    if not tcc(lo) < score < tcc(hi):
+        raise DesignError(f"simulation: no theta gives an expected score of {score}")
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if tcc(mid) < score:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo < 1e-12:
+            break
+    return 0.5 * (lo + hi)
 
 
 # --------------------------------------------------------------------------------------------
@@ -565,68 +824,54 @@ def _population(frame: _Frame, sim: dict, config: dict, years: float, rng: np.ra
 
 # --------------------------------------------------------------------------------------------
 class _ItemModel:
-    """Item responses under a 3-parameter logistic model, in the form of critical shifts.
+    """Item responses under a 2-parameter logistic model, in the form of critical shifts.
 
-    An item that is not skipped is answered right with probability
-    P = c_j + (1 - c_j) expit(a_j (theta - b_j)) (Lord 1980; Baker and Kim 2004), and skipped
-    with probability expit(alpha + beta theta), beta < 0. With one uniform per cell for each of
-    the two events, "right and not skipped" happens exactly when theta exceeds a critical value
-    C_ij obtained by inverting both probabilities. A person's score under a latent shift s is
-    therefore sum_j points_j 1[s > C_ij - theta_i]: a non-decreasing step function of s with
-    fixed random numbers (common random numbers), and each person has a critical shift above
-    which they clear the headline threshold.
+    Item j is answered right with probability P = expit(a_j (theta - b_j)) on the simulation's
+    internal latent scale (Lord 1980; Baker and Kim 2004): no guessing asymptote, so the model
+    is the one an IRT fit estimates and the simulated parameters can be checked against it.
+    With one uniform u_ij per cell, "right" happens exactly when theta exceeds
+    C_ij = b_j + logit(u_ij) / a_j. A person's score under a latent shift s is therefore
+    sum_j points_j 1[s > C_ij - theta_i]: a non-decreasing step function of s with fixed random
+    numbers (common random numbers), and each person has a critical shift above which they
+    clear the headline threshold. Answers that are not right are split afterwards into
+    skipped, "don't know" and a wrong code (:meth:`codes`).
     """
 
-    def __init__(self, instrument: pd.DataFrame):
+    def __init__(self, instrument: pd.DataFrame, a: np.ndarray, b: np.ndarray):
         self.items = instrument["item_id"].tolist()
         self.points = instrument["points"].to_numpy(dtype=np.float32)
         self.correct = instrument["correct"].to_numpy(dtype=np.int64)
-        params = {it[0]: it for it in _ITEMS}
-        self.b = np.array([params[i][5] for i in self.items], dtype=np.float32)
-        self.a = np.array([params[i][6] for i in self.items], dtype=np.float32)
+        self.a = np.asarray(a, dtype=np.float32)
+        self.b = np.asarray(b, dtype=np.float32)
         self.n_codes = np.array([2 if t == _TF else 4 for t in instrument["item_type"]], dtype=np.int64)
-        self.c = np.array([_GUESS[t] for t in instrument["item_type"]], dtype=np.float32)
 
-    def critical_shifts(self, theta: np.ndarray, u: np.ndarray, u_skip: np.ndarray) -> np.ndarray:
-        """D_ij: item j of person i is right (and not skipped) when the shift exceeds D_ij.
+    def critical_shifts(self, theta: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """D_ij: item j of person i is right when the shift exceeds D_ij.
 
-        Overwrites ``u`` (it becomes D, which is returned) and ``u_skip`` (it becomes the skip
-        thresholds of :meth:`skip_thresholds`), to keep the memory of a full-size population small.
+        Overwrites ``u`` (it becomes D, which is returned), to keep the memory of a full-size
+        population small.
         """
-        guess = u < self.c
-        # right  <=>  u < c + (1-c) expit(a (t - b))  <=>  t > b + logit((u - c) / (1 - c)) / a
-        u -= self.c
-        u /= 1.0 - self.c
+        # right  <=>  u < expit(a (t - b))  <=>  t > b + logit(u) / a
         _logit_inplace(u)
         u /= self.a
         u += self.b
-        u[guess] = -np.inf
-        np.maximum(u, self.skip_thresholds(u_skip, out=u_skip), out=u)
         u -= theta.astype(np.float32)[:, None]
         return u
 
-    @staticmethod
-    def skip_thresholds(u_skip: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        """An item is skipped when latent literacy is below its threshold (beta < 0):
-        u_skip < expit(alpha + beta t)  <=>  t < (logit(u_skip) - alpha) / beta."""
-        t = u_skip.copy() if out is None else out
-        _logit_inplace(t)
-        t -= np.float32(_SKIP_INTERCEPT)
-        t /= np.float32(_SKIP_SLOPE)
-        return t
+    def codes(self, right: np.ndarray, theta: np.ndarray, b: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Answer codes (float, NaN = skipped): the right code, blank, 8 = don't know, or a wrong code.
 
-    def codes(self, right: np.ndarray, skipped: np.ndarray, theta: np.ndarray,
-              rng: np.random.Generator) -> np.ndarray:
-        """Answer codes (float, NaN = skipped): the right code, 8 = don't know, or a wrong code.
-
-        Among answers that are not right, "don't know" has probability
-        expit(-0.6 - 0.9 (theta - b_j)): more likely when the item is beyond the person.
+        ``theta`` and ``b`` on the reporting scale. An answer that is not right is skipped with
+        probability expit(-2.9 - 0.4 theta); otherwise "don't know" with probability
+        expit(-0.6 - 0.9 (theta - b_j)), more likely when the item is beyond the person; otherwise
+        one of the wrong codes, equally likely.
         """
         n, k = right.shape
-        v = rng.random((n, k, 2))
-        p_dk = _expit(_DK_INTERCEPT + _DK_SLOPE * (theta[:, None] - self.b[None, :]))
-        dk = v[:, :, 0] < p_dk
-        w = np.floor(v[:, :, 1] * (self.n_codes - 1)[None, :]).astype(np.int64)   # which wrong code
+        v = rng.random((n, k, 3))
+        skipped = v[:, :, 0] < _expit(_SKIP_INTERCEPT + _SKIP_SLOPE * theta[:, None])
+        p_dk = _expit(_DK_INTERCEPT + _DK_SLOPE * (theta[:, None] - np.asarray(b)[None, :]))
+        dk = v[:, :, 1] < p_dk
+        w = np.floor(v[:, :, 2] * (self.n_codes - 1)[None, :]).astype(np.int64)   # which wrong code
         wrong = w + 1 + (w + 1 >= self.correct[None, :])                           # skip the right one
         out = np.where(right, self.correct[None, :], np.where(dk, DONT_KNOW, wrong)).astype(float)
         out[skipped & ~right] = np.nan
@@ -801,14 +1046,14 @@ def _draw_sample(people: dict, frame: _Frame, sim: dict, scale: float, rng: np.r
 
 # --------------------------------------------------------------------------------------------
 def simulate_programme(config: dict, seed: int | None = None) -> Programme:
-    """Simulate a survey programme: the instrument and every configured round.
+    """Simulate a survey programme: the questionnaire forms and every configured round.
 
     Parameters
     ----------
     config : dict
         The assessment config (parsed YAML). Uses ``simulation`` (population, scale, target
-        rates, respondents per round, sampled PSUs per stratum), ``survey``, ``rounds`` and
-        ``scoring``.
+        rates, respondents per round, sampled PSUs per stratum, forms), ``survey``, ``rounds``
+        and ``scoring``.
     seed : int, optional
         Defaults to ``config["assessment"]["seed"]``. The same config and seed give identical
         DataFrames.
@@ -816,18 +1061,25 @@ def simulate_programme(config: dict, seed: int | None = None) -> Programme:
     Returns
     -------
     Programme
-        ``instrument`` and ``rounds[round_id]`` holding responses, sample, margins, truth and
-        the population frame.
+        ``instrument`` (the baseline form), ``instruments`` (each round's form), ``items`` (the
+        true item parameters), ``drifting_anchors``, ``theta_cuts`` and ``rounds[round_id]``
+        holding responses, sample, margins, truth and the population frame.
 
     Notes
     -----
     Every round is an independent stratified two-stage sample (strata district x residence):
     PSUs by systematic PPS without replacement (certainty PSUs taken with probability 1), then a
     fixed number of adults by SRS in each sampled PSU, so ``selection_prob`` is exactly
-    pi_i * m_i / M_i (Lohr 2022, ch. 6). The latent literacy of each round is shifted so the
-    true city share above the headline threshold equals ``simulation.target_rates[round]``;
-    later rounds are older and more educated (composition) and the remaining change is a
-    within-group gain.
+    pi_i * m_i / M_i (Lohr 2022, ch. 6). Answers follow a 2PL model (:class:`_ItemModel`) on the
+    round's form. The latent literacy of each round is shifted so the true city share whose raw
+    score on the round's own form clears the headline threshold equals
+    ``simulation.target_rates[round]``; later rounds are older and more educated (composition)
+    and the remaining change is a within-group gain. Latent literacy is reported on the scale
+    where the baseline round's population has mean 0 and SD 1 (the metric of an IRT fit with
+    theta ~ N(0, 1) in the baseline); the item parameters of :attr:`Programme.items` are on it.
+    The true cut theta* of a level is where the baseline form's test characteristic curve equals
+    the level's threshold, and ``truth.rate_linked`` is the share above it: the rate a correctly
+    linked scale shows, whichever form a round answered.
     """
     cfg = validate_config(config)
     sim = _need(cfg, "simulation", "")
@@ -843,21 +1095,19 @@ def simulate_programme(config: dict, seed: int | None = None) -> Programme:
     inclusive = bool(scoring.get("inclusive", False))
     parts = list(scoring["parts"])
 
-    instrument = make_instrument()
-    totals = instrument.groupby("part")["points"].sum()
-    for part, spec in scoring["parts"].items():
-        if abs(float(totals.get(part, 0.0)) - float(spec[0])) > 1e-9:
-            raise ConfigError(f"config: scoring.parts.{part} is {spec[0]} points but the simulated instrument "
-                              f"has {float(totals.get(part, 0.0))}")
-    model = _ItemModel(instrument)
-    item_parts = pd.Categorical(instrument["part"], categories=parts).codes
-    part_matrix = np.zeros((len(instrument), len(parts)), dtype=np.float32)
-    part_matrix[np.arange(len(instrument)), item_parts] = model.points
-
     round_ids = [r["id"] for r in cfg["rounds"]]
     missing = [r for r in round_ids if r not in targets]
     if missing:
         raise ConfigError(f"config: simulation.target_rates has no rate for round(s) {missing}")
+    baseline = _baseline_id(cfg)
+    forms = _forms(sim, parts, round_ids, baseline)
+    instruments = {rid: _instrument_rows(f.items) for rid, f in forms.items()}
+    for rid, instrument in instruments.items():
+        totals = instrument.groupby("part")["points"].sum()
+        for part, spec in scoring["parts"].items():
+            if abs(float(totals.get(part, 0.0)) - float(spec[0])) > 1e-9:
+                raise ConfigError(f"config: scoring.parts.{part} is {spec[0]} points but the simulated form of "
+                                  f"round {rid} has {float(totals.get(part, 0.0))}")
     pop_cfg = _need(sim, "population", "simulation.")
     census_year = pop_cfg.get("census_year", round_ids[0])
     years = _round_years(cfg["rounds"], census_year)
@@ -866,21 +1116,49 @@ def simulate_programme(config: dict, seed: int | None = None) -> Programme:
     root = np.random.SeedSequence(int(seed))
     frame_seq, *round_seqs = root.spawn(1 + len(round_ids))
     frame = _build_frame(sim, scale, np.random.default_rng(frame_seq))
+    seqs = dict(zip(round_ids, round_seqs))
 
-    out = Programme(instrument=instrument)
-    for rid, seq in zip(round_ids, round_seqs):
-        s_pop, s_items, s_answers, s_sample, s_resp = (np.random.default_rng(s) for s in seq.spawn(5))
+    out = Programme(instrument=instruments[baseline], instruments=instruments)
+    metric: tuple[float, float] | None = None    # the baseline population's latent mean and SD
+    cuts: dict[str, float] = {}
+    item_rows = []
+    # the baseline round first: its population fixes the reporting scale the others are put on
+    for rid in [baseline] + [r for r in round_ids if r != baseline]:
+        form, instrument = forms[rid], instruments[rid]
+        s_pop, s_items, s_answers, s_sample, s_resp = (np.random.default_rng(x) for x in seqs[rid].spawn(5))
         people = _population(frame, sim, cfg, years[rid], s_pop)
         n = len(people["psu"])
+        a_raw = np.array([it[6] for it in form.items], dtype=float)
+        b_raw = np.array([it[5] for it in form.items], dtype=float)
+        if metric is not None:        # drift is given on the reporting scale
+            b_raw = b_raw + form.drift * metric[1]
+        model = _ItemModel(instrument, a_raw, b_raw)
+        item_parts = pd.Categorical(instrument["part"], categories=parts).codes
+        part_matrix = np.zeros((len(instrument), len(parts)), dtype=np.float32)
+        part_matrix[np.arange(len(instrument)), item_parts] = model.points
         u = s_items.random((n, len(model.items)), dtype=np.float32)
-        u_skip = s_items.random((n, len(model.items)), dtype=np.float32)
-        crit = model.critical_shifts(people["theta"], u, u_skip)   # u_skip now holds skip thresholds
+        crit = model.critical_shifts(people["theta"], u)
         shift = _calibrate_shift(model.points, crit, targets[rid], threshold, inclusive)
-        theta = people["theta"] + shift
+        theta_raw = people["theta"] + shift
+        if metric is None:
+            metric = (float(theta_raw.mean()), float(theta_raw.std()))
+        mu, sd = metric
+        theta = (theta_raw - mu) / sd
         right = crit < shift
         del crit
         part_scores = (right.astype(np.float32) @ part_matrix).astype(float)
         score = part_scores.sum(axis=1)
+
+        # the true item parameters on the reporting scale: P = expit(a theta + d), b = -d / a
+        a_std = a_raw * sd
+        b_std = (b_raw - mu) / sd
+        d_std = -a_std * b_std
+        item_rows.append(pd.DataFrame({
+            "round": rid, "item_id": instrument["item_id"], "part": instrument["part"], "points": instrument["points"],
+            "a": a_std, "d": d_std, "b": b_std, "anchor": form.anchor, "drift": form.drift}))
+        if not cuts:   # theta*: the baseline form's test characteristic curve at each threshold
+            cuts = {str(lv["code"]): _theta_cut(a_std, d_std, model.points, float(lv["threshold"]))
+                    for lv in scoring["levels"]}
 
         population = _person_columns(people, frame)
         population["theta"] = theta
@@ -915,11 +1193,10 @@ def simulate_programme(config: dict, seed: int | None = None) -> Programme:
         linked[persons] = sample["respondent_id"].to_numpy(dtype=object)
         population["respondent_id"] = pd.array(linked, dtype="str")
 
-        # Respondents' answers: the population's right/not right, then don't know or a wrong code.
+        # Respondents' answers: the population's right/not right, then blank, don't know or a wrong code.
         got = responded == 1
         resp_idx = persons[got]
-        skipped = theta[resp_idx, None] < u_skip[resp_idx]
-        codes = model.codes(right[resp_idx], skipped, theta[resp_idx], s_answers)
+        codes = model.codes(right[resp_idx], theta[resp_idx], b_std, s_answers)
         responses = sample.loc[got, list(sample.columns[:-1])].reset_index(drop=True)
         responses["education"] = cols["education"][got].reset_index(drop=True)
         responses["occupation"] = cols["occupation"][got].reset_index(drop=True)
@@ -928,13 +1205,50 @@ def simulate_programme(config: dict, seed: int | None = None) -> Programme:
         items = pd.DataFrame({item: pd.arrays.IntegerArray(filled[:, j], blank[:, j])
                               for j, item in enumerate(model.items)})
         responses = pd.concat([responses, items], axis=1)
-        del right, u_skip
+        del right
 
         source = (_SOURCE_BASE.format(year=census_year) if years[rid] <= 0
                   else _SOURCE_PROJECTED.format(year=census_year, round=rid))
         margins = _margins(people, frame, cfg, source)
 
-        truth = population_rates(population, cfg, rid)
+        # the truth: raw-score rates and, as extra levels of one census, the shares above theta*
+        tagged = {code: f"{code}\x00linked" for code in cuts}
+        census = population.assign(**{tag: (theta > cuts[code]).astype(np.int64) for code, tag in tagged.items()})
+        both = {**cfg, "scoring": {**scoring, "levels": [*scoring["levels"],
+                                                         *({"code": tag} for tag in tagged.values())]}}
+        rates = population_rates(census, both, rid)
+        is_linked = rates["level"].isin(list(tagged.values())).to_numpy()
+        keys = ["round", "breakdown", "domain", "level"]
+        truth = rates[~is_linked].reset_index(drop=True)
+        linked_rates = rates[is_linked].rename(columns={"rate": "rate_linked"})
+        linked_rates["level"] = linked_rates["level"].str.removesuffix("\x00linked")
+        truth = truth.merge(linked_rates[keys + ["rate_linked"]], on=keys, how="left", validate="one_to_one")
         out.rounds[rid] = RoundData(responses=responses, sample=sample, margins=margins, truth=truth,
-                                    population=population, latent_shift=float(shift))
+                                    population=population, latent_shift=float(shift), form=form.name)
+    out.rounds = {rid: out.rounds[rid] for rid in round_ids}
+    out.items = _items_table(item_rows, round_ids)
+    out.theta_cuts = cuts
+    drifting = out.items[out.items["drift"] != 0]
+    out.drifting_anchors = list(dict.fromkeys(drifting["item_id"].astype(str)))
+    distinct = {f.name for f in forms.values()}
+    if len(distinct) > 1:
+        for rid, f in forms.items():
+            if f.name == rid:
+                out.notes.append(f"round {rid} answers its own form: {int(f.anchor.sum())} anchor items of the "
+                                 f"baseline form and {int((~f.anchor).sum())} new, harder items")
+    for _, row in drifting.iterrows():
+        out.notes.append(f"anchor {row['item_id']} drifts in round {row['round']}: difficulty b "
+                         f"{'+' if row['drift'] > 0 else '-'}{abs(row['drift']):.2f} (reporting scale) against the "
+                         f"baseline form")
     return out
+
+
+def _items_table(frames: list[pd.DataFrame], round_ids: list[str]) -> pd.DataFrame:
+    """The item parameters of every round, in the config's round order."""
+    table = pd.concat(frames, ignore_index=True)
+    order = {rid: i for i, rid in enumerate(round_ids)}
+    table = table.iloc[np.argsort(table["round"].map(order).to_numpy(), kind="stable")].reset_index(drop=True)
+    table["round"] = table["round"].astype(str)
+    # an anchor is on the forms of two or more rounds (as literacy.measurement.forms.compare_forms)
+    table["anchor"] = (table.groupby("item_id", sort=False)["round"].transform("size") > 1).to_numpy(dtype=bool)
+    return table

@@ -8,6 +8,7 @@ DataFrames / arrays of 0/1 item scores and sampling weights.
 
 from literacy.measurement.change import linked_change, linking_error
 from literacy.measurement.dif import MH_COLUMNS, TEST_WEIGHTS, anchor_drift, dif_table, ets_class, mantel_haenszel
+from literacy.measurement.forms import anchor_items, compare_forms, linking_feasible
 from literacy.measurement.irt import IRTConvergenceWarning, IRTFit, fit_irt, quadrature
 from literacy.measurement.items import (
     ITEM_COLUMNS,
@@ -30,6 +31,8 @@ from literacy.measurement.rubin import RubinResult, barnard_rubin_df, rubin_comb
 from literacy.measurement.scale import test_characteristic_curve, theta_cut
 
 __all__ = [
+    # forms.py
+    "compare_forms", "anchor_items", "linking_feasible",
     # items.py
     "ItemAnalysis", "item_analysis", "cronbach_alpha", "omega_total", "ITEM_COLUMNS", "RELIABILITY_COLUMNS",
     # dif.py
