@@ -43,6 +43,7 @@ from literacy_flows import deliverables as fdl
 from literacy_flows import ingest as fin
 from literacy_flows import io as fio
 from literacy_flows import report as rep
+from literacy_flows.measurement import measure
 
 __all__ = ["assessment_flow", "run_assessment", "ingest", "validate", "score", "weight", "estimate", "compare",
            "report", "notebooks", "WORK_DIR"]
@@ -226,20 +227,17 @@ def estimate(config: dict, round_id: str, weighted: dict) -> dict:
     (``literacy.reliability``). Also writes the mean score per questionnaire part by
     district and group, and the education x age-band cells of the decomposition.
     """
-    from literacy.assessment import estimate_round, round_design, variance_design
+    from literacy.assessment import estimate_round
+    from literacy_flows.designs import calibrated_design
     from literacy.decomposition import cell_rates
     from literacy.deliverables import design_facts, part_means
     from literacy.reliability import flag_estimates
     from literacy.planning import domain_takes
     from literacy.sae.assessment import direct_cells, small_area_config
-    from literacy.weighting import apply_calibration_steps
 
     logger = get_run_logger()
-    data = _read(weighted["path"])
-    steps = json.loads(Path(weighted["steps"]).read_text(encoding="utf-8"))
-    taylor = round_design(data, config, data["weight_nonresponse"].to_numpy(dtype=float))
     # estimation.method: Taylor, or replicates each calibrated again by the replayed steps
-    design = apply_calibration_steps(variance_design(taylor, config, round_id), steps)
+    data, taylor, design = calibrated_design(config, round_id, weighted)
     final = data["weight"].to_numpy(dtype=float)
     if not np.allclose(design.weights, final, rtol=1e-6, atol=0):
         worst = float(np.max(np.abs(design.weights / final - 1)))
@@ -300,7 +298,7 @@ def _truth_check(est: pd.DataFrame, truths: dict[str, pd.DataFrame]) -> pd.DataF
 
 
 @task(name="compare", **_TASK)
-def compare(config: dict, ingested: dict, estimated: dict[str, dict]) -> dict:
+def compare(config: dict, ingested: dict, estimated: dict[str, dict], measured: dict | None = None) -> dict:
     """Change between rounds, verdicts against the target and the national rate, the headline,
     and the evaluator tables (rounds side by side, decomposition, part scores).
 
@@ -321,15 +319,22 @@ def compare(config: dict, ingested: dict, estimated: dict[str, dict]) -> dict:
     change = propagate_suppression(change, est, {base_id: "baseline", end_id: "end-of-period"},
                                    ["change", "se", "ci_low", "ci_high", "df", "p_value"])
     change = adjust_multiple_comparisons(change, config)   # BH within each breakdown and level
-    verdicts = finish_verdicts(target_verdicts(est, change, config), est, config)
+    # one form, or forms with enough anchors to link: the rounds can be compared
+    comparable = bool(ingested["forms"]["linking_feasible"])
+    verdicts = finish_verdicts(target_verdicts(est, change, config), est, config, comparable=comparable)
     head = headline(est, change, verdicts, config)
+    head["comparable"] = comparable
     work = _work_from(next(iter(ingested["work"]["rounds"].values()))).parent  # <processed>/_work
     out = {
         "change": str(fio.write_parquet(change, work / "assessment" / "change.parquet")),
         "verdicts": str(fio.write_parquet(verdicts, work / "assessment" / "verdicts.parquet")),
         "rows": {"change": len(change), "verdicts": len(verdicts)},
     }
-    tables = evaluator_tables(est, change, verdicts, config)
+    tables = evaluator_tables(est, change, verdicts, config, comparable=comparable)
+    if measured and measured.get("enabled"):
+        linked_tab = _change_linked(config, ingested, measured, change, comparable)
+        tables["change_linked"] = linked_tab
+        head.update(_linked_headline(linked_tab, measured, config))
     if base_id in estimated and end_id in estimated:
         summary, detail = decompose_change(_read(estimated[base_id]["cells"]), _read(estimated[end_id]["cells"]),
                                            config)
@@ -375,14 +380,92 @@ def compare(config: dict, ingested: dict, estimated: dict[str, dict]) -> dict:
         logger.info("simulated data: %d of %d confidence intervals cover the true population value (%.1f%%; "
                     "suppressed cells left out)", int(check["covered"].sum()), int(check["covered"].notna().sum()),
                     100 * float(check["covered"].mean()))
+    if "change_linked" in tables and all("truth" in t for t in rounds.values()) and measured \
+            and len(measured.get("estimates_linked", {})) >= 2:
+        truths = {rid: _read(t["truth"]) for rid, t in rounds.items()}
+        if all("rate_linked" in tr.columns for tr in truths.values()):
+            linked = pd.concat([_read(p) for p in measured["estimates_linked"].values()], ignore_index=True)
+            lcheck = _truth_check_linked(linked, tables["change_linked"], truths)
+            out["truth_check_linked"] = str(fio.write_parquet(lcheck, work / "assessment" / "truth_check_linked.parquet"))
+            out["rows"]["truth_check_linked"] = len(lcheck)
+            ch = lcheck[(lcheck["kind"] == "change") & (lcheck["breakdown"] == "city") & (lcheck["level"] == head["level"])]
+            if len(ch) and pd.notna(ch["covered"].iloc[0]):
+                head["truth_linked_change"] = float(ch["truth"].iloc[0])
+                head["truth_linked_change_covered"] = bool(ch["covered"].iloc[0])
+            logger.info("simulated data, linked scale: %d of %d intervals cover the true share above θ* or its change",
+                        int(lcheck["covered"].sum()), int(lcheck["covered"].notna().sum()))
     out["headline"] = head
     logger.info("%s", rep.headline_text(head, config, "en"))
     return out
 
 
+def _truth_check_linked(linked: pd.DataFrame, change: pd.DataFrame, truths: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Linked-scale shares and changes beside the simulated population's true shares above θ*."""
+    keys = ["breakdown", "domain", "level"]
+    tr = pd.concat([t.assign(round=rid) for rid, t in truths.items()], ignore_index=True)
+    tr = tr.astype({k: str for k in keys + ["round"]})
+    share = linked[["round"] + keys + ["estimate", "ci_low", "ci_high"]].astype({k: str for k in keys + ["round"]})
+    share = share.merge(tr[["round"] + keys + ["rate_linked"]], on=["round"] + keys, how="inner")
+    share = share.rename(columns={"rate_linked": "truth"}).assign(kind="share")
+    rid = list(truths)
+    wide = tr.pivot_table(index=keys, columns="round", values="rate_linked")
+    true_change = (wide[rid[-1]] - wide[rid[0]]).rename("truth").reset_index()
+    ch = change[keys + ["change", "ci_low", "ci_high"]].rename(columns={"change": "estimate"}).astype({k: str for k in keys})
+    ch = ch.merge(true_change, on=keys, how="inner").assign(kind="change", round=f"{rid[0]}-{rid[-1]}")
+    out = pd.concat([share, ch], ignore_index=True)[["kind", "round"] + keys + ["estimate", "ci_low", "ci_high", "truth"]]
+    out["error"] = out["estimate"] - out["truth"]
+    covered = (out["ci_low"] <= out["truth"]) & (out["truth"] <= out["ci_high"])
+    out["covered"] = pd.array(covered.to_numpy(), dtype="boolean")
+    out.loc[out["estimate"].isna().to_numpy(), "covered"] = pd.NA
+    return out
+
+
+def _change_linked(config: dict, ingested: dict, measured: dict, change: pd.DataFrame, comparable: bool) -> pd.DataFrame:
+    """``assessment/change_linked.csv``: the linked change, or, when linking was refused, every domain
+    with the change blank, ``comparable`` false and the reason."""
+    from literacy.measurement.assessment import CHANGE_LINKED_COLUMNS, change_linked_table
+
+    if comparable and len(measured.get("estimates_linked", {})) >= 2:
+        linked = {rid: _read(p) for rid, p in measured["estimates_linked"].items()}
+        linking = _read(measured["linking"]) if "linking" in measured else None
+        note = ("one questionnaire form for both rounds: the link is exact (no linking error)" if measured["same_form"]
+                else f"linked through {measured['linked_anchors']} of {measured['anchors']} anchor items"
+                     + (f" (given round-specific parameters: {', '.join(measured['freed'])})" if measured["freed"] else "")
+                     + "; linking error by a jackknife over the linking anchors")
+        return change_linked_table(linked, linking, change, config, comparable, note)
+    cols = ["breakdown", "domain", "label_zh", "label_en", "level", "baseline_round", "endline_round"]
+    out = change[cols].copy()
+    for c in CHANGE_LINKED_COLUMNS:
+        if c not in out:
+            out[c] = np.nan
+    out["raw_change"] = change["change"].to_numpy(dtype=float)
+    out["significant_bh"] = pd.array([pd.NA] * len(out), dtype="boolean")
+    out["comparable"] = False
+    out["note"] = measured.get("reason") or "linking refused"
+    out["suppressed"] = False
+    out["suppression_reason"] = None
+    return out[CHANGE_LINKED_COLUMNS].reset_index(drop=True)
+
+
+def _linked_headline(linked: pd.DataFrame, measured: dict, config: dict) -> dict:
+    """The city's headline figures on the linked scale (for the headline's extra sentence)."""
+    level = config["scoring"]["headline"]
+    city = linked[(linked["breakdown"] == "city") & (linked["level"] == level)]
+    if not len(city):
+        return {}
+    r = city.iloc[0]
+    if not bool(r["comparable"]):
+        return {"linked_comparable": False, "linked_reason": str(r["note"])}
+    return {"linked_comparable": True, "linked_baseline": float(r["baseline"]), "linked_endline": float(r["endline"]),
+            "linked_change": float(r["change"]), "linked_change_ci_low": float(r["ci_low"]),
+            "linked_change_ci_high": float(r["ci_high"]), "linked_se_linking": float(r["se_linking"]),
+            "linked_same_form": bool(measured.get("same_form", False))}
+
+
 @task(name="report", **_TASK)
 def report(config: dict, meta: dict, ingested: dict, validated: dict, scored: dict, weighted: dict,
-           estimated: dict, compared: dict, out_dir: str, keep_work: bool = False) -> dict:
+           estimated: dict, compared: dict, out_dir: str, keep_work: bool = False,
+           measured: dict | None = None) -> dict:
     """Write every output table, the Excel workbook and the manifest; publish the artifacts."""
     import literacy_schemas as S
     from literacy_flows.notebooks import item_table
@@ -421,6 +504,20 @@ def report(config: dict, meta: dict, ingested: dict, validated: dict, scored: di
         # per respondent and item, for the reviewer notebooks' item analysis (no identifiers)
         put(item_table(_read(weighted[rid]["path"]), _read(ingested["work"]["rounds"][rid]["responses"]),
                        _read(ingested["work"]["instruments"][rid]), config), f"{rid}/items.parquet", "parquet")
+    measured = measured or {}
+    linked_sheets = {}
+    for rid in estimated:   # the measurement stage's per-round tables (README: "Comparable rounds")
+        for key, name, schema in (("items", "items", S.items_schema), ("reliability", "reliability",
+                                                                        S.reliability_schema),
+                                  ("estimates_linked", "estimates_linked", S.estimates_linked_schema)):
+            if rid in measured.get(key, {}):
+                df = S.validate(_read(measured[key][rid]), schema(config), f"{rid}/{name}", line_offset=None)
+                put(df, f"{rid}/{name}.csv", "csv")
+                if name == "estimates_linked":
+                    put(df, f"{rid}/{name}.parquet", "parquet")
+                    linked_sheets[f"linked_{rid}"] = df
+                else:
+                    linked_sheets[f"{name}_{rid}"] = df
     change = S.validate(_read(compared["change"]), S.change_schema(config), "assessment/change", line_offset=None)
     verdicts = S.validate(_read(compared["verdicts"]), S.verdicts_schema(config), "assessment/verdicts",
                           line_offset=None)
@@ -437,13 +534,17 @@ def report(config: dict, meta: dict, ingested: dict, validated: dict, scored: di
         check = _read(compared["truth_check"])
         put(check, "assessment/truth_check.csv", "csv")
         extra["truth_check"] = check
+    if "truth_check_linked" in compared:
+        lcheck = _read(compared["truth_check_linked"])
+        put(lcheck, "assessment/truth_check_linked.csv", "csv")
+        extra["truth_check_linked"] = lcheck
     weighting = pd.concat(diagnostics, ignore_index=True)
-    tables = _evaluator_tables(config, ingested, estimated, compared, estimates, weighting)
+    tables = _evaluator_tables(config, ingested, estimated, compared, estimates, weighting, measured)
     for name, df in tables.items():
         put(df, f"assessment/{name}.csv", "csv")
         put(df, f"assessment/{name}.parquet", "parquet")
-    wb = rep.build_workbook(head_table, estimates, change, verdicts, weighting, extra, tables=tables,
-                            notes=fdl.TABLE_NOTES)
+    wb = rep.build_workbook(head_table, estimates, change, verdicts, weighting, {**linked_sheets, **extra},
+                            tables=tables, notes=fdl.TABLE_NOTES)
     xlsx = fio.write_excel(wb, out / "assessment" / "assessment.xlsx")
     written.append((xlsx, sum(len(e) for e in estimates.values())))
 
@@ -480,7 +581,7 @@ def report(config: dict, meta: dict, ingested: dict, validated: dict, scored: di
 
 
 def _evaluator_tables(config: dict, ingested: dict, estimated: dict, compared: dict, estimates: dict,
-                      weighting: pd.DataFrame) -> dict[str, pd.DataFrame]:
+                      weighting: pd.DataFrame, measured: dict | None = None) -> dict[str, pd.DataFrame]:
     """The evaluator tables in workbook order, each checked against its schema.
 
     The compare task's tables (rounds side by side, decomposition, part scores), the
@@ -496,6 +597,9 @@ def _evaluator_tables(config: dict, ingested: dict, estimated: dict, compared: d
     rates = {rid: response_rates(_read(t["sample"]), config) for rid, t in ingested["work"]["rounds"].items()}
     raw["methodology"] = methodology_table(config, {rid: e["facts"] for rid, e in estimated.items()}, rates,
                                            pd.concat(estimates.values(), ignore_index=True), weighting)
+    for key in ("irt_items", "irt_scale", "dif"):   # the measurement stage's tables
+        if key in (measured or {}):
+            raw[key] = _read(measured[key])
     order = [name for name in fdl.TABLE_SCHEMAS if name in raw]
     tables = {}
     for name in order:
@@ -643,9 +747,10 @@ def assessment_flow(config_path: str | Path, raw_dir: str | Path | None = None,
             scored[rid] = score(config, ingested, rid)
             weighted[rid] = weight(config, ingested, rid, scored[rid])
             estimated[rid] = estimate(config, rid, weighted[rid])
-        compared = compare(config, ingested, estimated)
+        measured = measure(config, ingested, weighted)
+        compared = compare(config, ingested, estimated, measured)
         reported = report(config, _meta(loaded), ingested, validated, scored, weighted, estimated, compared, out,
-                          keep_work=keep_work)
+                          keep_work=keep_work, measured=measured)
         outputs = list(reported["outputs"]) + fin.manifest_quarantine(stage / "manifest.json", ingested, stage)
         if with_notebooks:
             outputs += notebooks(config, out)["outputs"]

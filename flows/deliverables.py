@@ -32,6 +32,10 @@ TABLE_SCHEMAS: dict[str, tuple[str, dict]] = {
     "methodology": ("methodology_schema", {}),
     "small_area": ("small_area_schema", {}),
     "sample_plan": ("sample_plan_schema", {}),
+    "change_linked": ("change_linked_schema", {}),
+    "irt_items": ("irt_items_schema", {}),
+    "irt_scale": ("irt_scale_schema", {}),
+    "dif": ("dif_schema", {}),
 }
 
 _REQUIRED = ["indicator", "department_zh", "department_en", "target", "actual", "unit_zh", "unit_en", "period"]

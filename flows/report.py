@@ -219,7 +219,18 @@ HEADLINE_KEYS: dict[str, tuple[str, str, str]] = {
     "national_rate": ("全国水平", "National rate", "pct"),
     "national_year": ("全国数据年份", "National figure year", "int"),
     "versus_national": ("与全国比较", "Versus national", "text"),
+    "comparable": ("两轮可比", "Rounds comparable", "text"),
+    "linked_comparable": ("等值量表可用", "Linked scale available", "text"),
+    "linked_reason": ("不可比原因", "Why not comparable", "text"),
+    "linked_baseline": ("等值量表基线比例", "Linked-scale baseline share", "pct"),
+    "linked_endline": ("等值量表末期比例", "Linked-scale end-of-period share", "pct"),
+    "linked_change": ("等值量表变化", "Linked-scale change", "pp"),
+    "linked_change_ci_low": ("等值量表变化95%置信区间下限", "Linked-scale change 95% CI lower", "pp"),
+    "linked_change_ci_high": ("等值量表变化95%置信区间上限", "Linked-scale change 95% CI upper", "pp"),
+    "linked_se_linking": ("等值误差", "Linking error (SE)", "pp"),
     "truth": ("模拟真值（仅模拟数据）", "Simulated truth (simulation only)", "pct"),
+    "truth_linked_change": ("等值量表变化模拟真值", "Simulated true linked-scale change", "pp"),
+    "truth_linked_change_covered": ("置信区间覆盖等值变化真值", "CI covers the true linked change", "text"),
     "truth_covered": ("置信区间覆盖模拟真值", "CI covers the simulated truth", "text"),
     "summary_zh": ("结论（中文）", "Summary (zh)", "text"),
     "summary_en": ("结论（英文）", "Summary (en)", "text"),
@@ -280,9 +291,19 @@ def headline_lines(head: dict, config: dict) -> list[str]:
         f"({conf}% CI {fmt_pp(head['change_ci_low'])} to {fmt_pp(head['change_ci_high'])})",
         f"Target {fmt_pct(head['target'])}: {verdict.get(head['verdict'], head['verdict'])} ({head['verdict_zh']})",
     ]
+    if head.get("linked_comparable") is True:
+        lines.append(f"Linked scale (IRT, plausible values): {head['baseline_round']} {fmt_pct(head['linked_baseline'])}, "
+                     f"{head['endline_round']} {fmt_pct(head['linked_endline'])}, change "
+                     f"{fmt_pp(head['linked_change'])} points ({conf}% CI {fmt_pp(head['linked_change_ci_low'])} to "
+                     f"{fmt_pp(head['linked_change_ci_high'])}, linking error included)")
+    elif head.get("linked_comparable") is False:
+        lines.append(f"Linked scale: the rounds are not comparable ({head.get('linked_reason', '')})")
     if "truth" in head:
         lines.append(f"Simulated truth {head['endline_round']}: {fmt_pct(head['truth'], 2)} "
                      f"({'inside' if head.get('truth_covered') else 'OUTSIDE'} the CI)")
+    if "truth_linked_change" in head:
+        lines.append(f"Simulated true change on the linked scale: {fmt_pp(head['truth_linked_change'], 2)} points "
+                     f"({'inside' if head.get('truth_linked_change_covered') else 'OUTSIDE'} the CI)")
     return lines
 
 

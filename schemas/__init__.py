@@ -32,6 +32,15 @@ from literacy_schemas.raw import (
     scorecard_schema,
     truth_schema,
 )
+from literacy_schemas.measurement import (
+    change_linked_schema,
+    dif_schema,
+    estimates_linked_schema,
+    irt_items_schema,
+    irt_scale_schema,
+    items_schema,
+    reliability_schema,
+)
 from literacy_schemas.small_area import sample_plan_schema, small_area_schema
 from literacy_schemas.validation import SchemaValidationError, describe_failures, validate
 
@@ -41,6 +50,7 @@ __all__ = [
     "weights_margins_schema", "WEIGHT_STAGES", "BREAKDOWNS", "scorecard_schema", "evaluator_schema",
     "decomposition_schema", "decomposition_detail_schema", "part_scores_schema", "scorecard_table_schema",
     "methodology_schema", "nonresponse_classes_schema", "propensity_model_schema", "small_area_schema",
-    "sample_plan_schema",
+    "sample_plan_schema", "items_schema", "reliability_schema", "dif_schema", "irt_items_schema", "irt_scale_schema",
+    "estimates_linked_schema", "change_linked_schema",
     "SchemaValidationError", "validate", "describe_failures",
 ]

@@ -210,6 +210,7 @@ def verdicts_schema(config: dict) -> pa.DataFrameSchema:
             "change_p_value": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
             "p_value_bh": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
             "significant_bh": pa.Column("boolean", nullable=True),
+            "comparable": pa.Column(bool),
             "suppressed": pa.Column(bool),
             "suppression_reason": _text(nullable=True),
         },
@@ -383,6 +384,7 @@ def evaluator_schema(config: dict, name: str, with_lead: bool = False,
         "change_p_value": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
         "p_value_bh": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
         "significant_bh": pa.Column("boolean", nullable=True),
+        "comparable": pa.Column(bool),
     })
     if with_model:   # the small-area model's figure beside the direct one (literacy.sae)
         for role in ("baseline", "endline"):

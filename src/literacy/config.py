@@ -205,6 +205,9 @@ def _validate_measurement(cfg: dict) -> None:
     if isinstance(s, bool) or not isinstance(s, (int, float)) or not 0 <= float(s) <= 1:
         raise ConfigError("config: measurement.min_anchor_share must be a share between 0 and 1 (e.g. 0.20)")
     m["min_anchor_share"] = float(s)
+    from literacy.measurement.assessment import measurement_config
+
+    measurement_config(cfg)   # the measurement models' own keys (one-line errors)
 
 
 #: Defaults of ``reporting`` (NCHS Data Presentation Standards for Proportions, Parker et al. 2017).

@@ -63,7 +63,8 @@ def round_roles(config: dict) -> tuple[str, str]:
 
 
 # --------------------------------------------------------------------------- verdicts
-def finish_verdicts(verdicts: pd.DataFrame, estimates: pd.DataFrame, config: dict) -> pd.DataFrame:
+def finish_verdicts(verdicts: pd.DataFrame, estimates: pd.DataFrame, config: dict,
+                    comparable: bool = True) -> pd.DataFrame:
     """The verdict table as published: worded verdicts, suppressed rows blanked.
 
     Adds ``verdict_en`` after ``verdict_zh`` (met with confidence / not met / inconclusive),
@@ -85,6 +86,8 @@ def finish_verdicts(verdicts: pd.DataFrame, estimates: pd.DataFrame, config: dic
     sig = pd.array(out["significant_bh"].to_numpy(dtype=object), dtype="boolean")
     sig[out["p_value_bh"].isna().to_numpy()] = pd.NA
     out["significant_bh"] = sig
+    # the rounds' comparability (see evaluator_table): the change is on a common footing only then
+    out.insert(out.columns.get_loc("significant_bh") + 1, "comparable", bool(comparable))
     out["suppression_reason"] = out["suppression_reason"].astype(object).where(out["suppressed"], None)
     out["verdict"] = np.where(end, "suppressed", out["verdict"].astype(str))
     out["versus_national"] = np.where(end, None, out["versus_national"].astype(object))
@@ -105,7 +108,7 @@ def evaluator_columns(with_lead: bool = False, with_verdict: bool = False, with_
         cols += [f"{role}_round", role, f"{role}_se", f"{role}_ci_low", f"{role}_ci_high", f"{role}_n",
                  f"{role}_reliability"]
     cols += ["change", "change_se", "change_ci_low", "change_ci_high", "change_p_value", "p_value_bh",
-             "significant_bh"]
+             "significant_bh", "comparable"]
     if with_model:
         for role in ("baseline", "endline"):
             cols += [f"{role}_model", f"{role}_model_ci_low", f"{role}_model_ci_high", f"{role}_published",
@@ -122,7 +125,8 @@ def _group_leads(config: dict) -> dict[str, tuple[str, str]]:
 
 
 def evaluator_table(estimates: pd.DataFrame, change: pd.DataFrame, verdicts: pd.DataFrame | None, config: dict,
-                    breakdowns: tuple[str, ...], with_lead: bool = False, with_verdict: bool = False) -> pd.DataFrame:
+                    breakdowns: tuple[str, ...], with_lead: bool = False, with_verdict: bool = False,
+                    comparable: bool = True) -> pd.DataFrame:
     """The two rounds side by side, with the change (and verdict), for some breakdowns.
 
     Parameters
@@ -139,6 +143,11 @@ def evaluator_table(estimates: pd.DataFrame, change: pd.DataFrame, verdicts: pd.
         Breakdown codes to include, in this order (e.g. ``("district",)``).
     with_lead, with_verdict : bool
         Add the key groups' lead departments / the verdict columns (headline level rows).
+    comparable : bool
+        Whether the rounds' figures can be compared: one questionnaire form for both rounds, or
+        forms with enough anchors to be linked (``literacy.measurement.linking_feasible``). The
+        ``comparable`` column says so on every row; false means the raw-score change mixes a
+        real change with the forms' difference and no linked change could be made.
 
     Returns
     -------
@@ -215,6 +224,7 @@ def evaluator_table(estimates: pd.DataFrame, change: pd.DataFrame, verdicts: pd.
         else pd.array([pd.NA] * len(out), dtype="boolean")
     sig[blank_change | np.isnan(out["p_value_bh"].to_numpy(dtype=float))] = pd.NA
     out["significant_bh"] = sig
+    out["comparable"] = bool(comparable)
     if with_verdict:
         v = verdicts.copy() if verdicts is not None else pd.DataFrame(columns=keys)
         for k in keys:
@@ -285,9 +295,10 @@ def evaluator_specs(config: dict) -> list[tuple[str, tuple[str, ...], bool, bool
 
 
 def evaluator_tables(estimates: pd.DataFrame, change: pd.DataFrame, verdicts: pd.DataFrame,
-                     config: dict) -> dict[str, pd.DataFrame]:
+                     config: dict, comparable: bool = True) -> dict[str, pd.DataFrame]:
     """Every evaluator table of :func:`evaluator_specs`, by name."""
-    return {name: evaluator_table(estimates, change, verdicts, config, b, with_lead=lead, with_verdict=verdict)
+    return {name: evaluator_table(estimates, change, verdicts, config, b, with_lead=lead, with_verdict=verdict,
+                                  comparable=comparable)
             for name, b, lead, verdict in evaluator_specs(config)}
 
 

@@ -46,7 +46,7 @@ from literacy.measurement.plausible import (
 )
 from literacy.measurement.scale import theta_cut
 
-__all__ = ["measurement_config", "compare_forms_simple", "item_scores", "item_review", "dif_review",
+__all__ = ["measurement_config", "item_scores", "item_review", "dif_review",
            "link_forms", "cut_scores", "round_parameters", "plausible_values", "linked_round", "anchor_jackknife",
            "change_linked_table", "LinkedScale", "CHANGE_LINKED_COLUMNS"]
 
@@ -61,8 +61,8 @@ _CONDITIONING = ["district", "residence", "sex", "age_band", "education", "occup
 def measurement_config(config: dict) -> dict:
     """The ``measurement`` section with defaults filled, checked.
 
-    Keys: ``enabled`` (true); ``min_anchor_items`` (8) and ``min_anchor_share`` (0.20 of the
-    smaller form): below either, linking is refused; ``model`` (2pl | 1pl); ``rmsd_limit``
+    Keys (besides ``min_anchor_items`` / ``min_anchor_share``, read by
+    :func:`literacy.measurement.linking_feasible`): ``enabled`` (true); ``model`` (2pl | 1pl); ``rmsd_limit``
     (0.12); ``free_drift_class`` (C: anchors of this ETS class for drift get round-specific
     parameters); ``plausible_values`` (20); ``conditioning`` (district, residence, sex, age
     band, education, occupation); ``seed`` (the assessment seed); ``linking_error``
@@ -71,8 +71,6 @@ def measurement_config(config: dict) -> dict:
     m = dict(config.get("measurement") or {})
     out = {
         "enabled": bool(m.get("enabled", True)),
-        "min_anchor_items": int(m.get("min_anchor_items", 8)),
-        "min_anchor_share": float(m.get("min_anchor_share", 0.20)),
         "model": str(m.get("model", "2pl")).lower(),
         "rmsd_limit": float(m.get("rmsd_limit", 0.12)),
         "free_drift_class": str(m.get("free_drift_class", "C")),
@@ -84,8 +82,6 @@ def measurement_config(config: dict) -> dict:
     }
     if out["model"] not in ("2pl", "1pl"):
         raise ConfigError(f"config: measurement.model must be 2pl or 1pl, not {out['model']!r}")
-    if out["min_anchor_items"] < 1 or not 0 <= out["min_anchor_share"] <= 1:
-        raise ConfigError("config: measurement.min_anchor_items must be at least 1 and min_anchor_share in [0, 1]")
     if out["plausible_values"] < 2:
         raise ConfigError("config: measurement.plausible_values must be at least 2 (Rubin's rules need draws)")
     if not out["rmsd_limit"] > 0:
@@ -95,40 +91,6 @@ def measurement_config(config: dict) -> dict:
     if out["linking_error"] not in ("jackknife", "none"):
         raise ConfigError("config: measurement.linking_error must be jackknife or none")
     return out
-
-
-def compare_forms_simple(instruments: dict[str, pd.DataFrame], config: dict) -> tuple[list[str], bool, str]:
-    """The anchors of the baseline and end-of-period forms and whether linking is allowed.
-
-    An anchor is an ``item_id`` on both forms; its ``part``, ``points`` and ``correct`` code
-    must agree (else :class:`DataError` naming the item). Linking needs at least
-    ``min_anchor_items`` anchors and ``min_anchor_share`` of the smaller form.
-
-    Returns
-    -------
-    (anchors in the baseline form's order, feasible, reason) — ``reason`` is one line when
-    linking is refused, empty otherwise.
-    """
-    mc = measurement_config(config)
-    ids = list(instruments)
-    base, end = instruments[ids[0]], instruments[ids[-1]]
-    b = base.set_index(base["item_id"].astype(str))
-    e = end.set_index(end["item_id"].astype(str))
-    anchors = [i for i in b.index if i in e.index]
-    for item in anchors:
-        for col in ("part", "points", "correct"):
-            vb, ve = b.loc[item, col], e.loc[item, col]
-            same = (float(vb) == float(ve)) if col != "part" else (str(vb) == str(ve))
-            if not same:
-                raise DataError(f"instrument: anchor item {item} has {col} {vb!r} on the {ids[0]} form but {ve!r} on "
-                                f"the {ids[-1]} form")
-    smaller = min(len(b), len(e))
-    need = max(mc["min_anchor_items"], int(np.ceil(mc["min_anchor_share"] * smaller - 1e-9)))
-    if len(anchors) < need:
-        return anchors, False, (f"linking refused: {len(anchors)} anchor items, {need} needed "
-                                f"({mc['min_anchor_items']} items and {mc['min_anchor_share']:.0%} of the smaller form "
-                                f"of {smaller}); the change between the rounds is not comparable")
-    return anchors, True, ""
 
 
 def item_scores(responses: pd.DataFrame, instrument: pd.DataFrame, order: pd.Series | None = None,
@@ -327,15 +289,20 @@ def _expected_shares(scored_r: pd.DataFrame, a, d, mean, sd, cuts: dict[str, flo
     """Each person's posterior probability of being above each cut (population model N(mean, sd²))."""
     from scipy import special
 
-    nodes = np.linspace(-6, 6, 121)
+    nodes = np.linspace(-6, 6, 241)
     theta = mean + sd * nodes
+    h = theta[1] - theta[0]
     use = np.isfinite(d)
     ll = response_loglik(scored_r.to_numpy(dtype=float)[:, use], a[use], d[use], theta)
     lp = ll - 0.5 * nodes[None, :] ** 2
     lp -= lp.max(axis=1, keepdims=True)
     post = np.exp(lp)
     post /= post.sum(axis=1, keepdims=True)
-    return {k: post @ (theta > c).astype(float) for k, c in cuts.items()}
+    # each node stands for the interval of width h around it (midpoint rule): the node whose
+    # interval holds the cut counts with the fraction of it above the cut, so the share is a
+    # continuous function of the cut and of the latent mean (a step function otherwise, blind
+    # to shifts smaller than the grid's spacing)
+    return {k: post @ np.clip((theta + h / 2 - c) / h, 0.0, 1.0) for k, c in cuts.items()}
 
 
 def anchor_jackknife(scale: LinkedScale, scored: dict[str, pd.DataFrame], weights: dict[str, np.ndarray],

@@ -1,0 +1,151 @@
+"""The measurement task: item review, linking of the rounds' forms, plausible values, linked estimates.
+
+Thin: every computation is :mod:`literacy.measurement.assessment`; this task reads the rounds'
+responses, forms and weighted data from ``_work/``, writes its tables there as Parquet and hands
+the report task their paths (and a few small values: whether the rounds are comparable and why,
+the cuts on the latent scale).
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from literacy_flows import io as fio
+
+__all__ = ["measure"]
+
+_TASK = dict(cache_policy=NO_CACHE, persist_result=False, retries=0)
+
+
+@task(name="measure", **_TASK)
+def measure(config: dict, ingested: dict, weighted: dict[str, dict]) -> dict:
+    """Comparable rounds: the measurement stage of the assessment (README: "Comparable rounds").
+
+    Returns
+    -------
+    dict
+        ``enabled``; ``comparable`` and ``reason``; ``same_form``; ``cuts`` (level -> θ*);
+        paths of the work tables: ``items`` and ``reliability`` per round, ``dif``,
+        ``irt_items``, ``irt_scale``, ``estimates_linked`` per round, ``linking``.
+    """
+    from literacy.deliverables import round_roles
+    from literacy.measurement import compare_forms, linking_feasible
+    from literacy.measurement.assessment import (
+        anchor_jackknife,
+        dif_review,
+        item_review,
+        item_scores,
+        link_forms,
+        linked_round,
+        measurement_config,
+        plausible_values,
+        round_parameters,
+    )
+    from literacy_flows.designs import calibrated_design
+
+    logger = get_run_logger()
+    mc = measurement_config(config)
+    if not mc["enabled"]:
+        logger.info("measurement: off (measurement.enabled: false)")
+        return {"enabled": False}
+    base_id, end_id = round_roles(config)
+    rounds = [r for r in (base_id, end_id) if r in weighted]
+    work = Path(weighted[rounds[0]]["path"]).parent.parent / "measurement"
+    out: dict = {"enabled": True, "items": {}, "reliability": {}, "estimates_linked": {}}
+    started = time.monotonic()
+
+    instruments = {rid: pd.read_parquet(ingested["work"]["instruments"][rid]) for rid in rounds}
+    forms = compare_forms(instruments)
+    anchors = [str(a) for a in forms.loc[forms["anchor"], "item_id"]]
+    same_form = all(set(instruments[r]["item_id"].astype(str)) == set(instruments[rounds[0]]["item_id"].astype(str))
+                    for r in rounds)
+    feasible, reason = linking_feasible(forms, config)
+    out.update({"same_form": bool(same_form), "comparable": bool(feasible), "reason": reason,
+                "anchors": len(anchors)})
+
+    scored, weights, designs, frames = {}, {}, {}, {}
+    dif = []
+    id_col = config["design"].get("respondent_id", "respondent_id")
+    for rid in rounds:
+        data, _, design = calibrated_design(config, rid, weighted[rid])
+        responses = pd.read_parquet(ingested["work"]["rounds"][rid]["responses"])
+        s, dk, sk = item_scores(responses, instruments[rid], order=data[id_col], id_column=id_col)
+        w = data["weight"].to_numpy(dtype=float)
+        scored[rid], weights[rid], designs[rid], frames[rid] = s, w, design, data
+        items, rel = item_review(s, w, instruments[rid], dk, sk, rid)
+        out["items"][rid] = str(fio.write_parquet(items, work / f"items_{rid}.parquet"))
+        out["reliability"][rid] = str(fio.write_parquet(rel, work / f"reliability_{rid}.parquet"))
+        dif.append(dif_review(s, w, data, config, rid))
+        flagged = items[items["flags"].astype(str) != ""]
+        logger.info("round %s: item review of %d items; alpha %.3f, omega %.3f; %d items flagged", rid, len(items),
+                    float(rel.loc[rel["scale"] == "total", "alpha"].iloc[0]),
+                    float(rel.loc[rel["scale"] == "total", "omega"].iloc[0]), len(flagged))
+
+    if not feasible:
+        logger.warning("measurement: %s", reason)
+        out["dif"] = str(fio.write_parquet(pd.concat(dif, ignore_index=True), work / "dif.parquet"))
+        out["seconds"] = round(time.monotonic() - started, 1)
+        return out
+
+    scale = link_forms(scored, weights, instruments, anchors, config)
+    for note in scale.notes:
+        logger.warning("IRT calibration: %s", note)
+    if len(scale.drift):
+        drift = scale.drift.copy()   # grouping "round": each later round against the baseline
+        drift.insert(0, "round", rounds[-1])
+        dif.append(drift)
+    out["dif"] = str(fio.write_parquet(pd.concat(dif, ignore_index=True, sort=False), work / "dif.parquet"))
+    irt_items = scale.fit.items.copy()
+    freed = scale.freed.set_index("item")["reason"] if len(scale.freed) else pd.Series(dtype=object)
+    irt_items["anchor"] = irt_items["item"].astype(str).isin(anchors)
+    irt_items["freed_reason"] = irt_items["item"].map(freed).where(irt_items["item"].isin(freed.index), None)
+    out["irt_items"] = str(fio.write_parquet(irt_items, work / "irt_items.parquet"))
+    groups = scale.fit.groups.copy()
+    groups["group"] = groups["group"].astype(str)
+    for code, theta in scale.cuts.items():
+        groups[f"cut_{code}"] = theta
+    groups["loglik"] = float(scale.fit.loglik)
+    groups["converged"] = bool(scale.fit.converged)
+    out["irt_scale"] = str(fio.write_parquet(groups, work / "irt_scale.parquet"))
+    out["cuts"] = {k: float(v) for k, v in scale.cuts.items()}
+    out["linked_anchors"] = len(scale.anchors)
+    out["freed"] = [f"{r.item} ({r.reason})" for r in scale.freed.itertuples()]
+    logger.info("IRT: concurrent calibration of %d rounds, %d anchors shared (%d freed: %s); log-likelihood %.1f, "
+                "converged %s; cuts on the baseline form's scale: %s", len(rounds), len(scale.anchors),
+                len(scale.freed), ", ".join(f"{r.item} ({r.reason})" for r in scale.freed.itertuples()) or "none",
+                scale.fit.loglik, scale.fit.converged,
+                ", ".join(f"{k} θ*={v:.3f}" for k, v in scale.cuts.items()))
+
+    regressions = []
+    for rid in rounds:
+        items = instruments[rid]["item_id"].astype(str).tolist()
+        a, d, left_out = round_parameters(scale.fit, items, rid)
+        pvs, reg = plausible_values(scored[rid], a, d, frames[rid], weights[rid], config, rid)
+        regressions.append(reg)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="a domain has a single observation", category=RuntimeWarning)
+            est = linked_round(designs[rid], pvs, scale.cuts, config, rid)
+        out["estimates_linked"][rid] = str(fio.write_parquet(est, work / f"estimates_linked_{rid}.parquet"))
+        city = est[(est["breakdown"] == "city") & (est["level"] == config["scoring"]["headline"])].iloc[0]
+        logger.info("round %s: %d plausible values; linked city share %s %.2f%% (se %.2f, of which imputation %.2f; "
+                    "fmi %.2f)", rid, int(city["pv_count"]), city["level"], 100 * city["estimate"], 100 * city["se"],
+                    100 * city["se_imputation"], city["fmi"])
+    out["latent_regression"] = regressions
+    if not same_form and mc["linking_error"] == "jackknife":
+        linking, notes = anchor_jackknife(scale, scored, weights, instruments, designs, config)
+        for note in notes:
+            logger.warning("%s", note)
+        out["linking"] = str(fio.write_parquet(linking, work / "linking.parquet"))
+        city = linking[(linking["breakdown"] == "city") & (linking["level"] == config["scoring"]["headline"])]
+        logger.info("linking error (jackknife over %d anchors): city %s change ± %.2f points", len(scale.anchors),
+                    config["scoring"]["headline"], 100 * float(city["se_linking"].iloc[0]))
+    out["seconds"] = round(time.monotonic() - started, 1)
+    logger.info("measurement done in %.1f s", out["seconds"])
+    return out

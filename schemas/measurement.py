@@ -1,0 +1,186 @@
+"""Schemas of the measurement stage's outputs (comparable rounds: items, DIF, IRT, linked figures)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from literacy_schemas.outputs import (
+    BREAKDOWNS,
+    TOL,
+    _inside,
+    _isin,
+    _levels,
+    _nonneg,
+    _rounds,
+    _share,
+    _text,
+    _unique,
+    estimates_schema,
+)
+
+__all__ = ["items_schema", "reliability_schema", "dif_schema", "irt_items_schema", "irt_scale_schema",
+           "estimates_linked_schema", "change_linked_schema"]
+
+_R = pa.Column(float, pa.Check.in_range(-1, 1), nullable=True)
+
+
+def items_schema(config: dict) -> pa.DataFrameSchema:
+    """``<round>/items.csv``: weighted classical statistics of each item of the round's form."""
+    return pa.DataFrameSchema(
+        {
+            "round": _text([_isin(_rounds(config))]),
+            "item": _text(),
+            "part": _text([_isin(list(config["scoring"]["parts"]))]),
+            "n": pa.Column(int, pa.Check.ge(0)),
+            "p_correct": _share(nullable=True),
+            "item_rest_r": _R,
+            "dont_know_share": _share(nullable=True),
+            "skipped_share": _share(nullable=True),
+            "flag_low_discrimination": pa.Column(bool),
+            "flag_extreme": pa.Column(bool),
+            "flags": _text(nullable=True),
+        },
+        checks=[_unique(["round", "item"])], strict=True, ordered=True, name="items",
+    )
+
+
+def reliability_schema(config: dict) -> pa.DataFrameSchema:
+    """``<round>/reliability.csv``: Cronbach's alpha and McDonald's omega per part and for the test."""
+    return pa.DataFrameSchema(
+        {
+            "round": _text([_isin(_rounds(config))]),
+            "scale": _text([_isin(list(config["scoring"]["parts"]) + ["total"])]),
+            "items": pa.Column(int, pa.Check.ge(1)),
+            "alpha": pa.Column(float, pa.Check.le(1), nullable=True),
+            "alpha_std": pa.Column(float, pa.Check.le(1), nullable=True),
+            "omega": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
+            "n": pa.Column(int, pa.Check.ge(0)),
+        },
+        checks=[_unique(["round", "scale"])], strict=True, ordered=True, name="reliability",
+    )
+
+
+def dif_schema(config: dict) -> pa.DataFrameSchema:
+    """``assessment/dif.csv``: Mantel–Haenszel DIF per round and grouping, and the anchors' drift
+    (grouping ``round``)."""
+    return pa.DataFrameSchema(
+        {
+            "round": _text([_isin(_rounds(config))]),
+            "grouping": _text(),
+            "comparison": _text(),
+            "item": _text(),
+            "reference": _text(),
+            "focal": _text(),
+            "alpha_mh": _nonneg(),
+            "delta_mh": pa.Column(float, nullable=True),
+            "se_delta": _nonneg(),
+            "chi2": _nonneg(),
+            "p_value": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
+            "ets_class": _text([_isin(["A", "B", "C"])], nullable=True),
+            "favours": _text(nullable=True),
+            "n_reference": pa.Column(None, pa.Check.ge(0), nullable=True),
+            "n_focal": pa.Column(None, pa.Check.ge(0), nullable=True),
+            "n_bands": pa.Column(None, pa.Check.ge(0), nullable=True),
+            "reason": _text(nullable=True),
+        },
+        checks=[_unique(["round", "grouping", "comparison", "item"]),
+                pa.Check(lambda df: pd.Series(np.isnan(df["delta_mh"].to_numpy(dtype=float))
+                                              | (np.abs(df["delta_mh"].to_numpy(dtype=float)
+                                                        + 2.35 * np.log(df["alpha_mh"].to_numpy(dtype=float)))
+                                                 <= 1e-9), index=df.index),
+                         error="delta_mh = -2.35 ln(alpha_mh)")],
+        strict=True, ordered=True, name="dif",
+    )
+
+
+def irt_items_schema(config: dict) -> pa.DataFrameSchema:
+    """``assessment/irt_items.csv``: the linked calibration's item parameters and fit.
+
+    The columns ``rmsd_<round>`` follow the rounds (RMSD of the item in the round; blank where
+    the row's parameters were not used in it).
+    """
+    cols = {
+        "item": _text(), "group": _text([_isin(_rounds(config))], nullable=True),
+        "a": pa.Column(float), "d": pa.Column(float), "b": pa.Column(float, nullable=True),
+        "se_a": _nonneg(), "se_d": _nonneg(), "se_b": _nonneg(), "n": pa.Column(None, pa.Check.ge(0)),
+    }
+    for rid in _rounds(config):
+        cols[f"rmsd_{rid}"] = pa.Column(float, pa.Check.ge(0), nullable=True, required=False)
+    cols.update({"anchor": pa.Column(bool), "freed_reason": _text(nullable=True)})
+    return pa.DataFrameSchema(cols, checks=[_unique(["item", "group"])], strict=True, name="irt_items")
+
+
+def irt_scale_schema(config: dict) -> pa.DataFrameSchema:
+    """``assessment/irt_scale.csv``: each round's latent mean and SD (the baseline fixed at 0 and 1)
+    and the cuts θ* of every level on the baseline form."""
+    cols = {"group": _text([_isin(_rounds(config))]), "mean": pa.Column(float), "sd": pa.Column(float, pa.Check.gt(0)),
+            "se_mean": _nonneg(), "se_sd": _nonneg(), "n": pa.Column(None, pa.Check.ge(0))}
+    for lv in _levels(config):
+        cols[f"cut_{lv}"] = pa.Column(float)
+    cols.update({"loglik": pa.Column(float), "converged": pa.Column(bool)})
+    return pa.DataFrameSchema(cols, checks=[_unique(["group"])], strict=True, ordered=True, name="irt_scale")
+
+
+def estimates_linked_schema(config: dict) -> pa.DataFrameSchema:
+    """``<round>/estimates_linked.csv``: the columns of ``estimates.csv`` on the linked scale, plus
+    the Rubin components (``se_sampling``, ``se_imputation``), ``fmi`` and ``pv_count``."""
+    base = estimates_schema(config)
+    cols = dict(base.columns)
+    cols.update({"se_sampling": _nonneg(), "se_imputation": _nonneg(),
+                 "fmi": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
+                 "pv_count": pa.Column(int, pa.Check.ge(2))})
+
+    def rubin(df: pd.DataFrame) -> pd.Series:
+        se, w, b = (df[c].to_numpy(dtype=float) for c in ("se", "se_sampling", "se_imputation"))
+        ok = np.isnan(se) | (np.abs(se ** 2 - w ** 2 - b ** 2) <= 1e-12 + 1e-9 * se ** 2)
+        return pd.Series(ok, index=df.index)
+
+    return pa.DataFrameSchema(cols, checks=list(base.checks) + [pa.Check(rubin, error="se² = se_sampling² + "
+                                                                                       "se_imputation²")],
+                              strict=True, ordered=True, name="estimates_linked")
+
+
+def change_linked_schema(config: dict) -> pa.DataFrameSchema:
+    """``assessment/change_linked.csv``: the change on the linked scale with its error budget."""
+    rounds = _rounds(config)
+
+    def budget(df: pd.DataFrame) -> pd.Series:
+        parts = [df[c].to_numpy(dtype=float) for c in ("se_sampling", "se_imputation", "se_linking")]
+        tot = df["se_total"].to_numpy(dtype=float)
+        ok = np.isnan(tot) | (np.abs(tot ** 2 - sum(p ** 2 for p in parts)) <= 1e-12 + 1e-9 * tot ** 2)
+        return pd.Series(ok, index=df.index)
+
+    def difference(df: pd.DataFrame) -> pd.Series:
+        d = df["endline"].to_numpy(dtype=float) - df["baseline"].to_numpy(dtype=float)
+        c = df["change"].to_numpy(dtype=float)
+        return pd.Series(np.isnan(c) | (np.abs(d - c) <= TOL), index=df.index)
+
+    return pa.DataFrameSchema(
+        {
+            "breakdown": _text([_isin(BREAKDOWNS(config))]),
+            "domain": _text(), "label_zh": _text(), "label_en": _text(),
+            "level": _text([_isin(_levels(config))]),
+            "baseline_round": _text([_isin(rounds)]), "endline_round": _text([_isin(rounds)]),
+            "baseline": _share(nullable=True), "endline": _share(nullable=True),
+            "change": pa.Column(float, pa.Check.in_range(-1, 1), nullable=True),
+            "se_sampling": _nonneg(), "se_imputation": _nonneg(), "se_linking": _nonneg(), "se_total": _nonneg(),
+            "ci_low": pa.Column(float, nullable=True), "ci_high": pa.Column(float, nullable=True),
+            "p_value": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
+            "p_value_bh": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
+            "significant_bh": pa.Column("boolean", nullable=True),
+            "raw_change": pa.Column(float, nullable=True),
+            "comparable": pa.Column(bool),
+            "note": _text(nullable=True),
+            "suppressed": pa.Column(bool),
+            "suppression_reason": _text(nullable=True),
+        },
+        checks=[pa.Check(budget, error="se_total² = se_sampling² + se_imputation² + se_linking²"),
+                pa.Check(difference, error="change = endline - baseline"), _inside("ci_low", "change", "ci_high"),
+                _unique(["breakdown", "domain", "level"]),
+                pa.Check(lambda df: (df["comparable"].astype(bool) | df["change"].isna()),
+                         error="a change is given only when the rounds are comparable")],
+        strict=True, ordered=True, name="change_linked",
+    )
+
