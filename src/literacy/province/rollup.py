@@ -81,7 +81,7 @@ def pooled_design(stacked: pd.DataFrame, variance: str = "taylor", seed: int = 0
     seed : int
         The bootstrap's seed.
     """
-    design = SurveyDesign(stacked, weights="weight", strata="stratum", psu="psu")
+    design = SurveyDesign(stacked, weights="weight", strata="stratum", psu="psu", nest=True)
     if variance == "taylor":
         return design
     return design.replicate(variance, seed=seed if variance == "bootstrap" else None)
