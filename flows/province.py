@@ -246,8 +246,11 @@ def rollup(cfg: dict, source: dict, config_file: str, cities: list[dict], member
             fio.write_parquet(df, stage / f"{rel}.parquet")
             written.extend([(stage / f"{rel}.csv", len(df)), (stage / f"{rel}.parquet", len(df))])
 
+        # a reused city is a finished one: the outputs do not depend on whether it was run again
+        shown = {"reused": "finished"}
         status = pd.DataFrame([{"city": c["id"], "label_zh": c.get("name_zh"), "label_en": c.get("name_en"),
-                                "status": c["status"], "error": c.get("error")} for c in cities])
+                                "status": shown.get(c["status"], c["status"]), "error": c.get("error")}
+                               for c in cities])
         put(status, "cities")
         summary: dict[str, Any] = {"cities_finished": len(ok), "cities_missing": [c["id"] for c in missing]}
         tables: dict[str, pd.DataFrame] = {"cities": status}
@@ -305,7 +308,7 @@ def rollup(cfg: dict, source: dict, config_file: str, cities: list[dict], member
             "manifest_version": MANIFEST_VERSION,
             "province": {k: cfg["province"].get(k) for k in ("id", "name_zh", "name_en")},
             "config": {"file": Path(config_file).name, "sha256": fio.sha256_file(config_file), "content": source},
-            "cities": [{"id": c["id"], "status": c["status"], **({"error": c["error"]} if c.get("error") else {}),
+            "cities": [{"id": c["id"], "status": shown.get(c["status"], c["status"]), **({"error": c["error"]} if c.get("error") else {}),
                         **({"manifest_sha256": c["manifest_sha256"]} if c.get("manifest_sha256") else {})}
                        for c in cities],
             "summary": summary,

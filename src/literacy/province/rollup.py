@@ -210,7 +210,7 @@ def province_change(estimates: pd.DataFrame, baseline: str, endline: str, conf: 
     keys = ["breakdown", "domain", "level"]
     base = estimates[estimates["round"] == baseline].set_index(keys)
     end = estimates[estimates["round"] == endline]
-    j = end.join(base[["estimate", "se", "df"]], on=keys, rsuffix="_base", how="inner")
+    j = end.merge(base[["estimate", "se", "df"]].add_suffix("_base").reset_index(), on=keys, how="inner")
     v1, v2 = j["se_base"] ** 2, j["se"] ** 2
     change = j["estimate"] - j["estimate_base"]
     se = np.sqrt(v1 + v2)
