@@ -37,6 +37,7 @@ import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import wait as wait_all
 
 from literacy.errors import LiteracyError
 from literacy_flows import deliverables as fdl
@@ -742,11 +743,20 @@ def assessment_flow(config_path: str | Path, raw_dir: str | Path | None = None,
         ingested = fin.materialise(result, out, raw)
         _log_ingest(ingested, state.name == "Cached", config, raw)
         validated = validate(config, ingested)
-        scored, weighted, estimated = {}, {}, {}
+        # The rounds are independent: each round's score -> weight -> estimate chain is submitted
+        # as futures, so the rounds run concurrently (each task still waits for its own inputs).
+        # Every task writes only under _work/<round>/, and results are gathered in config order,
+        # so the outputs are the same bytes as when the rounds ran one after the other.
+        futures = {}
         for rid in ingested["work"]["rounds"]:
-            scored[rid] = score(config, ingested, rid)
-            weighted[rid] = weight(config, ingested, rid, scored[rid])
-            estimated[rid] = estimate(config, rid, weighted[rid])
+            s = score.submit(config, ingested, rid)
+            w = weight.submit(config, ingested, rid, s)
+            futures[rid] = (s, w, estimate.submit(config, rid, w))
+        # all settle before any failure is raised: no task may still write into a discarded staging folder
+        wait_all([f for chain in futures.values() for f in chain])
+        scored = {rid: f[0].result() for rid, f in futures.items()}
+        weighted = {rid: f[1].result() for rid, f in futures.items()}
+        estimated = {rid: f[2].result() for rid, f in futures.items()}
         measured = measure(config, ingested, weighted)
         compared = compare(config, ingested, estimated, measured)
         reported = report(config, _meta(loaded), ingested, validated, scored, weighted, estimated, compared, out,

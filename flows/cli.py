@@ -1,6 +1,7 @@
 """The ``literacy`` command line.
 
     literacy run      [--config F] [--raw DIR] [--out DIR] [--no-notebooks]   the assessment flow on a delivery
+    literacy run-province [--config F] [--raw DIR] [--out DIR] [--dask-address A] [--workers N]  many cities on Dask
     literacy simulate [--config F] [--seed N] [--out DIR] [--force | --if-missing]  write the simulated default delivery
     literacy validate [--config F] [--raw DIR] [--write DIR]  check a delivery, print the quarantine summary
     literacy estimate FILE --y Y --weights W [design options] one design-based table from any survey file
@@ -23,6 +24,8 @@ __all__ = ["main", "DEFAULT_CONFIG", "PREFECT_DEFAULTS"]
 
 #: flows/ sits at the repository root, beside config/.
 DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "config" / "wuhai.yaml"
+#: The embedded province example.
+DEFAULT_PROVINCE = Path(__file__).resolve().parents[1] / "config" / "inner-mongolia.yaml"
 
 #: Prefect settings for a local run without a server: the ephemeral API (no PREFECT_API_URL),
 #: a generous startup time for slow machines, nothing sent anywhere. Set only when unset.
@@ -76,6 +79,30 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-notebooks", action="store_true",
                      help="skip executing the reviewer notebooks into <out>/notebooks/ (faster)")
 
+    prov = sub.add_parser(
+        "run-province", formatter_class=fmt,
+        help="run every member city's assessment on Dask, then the provincial roll-up",
+        description="Run a province: every member's assessment (the 'run' flow, one Dask task per city) and\n"
+                    "the roll-up pooled from the cities' samples (cities as strata).\n\n"
+                    "Reads <raw>/<city>/ for every member; writes <out>/<city>/ (exactly what 'literacy run' writes\n"
+                    "for that city) and <out>/province/. A city that fails does not stop the others: the roll-up\n"
+                    "uses the cities that finished, and the command exits with status 2 and one line per failed city.",
+    )
+    prov.add_argument("--config", type=Path, default=DEFAULT_PROVINCE, metavar="F",
+                      help=f"province config (YAML); default: {_shown(DEFAULT_PROVINCE)}")
+    prov.add_argument("--raw", type=Path, default=None, metavar="DIR",
+                      help="folder with one delivery folder per city (named by its id); default: the config's paths.raw")
+    prov.add_argument("--out", type=Path, default=None, metavar="DIR",
+                      help="output folder (one folder per city and province/); default: the config's paths.processed")
+    prov.add_argument("--dask-address", default=None, metavar="tcp://host:port",
+                      help="an existing Dask scheduler; default: a local cluster on this machine")
+    prov.add_argument("--workers", type=int, default=None, metavar="N",
+                      help="worker processes of the local cluster (default: one per core)")
+    prov.add_argument("--notebooks", action="store_true",
+                      help="also execute each city's reviewer notebooks (slower)")
+    prov.add_argument("--sequential", action="store_true",
+                      help="no Dask: the cities one after another in this process")
+
     sim = sub.add_parser(
         "simulate", formatter_class=fmt,
         help="write the simulated survey programme (the embedded default data)",
@@ -90,6 +117,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="random seed; default: the config's assessment.seed")
     sim.add_argument("--out", type=Path, default=None, metavar="DIR",
                      help="delivery folder to write; default: the config's paths.raw")
+    sim.add_argument("--province", type=Path, default=None, metavar="F",
+                     help="a province config: write one delivery per member city, <out>/<city>/ (default --out: "
+                          "the province config's paths.raw)")
     once = sim.add_mutually_exclusive_group()
     once.add_argument("--force", action="store_true",
                       help="write even if the folder already holds round data (overwrites those files)")
@@ -230,11 +260,85 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_run_province(args: argparse.Namespace) -> int:
+    from literacy.errors import LiteracyError
+    from literacy_flows import io as fio
+
+    started = time.monotonic()
+    for key, value in PREFECT_DEFAULTS.items():  # before anything imports Prefect (it reads them once)
+        os.environ.setdefault(key, value)
+    try:
+        from literacy_flows.province import load_province, province_folders
+
+        path, cfg, _ = load_province(args.config)
+        province_folders(path, cfg, args.raw, args.out)
+        if args.workers is not None and args.workers < 1:
+            return _error("--workers must be at least 1")
+    except (LiteracyError, OSError) as exc:
+        return _error(str(exc))
+    from literacy_flows.province import run_province
+
+    _quiet_user_errors()
+    try:
+        result = run_province(path, raw_dir=args.raw, out_dir=args.out, address=args.dask_address,
+                              workers=args.workers, with_notebooks=args.notebooks, sequential=args.sequential)
+    except (LiteracyError, OSError) as exc:
+        return _error(str(exc))
+    s = result["summary"]
+    lines = ["", f"{cfg['province']['name_en']} ({cfg['province']['name_zh']})"]
+    if "endline" in s:
+        from literacy_flows.report import fmt_pct, fmt_pp
+
+        lines.append(f"Province {s['endline_round']}: {fmt_pct(s['endline'])} (95% CI {fmt_pct(s['endline_ci_low'])}"
+                     f"–{fmt_pct(s['endline_ci_high'])}), n = {s['endline_n']:,}; target {fmt_pct(s['target'])}: "
+                     f"{s['verdict']}")
+        if "change" in s:
+            lines.append(f"Change since {s['baseline_round']}: {fmt_pp(s['change'])} percentage points "
+                         f"(95% CI {fmt_pp(s['change_ci_low'])} to {fmt_pp(s['change_ci_high'])})")
+    done = [c for c in result["cities"] if c["status"] != "failed"]
+    lines.append(f"{len(done)} of {len(result['cities'])} cities in the roll-up; outputs in "
+                 f"{_shown(Path(result['out_dir']))}/ ({time.monotonic() - started:.0f} s)")
+    print("\n".join(lines))
+    failed = [c for c in result["cities"] if c["status"] == "failed"]
+    for c in failed:
+        print(f"literacy: error: city {c['id']}: {c['error']}", file=sys.stderr)
+    return EXIT_USER_ERROR if failed else 0
+
+
+def _cmd_simulate_province(args: argparse.Namespace) -> int:
+    from literacy.errors import LiteracyError
+    from literacy_flows.province import simulate_province
+    from literacy_flows.simulate import has_round_data
+
+    started = time.monotonic()
+    try:
+        from literacy_flows.province import load_province, province_folders
+
+        path, cfg, _ = load_province(args.province)
+        raw, _ = province_folders(path, cfg, args.out, Path.cwd())
+        held = [c["id"] for c in cfg["members"] if has_round_data(raw / c["id"])]
+        if held and not args.force:
+            if args.if_missing and len(held) == len(cfg["members"]):
+                return 0
+            if not args.if_missing:
+                return _error(f"{_shown(raw / held[0])}: already holds round data; pass --force to overwrite it "
+                              "or --out DIR for another folder")
+        only = None if args.force else [c["id"] for c in cfg["members"] if c["id"] not in held]
+        raw, written = simulate_province(path, raw, only=only)
+    except (LiteracyError, OSError) as exc:
+        return _error(str(exc))
+    print(f"Simulated deliveries of {len(written)} cities written to {_shown(raw)}/ "
+          f"({sum(map(len, written.values()))} files, {time.monotonic() - started:.0f} s)")
+    return 0
+
+
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from literacy.errors import LiteracyError
     from literacy_flows import io as fio
     from literacy_flows.simulate import has_round_data, simulate_to_folder
 
+    if args.province is not None:
+        return _cmd_simulate_province(args)
     started = time.monotonic()
     try:
         loaded = fio.load_config(args.config, raw_dir=args.out)
@@ -440,7 +544,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USER_ERROR
-    handlers = {"run": _cmd_run, "simulate": _cmd_simulate, "validate": _cmd_validate, "estimate": _cmd_estimate}
+    handlers = {"run": _cmd_run, "run-province": _cmd_run_province, "simulate": _cmd_simulate, "validate": _cmd_validate, "estimate": _cmd_estimate}
     return handlers[args.command](args)
 
 

@@ -1,0 +1,129 @@
+"""The province flow on a real ``distributed.LocalCluster`` (2 workers, 3 small cities).
+
+The Dask run's city folders must be byte-identical to running each city alone with
+``literacy run`` (the sequential reference), the roll-up must equal a SurveyDesign built by
+hand over the stacked respondents, a rerun must reuse every city, and a city with a broken
+delivery must fail alone (exit status 2, one line naming it) while the others finish.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from literacy_flows import cli
+
+pytestmark = pytest.mark.flow
+
+ROOT = Path(__file__).resolve().parents[1]
+MEMBERS = ("alxa", "wuhai", "xilingol")
+
+
+def _tree(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def province(tmp_path_factory) -> Path:
+    """Three small members of the Inner Mongolia example (about 300 respondents a round each), simulated."""
+    root = tmp_path_factory.mktemp("province")
+    cfg = yaml.safe_load((ROOT / "config" / "inner-mongolia.yaml").read_text(encoding="utf-8"))
+    cfg["template"] = str(ROOT / "config" / "wuhai.yaml")
+    cfg["members"] = [m for m in cfg["members"] if m["id"] in MEMBERS]
+    cfg["simulation"].update({"population_scale": 0.01, "respondents_per_round": 300, "psus_per_round": 16})
+    cfg["paths"] = {"raw": "raw", "processed": "processed"}
+    path = root / "province.yaml"
+    path.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert cli.main(["simulate", "--province", str(path)]) == 0
+    assert sorted(p.name for p in (root / "raw").iterdir()) == sorted(MEMBERS)
+    return path
+
+
+@pytest.fixture(scope="module")
+def dask_run(province, prefect_harness):
+    from literacy_flows.province import run_province
+
+    out = province.parent / "dask-out"
+    result = run_province(province, out_dir=out, workers=2)
+    return result, out
+
+
+def test_dask_run_equals_each_city_run_alone(province, dask_run, prefect_harness, capsys):
+    result, out = dask_run
+    assert [c["status"] for c in result["cities"]] == ["finished"] * 3
+    assert len({c["worker"] for c in result["cities"]}) == 2          # both workers took cities
+    alone = province.parent / "alone"
+    for cid in MEMBERS:
+        cfg = out / ".province-work" / "configs" / f"{cid}.yaml"
+        assert cli.main(["run", "--config", str(cfg), "--raw", str(province.parent / "raw" / cid),
+                         "--out", str(alone / cid), "--no-notebooks"]) == 0
+        got, want = _tree(out / cid), _tree(alone / cid)
+        assert "_work" not in {k.split("/")[0] for k in got}
+        assert got == want, f"{cid}: the Dask run's folder differs from the city run alone"
+    assert (out / "province" / "league_table.png").stat().st_size > 10_000
+    assert (out / "province" / "province.xlsx").is_file()
+
+
+def test_rollup_equals_a_hand_built_design(province, dask_run):
+    from literacy.design import SurveyDesign
+
+    _, out = dask_run
+    est = pd.read_csv(out / "province" / "estimates.csv", dtype={"round": str})
+    for rid in ("2020", "2025"):
+        frames = []
+        for cid in MEMBERS:
+            d = pd.read_parquet(out / ".province-work" / cid / f"{rid}.parquet")
+            frames.append(d.assign(s=cid + "/" + d["stratum"], p=cid + "/" + d["psu"]))
+        stacked = pd.concat(frames, ignore_index=True)
+        want = SurveyDesign(stacked, weights="weight", strata="s", psu="p", nest=True).proportion("literate").iloc[0]
+        got = est[(est["round"] == rid) & (est["breakdown"] == "province") & (est["level"] == "literate")].iloc[0]
+        assert got["estimate"] == pytest.approx(want["estimate"], rel=1e-11)
+        assert got["se"] == pytest.approx(want["se"], rel=1e-10)
+        assert int(got["n"]) == len(stacked)
+    # the pooled weights are the cities' final weights: each city's share equals its own published one
+    for cid in MEMBERS:
+        own = pd.read_csv(out / cid / "2025" / "estimates.csv")
+        own = own[(own["breakdown"] == "city") & (own["level"] == "literate")].iloc[0]
+        row = est[(est["round"] == "2025") & (est["domain"] == cid) & (est["level"] == "literate")].iloc[0]
+        assert row["estimate"] == pytest.approx(own["estimate"], rel=1e-9)
+
+
+def test_rerun_reuses_every_city(province, dask_run, prefect_harness):
+    from literacy_flows.province import run_province
+
+    result, out = dask_run
+    before = _tree(out)
+    again = run_province(province, out_dir=out, sequential=True)
+    assert [c["status"] for c in again["cities"]] == ["reused"] * 3
+    assert _tree(out) == before
+
+
+def test_a_broken_city_fails_alone(province, prefect_harness, capsys):
+    root = province.parent
+    raw = root / "raw-broken"
+    shutil.copytree(root / "raw", raw)
+    (raw / "alxa" / "2025" / "margins.csv").write_text("dimension,population\nbroken", encoding="utf-8")
+    out = root / "broken-out"
+    status = cli.main(["run-province", "--config", str(province), "--raw", str(raw), "--out", str(out),
+                       "--workers", "2"])
+    err = capsys.readouterr().err
+    assert status == 2
+    lines = [line for line in err.splitlines() if line.startswith("literacy: error:")]
+    assert len(lines) == 1 and lines[0].startswith("literacy: error: city alxa: ") and "margins" in lines[0]
+    assert "Traceback" not in err
+    for cid in ("wuhai", "xilingol"):
+        assert (out / cid / "manifest.json").is_file()
+    assert not (out / "alxa").exists()
+    cities = pd.read_csv(out / "province" / "cities.csv")
+    assert cities.set_index("city")["status"].to_dict() == {"alxa": "failed", "wuhai": "finished",
+                                                            "xilingol": "finished"}
+    est = pd.read_csv(out / "province" / "estimates.csv")
+    assert set(est.loc[est["breakdown"] == "city", "domain"]) == {"wuhai", "xilingol"}
+    summary = pd.read_csv(out / "province" / "summary.csv").set_index("key")["value"]
+    assert summary["cities_missing"] == '["alxa"]'
