@@ -13,7 +13,7 @@ Outputs under ``<processed>/``::
 
     <round>/estimates.csv, estimates.parquet, weights_diagnostics.csv, weights_margins.csv,
             nonresponse_classes.csv, propensity_model.csv (propensity method only),
-            items.parquet (per respondent and item, for the notebooks' item analysis),
+            item_responses.parquet (per respondent and item, for the notebooks' item analysis),
             quarantine.csv (the rows left out, with line, column, masked value and reason)
     assessment/change.csv, change.parquet, verdicts.csv, verdicts.parquet, headline.csv,
                assessment.xlsx, truth_check.csv (simulated data only),
@@ -504,7 +504,7 @@ def report(config: dict, meta: dict, ingested: dict, validated: dict, scored: di
                            f"{rid}/propensity_model", line_offset=None), f"{rid}/propensity_model.csv", "csv")
         # per respondent and item, for the reviewer notebooks' item analysis (no identifiers)
         put(item_table(_read(weighted[rid]["path"]), _read(ingested["work"]["rounds"][rid]["responses"]),
-                       _read(ingested["work"]["instruments"][rid]), config), f"{rid}/items.parquet", "parquet")
+                       _read(ingested["work"]["instruments"][rid]), config), f"{rid}/item_responses.parquet", "parquet")
     measured = measured or {}
     linked_sheets = {}
     for rid in estimated:   # the measurement stage's per-round tables (README: "Comparable rounds")
@@ -598,7 +598,7 @@ def _evaluator_tables(config: dict, ingested: dict, estimated: dict, compared: d
     rates = {rid: response_rates(_read(t["sample"]), config) for rid, t in ingested["work"]["rounds"].items()}
     raw["methodology"] = methodology_table(config, {rid: e["facts"] for rid, e in estimated.items()}, rates,
                                            pd.concat(estimates.values(), ignore_index=True), weighting)
-    for key in ("irt_items", "irt_scale", "dif"):   # the measurement stage's tables
+    for key in ("irt_items", "irt_scale", "dif", "pv_distribution"):   # the measurement stage's tables
         if key in (measured or {}):
             raw[key] = _read(measured[key])
     order = [name for name in fdl.TABLE_SCHEMAS if name in raw]

@@ -36,6 +36,7 @@ TABLE_SCHEMAS: dict[str, tuple[str, dict]] = {
     "irt_items": ("irt_items_schema", {}),
     "irt_scale": ("irt_scale_schema", {}),
     "dif": ("dif_schema", {}),
+    "pv_distribution": ("pv_distribution_schema", {}),
 }
 
 _REQUIRED = ["indicator", "department_zh", "department_en", "target", "actual", "unit_zh", "unit_en", "period"]

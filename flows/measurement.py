@@ -41,11 +41,13 @@ def measure(config: dict, ingested: dict, weighted: dict[str, dict]) -> dict:
         anchor_jackknife,
         dif_review,
         item_review,
+        irt_item_table,
         item_scores,
         link_forms,
         linked_round,
         measurement_config,
         plausible_values,
+        pv_distribution,
         round_parameters,
     )
     from literacy_flows.designs import calibrated_design
@@ -102,10 +104,7 @@ def measure(config: dict, ingested: dict, weighted: dict[str, dict]) -> dict:
         drift.insert(0, "round", rounds[-1])
         dif.append(drift)
     out["dif"] = str(fio.write_parquet(pd.concat(dif, ignore_index=True, sort=False), work / "dif.parquet"))
-    irt_items = scale.fit.items.copy()
-    freed = scale.freed.set_index("item")["reason"] if len(scale.freed) else pd.Series(dtype=object)
-    irt_items["anchor"] = irt_items["item"].astype(str).isin(anchors)
-    irt_items["freed_reason"] = irt_items["item"].map(freed).where(irt_items["item"].isin(freed.index), None)
+    irt_items = irt_item_table(scale, instruments, anchors)
     out["irt_items"] = str(fio.write_parquet(irt_items, work / "irt_items.parquet"))
     groups = scale.fit.groups.copy()
     groups["group"] = groups["group"].astype(str)
@@ -123,12 +122,13 @@ def measure(config: dict, ingested: dict, weighted: dict[str, dict]) -> dict:
                 scale.fit.loglik, scale.fit.converged,
                 ", ".join(f"{k} θ*={v:.3f}" for k, v in scale.cuts.items()))
 
-    regressions = []
+    regressions, distributions = [], []
     for rid in rounds:
         items = instruments[rid]["item_id"].astype(str).tolist()
         a, d, left_out = round_parameters(scale.fit, items, rid)
         pvs, reg = plausible_values(scored[rid], a, d, frames[rid], weights[rid], config, rid)
         regressions.append(reg)
+        distributions.append(pv_distribution(pvs, weights[rid], rid))
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="a domain has a single observation", category=RuntimeWarning)
             est = linked_round(designs[rid], pvs, scale.cuts, config, rid)
@@ -138,6 +138,8 @@ def measure(config: dict, ingested: dict, weighted: dict[str, dict]) -> dict:
                     "fmi %.2f)", rid, int(city["pv_count"]), city["level"], 100 * city["estimate"], 100 * city["se"],
                     100 * city["se_imputation"], city["fmi"])
     out["latent_regression"] = regressions
+    out["pv_distribution"] = str(fio.write_parquet(pd.concat(distributions, ignore_index=True),
+                                                   work / "pv_distribution.parquet"))
     if not same_form and mc["linking_error"] == "jackknife":
         linking, notes = anchor_jackknife(scale, scored, weights, instruments, designs, config)
         for note in notes:

@@ -5,7 +5,7 @@ diffs in git). :func:`execute_notebooks` converts each with jupytext, runs it wi
 on the venv's own Python, and writes the executed ``.ipynb`` and an HTML rendering
 (nbconvert) into ``<processed>/notebooks/``. The notebooks read ``<processed>/`` only: the
 delivery is never opened, and the per-item data the item analysis needs comes from
-``<round>/items.parquet`` (:func:`item_table`, written by the flow's ``report`` task).
+``<round>/item_responses.parquet`` (:func:`item_table`, written by the flow's ``report`` task).
 
 Reproducibility: the executed notebooks hold no timestamps, durations, absolute paths or
 random cell ids, so a rerun on the same outputs gives the same bytes. The notebooks are
@@ -63,7 +63,7 @@ class NotebookError(RuntimeError):
 
 # --------------------------------------------------------------------------- the item table
 def item_table(data: pd.DataFrame, responses: pd.DataFrame, instrument: pd.DataFrame, config: dict) -> pd.DataFrame:
-    """Per-respondent, per-item correctness for the item analysis (``<round>/items.parquet``).
+    """Per-respondent, per-item correctness for the item analysis (``<round>/item_responses.parquet``).
 
     Parameters
     ----------

@@ -23,7 +23,7 @@
 # Read from the outputs folder only: `manifest.json`, `<round>/weights_diagnostics.csv`,
 # `<round>/nonresponse_classes.csv` (and `propensity_model.csv` with propensity classes),
 # `<round>/weights_margins.csv` (when the run wrote it), `<round>/estimates.parquet` and
-# `<round>/items.parquet` (per respondent and item: weights, score, 0/1 correct; no
+# `<round>/item_responses.parquet` (per respondent and item: weights, score, 0/1 correct; no
 # identifiers).
 
 # %% tags=["parameters"]
@@ -49,7 +49,7 @@ levels = sorted(config["scoring"]["levels"], key=lambda lv: float(lv["threshold"
 inclusive = bool(config["scoring"].get("inclusive", False))
 diagnostics = pd.concat([pd.read_csv(P / rid / "weights_diagnostics.csv", dtype={"round": str}) for rid in rounds],
                         ignore_index=True)
-items = {rid: pd.read_parquet(P / rid / "items.parquet") for rid in rounds if (P / rid / "items.parquet").is_file()}
+items = {rid: pd.read_parquet(P / rid / "item_responses.parquet") for rid in rounds if (P / rid / "item_responses.parquet").is_file()}
 
 
 def show(df: pd.DataFrame, formats: dict | None = None) -> None:
@@ -148,7 +148,7 @@ if items:
     fig.tight_layout()
     plt.show()
 else:
-    display(Markdown("_No `<round>/items.parquet` in this folder: weight distributions skipped._"))
+    display(Markdown("_No `<round>/item_responses.parquet` in this folder: weight distributions skipped._"))
 
 cols = ["round", "stage", "domain", "label_en", "n", "sum_weights", "population", "deff_weighting", "n_effective", "cv",
         "min", "max", "max_min_ratio"]
@@ -294,7 +294,7 @@ def item_stats(it: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 stats = {rid: item_stats(it) for rid, it in items.items()}
 if not stats:
-    display(Markdown("_No `<round>/items.parquet` in this folder: item analysis skipped._"))
+    display(Markdown("_No `<round>/item_responses.parquet` in this folder: item analysis skipped._"))
 else:
     fig, axes = plt.subplots(2, 1, figsize=(12, 6.5), sharex=True)
     width = 0.8 / len(stats)

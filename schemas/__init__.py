@@ -39,6 +39,7 @@ from literacy_schemas.measurement import (
     irt_items_schema,
     irt_scale_schema,
     items_schema,
+    pv_distribution_schema,
     reliability_schema,
 )
 from literacy_schemas.small_area import sample_plan_schema, small_area_schema
@@ -51,6 +52,6 @@ __all__ = [
     "decomposition_schema", "decomposition_detail_schema", "part_scores_schema", "scorecard_table_schema",
     "methodology_schema", "nonresponse_classes_schema", "propensity_model_schema", "small_area_schema",
     "sample_plan_schema", "items_schema", "reliability_schema", "dif_schema", "irt_items_schema", "irt_scale_schema",
-    "estimates_linked_schema", "change_linked_schema",
+    "estimates_linked_schema", "change_linked_schema", "pv_distribution_schema",
     "SchemaValidationError", "validate", "describe_failures",
 ]

@@ -21,7 +21,7 @@ from literacy_schemas.outputs import (
 )
 
 __all__ = ["items_schema", "reliability_schema", "dif_schema", "irt_items_schema", "irt_scale_schema",
-           "estimates_linked_schema", "change_linked_schema"]
+           "estimates_linked_schema", "change_linked_schema", "pv_distribution_schema"]
 
 _R = pa.Column(float, pa.Check.in_range(-1, 1), nullable=True)
 
@@ -103,6 +103,8 @@ def irt_items_schema(config: dict) -> pa.DataFrameSchema:
     """
     cols = {
         "item": _text(), "group": _text([_isin(_rounds(config))], nullable=True),
+        "part": _text([_isin(list(config["scoring"]["parts"]))]), "points": pa.Column(float, pa.Check.gt(0)),
+        "forms": _text(),
         "a": pa.Column(float), "d": pa.Column(float), "b": pa.Column(float, nullable=True),
         "se_a": _nonneg(), "se_d": _nonneg(), "se_b": _nonneg(), "n": pa.Column(None, pa.Check.ge(0)),
     }
@@ -182,5 +184,17 @@ def change_linked_schema(config: dict) -> pa.DataFrameSchema:
                 pa.Check(lambda df: (df["comparable"].astype(bool) | df["change"].isna()),
                          error="a change is given only when the rounds are comparable")],
         strict=True, ordered=True, name="change_linked",
+    )
+
+
+def pv_distribution_schema(config: dict) -> pa.DataFrameSchema:
+    """``assessment/pv_distribution.csv``: each round's weighted distribution of plausible values."""
+    return pa.DataFrameSchema(
+        {"round": _text([_isin(_rounds(config))]), "theta_low": pa.Column(float), "theta_high": pa.Column(float),
+         "theta_mid": pa.Column(float), "share": pa.Column(float, pa.Check.in_range(0, 1))},
+        checks=[_unique(["round", "theta_low"]),
+                pa.Check(lambda df: (df.groupby("round")["share"].transform("sum") - 1).abs() <= 1e-9,
+                         error="the shares of a round add to 1")],
+        strict=True, ordered=True, name="pv_distribution",
     )
 

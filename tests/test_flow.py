@@ -24,7 +24,8 @@ pytestmark = pytest.mark.flow
 
 #: The evaluator tables written to assessment/ (CSV, Parquet, a workbook sheet each), in workbook order.
 EVALUATOR_TABLES = ("headline_levels", "districts", "key_groups", "demographics", "district_groups", "decomposition",
-                    "decomposition_detail", "part_scores", "scorecard", "methodology", "small_area", "sample_plan")
+                    "decomposition_detail", "part_scores", "scorecard", "methodology", "small_area", "sample_plan", "change_linked", "irt_items", "irt_scale", "dif",
+                    "pv_distribution")
 
 
 def _sha(path: Path) -> str:
@@ -68,9 +69,12 @@ def test_every_output_exists_and_is_listed_in_the_manifest(first_run, programme)
     rounds = [r["id"] for r in load_config(programme).config["rounds"]]
     expected = {f"{rid}/{name}" for rid in rounds
                 for name in ("estimates.csv", "estimates.parquet", "weights_diagnostics.csv", "weights_margins.csv",
-                             "nonresponse_classes.csv", "items.parquet", "quarantine.csv")}
+                             "nonresponse_classes.csv", "item_responses.parquet", "quarantine.csv",
+                             # the measurement stage (comparable rounds)
+                             "items.csv", "reliability.csv", "estimates_linked.csv", "estimates_linked.parquet")}
     expected |= {f"assessment/{name}" for name in ("change.csv", "change.parquet", "verdicts.csv", "verdicts.parquet",
-                                                    "headline.csv", "assessment.xlsx", "truth_check.csv")}
+                                                    "headline.csv", "assessment.xlsx", "truth_check.csv",
+                                                    "truth_check_linked.csv")}
     expected |= {f"assessment/{name}.{ext}" for name in EVALUATOR_TABLES for ext in ("csv", "parquet")}
     assert set(tree) == expected | {"manifest.json"}  # and nothing else (the work area is removed)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))

@@ -100,7 +100,7 @@ def test_the_manifest_lists_the_notebooks(executed):
             entry = listed[f"notebooks/{name}.{ext}"]
             assert entry["sha256"] == _sha(out / "notebooks" / f"{name}.{ext}")
             assert entry["rows"] == len(nbformat.read(out / "notebooks" / f"{name}.ipynb", as_version=4).cells)
-    assert "2025/items.parquet" in listed
+    assert "2025/item_responses.parquet" in listed
 
 
 def test_notebooks_read_the_item_table_and_show_the_thresholds(executed):

@@ -48,7 +48,7 @@ from literacy.measurement.scale import theta_cut
 
 __all__ = ["measurement_config", "item_scores", "item_review", "dif_review",
            "link_forms", "cut_scores", "round_parameters", "plausible_values", "linked_round", "anchor_jackknife",
-           "change_linked_table", "LinkedScale", "CHANGE_LINKED_COLUMNS"]
+           "change_linked_table", "pv_distribution", "irt_item_table", "LinkedScale", "CHANGE_LINKED_COLUMNS"]
 
 CHANGE_LINKED_COLUMNS = ["breakdown", "domain", "label_zh", "label_en", "level", "baseline_round", "endline_round",
                          "baseline", "endline", "change", "se_sampling", "se_imputation", "se_linking", "se_total",
@@ -417,3 +417,40 @@ def change_linked_table(linked: dict[str, pd.DataFrame], linking: pd.DataFrame |
     ch["comparable"] = bool(comparable)
     ch["note"] = note or None
     return ch[CHANGE_LINKED_COLUMNS].reset_index(drop=True)
+
+
+def irt_item_table(scale: LinkedScale, instruments: dict[str, pd.DataFrame], anchors: list[str]) -> pd.DataFrame:
+    """``assessment/irt_items.csv``: the final calibration's item parameters with, for each row,
+    the item's ``part`` and ``points``, the ``forms`` it is on (round ids joined by ``;``),
+    whether it is an ``anchor`` (on both forms) and, for an anchor given round-specific
+    parameters, why (``freed_reason``)."""
+    it = scale.fit.items.copy()
+    it["item"] = it["item"].astype(str)
+    info = pd.concat([f.assign(_round=r) for r, f in instruments.items()], ignore_index=True)
+    info["item_id"] = info["item_id"].astype(str)
+    forms = info.groupby("item_id")["_round"].agg(lambda s: ";".join(map(str, s)))
+    first = info.drop_duplicates("item_id").set_index("item_id")
+    it.insert(2, "part", it["item"].map(first["part"]).astype(str))
+    it.insert(3, "points", it["item"].map(first["points"]).astype(float))
+    it.insert(4, "forms", it["item"].map(forms).astype(str))
+    freed = scale.freed.set_index(scale.freed["item"].astype(str))["reason"] if len(scale.freed) else pd.Series(
+        dtype=object)
+    it["anchor"] = it["item"].isin(anchors)
+    it["freed_reason"] = it["item"].map(freed).where(it["item"].isin(freed.index), None)
+    return it
+
+
+def pv_distribution(pvs: np.ndarray, weights, round_id: str, lo: float = -4.0, hi: float = 5.0,
+                    width: float = 0.25) -> pd.DataFrame:
+    """The weighted distribution of the plausible values of a round (all draws pooled), in bins
+    of ``width`` on the latent scale: ``round, theta_low, theta_high, theta_mid, share`` (the
+    shares add to 1; values outside [lo, hi] are counted in the end bins)."""
+    edges = np.arange(lo, hi + width / 2, width)
+    P = np.asarray(pvs, dtype=float)
+    w = np.repeat(np.asarray(weights, dtype=float), P.shape[1])
+    idx = np.clip(np.searchsorted(edges, P.reshape(-1), side="right") - 1, 0, len(edges) - 2)
+    share = np.bincount(idx, weights=w, minlength=len(edges) - 1)
+    share /= share.sum()
+    return pd.DataFrame({"round": str(round_id), "theta_low": edges[:-1], "theta_high": edges[1:],
+                         "theta_mid": (edges[:-1] + edges[1:]) / 2, "share": share})
+
