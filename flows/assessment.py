@@ -544,6 +544,9 @@ def report(config: dict, meta: dict, ingested: dict, validated: dict, scored: di
     for name, df in tables.items():
         put(df, f"assessment/{name}.csv", "csv")
         put(df, f"assessment/{name}.parquet", "parquet")
+    order = sorted(linked_sheets, key=lambda k: (["linked", "items", "reliability"].index(k.rsplit("_", 1)[0]),
+                                                 list(estimated).index(k.rsplit("_", 1)[1])))
+    linked_sheets = {k: linked_sheets[k] for k in order}   # linked shares, then item statistics, per round
     wb = rep.build_workbook(head_table, estimates, change, verdicts, weighting, {**linked_sheets, **extra},
                             tables=tables, notes=fdl.TABLE_NOTES)
     xlsx = fio.write_excel(wb, out / "assessment" / "assessment.xlsx")

@@ -190,6 +190,38 @@ TABLE_NOTES: dict[str, tuple[str, str]] = {
         "smallest change between two such rounds detectable with 80% power at alpha = 0.05; the inputs and "
         "assumptions (the end-of-period round's design effects, intra-PSU correlation, response rates) are "
         "columns."),
+    "change_linked": (
+        "等值量表上的变化（项目反应理论2PL模型，两轮问卷通过锚题同时校准，合格线θ*取基线问卷测验特征曲线等于70/85/55分处；"
+        "每名受访者20个合理值，按鲁宾规则合并）。se_sampling＝抽样误差，se_imputation＝合理值（测量）误差，"
+        "se_linking＝等值误差（逐一剔除锚题的刀切法），se_total为三者平方和的平方根；raw_change为官方原始分变化。"
+        "comparable为假时两轮问卷锚题不足，不能等值，变化不可比。官方比例仍以各轮问卷原始分为准。",
+        "The change on the linked scale (2PL IRT, both forms calibrated together through their anchor items; the cut "
+        "theta* is where the baseline form's test characteristic curve equals 70 / 85 / 55 points; 20 plausible values "
+        "per respondent combined by Rubin's rules). se_sampling = sampling error, se_imputation = measurement "
+        "(plausible-value) error, se_linking = linking error (jackknife over the anchor items), se_total = the square "
+        "root of the sum of their squares; raw_change is the official raw-score change. comparable false: the forms "
+        "share too few anchors to be linked and the change is not comparable. The official rates remain the "
+        "raw-score rates of each round's own form."),
+    "irt_items": (
+        "项目参数（2PL斜率—截距形式：P＝1/(1+exp(−(aθ+d)))，b＝−d/a），及其标准误；rmsd_<轮次>为项目拟合（RMSD）。"
+        "group为空表示两轮共用参数（锚题）；freed_reason说明锚题为何改为各轮单独估计（漂移或拟合不佳）。",
+        "Item parameters (2PL, slope-intercept: P = 1/(1+exp(-(a theta + d))), b = -d/a) with standard errors; "
+        "rmsd_<round> is the item's fit (RMSD). A blank group means the parameters are shared by both rounds (an "
+        "anchor); freed_reason says why an anchor got round-specific parameters (drift or misfit)."),
+    "irt_scale": (
+        "各轮潜在能力分布（基线固定为均值0、标准差1）及各素质水平在潜在量表上的合格线θ*（基线问卷的测验特征曲线）。",
+        "Each round's latent distribution (the baseline fixed at mean 0, SD 1) and the cut theta* of each level on "
+        "the latent scale (from the baseline form's test characteristic curve)."),
+    "dif": (
+        "项目功能差异（Mantel–Haenszel，以剩余分匹配，加权）：delta_mh＝−2.35 ln(alpha_mh)，ETS分类A（可忽略）、"
+        "B（中等）、C（较大）；grouping为round时是锚题在两轮间的漂移。",
+        "Differential item functioning (Mantel-Haenszel, matched on the rest score, weighted): delta_mh = -2.35 "
+        "ln(alpha_mh), ETS classes A (negligible), B (moderate), C (large); grouping 'round' is the anchors' drift "
+        "between the rounds."),
+    "pv_distribution": (
+        "各轮合理值（潜在能力）的加权分布（全部抽取合并），区间宽0.25。",
+        "Each round's weighted distribution of plausible values (all draws pooled), in bins of 0.25 on the latent "
+        "scale."),
     "change": ("末期减基线；任一轮被抑制则变化留空。" + _SHARES_ZH,
                "End-of-period minus baseline; blank when either round's value is suppressed. " + _SHARES_EN),
     "verdicts": (_VERDICT_ZH + "末期估计被抑制时判定为“不予发布”。",
