@@ -515,16 +515,12 @@ def evaluation_report(config: dict, out_dir: str) -> dict:
     (``rows`` = 0: documents, not tables).
     """
     from literacy_flows import report_document as rd
-    from literacy_flows import report_pdf as rpdf
 
     logger = get_run_logger()
     out = Path(out_dir)
-    written = rd.write_reports(out, config)
-    pdf = out / "assessment" / "report_zh.pdf"
-    if rpdf.soffice() is None:
-        logger.info("report_zh.pdf skipped: LibreOffice is not installed (%s)", rpdf.INSTALL_HINT)
-    else:
-        written.append(rpdf.docx_to_pdf(written[0], pdf))
+    written, skipped = rd.write_reports(out, config)
+    if skipped:
+        logger.info("%s", skipped)
     manifest_path = out / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     names = {fio.relative_to(p, out) for p in written}

@@ -117,6 +117,12 @@ def _p(v) -> str:
     return "<0.001" if x < 0.001 else f"{x:.3f}"
 
 
+def _p_eq(v) -> str:
+    """'<0.001' or '=0.023' (a p-value after 'P')."""
+    text = _p(v)
+    return text if text.startswith("<") or not text else f"={text}"
+
+
 def _fixed(v, digits: int = 2) -> str:
     x = _num(v)
     return "" if math.isnan(x) else f"{x:.{digits}f}"
@@ -249,10 +255,10 @@ def summary_sentences(tables: Mapping[str, pd.DataFrame], config: dict, language
         sig = (not math.isnan(p)) and p < 0.05
         out.append(L.t(f"与{base_r}年基线（{_pct(h.get('baseline'))}）相比变化{_pp(h['change'])}个百分点"
                        f"（{_CONF}%置信区间 {_pp(h.get('change_ci_low'))}至{_pp(h.get('change_ci_high'))}，"
-                       f"P={_p(p)}），" + ("变化具有统计学意义。" if sig else "变化在统计上不显著。"),
+                       f"P{_p_eq(p)}），" + ("变化具有统计学意义。" if sig else "变化在统计上不显著。"),
                        f"Compared with the {base_r} baseline ({_pct(h.get('baseline'))}) the share changed by "
                        f"{_pp(h['change'])} percentage points ({_CONF}% CI {_pp(h.get('change_ci_low'))} to "
-                       f"{_pp(h.get('change_ci_high'))}; p = {_p(p)}), "
+                       f"{_pp(h.get('change_ci_high'))}; p {_p_eq(p)[:1]} {_p_eq(p)[1:]}), "
                        + ("a statistically significant change." if sig else "not a statistically significant "
                                                                            "change.")))
     elif h.get("baseline") is None:
@@ -329,13 +335,18 @@ def _field(paragraph, instruction: str, placeholder: str = "") -> None:
     fld("end")
 
 
-def _styles(doc) -> None:
+def _styles(doc, chinese: bool) -> None:
     """Fonts and sizes of the styles the report uses (a real heading hierarchy)."""
     from docx.enum.style import WD_STYLE_TYPE
     from docx.shared import Pt
 
+    OxmlElement, qn = _docx()
     styles = doc.styles
     _set_font(styles["Normal"], size=10.5)
+    lang = OxmlElement("w:lang")   # East Asian text is Simplified Chinese: the font's SC glyph forms
+    lang.set(qn("w:val"), "zh-CN" if chinese else "en-GB")
+    lang.set(qn("w:eastAsia"), "zh-CN")
+    styles["Normal"].element.get_or_add_rPr().append(lang)
     styles["Normal"].paragraph_format.space_after = Pt(6)
     styles["Normal"].paragraph_format.line_spacing = 1.25
     for name, size in (("Title", 24), ("Subtitle", 14), ("Heading 1", 16), ("Heading 2", 13), ("Heading 3", 11.5),
@@ -389,15 +400,24 @@ class _Doc:
 
         self.L = L
         self.doc = docx.Document()
-        _styles(self.doc)
+        _styles(self.doc, L.lang == "zh")
         _page_setup(self.doc)
         self.tables = 0
         self.figures = 0
         self.headings: list[tuple[int, str]] = []
 
     def heading(self, text: str, level: int) -> None:
-        self.doc.add_heading(text, level=level)
+        """A heading (style Heading 1/2/3) with a bookmark the table of contents points to."""
+        OxmlElement, qn = _docx()
+        par = self.doc.add_heading(text, level=level)
         self.headings.append((level, text))
+        name, ident = f"_Toc{len(self.headings):04d}", str(len(self.headings))
+        start, end = OxmlElement("w:bookmarkStart"), OxmlElement("w:bookmarkEnd")
+        start.set(qn("w:id"), ident)
+        start.set(qn("w:name"), name)
+        end.set(qn("w:id"), ident)
+        par._p.insert(1 if par._p.pPr is not None else 0, start)
+        par._p.append(end)
 
     def para(self, text: str, style: str | None = None, bold: bool = False):
         p = self.doc.add_paragraph(style=style)
@@ -621,7 +641,8 @@ def _forest_png(tables: Mapping[str, pd.DataFrame], level: str, config: dict, L:
     ax.tick_params(axis="x", labelsize=8)
     ax.set_xlim(left=0)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(fontsize=7, loc="lower right", frameon=False)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.09 - 0.6 / (0.42 * len(rows) + 1.4)),
+              ncol=4, frameon=False)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", metadata={"Software": None})
@@ -662,20 +683,65 @@ def _title_page(doc: _Doc, config: dict, tables: Mapping[str, pd.DataFrame], L: 
     doc.page_break()
 
 
-def _toc(doc: _Doc, L: _L) -> None:
-    """The table of contents: a TOC field (Word updates it on opening; headings 1–3)."""
-    OxmlElement, qn = _docx()
+def _toc(doc: _Doc, L: _L):
+    """The table of contents' title and the paragraph its entries follow (:func:`_fill_toc`)."""
+    from docx.shared import Pt
+
     p = doc.para(L.t("目录", "Contents"), style="Title")
-    p.runs[0].font.size = __import__("docx.shared", fromlist=["Pt"]).Pt(16)
-    par = doc.doc.add_paragraph()
-    _field(par, 'TOC \\o "1-3" \\h \\z \\u', L.t("（目录：在Word中右键选择“更新域”，或打开文档时更新。）",
-                                                 "(Table of contents: right-click and choose Update Field, or "
-                                                 "accept updating fields when the document opens.)"))
+    p.runs[0].font.size = Pt(16)
+    anchor = doc.doc.add_paragraph()
+    doc.page_break()
+    return anchor
+
+
+def _fill_toc(doc: _Doc, anchor, toc_field: bool = True) -> None:
+    """A TOC field (headings 1–3) whose shown result lists every heading with a PAGEREF field.
+
+    Word recomputes the field when the document opens (``w:updateFields``). LibreOffice shows
+    a TOC field's result as it stands, without evaluating the PAGEREF fields inside it; with
+    ``toc_field=False`` the entries stand alone, and LibreOffice computes their PAGEREF
+    fields (the pages of the headings' bookmarks): the variant the PDF is rendered from.
+    """
+    from docx.enum.text import WD_TAB_ALIGNMENT, WD_TAB_LEADER
+    from docx.shared import Mm
+
+    OxmlElement, qn = _docx()
+
+    def fld(par, kind: str) -> None:
+        el = OxmlElement("w:fldChar")
+        el.set(qn("w:fldCharType"), kind)
+        par.add_run()._r.append(el)
+
+    def instr(par, text: str) -> None:
+        el = OxmlElement("w:instrText")
+        el.set(qn("xml:space"), "preserve")
+        el.text = f" {text} "
+        par.add_run()._r.append(el)
+
+    last = anchor
+    entries = doc.headings
+    for i, (level, text) in enumerate(entries, start=1):
+        par = doc.doc.add_paragraph(style=f"TOC {level}")
+        last._p.addnext(par._p)
+        last = par
+        par.paragraph_format.tab_stops.add_tab_stop(Mm(166), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
+        if i == 1 and toc_field:
+            fld(par, "begin")
+            instr(par, 'TOC \\o "1-3" \\h \\z \\u')
+            fld(par, "separate")
+        par.add_run(f"{text}\t")
+        fld(par, "begin")
+        instr(par, f"PAGEREF _Toc{i:04d} \\h")
+        fld(par, "separate")
+        par.add_run("")
+        fld(par, "end")
+        if i == len(entries) and toc_field:
+            fld(par, "end")
+    anchor._p.getparent().remove(anchor._p)
     settings = doc.doc.settings.element
     update = OxmlElement("w:updateFields")
     update.set(qn("w:val"), "true")
     settings.append(update)
-    doc.page_break()
 
 
 def _summary(doc: _Doc, tables, config, L, level) -> None:
@@ -1015,7 +1081,7 @@ def _methodology(doc, tables, config, L) -> None:
 
 
 # --------------------------------------------------------------------------- the document
-def build_report(tables: Mapping[str, pd.DataFrame], config: dict, language: str = "zh"):
+def build_report(tables: Mapping[str, pd.DataFrame], config: dict, language: str = "zh", toc_field: bool = True):
     """Draft the evaluation report from the output tables.
 
     Parameters
@@ -1029,6 +1095,9 @@ def build_report(tables: Mapping[str, pd.DataFrame], config: dict, language: str
         target).
     language : {"zh", "en"}
         The document's language (labels of both languages come from the tables).
+    toc_field : bool
+        Wrap the contents in a TOC field (the ``.docx``); False keeps the entries with their
+        PAGEREF page numbers only, which LibreOffice computes (the PDF's rendering).
 
     Returns
     -------
@@ -1049,17 +1118,19 @@ def build_report(tables: Mapping[str, pd.DataFrame], config: dict, language: str
     props.revision = 1
     props.language = "zh-CN" if language == "zh" else "en-GB"
     _title_page(doc, config, tables, L)
-    _toc(doc, L)
+    anchor = _toc(doc, L)
     _summary(doc, tables, config, L, level)
     _districts(doc, tables, config, L, level)
     _groups(doc, tables, config, L, level)
     _scorecard(doc, tables, config, L)
     _drivers(doc, tables, config, L, level)
     _methodology(doc, tables, config, L)
+    _fill_toc(doc, anchor, toc_field)
     return doc.doc
 
 
-def report_bytes(tables: Mapping[str, pd.DataFrame], config: dict, language: str = "zh") -> bytes:
+def report_bytes(tables: Mapping[str, pd.DataFrame], config: dict, language: str = "zh",
+                 toc_field: bool = True) -> bytes:
     """:func:`build_report` saved as ``.docx`` bytes, the same bytes for the same tables.
 
     The document properties carry a fixed date and the zip entries fixed times
@@ -1068,17 +1139,53 @@ def report_bytes(tables: Mapping[str, pd.DataFrame], config: dict, language: str
     from literacy_flows import io as fio
 
     buf = io.BytesIO()
-    build_report(tables, config, language).save(buf)
+    build_report(tables, config, language, toc_field).save(buf)
     return fio._normalise_zip(buf.getvalue())
 
 
-def write_reports(processed_dir: str | os.PathLike, config: dict, languages=("zh", "en")) -> list[Path]:
-    """Read the tables under ``processed_dir`` and write ``assessment/report_<lang>.docx`` atomically."""
-    from literacy_flows import io as fio
+def write_reports(processed_dir: str | os.PathLike, config: dict, languages=("zh", "en"),
+                  pdf: bool = True) -> tuple[list[Path], str | None]:
+    """Draft the reports from the tables under ``processed_dir`` and write them atomically.
 
+    Parameters
+    ----------
+    processed_dir : path
+        The outputs folder (the flow's staging folder).
+    config : dict
+        The assessment config.
+    languages : sequence of {"zh", "en"}
+        ``assessment/report_<lang>.docx`` for each.
+    pdf : bool
+        Also render ``assessment/report_zh.pdf`` with LibreOffice where it is installed
+        (from the same document, its contents with computed page numbers: ``toc_field=False``).
+
+    Returns
+    -------
+    (list of Path, str or None)
+        The files written, and a one-line message when the PDF was skipped (None otherwise).
+    """
+    import tempfile
+
+    from literacy_flows import io as fio
+    from literacy_flows import report_pdf as rpdf
+
+    folder = Path(processed_dir) / "assessment"
     tables = read_report_tables(processed_dir, config)
-    return [fio.atomic_write_bytes(Path(processed_dir) / "assessment" / f"report_{lang}.docx",
-                                   report_bytes(tables, config, lang)) for lang in languages]
+    written = [fio.atomic_write_bytes(folder / f"report_{lang}.docx", report_bytes(tables, config, lang))
+               for lang in languages]
+    if not pdf:
+        return written, None
+    if rpdf.soffice() is None:
+        return written, f"report_zh.pdf skipped: LibreOffice is not installed ({rpdf.INSTALL_HINT})"
+    with tempfile.TemporaryDirectory(prefix="literacy-report-") as tmp:
+        src = Path(tmp) / "report_zh.docx"
+        src.write_bytes(report_bytes(tables, config, "zh", toc_field=False))
+        try:
+            written.append(rpdf.docx_to_pdf(src, folder / "report_zh.pdf"))
+        except rpdf.PdfError as exc:   # the documents stand; the run does not fail over the PDF
+            (folder / "report_zh.pdf").unlink(missing_ok=True)
+            return written, f"report_zh.pdf not written: {exc}"
+    return written, None
 
 
 def docx_text(data: bytes | os.PathLike) -> str:

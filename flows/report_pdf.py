@@ -47,7 +47,7 @@ def soffice() -> str | None:
 
 
 def fix_pdf_dates(data: bytes) -> bytes:
-    """Replace the PDF's creation / modification dates and document id by fixed values.
+    """Replace the PDF's creation / modification dates, document id and checksum by fixed values.
 
     Every replacement has the length of what it replaces, so the cross-reference offsets stay
     valid.
@@ -60,6 +60,7 @@ def fix_pdf_dates(data: bytes) -> bytes:
     data = re.sub(rb"(/ID\s*\[\s*<)([0-9A-Fa-f]+)(>\s*<)([0-9A-Fa-f]+)(>)",
                   lambda m: m.group(1) + b"0" * len(m.group(2)) + m.group(3) + b"0" * len(m.group(4)) + m.group(5),
                   data)
+    data = re.sub(rb"(/DocChecksum\s*/)([0-9A-Fa-f]+)", lambda m: m.group(1) + b"0" * len(m.group(2)), data)
     return data
 
 
@@ -86,7 +87,7 @@ def docx_to_pdf(docx_path: str | os.PathLike, pdf_path: str | os.PathLike, timeo
     exe = executable or soffice()
     if exe is None:
         raise FileNotFoundError(f"LibreOffice (soffice) not installed: {INSTALL_HINT}")
-    src = Path(docx_path)
+    src = Path(docx_path).resolve()
     with tempfile.TemporaryDirectory(prefix="literacy-soffice-") as tmp:
         profile = Path(tmp) / "profile"
         (profile / "user").mkdir(parents=True)
