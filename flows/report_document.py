@@ -829,10 +829,11 @@ def _groups(doc, tables, config, L, level) -> None:
                  "variables (see the config)."))
     df = tables["key_groups"]
     rows = df[df["level"].astype(str) == level].set_index(df[df["level"].astype(str) == level]["domain"].astype(str))
+    doc.heading(L.t("各重点人群", "Group by group"), 2)
     for g in config.get("groups", []):
         name = g.get(L.lang) or g.get("zh") or g["code"]
         lead = g.get(f"lead_{L.lang}") or ""
-        doc.heading(L.t(f"{name}（牵头部门：{lead}）", f"{name} (lead: {lead})"), 2)
+        doc.heading(L.t(f"{name}（牵头部门：{lead}）", f"{name} (lead: {lead})"), 3)
         if g["code"] not in rows.index:
             doc.para(L.t("本次评估输出表中没有该人群的数据。", "The output tables hold no figures for this group."))
             continue
