@@ -641,7 +641,7 @@ def _forest_png(tables: Mapping[str, pd.DataFrame], level: str, config: dict, L:
     ax.tick_params(axis="x", labelsize=8)
     ax.set_xlim(left=0)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.09 - 0.6 / (0.42 * len(rows) + 1.4)),
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.05 - 0.5 / (0.42 * len(rows) + 1.4)),
               ncol=4, frameon=False)
     fig.tight_layout()
     buf = io.BytesIO()
