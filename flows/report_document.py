@@ -22,6 +22,7 @@ import datetime as _dt
 import io
 import math
 import os
+import re
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -133,9 +134,14 @@ def _int(v) -> str:
     return "" if math.isnan(x) else f"{int(round(x)):,}"
 
 
-def _ci(lo, hi, fmt: Callable = _pct) -> str:
+def _ci(lo, hi, fmt: Callable = _pct, sep: str = " – ") -> str:
     a, b = fmt(lo), fmt(hi)
-    return "" if not a or not b else f"{a} – {b}"
+    return "" if not a or not b else f"{a}{sep}{b}"
+
+
+def _pp_ci(lo, hi, L: "_L") -> str:
+    """A change's interval: '+1.1至+4.1' / '+1.1 to +4.1' (a dash would read as a minus)."""
+    return _ci(lo, hi, _pp, L.t("至", " to "))
 
 
 def _flag(v) -> bool:
@@ -173,9 +179,13 @@ def _headline(table: pd.DataFrame) -> dict[str, str | None]:
 
 
 def _level_names(config: dict, code: str) -> tuple[str, str]:
+    """The level's Chinese label and its English name as a noun ('Has scientific literacy' ->
+    'scientific literacy', 'Advanced literacy' -> 'advanced literacy')."""
     for lv in config["scoring"]["levels"]:
         if lv["code"] == code:
-            return str(lv.get("zh", code)), str(lv.get("en", code))
+            en = str(lv.get("en", code))
+            en = re.sub(r"^has\s+", "", en[:1].lower() + en[1:])
+            return str(lv.get("zh", code)), en
     return code, code
 
 
@@ -234,7 +244,7 @@ def summary_sentences(tables: Mapping[str, pd.DataFrame], config: dict, language
     h = _headline(tables["headline"])
     level = h.get("level") or config["scoring"]["headline"]
     lzh, len_ = _level_names(config, level)
-    lname = L.t(lzh, len_.lower())
+    lname = L.t(lzh, len_)
     base_r, end_r = h.get("baseline_round") or "", h.get("endline_round") or ""
     out: list[str] = []
     if h.get("endline") is None:
@@ -523,11 +533,11 @@ def _share_cell(row: Mapping, prefix: str) -> str:
     return f"{_pct(v)}{mark}\n({_ci(row.get(f'{prefix}_ci_low'), row.get(f'{prefix}_ci_high'))})"
 
 
-def _change_cell(row: Mapping) -> str:
+def _change_cell(row: Mapping, L: _L) -> str:
     v = row.get("change")
     if _missing(v):
         return ""
-    return f"{_pp(v)}\n({_ci(row.get('change_ci_low'), row.get('change_ci_high'), _pp)})"
+    return f"{_pp(v)}\n({_pp_ci(row.get('change_ci_low'), row.get('change_ci_high'), L)})"
 
 
 def _bh_lookup(tables: Mapping[str, pd.DataFrame]) -> dict[tuple[str, str, str], tuple[float, bool]]:
@@ -576,7 +586,7 @@ def _comparison_table(doc: _Doc, df: pd.DataFrame, level: str, title: str, sourc
         values = [L.col(r, "label")]
         if lead:
             values.append(L.col(r, "lead"))
-        values += [_share_cell(r, "baseline"), _share_cell(r, "endline"), _int(r.get("endline_n")), _change_cell(r)]
+        values += [_share_cell(r, "baseline"), _share_cell(r, "endline"), _int(r.get("endline_n")), _change_cell(r, L)]
         if bh:
             p, sig = bh.get((str(r["breakdown"]), str(r["domain"]), level), (math.nan, False))
             values.append(_p(p) + ("*" if sig and not math.isnan(p) else ""))
@@ -773,7 +783,7 @@ def _summary(doc: _Doc, tables, config, L, level) -> None:
     if forest is not None:
         lz, le = _level_names(config, level)
         doc.figure(forest, L.t(f"全市、各区及重点人群{lz}的公民比例（95%置信区间）",
-                               f"Share with {le.lower()}: city, districts and key groups (95% CIs)"),
+                               f"Share with {le}: city, districts and key groups (95% CIs)"),
                    _sources(L, "assessment/headline_levels.csv", "districts.csv", "key_groups.csv"))
 
 
@@ -782,7 +792,7 @@ def _levels_section(doc, tables, config, L, level) -> None:
     header = [L.t("素质水平", "Level"), L.t("基线比例（95%CI）", "Baseline (95% CI)"),
               L.t("末期比例（95%CI）", "End of period (95% CI)"), L.t("变化，百分点（95%CI）", "Change, points (95% CI)")]
     rows = [[L.col(r, "level") or _text(r["level"]), _share_cell(r, "baseline"), _share_cell(r, "endline"),
-             _change_cell(r)] for _, r in df.iterrows()]
+             _change_cell(r, L)] for _, r in df.iterrows()]
     doc.heading(L.t("各素质水平", "Every literacy level"), 2)
     doc.table(L.t("全市各素质水平的公民比例", "City shares at every literacy level"), header, rows,
               _sources(L, "assessment/headline_levels.csv"),
@@ -810,14 +820,14 @@ def _districts(doc, tables, config, L, level) -> None:
         s += L.t(f"；{v}。" if v else "。", f"; {v}." if v else ".")
         sentences.append(s)
     doc.bullets(sentences)
-    _comparison_table(doc, df, level, L.t(f"各区{lz}的公民比例", f"Share with {le.lower()} by district"),
+    _comparison_table(doc, df, level, L.t(f"各区{lz}的公民比例", f"Share with {le} by district"),
                       _sources(L, "assessment/districts.csv"), L, tables)
     _levels_section(doc, tables, config, L, level)
     if "demographics" in tables:
         doc.heading(L.t("人口特征分组", "Population groups"), 2)
         _comparison_table(doc, tables["demographics"], level,
                           L.t(f"按性别、年龄、受教育程度和城乡分组的{lz}比例",
-                              f"Share with {le.lower()} by sex, age, education and residence"),
+                              f"Share with {le} by sex, age, education and residence"),
                           _sources(L, "assessment/demographics.csv"), L, tables, verdict=False)
 
 
@@ -848,14 +858,14 @@ def _groups(doc, tables, config, L, level) -> None:
                 f"End-of-period share {_pct(r['endline'])} (95% CI {_ci(r.get('endline_ci_low'), r.get('endline_ci_high'))}; "
                 f"n = {_int(r.get('endline_n'))})")
         if not _missing(r.get("change")):
-            s += L.t(f"，较基线变化{_pp(r['change'])}个百分点（{_ci(r.get('change_ci_low'), r.get('change_ci_high'), _pp)}）",
+            s += L.t(f"，较基线变化{_pp(r['change'])}个百分点（{_pp_ci(r.get('change_ci_low'), r.get('change_ci_high'), L)}）",
                      f", a change of {_pp(r['change'])} points since the baseline "
-                     f"({_ci(r.get('change_ci_low'), r.get('change_ci_high'), _pp)})")
+                     f"({_pp_ci(r.get('change_ci_low'), r.get('change_ci_high'), L)})")
         v = _verdict_text(r, L)
         s += L.t(f"；{v}。" if v else "。", f"; {v}." if v else ".")
         doc.para(s)
     doc.heading(L.t("重点人群汇总表", "Key groups table"), 2)
-    _comparison_table(doc, df, level, L.t(f"重点人群{lz}的公民比例", f"Share with {le.lower()} by key group"),
+    _comparison_table(doc, df, level, L.t(f"重点人群{lz}的公民比例", f"Share with {le} by key group"),
                       _sources(L, "assessment/key_groups.csv"), L, tables, lead=True)
 
 
@@ -879,7 +889,7 @@ def _scorecard(doc, tables, config, L) -> None:
     no_report = [L.col(r, "indicator") for _, r in df.iterrows() if str(r.get("status")) == "no_report"]
     if no_report:
         notes.append(L.t("未报告的指标实际值留空：" + "、".join(no_report) + "。",
-                         "Indicators without a report have a blank actual: " + ", ".join(no_report) + "."))
+                         "Indicators without a report have a blank actual: " + "; ".join(no_report) + "."))
     extra = sorted({_text(r.get("note")) for _, r in df.iterrows() if _text(r.get("note"))})
     notes += extra
     doc.table(L.t("规划其他量化指标完成情况", "The plan's other quantified targets"), header, rows,
@@ -1002,7 +1012,7 @@ def _linked(doc, tables, L: _L, level: str) -> None:
         comparable = r.get("comparable")
         rows.append([L.col(r, "label") or _text(r.get("domain")), _pp(r.get("change")), _fixed(100 * _num(r.get("se_sampling"))),
                      _fixed(100 * _num(r.get("se_imputation"))), _fixed(100 * _num(r.get("se_linking"))),
-                     _fixed(100 * _num(r.get("se_total"))), _ci(r.get("ci_low"), r.get("ci_high"), _pp),
+                     _fixed(100 * _num(r.get("se_total"))), _pp_ci(r.get("ci_low"), r.get("ci_high"), L),
                      "" if _missing(comparable) else (L.t("是", "yes") if _flag(comparable) else L.t("否", "no"))])
     notes = [L.t("项目反应理论等值量尺上的变化，基于合理值（plausible values）；总标准误合并抽样、插补和等值误差；"
                  "标准误单位为百分点。",

@@ -385,3 +385,22 @@ def test_pdf_pages_render_to_png(rendered, tmp_path):
         pixels = mpimg.imread(page)
         ink = (pixels[..., :3].mean(axis=2) < 0.6).mean()
         assert 0.002 < ink < 0.5, f"{page.name}: {ink:.4f} of the page inked"
+
+
+def test_without_libreoffice_the_pdf_is_skipped_in_one_line(config, tmp_path, monkeypatch):
+    (tmp_path / "assessment").mkdir()
+    for name, df in _tables(config).items():
+        df.to_csv(tmp_path / "assessment" / f"{name}.csv", index=False)
+    monkeypatch.setattr(rpdf, "soffice", lambda: None)
+    written, skipped = rd.write_reports(tmp_path, config)
+    assert [p.name for p in written] == ["report_zh.docx", "report_en.docx"]
+    assert skipped == ("report_zh.pdf skipped: LibreOffice is not installed "
+                       "(apt-get install -y libreoffice-writer-nogui fonts-noto-cjk)")
+    assert "\n" not in skipped and not (tmp_path / "assessment" / "report_zh.pdf").exists()
+    # a LibreOffice that fails: the documents stand, the PDF is not written, the message says why
+    false = shutil.which("false")
+    monkeypatch.setattr(rpdf, "soffice", lambda: false)
+    (tmp_path / "assessment" / "report_zh.pdf").write_bytes(b"stale")
+    written, skipped = rd.write_reports(tmp_path, config)
+    assert len(written) == 2 and skipped.startswith("report_zh.pdf not written: ") and "exit 1" in skipped
+    assert not (tmp_path / "assessment" / "report_zh.pdf").exists()
