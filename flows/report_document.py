@@ -43,6 +43,7 @@ OPTIONAL_TABLES = ("demographics", "decomposition", "change", "verdicts", "chang
 _FIXED_DATE = _dt.datetime(2000, 1, 1, 0, 0, 0)   # the documents' created / modified dates (no timestamps)
 _FONT = "Noto Sans CJK SC"                         # Debian's fonts-noto-cjk; LibreOffice falls back otherwise
 _CONF = 95
+_TEXT_WIDTH_CM = 16.6                              # A4 less 22 mm margins
 
 
 # --------------------------------------------------------------------------- reading
@@ -449,7 +450,9 @@ class _Doc:
         OxmlElement, qn = _docx()
         self.tables += 1
         L = self.L
-        self.para(L.t(f"表{self.tables}　{title}", f"Table {self.tables}. {title}"), style="Caption", bold=True)
+        caption = self.para(L.t(f"表{self.tables}　{title}", f"Table {self.tables}. {title}"), style="Caption",
+                            bold=True)
+        caption.paragraph_format.keep_with_next = True   # the caption stays with its table
         t = self.doc.add_table(rows=1 + len(rows), cols=len(header))
         t.style = self.doc.styles["Table Grid"]
         t.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -474,10 +477,17 @@ class _Doc:
                 cell.text = ""
                 cell.paragraphs[0].style = self.doc.styles["Table Text"]
                 cell.paragraphs[0].add_run(text)
+        for row in t.rows:   # a row never breaks across pages
+            cant = OxmlElement("w:cantSplit")
+            cant.set(qn("w:val"), "true")
+            row._tr.get_or_add_trPr().insert(0, cant)
         if widths:
-            for row in t.rows:
-                for c, w in enumerate(widths):
-                    row.cells[c].width = Cm(w)
+            scale = min(1.0, _TEXT_WIDTH_CM / sum(widths))
+            t.autofit = False
+            for c, w in enumerate(widths):
+                t.columns[c].width = Cm(w * scale)
+                for row in t.rows:
+                    row.cells[c].width = Cm(w * scale)
         for note in notes:
             self.para(note, style="Table Note")
         self.para(f"{_SOURCE[L.lang]}{'：' if L.lang == 'zh' else ': '}{source}", style="Table Note")
@@ -570,17 +580,21 @@ def _comparison_table(doc: _Doc, df: pd.DataFrame, level: str, title: str, sourc
     first = rows_df.iloc[0]
     base_r, end_r = _text(first.get("baseline_round")), _text(first.get("endline_round"))
     bh = _bh_lookup(tables)
-    header = [L.t("子总体", "Domain")]
+    header, widths = [L.t("子总体", "Domain")], [2.6]
     if lead:
         header.append(L.t("牵头部门", "Lead department"))
-    header += [L.t(f"{base_r}年 比例（95%CI）", f"{base_r} share (95% CI)"),
-               L.t(f"{end_r}年 比例（95%CI）", f"{end_r} share (95% CI)"),
-               L.t(f"{end_r}年 样本量", f"{end_r} n"),
-               L.t("变化，百分点（95%CI）", "Change, points (95% CI)")]
+        widths.append(2.8)
+    header += [L.t(f"{base_r}年比例\n（95%CI）", f"{base_r} share\n(95% CI)"),
+               L.t(f"{end_r}年比例\n（95%CI）", f"{end_r} share\n(95% CI)"),
+               L.t(f"{end_r}年\n样本量", f"{end_r}\nn"),
+               L.t("变化，百分点\n（95%CI）", "Change, points\n(95% CI)")]
+    widths += [2.8, 2.8, 1.4, 2.8]
     if bh:
         header.append(L.t("BH校正P值", "BH-adjusted p"))
+        widths.append(1.5)
     if verdict and "verdict" in rows_df.columns:
         header.append(L.t("目标判定", "Verdict"))
+        widths.append(2.0)
     rows = []
     for _, r in rows_df.iterrows():
         values = [L.col(r, "label")]
@@ -601,7 +615,6 @@ def _comparison_table(doc: _Doc, df: pd.DataFrame, level: str, title: str, sourc
         notes.append(L.t("BH校正P值：变化检验按Benjamini–Hochberg方法控制错误发现率；“*”表示校正后显著。",
                          "BH-adjusted p: the change tests adjusted by Benjamini–Hochberg (false discovery rate); "
                          "* significant after adjustment."))
-    widths = None
     doc.table(title, header, rows, source, notes, widths)
     return rows_df
 
