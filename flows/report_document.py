@@ -966,7 +966,7 @@ def _drivers(doc, tables, config, L, level) -> None:
     # small area
     doc.heading(L.t("小区域估计", "Small-area figures"), 2)
     if "small_area" in tables:
-        _small_area(doc, tables["small_area"], L)
+        _small_area(doc, tables["small_area"], L, level)
     else:
         _missing_section(doc, L, "小区域估计表", "small-area table", "assessment/small_area.csv")
     # IRT-linked scale
@@ -981,42 +981,53 @@ def _first(df: pd.DataFrame, *names: str) -> str | None:
     return next((n for n in names if n in df.columns), None)
 
 
-def _small_area(doc, sa: pd.DataFrame, L: _L) -> None:
+def _small_area(doc, sa: pd.DataFrame, L: _L, level: str) -> None:
+    """The latest round's small-area cells at the headline level: direct and model-based figures,
+    the published one marked ᴹ when it is model-based (``source`` = model, 模型估计)."""
     rid = sorted(sa["round"].astype(str).unique())[-1] if "round" in sa.columns else ""
     rows_df = sa[sa["round"].astype(str) == rid] if "round" in sa.columns else sa
+    if "level" in rows_df.columns:
+        rows_df = rows_df[rows_df["level"].astype(str) == level]
     direct = _first(rows_df, "direct", "direct_estimate")
-    model = _first(rows_df, "model", "model_estimate", "eblup", "model_based")
-    src = _first(rows_df, "source")
+    model = _first(rows_df, "model_estimate", "model", "eblup")
+    rmse = _first(rows_df, "model_rmse", "rmse")
+    rel = _first(rows_df, "reliability", "direct_reliability")
+    lo = _first(rows_df, "published_ci_low", "ci_low")
+    hi = _first(rows_df, "published_ci_high", "ci_high")
     header = [L.t("单元", "Cell"), L.t("直接估计", "Direct"), L.t("直接估计可靠性", "Direct reliability"),
               L.t("模型估计", "Model-based"), L.t("RMSE", "RMSE"), L.t("发布值（95%CI）", "Published (95% CI)"),
               L.t("来源", "Source")]
     rows, marked = [], 0
     for _, r in rows_df.iterrows():
-        is_model = src is not None and str(r.get(src)).startswith("model")
+        src = _text(r.get("source"))
+        is_model = src.startswith("model")
         marked += is_model
         name = L.col(r, "label") or _text(r.get("cell", r.get("domain")))
-        rel = _text(r.get("direct_reliability", r.get("reliability")))
         pub = _pct(r.get("published"))
-        published = "" if not pub else pub + ("ᴹ" if is_model else "") + \
-            (f"\n({_ci(r.get('ci_low'), r.get('ci_high'))})" if _ci(r.get("ci_low"), r.get("ci_high")) else "")
-        source = (_text(r.get("source_label")) or _text(r.get("label_source")) or
-                  (L.t("模型估计", "model-based (模型估计)") if is_model else L.t("直接估计", "direct")))
-        rows.append([name, _pct(r.get(direct)) if direct else "", rel, _pct(r.get(model)) if model else "",
-                     _pct(r.get("rmse")), published, source])
+        ci = _ci(r.get(lo), r.get(hi)) if lo and hi else ""
+        published = "" if not pub else pub + ("ᴹ" if is_model else "") + (f"\n({ci})" if ci else "")
+        source = (L.col(r, "source") or _text(r.get("source_label")) or
+                  (L.t("模型估计", "model-based (模型估计)") if is_model else
+                   L.t("直接估计", "direct") if src == "direct" else L.t("不予发布", "not published")))
+        rows.append([name, _pct(r.get(direct)) if direct else "", _text(r.get(rel)) if rel else "",
+                     _pct(r.get(model)) if model else "", _pct(r.get(rmse)) if rmse else "", published, source])
     notes = [L.t("标注“ᴹ”的发布值为模型估计（模型估计，Fay–Herriot模型）：直接估计不可靠或不予发布时采用；"
-                 "RMSE为模型估计的均方根误差。",
+                 "RMSE为模型估计的均方根误差；发布值空白表示两种估计均不予发布。",
                  "Published figures marked ᴹ are model-based (模型估计, Fay–Herriot model), used where the direct "
-                 "estimate is unreliable or suppressed; RMSE is the model-based estimate's root mean squared error.")]
+                 "estimate is unreliable or suppressed; RMSE is the model-based estimate's root mean squared error; "
+                 "a blank published figure means neither is published.")]
     if not marked:
         notes.append(L.t("本轮所有发布值均为直接估计。", "Every published figure of this round is a direct estimate."))
-    doc.table(L.t(f"{rid}年小区域估计（区×重点人群）", f"Small-area figures, {rid} (district × key group)"), header, rows,
-              _sources(L, "assessment/small_area.csv"), notes)
+    doc.table(L.t(f"{rid}年小区域估计", f"Small-area figures, {rid}"), header, rows,
+              _sources(L, "assessment/small_area.csv"), notes, [3.2, 1.9, 2.0, 1.9, 1.6, 3.2, 2.4])
 
 
 def _linked(doc, tables, L: _L, level: str) -> None:
     ch = tables["change_linked"]
     if "level" in ch.columns:
         ch = ch[ch["level"].astype(str) == level]
+    if "breakdown" in ch.columns:   # the city, the districts and the key groups
+        ch = ch[ch["breakdown"].astype(str).isin(["city", "district", "group"])]
     header = [L.t("子总体", "Domain"), L.t("变化（百分点）", "Change (points)"), L.t("抽样标准误", "SE sampling"),
               L.t("插补标准误", "SE imputation"), L.t("等值标准误", "SE linking"), L.t("总标准误", "SE total"),
               L.t("95%CI", "95% CI"), L.t("可比", "Comparable")]

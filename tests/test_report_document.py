@@ -138,13 +138,17 @@ def _optional_tables(config: dict) -> dict[str, pd.DataFrame]:
             "or_ci_low": [0.1, 1.02, 2.74], "or_ci_high": [0.15, 1.24, 6.01], "p_value": [0.0, 0.0173, 0.00001]}),
         "associations": pd.DataFrame({"breakdown": ["district", "education"], "statistic": [7.4321, 88.1],
                                       "ndf": [1.93, 3.7], "ddf": [1776.4, 3402.1], "p_value": [0.00071, 0.0]}),
-        "small_area": pd.DataFrame({
-            "round": ["2025", "2025"], "cell": ["wuda+elderly", "haibowan+youth"],
-            "label_zh": ["乌达区·老年人", "海勃湾区·青少年"], "label_en": ["Wuda, elderly", "Haibowan, youth"],
-            "direct": [np.nan, 0.2311], "direct_reliability": ["suppress", "present"],
-            "model": [0.0347, 0.2254], "rmse": [0.0112, 0.0189], "cv": [0.32, 0.084], "ci_low": [0.016, 0.19],
-            "ci_high": [0.061, 0.265], "gamma": [0.21, 0.78], "published": [0.0347, 0.2311],
-            "source": ["model-based", "direct"], "source_label": ["模型估计", "直接估计"]}),
+        "small_area": pd.DataFrame({   # the columns of literacy_schemas.small_area_schema (a subset)
+            "round": ["2025"] * 3, "breakdown": ["district+group"] * 3,
+            "domain": ["wuda+elderly", "haibowan+youth", "hainan+cadres"], "level": ["literate"] * 3,
+            "label_zh": ["乌达区·老年人", "海勃湾区·青少年", "海南区·领导干部"],
+            "label_en": ["Wuda, elderly", "Haibowan, youth", "Hainan, cadres"],
+            "direct": [np.nan, 0.2311, np.nan], "reliability": ["suppress", "present", "suppress"],
+            "suppressed": [True, False, True], "model_estimate": [0.0347, 0.2254, np.nan],
+            "model_rmse": [0.0112, 0.0189, np.nan], "model_cv": [0.32, 0.084, np.nan], "gamma": [0.21, 0.78, np.nan],
+            "published": [0.0347, 0.2311, np.nan], "published_ci_low": [0.016, 0.19, np.nan],
+            "published_ci_high": [0.061, 0.265, np.nan], "source": ["model", "direct", "none"],
+            "source_zh": ["模型估计", "直接估计", "不予发布"], "source_en": ["model-based", "direct", "not published"]}),
         "change_linked": pd.DataFrame({
             "breakdown": ["city"], "domain": ["all"], "label_zh": ["全市"], "label_en": ["City"], "level": ["literate"],
             "change": [0.0241], "se_sampling": [0.0074], "se_imputation": [0.0021], "se_linking": [0.0043],
@@ -265,7 +269,8 @@ def test_optional_tables_are_rendered_where_they_exist(config):
     assert "4.06 | 2.74 – 6.01" in zh                       # determinants: odds ratio and CI, intercept left out
     assert "(Intercept)" not in zh
     assert "district | 7.43 | 1.93 | 1776.4 | <0.001" in zh   # Rao–Scott test
-    assert "3.5%ᴹ" in zh and "模型估计" in zh and "23.1%\n(19.0% – 26.5%) | 直接估计" in zh   # small area
+    assert "乌达区·老年人 |  | suppress | 3.5% | 1.1% | 3.5%ᴹ\n(1.6% – 6.1%) | 模型估计" in zh   # small area
+    assert "23.1%\n(19.0% – 26.5%) | 直接估计" in zh and "海南区·领导干部 |  | suppress |  |  |  | 不予发布" in zh
     assert "+2.4 | 0.74 | 0.21 | 0.43 | 0.88" in zh           # linked change and its SE components (points)
     assert "BH校正P值" in zh and "0.021*" in zh and "0.300" in zh  # BH-adjusted change tests
 
