@@ -1,5 +1,5 @@
 """The assessment flow (Prefect 3): ingest -> validate -> score -> weight -> estimate -> compare -> report
--> notebooks.
+-> evaluation-report -> notebooks.
 
 Each task calls the ``literacy`` package and hands the next task file paths and small
 values, never DataFrames: intermediate tables are Parquet files in ``<processed>/_work/``
@@ -19,8 +19,8 @@ Outputs under ``<processed>/``::
                assessment.xlsx, truth_check.csv (simulated data only),
                and the evaluator tables (.csv and .parquet): headline_levels, districts, key_groups,
                demographics, district_groups, decomposition, decomposition_detail, part_scores,
-               scorecard, methodology
-    notebooks/<name>.ipynb, <name>.html (the executed reviewer notebooks)
+               scorecard, methodology; report_zh.docx, report_en.docx, report_zh.pdf (LibreOffice only)
+    notebooks/<name>.ipynb, <name>.html (the executed reviewer notebooks), <name>_report.html (no code)
     manifest.json
 """
 
@@ -47,7 +47,7 @@ from literacy_flows import report as rep
 from literacy_flows.measurement import measure
 
 __all__ = ["assessment_flow", "run_assessment", "ingest", "validate", "score", "weight", "estimate", "compare",
-           "report", "notebooks", "WORK_DIR"]
+           "report", "evaluation_report", "notebooks", "WORK_DIR"]
 
 WORK_DIR = "_work"
 MANIFEST_VERSION = 1
@@ -648,6 +648,35 @@ def _artifacts(config: dict, head: dict, estimates: dict, change: pd.DataFrame, 
                           key=f"{slug}-verdicts", description="Verdicts against the plan's target")
 
 
+# --------------------------------------------------------------------------- evaluation report
+@task(name="evaluation-report", **_TASK)
+def evaluation_report(config: dict, out_dir: str) -> dict:
+    """Draft the evaluation report (终期评估报告) from the written tables; list it in the manifest.
+
+    ``assessment/report_zh.docx`` and ``report_en.docx`` (``literacy_flows.report_document``,
+    from the output tables only), and ``assessment/report_zh.pdf`` rendered by LibreOffice
+    where it is installed (``literacy_flows.report_pdf``); without it one line says the PDF
+    was skipped and how to install it. ``manifest.json`` is rewritten with the entries
+    (``rows`` = 0: documents, not tables).
+    """
+    from literacy_flows import report_document as rd
+
+    logger = get_run_logger()
+    out = Path(out_dir)
+    written, skipped = rd.write_reports(out, config)
+    if skipped:
+        logger.info("%s", skipped)
+    manifest_path = out / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    names = {fio.relative_to(p, out) for p in written}
+    manifest["outputs"] = [o for o in manifest["outputs"] if o["file"] not in names] + [
+        {"file": fio.relative_to(p, out), "sha256": fio.sha256_file(p), "bytes": p.stat().st_size, "rows": 0}
+        for p in written]
+    fio.write_json(manifest, manifest_path)
+    logger.info("evaluation report: %s", ", ".join(sorted(names)))
+    return {"outputs": [fio.relative_to(p, out) for p in written]}
+
+
 @task(name="notebooks", **_TASK)
 def notebooks(config: dict, out_dir: str) -> dict:
     """Execute the reviewer notebooks on the written outputs and list them in the manifest.
@@ -671,7 +700,7 @@ def notebooks(config: dict, out_dir: str) -> dict:
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     entries = [o for o in manifest["outputs"] if not o["file"].startswith("notebooks/")]
     entries += [{"file": fio.relative_to(p, out), "sha256": fio.sha256_file(p), "bytes": p.stat().st_size,
-                 "rows": cells[p.stem]} for p in written]
+                 "rows": cells[p.stem.removesuffix("_report")]} for p in written]
     manifest["outputs"] = entries
     fio.write_json(manifest, manifest_path)
     logger.info("executed %d reviewer notebooks into %s in %.0f s", len(cells), fio.shown(out / "notebooks"),
@@ -765,6 +794,7 @@ def assessment_flow(config_path: str | Path, raw_dir: str | Path | None = None,
         reported = report(config, _meta(loaded), ingested, validated, scored, weighted, estimated, compared, out,
                           keep_work=keep_work, measured=measured)
         outputs = list(reported["outputs"]) + fin.manifest_quarantine(stage / "manifest.json", ingested, stage)
+        outputs += evaluation_report(config, out)["outputs"]
         if with_notebooks:
             outputs += notebooks(config, out)["outputs"]
         fio.swap_in(stage, final)

@@ -2,8 +2,9 @@
 
 The notebooks live in ``notebooks/`` as jupytext percent-format ``.py`` files (reviewable
 diffs in git). :func:`execute_notebooks` converts each with jupytext, runs it with papermill
-on the venv's own Python, and writes the executed ``.ipynb`` and an HTML rendering
-(nbconvert) into ``<processed>/notebooks/``. The notebooks read ``<processed>/`` only: the
+on the venv's own Python, and writes the executed ``.ipynb``, an HTML rendering (nbconvert)
+and a clean web report without the code cells (``<name>_report.html``, nbconvert's
+``exclude_input``) into ``<processed>/notebooks/``. The notebooks read ``<processed>/`` only: the
 delivery is never opened, and the per-item data the item analysis needs comes from
 ``<round>/item_responses.parquet`` (:func:`item_table`, written by the flow's ``report`` task).
 
@@ -50,6 +51,23 @@ _SYSTEM_CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC"
 _OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+"""
+
+#: The evaluators' web report (``<name>_report.html``): no code cells, no prompts, and tables that
+#: stay readable in a 1280 px window (wide tables scroll inside their own box; the page never does).
+_REPORT_TEMPLATE = _OFFLINE_TEMPLATE + """{%- block extra_css -%}
+<style>
+body { max-width: 1240px; margin: 0 auto; padding: 0 16px; box-sizing: border-box; }
+.jp-Cell { padding-left: 0; padding-right: 0; }
+.jp-OutputArea-output { max-width: 100%; overflow-x: auto; }
+.jp-RenderedHTMLCommon table { font-size: 13px; border-collapse: collapse; margin: 6px 0 14px 0; }
+.jp-RenderedHTMLCommon th, .jp-RenderedHTMLCommon td { padding: 4px 10px; white-space: nowrap; }
+.jp-RenderedHTMLCommon tbody tr:nth-child(odd) { background: #f4f6fa; }
+.jp-RenderedHTMLCommon thead th { background: #dde5f2; position: sticky; top: 0; }
+.jp-RenderedImage img { max-width: 100%; height: auto; }
+.jp-OutputArea-output pre { white-space: pre-wrap; }
+</style>
+{%- endblock extra_css -%}
 """
 
 _KERNEL_NAME = "python3"  # recorded in the executed notebooks: what Jupyter opens them with
@@ -250,7 +268,9 @@ def execute_notebooks(processed_dir: str | os.PathLike, out_dir: str | os.PathLi
     Returns
     -------
     list of Path
-        The files written, in order. Notebooks whose precondition fails (the simulation
+        The files written, in order: per notebook ``<name>.ipynb``, ``<name>.html`` (the full
+        rendering, for reviewers) and ``<name>_report.html`` (without the code, for
+        evaluators). Notebooks whose precondition fails (the simulation
         notebook without ``assessment/truth_check.csv``) are skipped and any earlier copy of
         theirs is removed. Every file is written atomically, and only after every notebook
         has executed without error; a failing notebook raises :class:`NotebookError` and
@@ -281,13 +301,17 @@ def execute_notebooks(processed_dir: str | os.PathLike, out_dir: str | os.PathLi
     # (the notebooks use neither): the HTML opens complete offline.
     exporter = HTMLExporter(template_name="lab", template_file="offline.html.j2",
                             extra_loaders=[jinja2.DictLoader({"offline.html.j2": _OFFLINE_TEMPLATE})])
+    # the evaluators' copy: outputs and text only (nbconvert's --no-input)
+    report_exporter = HTMLExporter(template_name="lab", template_file="report.html.j2", exclude_input=True,
+                                   exclude_input_prompt=True, exclude_output_prompt=True,
+                                   extra_loaders=[jinja2.DictLoader({"report.html.j2": _REPORT_TEMPLATE})])
     rendered: list[tuple[Path, bytes]] = []
     stale: list[Path] = []
     for name, requires in NOTEBOOKS:
         if name not in chosen:
             continue
         if requires is not None and not (processed / requires).is_file():
-            stale += [out / f"{name}.ipynb", out / f"{name}.html"]
+            stale += [out / f"{name}.ipynb", out / f"{name}.html", out / f"{name}_report.html"]
             continue
         source = sources / f"{name}.py"
         if not source.is_file():
@@ -308,7 +332,9 @@ def execute_notebooks(processed_dir: str | os.PathLike, out_dir: str | os.PathLi
         rendered.append((out / f"{name}.ipynb", nbformat.writes(nb).encode("utf-8") + b"\n"))
         with _quiet_alt_text():
             html, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": name}})
+            report, _ = report_exporter.from_notebook_node(nb, resources={"metadata": {"name": name}})
         rendered.append((out / f"{name}.html", html.encode("utf-8")))
+        rendered.append((out / f"{name}_report.html", report.encode("utf-8")))
     written = [fio.atomic_write_bytes(path, data) for path, data in rendered]
     for path in stale:
         path.unlink(missing_ok=True)

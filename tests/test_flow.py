@@ -76,6 +76,10 @@ def test_every_output_exists_and_is_listed_in_the_manifest(first_run, programme)
                                                     "headline.csv", "assessment.xlsx", "truth_check.csv",
                                                     "truth_check_linked.csv")}
     expected |= {f"assessment/{name}.{ext}" for name in EVALUATOR_TABLES for ext in ("csv", "parquet")}
+    # the evaluation report; its PDF where LibreOffice is installed (test_report_document.py renders it)
+    expected |= {"assessment/report_zh.docx", "assessment/report_en.docx"}
+    if shutil.which("soffice") or shutil.which("libreoffice"):
+        expected.add("assessment/report_zh.pdf")
     assert set(tree) == expected | {"manifest.json"}  # and nothing else (the work area is removed)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     listed = {o["file"]: o for o in manifest["outputs"]}

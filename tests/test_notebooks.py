@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 import shutil
+import subprocess
 import warnings
 from pathlib import Path
 
@@ -70,7 +73,8 @@ def test_every_notebook_executes_without_error_and_is_rendered(executed):
     result, out = executed
     folder = out / "notebooks"
     font = _font_name(cjk_font_path())
-    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{n}.{ext}" for n in NAMES for ext in ("html", "ipynb"))
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{n}{ext}" for n in NAMES
+                                                              for ext in (".html", ".ipynb", "_report.html"))
     for name in NAMES:
         nb = nbformat.read(folder / f"{name}.ipynb", as_version=4)
         nbformat.validate(nb)
@@ -88,7 +92,7 @@ def test_every_notebook_executes_without_error_and_is_rendered(executed):
         # no absolute path (nor the machine's folders) in what is published
         for text in (html, (folder / f"{name}.ipynb").read_text(encoding="utf-8")):
             assert str(out.parent) not in text and str(Path.cwd()) not in text
-    assert {f"notebooks/{n}.{ext}" for n in NAMES for ext in ("ipynb", "html")} <= set(result["outputs"])
+    assert {f"notebooks/{n}{ext}" for n in NAMES for ext in (".ipynb", ".html", "_report.html")} <= set(result["outputs"])
 
 
 def test_the_manifest_lists_the_notebooks(executed):
@@ -96,9 +100,9 @@ def test_the_manifest_lists_the_notebooks(executed):
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     listed = {o["file"]: o for o in manifest["outputs"]}
     for name in NAMES:
-        for ext in ("ipynb", "html"):
-            entry = listed[f"notebooks/{name}.{ext}"]
-            assert entry["sha256"] == _sha(out / "notebooks" / f"{name}.{ext}")
+        for ext in (".ipynb", ".html", "_report.html"):
+            entry = listed[f"notebooks/{name}{ext}"]
+            assert entry["sha256"] == _sha(out / "notebooks" / f"{name}{ext}")
             assert entry["rows"] == len(nbformat.read(out / "notebooks" / f"{name}.ipynb", as_version=4).cells)
     assert "2025/item_responses.parquet" in listed
 
@@ -142,8 +146,10 @@ def test_suppressed_cells_show_as_suppressed_and_truth_notebook_needs_truth(exec
     assert stale.is_file()
 
     written = execute_notebooks(copy, copy / "notebooks", names=["assessment_overview", "simulation_truth"])
-    assert [p.name for p in written] == ["assessment_overview.ipynb", "assessment_overview.html"]
+    assert [p.name for p in written] == ["assessment_overview.ipynb", "assessment_overview.html",
+                                         "assessment_overview_report.html"]
     assert not stale.exists() and not (copy / "notebooks" / "simulation_truth.html").exists()
+    assert not (copy / "notebooks" / "simulation_truth_report.html").exists()
     nb = nbformat.read(copy / "notebooks" / "assessment_overview.ipynb", as_version=4)
     assert not [o for o in _outputs(nb) if o.get("output_type") == "error"]
     text = _text(nb)
@@ -228,3 +234,87 @@ def test_missing_glyphs_are_detected_without_the_cjk_font():
     # the check above can fail: without a CJK font matplotlib does warn
     assert any("missing from font" in w for w in _glyph_warnings(["DejaVu Sans"]))
 
+
+
+# --------------------------------------------------------------------------- the evaluators' web report
+def test_web_report_has_the_outputs_without_the_code(executed):
+    _, out = executed
+    folder = out / "notebooks"
+    for name in NAMES:
+        nb = nbformat.read(folder / f"{name}.ipynb", as_version=4)
+        full = (folder / f"{name}.html").read_text(encoding="utf-8")
+        clean = (folder / f"{name}_report.html").read_text(encoding="utf-8")
+        code = [c.source.splitlines()[-1] for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+        # code cells are the pygments-highlighted blocks; markdown cells stay (rendered text)
+        assert 'class="highlight' in full and 'class="highlight' not in clean, name
+        assert "read_outputs" in full and "read_outputs" not in clean, name
+        assert clean.count('class="jp-Cell jp-MarkdownCell') == full.count('class="jp-Cell jp-MarkdownCell') > 0
+        assert clean.count("data:image/png;base64") == full.count("data:image/png;base64") > 0, name
+        assert code and all(line.strip() not in clean for line in code if len(line.strip()) > 25), name
+        assert "white-space: nowrap" in clean and str(out.parent) not in clean
+
+
+def _chromium() -> str:
+    for tool in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(tool)
+        if path:
+            return path
+    pytest.skip("Chromium (chromium) not installed")
+
+
+def _chromium_run(args: list[str], tmp: Path) -> subprocess.CompletedProcess:
+    profile = tmp / "chromium-profile"
+    profile.mkdir(exist_ok=True)
+    cmd = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+           "--disable-component-update", "--disable-sync", "--no-first-run", "--no-default-browser-check",
+           "--disable-extensions", "--hide-scrollbars", f"--user-data-dir={profile}", "--window-size=1280,1400",
+           *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=180, env={**os.environ, "HOME": str(tmp)})
+
+
+def test_web_report_in_chromium_fits_1280_px_and_renders(executed, tmp_path):
+    _, out = executed
+    page = out / "notebooks" / "assessment_overview_report.html"
+    # the page's width as laid out by the browser: wide tables scroll inside their box, the page does not
+    probe = tmp_path / "probe.html"
+    html = page.read_text(encoding="utf-8")
+    script = ("<script>window.addEventListener('load', function () {document.body.setAttribute('data-width', "
+              "String(document.documentElement.scrollWidth)); document.body.setAttribute('data-tables', "
+              "String(document.querySelectorAll('table').length));});</script>")
+    probe.write_text(html.replace("</body>", script + "</body>"), encoding="utf-8")
+    dom = _chromium_run(["--virtual-time-budget=5000", "--dump-dom", probe.as_uri()], tmp_path).stdout
+    width = re.search(r'data-width="(\d+)"', dom)
+    tables = re.search(r'data-tables="(\d+)"', dom)
+    assert width and tables, dom[-500:]
+    assert int(tables.group(1)) > 0
+    assert int(width.group(1)) <= 1280, f"the page is {width.group(1)} px wide in a 1280 px window"
+    shot = tmp_path / "web_report.png"
+    done = _chromium_run([f"--screenshot={shot}", page.as_uri()], tmp_path)
+    assert shot.is_file(), done.stderr[-500:]
+    import matplotlib.image as mpimg
+
+    pixels = mpimg.imread(shot)
+    assert pixels.shape[1] == 1280
+    ink = (pixels[..., :3].mean(axis=2) < 0.6).mean()
+    assert 0.002 < ink < 0.5, f"{ink:.4f} of the screenshot inked"
+
+
+# --------------------------------------------------------------------------- the flow's evaluation report
+def test_flow_writes_the_evaluation_report_with_the_headline_numbers(executed):
+    from literacy_flows.report_document import docx_text
+
+    result, out = executed
+    head = pd.read_csv(out / "assessment" / "headline.csv", dtype=str, keep_default_na=False).set_index("key")["value"]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    listed = {o["file"]: o for o in manifest["outputs"]}
+    files = ["assessment/report_zh.docx", "assessment/report_en.docx"]
+    if shutil.which("soffice") or shutil.which("libreoffice"):
+        files.append("assessment/report_zh.pdf")
+    for f in files:
+        assert listed[f]["sha256"] == _sha(out / f) and f in result["outputs"], f
+    text = docx_text(out / "assessment" / "report_zh.docx")
+    summary = text.split("一、主要发现", 2)[2].split("目标达成情况")[0]   # [1] is the contents' entry
+    for key in ("endline", "endline_ci_low", "endline_ci_high", "baseline", "target"):
+        assert f"{100 * float(head[key]):.1f}%" in summary, key
+    assert f"{100 * float(head['change']):+.1f}".replace("-", "−") in summary
+    assert f"{int(head['endline_n']):,}" in summary
