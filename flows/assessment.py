@@ -269,12 +269,50 @@ def estimate(config: dict, round_id: str, weighted: dict) -> dict:
             "cells": str(fio.write_parquet(cell_rates(design, config, round_id), work / "decomposition_cells.parquet")),
             "facts": {**design_facts(taylor), "variance": config["estimation"]["method"],
                       "replicates": int(getattr(design, "replicates", 0)), "df": int(design.degf())}}
+    out.update(_analysis(design, config, round_id, work, logger))
     out["takes"] = str(fio.write_parquet(domain_takes(data, config), work / "domain_takes.parquet"))
     out["plan_estimates"] = str(fio.write_parquet(headline_rows.reset_index(drop=True), work / "plan_estimates.parquet"))
     if small_area_config(config)["enabled"]:
         # the small-area model's inputs: direct estimates of the modelled cells, full design
         out["sae_direct"] = str(fio.write_parquet(direct_cells(design, config, round_id),
                                                   work / "sae_direct.parquet"))
+    return out
+
+
+def _analysis(design, config: dict, round_id: str, work: Path, logger) -> dict:
+    """What drives literacy in one round: the design-based logistic regression of the headline level
+    (odds ratios) and the Rao–Scott tests of the literacy level against each breakdown (README:
+    "What drives literacy"). A model that cannot be fitted (perfect separation in a tiny delivery,
+    a constant covariate) is logged and left out with its reason, never a crash."""
+    from literacy.errors import DesignError
+    from literacy.models.assessment_tables import associations_table, determinants_table
+    from literacy.models.config import analysis_config
+
+    ac = analysis_config(config)
+    if not ac["enabled"]:
+        return {}
+    out = {}
+    conf = float(config["estimation"]["level"])
+    covs = [c for c in ac["covariates"] if c in design.data.columns]
+    try:
+        det = determinants_table(design, config["scoring"]["headline"], covs, round_id, level=conf)
+        det["note"] = None
+    except DesignError as exc:
+        logger.warning("round %s: the determinants model was not fitted: %s", round_id, exc)
+        det = pd.DataFrame([{"round": str(round_id), "term": None, "variable": None, "level": None,
+                             "reference": None, "note": f"model not fitted: {exc}"}])
+    out["determinants"] = str(fio.write_parquet(det, work / "determinants.parquet"))
+    rows = []
+    for b in (c for c in ac["breakdowns"] if c in design.data.columns):   # a handful of tests
+        try:
+            r = associations_table(design, "level_class", [b]).assign(note=None)
+        except DesignError as exc:
+            r = pd.DataFrame([{"breakdown": b, "note": f"test not computed: {exc}"}])
+        rows.append(r)
+    assoc = pd.concat(rows, ignore_index=True)
+    assoc.insert(0, "round", str(round_id))
+    assoc.insert(2, "outcome", "level_class")
+    out["associations"] = str(fio.write_parquet(assoc, work / "associations.parquet"))
     return out
 
 
@@ -346,6 +384,12 @@ def compare(config: dict, ingested: dict, estimated: dict[str, dict], measured: 
                     rep.fmt_pp(lv["change"], 2), rep.fmt_pp(lv["composition"], 2), 100 * lv["composition_share"],
                     rep.fmt_pp(lv["rate"], 2), 100 * lv["rate_share"])
     tables["part_scores"] = pd.concat([_read(estimated[rid]["parts"]) for rid in estimated], ignore_index=True)
+    for name in ("determinants", "associations"):   # what drives literacy, per round
+        if all(name in e for e in estimated.values()):
+            tab = pd.concat([_read(estimated[rid][name]) for rid in estimated], ignore_index=True)
+            if name == "associations":   # BH within each round: the breakdowns tested together
+                tab = _bh_within_round(tab, config)
+            tables[name] = tab
     rounds = ingested["work"]["rounds"]
     if all("sae_direct" in e for e in estimated.values()):
         direct = pd.concat([_read(estimated[rid]["sae_direct"]) for rid in estimated], ignore_index=True)
@@ -418,6 +462,19 @@ def _truth_check_linked(linked: pd.DataFrame, change: pd.DataFrame, truths: dict
     covered = (out["ci_low"] <= out["truth"]) & (out["truth"] <= out["ci_high"])
     out["covered"] = pd.array(covered.to_numpy(), dtype="boolean")
     out.loc[out["estimate"].isna().to_numpy(), "covered"] = pd.NA
+    return out
+
+
+def _bh_within_round(tab: pd.DataFrame, config: dict) -> pd.DataFrame:
+    from literacy.multiplicity import adjust_by_family
+
+    alpha = 1 - float(config["estimation"]["level"])
+    adj = adjust_by_family(tab, "p_value", ["round"], alpha=alpha)
+    out = tab.copy()
+    out.insert(out.columns.get_loc("p_value") + 1, "p_value_bh", adj["p_adjusted"].to_numpy(dtype=float))
+    sig = pd.array(adj["significant"].to_numpy(dtype=bool), dtype="boolean")
+    sig[out["p_value"].isna().to_numpy()] = pd.NA
+    out.insert(out.columns.get_loc("p_value_bh") + 1, "significant_bh", sig)
     return out
 
 

@@ -30,6 +30,8 @@ TABLE_SCHEMAS: dict[str, tuple[str, dict]] = {
     "part_scores": ("part_scores_schema", {}),
     "scorecard": ("scorecard_table_schema", {}),
     "methodology": ("methodology_schema", {}),
+    "determinants": ("determinants_schema", {}),
+    "associations": ("associations_schema", {}),
     "small_area": ("small_area_schema", {}),
     "sample_plan": ("sample_plan_schema", {}),
     "change_linked": ("change_linked_schema", {}),
@@ -170,6 +172,20 @@ TABLE_NOTES: dict[str, tuple[str, str]] = {
                   "ci_low/ci_high 为配置的区间方法。",
                   _SHARES_EN + " " + _SUPPRESSION_EN + " ci_width is the Korn–Graubard interval's width (the "
                   "reliability criterion); ci_low / ci_high use the configured interval method."),
+    "determinants": (
+        "影响科学素质的因素：各轮以“具备科学素质”为因变量的设计加权logistic回归（与R survey包svyglm一致，"
+        "泰勒线性化标准误），odds_ratio为比值比及其95%置信区间；各分类变量以reference所列类别为参照。"
+        "比值比是在其他变量不变时的关联，不是因果效应。",
+        "What drives literacy: per round, the design-based logistic regression of having scientific literacy (as R "
+        "survey's svyglm, linearisation SEs); odds_ratio with its 95% CI, each categorical variable against the "
+        "level in reference. An odds ratio is an association with the other variables held fixed, not a causal "
+        "effect."),
+    "associations": (
+        "素质水平（低、基本、具备、高阶）与各分类变量的关联检验：Rao–Scott二阶校正F检验（R survey包svychisq默认），"
+        "p_value_bh为同一轮内的Benjamini–Hochberg校正P值。",
+        "Tests of association of the literacy level (low, basic, literate, advanced) with each breakdown: Rao-Scott "
+        "second-order corrected F test (R survey's svychisq default); p_value_bh is the Benjamini-Hochberg "
+        "adjusted p-value within the round."),
     "small_area": (
         "小区域估计（Fay–Herriot面积水平模型，反正弦平方根变换，有效样本量，广义方差函数平滑抽样方差，参数自助法均方误差）："
         "direct 为直接估计（全样本设计），model_estimate 为模型估计（模型估计），published 为发布值："

@@ -32,6 +32,7 @@ from literacy_schemas.raw import (
     scorecard_schema,
     truth_schema,
 )
+from literacy_schemas.analysis import associations_schema, determinants_schema
 from literacy_schemas.measurement import (
     change_linked_schema,
     dif_schema,
@@ -52,6 +53,7 @@ __all__ = [
     "decomposition_schema", "decomposition_detail_schema", "part_scores_schema", "scorecard_table_schema",
     "methodology_schema", "nonresponse_classes_schema", "propensity_model_schema", "small_area_schema",
     "sample_plan_schema", "items_schema", "reliability_schema", "dif_schema", "irt_items_schema", "irt_scale_schema",
-    "estimates_linked_schema", "change_linked_schema", "pv_distribution_schema",
+    "estimates_linked_schema", "change_linked_schema", "pv_distribution_schema", "determinants_schema",
+    "associations_schema",
     "SchemaValidationError", "validate", "describe_failures",
 ]

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.flow
 
 #: The evaluator tables written to assessment/ (CSV, Parquet, a workbook sheet each), in workbook order.
 EVALUATOR_TABLES = ("headline_levels", "districts", "key_groups", "demographics", "district_groups", "decomposition",
-                    "decomposition_detail", "part_scores", "scorecard", "methodology", "small_area", "sample_plan", "change_linked", "irt_items", "irt_scale", "dif",
+                    "decomposition_detail", "part_scores", "scorecard", "methodology", "determinants", "associations", "small_area", "sample_plan", "change_linked", "irt_items", "irt_scale", "dif",
                     "pv_distribution")
 
 

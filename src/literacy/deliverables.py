@@ -51,7 +51,10 @@ SCORECARD_COLUMNS = ["indicator", "indicator_zh", "indicator_en", "lead_zh", "le
                      "status", "status_zh", "status_en", "note"]
 PART_COLUMNS = ["round", "breakdown", "domain", "label_zh", "label_en", "lead_zh", "lead_en", "part", "part_zh",
                 "part_en", "max_points", "mean", "se", "ci_low", "ci_high", "df", "n", "deff", "mean_share",
-                "difference_from_city", "suppressed", "suppression_reason"]
+                "difference_from_city", "p25", "p25_ci_low", "p25_ci_high", "median", "median_ci_low",
+                "median_ci_high", "p75", "p75_ci_low", "p75_ci_high", "suppressed", "suppression_reason"]
+#: The total score's quantiles in the part-score table: column prefix -> probability.
+SCORE_QUANTILES = {"p25": 0.25, "median": 0.5, "p75": 0.75}
 METHODOLOGY_COLUMNS = ["section", "item", "label_zh", "label_en", "round", "value", "text"]
 _TOTAL = ("total", "总分", "Total score")
 
@@ -345,6 +348,17 @@ def part_means(design, config: dict, round_id: str,
         part = pd.concat([labels.reset_index(drop=True), res.reset_index(drop=True)[
             ["variable", "estimate", "se", "ci_low", "ci_high", "df", "n", "deff"]]], axis=1)
         part.insert(0, "breakdown", spec.breakdown)
+        # the total score's quartiles (R's svyquantile: qrule "math", Woodruff intervals)
+        quant = design.quantile("score", q=tuple(SCORE_QUANTILES.values()), by=by, level=conf)
+        if spec.group is not None:
+            quant = quant[quant[f"group_{spec.group['code']}"].astype(int) == 1]
+        qkeys = labels["domain"].to_numpy()
+        nq = len(SCORE_QUANTILES)
+        for k, (name, _) in enumerate(SCORE_QUANTILES.items()):
+            rows = quant.iloc[k::nq] if by else quant.iloc[[k]]
+            for suffix, col in (("", "estimate"), ("_ci_low", "ci_low"), ("_ci_high", "ci_high")):
+                values = dict(zip(qkeys, rows[col].to_numpy(dtype=float)))
+                part[f"{name}{suffix}"] = np.where(part["variable"] == "score", part["domain"].map(values), np.nan)
         frames.append(part)
     out = pd.concat(frames, ignore_index=True)
     out.insert(0, "round", str(round_id))
@@ -369,8 +383,10 @@ def part_means(design, config: dict, round_id: str,
     small = out["n"].to_numpy(dtype=float) < min_n
     out["suppressed"] = False
     out["suppression_reason"] = ""
+    quantile_cols = [f"{n}{s}" for n in SCORE_QUANTILES for s in ("", "_ci_low", "_ci_high")]
     out = suppress_rows(out, small, f"fewer than {min_n} respondents (reporting.min_n)",
-                        ["mean", "se", "ci_low", "ci_high", "deff", "mean_share", "difference_from_city"])
+                        ["mean", "se", "ci_low", "ci_high", "deff", "mean_share", "difference_from_city",
+                         *quantile_cols])
     out["suppression_reason"] = out["suppression_reason"].astype(object).where(out["suppressed"], None)
     return out[PART_COLUMNS]
 

@@ -103,4 +103,23 @@ def score_responses(responses: pd.DataFrame, instrument: pd.DataFrame, scoring: 
     indicators = level_indicators(out["score"].to_numpy(), scoring["levels"], bool(scoring.get("inclusive", False)))
     for code, values in indicators.items():
         out[code] = values.astype(np.int64)
+    out["level_class"] = level_class(indicators, scoring["levels"])
+    return out
+
+
+#: The class of a respondent below every level.
+BELOW_ALL_LEVELS = "low"
+
+
+def level_class(indicators: dict[str, np.ndarray], levels: list[dict]) -> np.ndarray:
+    """The highest level each respondent reaches (exclusive classes), ``"low"`` below all.
+
+    The cumulative 0/1 indicators say "at least this level"; the class is the one categorical
+    variable a test of association needs (e.g. Rao–Scott of the level against district).
+    """
+    order = sorted(levels, key=lambda lv: float(lv["threshold"]), reverse=True)
+    n = len(next(iter(indicators.values()))) if indicators else 0
+    out = np.full(n, BELOW_ALL_LEVELS, dtype=object)
+    for lv in reversed(order):   # lowest first, so a higher level overwrites
+        out[np.asarray(indicators[lv["code"]], dtype=bool)] = lv["code"]
     return out

@@ -307,7 +307,7 @@ def _model_cells(cells, est, dist, shares, model, sa, rid, bd, level, notes) -> 
         converged = bool(res.model.converged)
         for w in caught:
             notes.append(f"{rid} {bd} {level}: {w.message}")
-        notes.extend(f"{rid} {bd} {level}: {x}" for x in res.notes + res.model.notes)
+        notes.extend(f"{rid} {bd} {level}: {x}" for x in dict.fromkeys(res.notes + res.model.notes))
         c["deff_pooled"] = work["deff_pooled"].to_numpy()
         c["n_effective"] = fit["n_eff"].to_numpy()
         c["gamma"] = fit["gamma"].to_numpy()
