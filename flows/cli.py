@@ -4,6 +4,7 @@
     literacy run-province [--config F] [--raw DIR] [--out DIR] [--dask-address A] [--workers N]  many cities on Dask
     literacy simulate [--config F] [--seed N] [--out DIR] [--force | --if-missing]  write the simulated default delivery
     literacy validate [--config F] [--raw DIR] [--write DIR]  check a delivery, print the quarantine summary
+    literacy plan     [--config F] [--out DIR] [--target-neff N | --half-width H]  the next plan's sample
     literacy estimate FILE --y Y --weights W [design options] one design-based table from any survey file
 
 Mistakes in the input (a missing file, a bad config, data that breaks its schema) are
@@ -141,6 +142,30 @@ def _parser() -> argparse.ArgumentParser:
                      help="delivery folder; default: the config's paths.raw")
     val.add_argument("--write", type=Path, default=None, metavar="DIR",
                      help="also write each round's quarantine listing to DIR/<round>/quarantine.csv")
+    plan = sub.add_parser(
+        "plan", formatter_class=fmt,
+        help="the next plan's survey: respondents, sampled adults and PSUs per reporting domain",
+        description="Recompute the next round's sample from an assessment's outputs\n"
+                    "(<out>/assessment/sample_plan.csv holds the end-of-period round's inputs: each reporting\n"
+                    "domain's share, design effect, respondents, PSUs and response rate) for another target:\n"
+                    "an effective sample size (default the config's planning.target_neff, 400) or a CI\n"
+                    "half-width, and the smallest change two such rounds detect (power, alpha).\n"
+                    "Prints the table (CSV) or writes it with -o. No Prefect.",
+    )
+    plan.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="F",
+                      help=f"assessment config (YAML); default: {_shown(DEFAULT_CONFIG)}")
+    plan.add_argument("--out", type=Path, default=None, metavar="DIR",
+                      help="the assessment's output folder; default: the config's paths.processed")
+    target = plan.add_mutually_exclusive_group()
+    target.add_argument("--target-neff", type=float, default=None, metavar="N",
+                        help="effective sample size to reach in every domain")
+    target.add_argument("--half-width", type=float, default=None, metavar="H",
+                        help="CI half-width to reach instead, on the share scale (0.02 = 2 points)")
+    plan.add_argument("--planned-per-psu", type=float, default=None, metavar="M",
+                      help="respondents per PSU in the next round (default: as in the last round)")
+    plan.add_argument("--alpha", type=float, default=None, help="test level of the detectable change")
+    plan.add_argument("--power", type=float, default=None, help="power of the detectable change")
+    plan.add_argument("-o", "--output", type=Path, default=None, metavar="FILE", help="write the table here (CSV)")
     est = sub.add_parser(
         "estimate", formatter_class=fmt,
         help="one design-based estimate table from any survey file (CSV, Excel, SPSS, Stata or Parquet)",
@@ -507,6 +532,36 @@ def _read_estimate_data(args: argparse.Namespace):
                         index=table.data.index)
 
 
+def _cmd_plan(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from literacy.errors import LiteracyError
+    from literacy.planning import sample_plan
+    from literacy_flows import io as fio
+
+    try:
+        loaded = fio.load_config(args.config, None, args.out)
+        path = Path(loaded.processed_dir) / "assessment" / "sample_plan.csv"
+        if not path.is_file():
+            return _error(f"{fio.shown(path)}: file not found (run 'literacy run' first: it writes the plan's inputs)")
+        inputs = pd.read_csv(path, dtype={"round": str, "domain": str}).rename(columns={"p": "estimate"})
+        keep = ["round", "breakdown", "domain", "label_zh", "label_en", "level", "n", "psus_with_respondents",
+                "estimate", "deff", "respondents_per_psu", "response_rate"]
+        missing = [c for c in keep if c not in inputs.columns]
+        if missing:
+            return _error(f"{fio.shown(path)}: column '{missing[0]}' is missing (an output of another version?)")
+        table = sample_plan(inputs[keep], loaded.config, target_neff=args.target_neff, half_width=args.half_width,
+                            planned_per_psu=args.planned_per_psu, alpha=args.alpha, power=args.power)
+    except (LiteracyError, OSError, ValueError) as exc:
+        return _error(str(exc))
+    if args.output is not None:
+        fio.write_csv(table, args.output)
+        print(f"wrote {fio.shown(args.output)} ({len(table)} domains)")
+    else:
+        print(table.to_csv(index=False), end="")
+    return 0
+
+
 def _cmd_estimate(args: argparse.Namespace) -> int:
     import warnings
 
@@ -544,7 +599,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USER_ERROR
-    handlers = {"run": _cmd_run, "run-province": _cmd_run_province, "simulate": _cmd_simulate, "validate": _cmd_validate, "estimate": _cmd_estimate}
+    handlers = {"run": _cmd_run, "run-province": _cmd_run_province, "simulate": _cmd_simulate,
+                "validate": _cmd_validate, "plan": _cmd_plan, "estimate": _cmd_estimate}
     return handlers[args.command](args)
 
 

@@ -347,3 +347,21 @@ def test_concurrent_calibration_frees_drifting_anchor():
     assert "drift" in res2.freed.set_index("item").loc["q07", "reason"]
     res3 = concurrent_calibration(df, None, groups, anchors=None, drift_items=["q07"], rmsd_limit=0.05)
     pd.testing.assert_frame_equal(res2.fit.items, res3.fit.items)
+
+
+def test_a_warm_start_finds_the_same_maximum():
+    # the anchor jackknife refits from the full fit: the estimates must not depend on the start
+    rng = np.random.default_rng(11)
+    n, J = 1500, 8
+    a, d = rng.uniform(0.6, 1.6, J), rng.normal(0, 1, J)
+    groups = np.repeat(["r1", "r2"], n)
+    theta = np.concatenate([rng.normal(0, 1, n), rng.normal(0.4, 1.1, n)])
+    y = pd.DataFrame((rng.random((2 * n, J)) < 1 / (1 + np.exp(-(np.outer(theta, a) + d)))).astype(float),
+                     columns=[f"i{j}" for j in range(J)])
+    full = fit_irt(y, groups=groups)
+    keep = [f"i{j}" for j in range(1, J)]                  # i0 no longer shared
+    cold = fit_irt(y, groups=groups, anchors=keep)
+    warm = fit_irt(y, groups=groups, anchors=keep, start=full)
+    np.testing.assert_allclose(warm.params, cold.params, atol=2e-5)
+    assert warm.loglik == pytest.approx(cold.loglik, abs=1e-6)
+    assert warm.iterations < cold.iterations

@@ -331,7 +331,8 @@ def anchor_jackknife(scale: LinkedScale, scored: dict[str, pd.DataFrame], weight
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             # the anchors freed in the main calibration stay free; j joins them
-            fit = fit_irt(stacked, weights=w, model=mc["model"], groups=groups, anchors=keep, baseline=rounds[0])
+            fit = fit_irt(stacked, weights=w, model=mc["model"], groups=groups, anchors=keep, baseline=rounds[0],
+                          start=scale.fit)
         notes += [f"linking jackknife without {j}: {c.message}" for c in caught]
         cuts = cut_scores(fit, instruments[rounds[0]], scored[rounds[0]], config, rounds[0])
         g = fit.groups.set_index(fit.groups["group"].astype(str))

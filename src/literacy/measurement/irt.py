@@ -65,6 +65,7 @@ _OPTIONS = {
     "collapse": True,              # collapse identical response patterns (summing weights)
     "chunk_rows": 50_000,
     "blas_threads": 1,             # BLAS threads during the fit (None: leave as is)
+    "start": None,                 # an earlier IRTFit to start from (warm start; same items)
 }
 
 
@@ -523,7 +524,9 @@ def fit_irt(responses: pd.DataFrame, weights=None, model: str = "2pl", groups=No
         Newton step at convergence), ``em_tol``, ``max_em``, ``max_newton``, ``collapse``
         (True), ``chunk_rows``, ``blas_threads`` (1: the EM's many small matrix products run
         10-30x slower when BLAS threads compete for a loaded machine's cores; None leaves the
-        BLAS thread count alone).
+        BLAS thread count alone), ``start`` (an earlier :class:`IRTFit` to start from: each
+        parameter from the earlier one of the same name, an item now split by group from its
+        shared value; the maximum found is the same, in fewer iterations).
 
     Returns
     -------
@@ -739,6 +742,26 @@ def _fit(responses, weights, model, groups, anchors, opt) -> IRTFit:
     beta[d_idx] = 1.2 * np.log(pc / (1 - pc))
     sdv = sd_idx[sd_idx >= 0]
     beta[sdv] = 1.0
+    if opt["start"] is not None:
+        # warm start (e.g. the refits of a jackknife over the anchors): each parameter from the
+        # earlier fit's parameter of the same name; an item split by round starts from its shared
+        # value. Only the starting point changes: the same maximum is found, in fewer iterations.
+        prev = dict(zip(opt["start"].param_names, np.asarray(opt["start"].params, dtype=float)))
+        for k, (j, gi) in enumerate(sets):
+            tags = [items[j]] if gi is None else [f"{items[j]}@{labels[gi]}", items[j]]
+            for kind, idx in (("a", a_idx[k] if model == "2pl" else None), ("d", d_idx[k])):
+                if idx is None:
+                    continue
+                hit = next((prev[f"{kind}[{tg}]"] for tg in tags if f"{kind}[{tg}]" in prev), None)
+                if hit is not None and np.isfinite(hit):
+                    beta[idx] = hit
+        if model == "1pl" and "a" in prev:
+            beta[0] = prev["a"]
+        for gi in range(G):
+            if gi != base:
+                for name, idx in ((f"mean[{labels[gi]}]", mu_idx[gi]), (f"sd[{labels[gi]}]", sd_idx[gi])):
+                    if name in prev:
+                        beta[idx] = prev[name]
 
     def em_map(b):
         es = prob.estep(b)

@@ -11,10 +11,9 @@ Technical Report ch. 9 and the PISA Data Analysis Manual, 2009, ch. 8).
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from literacy.assessment import ESTIMATE_COLUMNS, DomainSpec, _domain_population, _group_column, _labels
 from literacy.design import CI_METHODS, _confidence_interval
@@ -84,7 +83,8 @@ def linked_estimates(design, pvs, cut: float, by_specs, level: float = 0.95, *, 
     The logit interval is ``expit(logit(p) -+ t_df se / (p (1 - p)))`` with ``se`` the
     total standard error and t on the Barnard-Rubin df, as the pipeline's
     ``svyciprop(method="logit")``-style intervals with the imputation variance added. The
-    M indicators go through one ``design.proportion([...], by=...)`` call per breakdown.
+    M draws share one call of the design's variance estimator per breakdown (each (draw, domain)
+    pair a domain of its own), which gives each draw exactly what ``design.proportion`` gives.
     """
     if ci not in CI_METHODS:
         raise ValueError(f"ci must be one of {CI_METHODS}, not {ci!r}")
@@ -96,36 +96,47 @@ def linked_estimates(design, pvs, cut: float, by_specs, level: float = 0.95, *, 
         raise ValueError("linked_estimates needs at least two plausible values")
     if np.isnan(P).any():
         raise ValueError("pvs has missing values")
-    names = [f"__pv{k + 1}_above_cut" for k in range(M)]
-    clash = [c for c in names if c in design.data.columns]
-    if clash:
-        raise ValueError(f"the design's data already has column '{clash[0]}'")
-    indicators = pd.DataFrame((P > float(cut)).astype(np.float64), columns=names, index=design.data.index)
-    # a shallow copy of the design (weights, strata, replicates, calibration shared) whose data
-    # also holds the M indicators
-    work = copy.copy(design)
-    work.data = pd.concat([design.data, indicators], axis=1)
+    Y = (P > float(cut)).astype(np.float64)                      # n x M indicators
     cfg = config if config is not None else _NO_LABELS
+    w = np.asarray(design.weights, dtype=float)
 
     frames = []
     for spec in map(_spec, by_specs):                          # a few breakdowns
         by = list(spec.by)
-        res = work.proportion(names, by=by or None, ci=ci, level=level)
-        D = len(res) // M                                       # rows: variable-major, domains within
-        est = res["estimate"].to_numpy(dtype=float).reshape(M, D)
-        var = res["se"].to_numpy(dtype=float).reshape(M, D) ** 2
-        deff = res["deff"].to_numpy(dtype=float).reshape(M, D)
-        first = res.iloc[:D].reset_index(drop=True)
-        keep = np.ones(D, dtype=bool)
+        domain, table = design._domains(by or None)
+        D = len(table)
+        rows = np.flatnonzero(domain >= 0)
+        d = domain[rows]
+        n_d = np.bincount(d, minlength=D).astype(float)
+        W_d = np.bincount(d, weights=w[rows], minlength=D)
+        Yr = Y[rows]                                            # n_used x M
+        # the M draws' domain sums in one product: (D x n_used) indicator @ (n_used x M)
+        ind = sparse.csr_matrix((w[rows], (d, np.arange(len(rows)))), shape=(D, len(rows)))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            est = np.asarray(ind @ Yr).T / W_d                  # M x D
+        # One variance call for the M x D (draw, domain) pairs: the design's own estimator
+        # (Taylor linearisation with its calibration, or its replicates) sees M copies of the
+        # domain's rows, each pair a domain of its own, so every draw gets exactly the variance
+        # design.proportion would give it, without M separate passes (R: svyby over M columns).
+        rows_m = np.tile(rows, M)
+        d_m = (np.arange(M)[:, None] * D + d[None, :]).ravel()
+        y_m = Yr.T.ravel()
+        var = design._estimator_variance("mean", rows_m, d_m, y_m, None, est.ravel(), np.tile(W_d, M), None,
+                                         M * D).reshape(M, D)
+        df_d = design._domain_df(domain, D).astype(float)
+        deff = _deff_mean(w[rows], d, Yr, est, var, n_d, W_d, D)
+        empty = n_d == 0
+        est[:, empty] = np.nan
+        keep = np.ones(D, dtype=bool) & ~empty
         if spec.group is not None:                              # a key group: its members only
-            keep = (first[_group_column(spec)].astype(int) == 1).to_numpy()
-        pool = rubin_combine(est[:, keep], var[:, keep], df_complete=first["df"].to_numpy(dtype=float)[keep])
-        n_d = first["n"].to_numpy()[keep]
+            keep &= (table[_group_column(spec)].astype(int) == 1).to_numpy()
+        pool = rubin_combine(est[:, keep], var[:, keep], df_complete=df_d[keep])
+        nk = n_d[keep]
         se = pool.se
-        low, high = _confidence_interval(ci, pool.estimate, se, pool.df, n_d.astype(float),
-                                         n_d.astype(float), level)
-        keys = first.loc[keep, by] if by else pd.DataFrame(index=range(int(keep.sum())))
-        keys = keys.reset_index(drop=True)
+        single = nk == 1                                        # one respondent: no SE (as the engine)
+        se = np.where(single, np.nan, se)
+        low, high = _confidence_interval(ci, pool.estimate, se, pool.df, nk, nk, level)
+        keys = table.loc[keep, by].reset_index(drop=True) if by else pd.DataFrame(index=range(int(keep.sum())))
         labels = _labels(cfg, spec, keys if by else pd.DataFrame(index=range(int(keep.sum()))))
         with np.errstate(invalid="ignore", divide="ignore"):
             cv = se / pool.estimate
@@ -134,8 +145,9 @@ def linked_estimates(design, pvs, cut: float, by_specs, level: float = 0.95, *, 
             "domain": labels["domain"].to_numpy(), "label_zh": labels["label_zh"].to_numpy(),
             "label_en": labels["label_en"].to_numpy(), "level": level_code,
             "estimate": pool.estimate, "se": se, "ci_low": low, "ci_high": high, "df": pool.df,
-            "n": n_d.astype(np.int64), "deff": deff[:, keep].mean(axis=0), "cv": cv,
-            "se_sampling": pool.se_sampling, "se_imputation": pool.se_imputation, "fmi": pool.fmi,
+            "n": nk.astype(np.int64), "deff": deff[:, keep].mean(axis=0), "cv": cv,
+            "se_sampling": np.where(single, np.nan, pool.se_sampling),
+            "se_imputation": np.where(single, np.nan, pool.se_imputation), "fmi": pool.fmi,
             "pv_count": M,
         })
         pop = _domain_population(design, spec)
@@ -144,3 +156,18 @@ def linked_estimates(design, pvs, cut: float, by_specs, level: float = 0.95, *, 
     if not frames:
         return pd.DataFrame(columns=LINKED_COLUMNS)
     return pd.concat(frames, ignore_index=True)[LINKED_COLUMNS]
+
+
+def _deff_mean(w, d, Y, est, var, n_d, W_d, D) -> np.ndarray:
+    """Design effects of the M draws' domain means, as :meth:`DesignEstimators.mean` computes them
+    (R's ``svymean(deff=TRUE)``: the variance over the SRS-without-replacement variance
+    ``s2_w / n (W - n) / W`` with ``s2_w`` the weighted variance times ``n / (n - 1)``)."""
+    M = Y.shape[1]
+    ind = sparse.csr_matrix((w, (d, np.arange(len(d)))), shape=(D, len(d)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        centred = Y - np.where(np.isfinite(est), est, 0.0).T[d]          # n_used x M
+        ss = np.asarray(ind @ centred ** 2).T                               # M x D
+        s2 = ss / W_d * n_d / (n_d - 1)
+        vsrs = s2 / n_d * (W_d - n_d) / W_d
+        return np.where(W_d >= n_d, var / vsrs, np.nan)
+

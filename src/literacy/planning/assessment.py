@@ -91,6 +91,8 @@ def sample_plan(inputs: pd.DataFrame, config: dict, **overrides) -> pd.DataFrame
     # clustering to estimate rho from; rho = 0 there (with m = 1 the planned deff is 1 anyway)
     inputs = inputs.assign(_rho=np.nan_to_num(intra_psu_correlation(inputs["deff"], inputs["respondents_per_psu"]),
                                               nan=0.0))
+    if overrides.get("target_neff") is not None and overrides.get("half_width") is None:
+        p["half_width"] = None   # an explicit effective size replaces a configured half-width
     res = required_sample(inputs, estimate="estimate", deff="deff", respondents_per_psu="respondents_per_psu", rho="_rho",
                           response_rate="response_rate", planned_per_psu=p["planned_per_psu"],
                           target_neff=p["target_neff"], half_width=p["half_width"], alpha=p["alpha"],

@@ -149,23 +149,30 @@ class Raking:
             codes = np.asarray(codes, dtype=np.int64)
             psw = np.asarray(psw, dtype=float)
             ind = _indicator(codes, int(codes.max()) + 1)
-            prepared.append((codes, psw, ind, np.asarray(ind.sum(axis=1)).ravel()))
-        self.margins = tuple((c, w) for c, w, _, _ in prepared)
+            counts = np.asarray(ind.sum(axis=1)).ravel()
+            # R divides x by psw; a row with weight 0 (then x = 0) would give NaN there: we take
+            # its ratio as 0. The level means of x / psw are then one product with the level
+            # indicator scaled by 1 / (psw * count): no n x k temporary for the ratio.
+            with np.errstate(divide="ignore"):
+                inv = np.where(psw > 0, 1.0 / psw, 0.0)
+            scaled = sp.csr_array(ind.multiply(inv[None, :]).multiply(1.0 / counts[:, None]))
+            prepared.append((codes, psw, ind, counts, scaled))
+        self.margins = tuple((p[0], p[1]) for p in prepared)
         self._prepared = prepared
 
     def residualize(self, x: np.ndarray) -> np.ndarray:
         """Residuals of the weighted linearised values ``x`` (n x k) after raking."""
         x, flat = _as_matrix(x)
-        for codes, _, _, _ in self._prepared:
+        for codes, *_ in self._prepared:
             _check_rows(x, len(codes), "Raking")
+        x = np.array(x, dtype=float, copy=True)
+        tmp = np.empty_like(x)
         for _ in range(self.passes):
-            for codes, psw, ind, counts in self._prepared:
-                # R divides by psw; a row with weight 0 (then x = 0) would give NaN there.
-                # We take its ratio as 0 instead.
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    ratio = np.where(psw[:, None] > 0, x / psw[:, None], 0.0)
-                means = (ind @ ratio) / counts[:, None]
-                x = x - psw[:, None] * means[codes]
+            for codes, psw, _, _, scaled in self._prepared:
+                means = scaled @ x                              # level means of x / psw
+                np.take(means, codes, axis=0, out=tmp)
+                tmp *= psw[:, None]
+                x -= tmp
         return x[:, 0] if flat else x
 
     def __repr__(self) -> str:
