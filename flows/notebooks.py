@@ -41,6 +41,7 @@ NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOKS: tuple[tuple[str, str | None], ...] = (
     ("assessment_overview", None),
     ("methods_diagnostics", None),
+    ("measurement", None),  # comparable rounds; a table the run did not write is named, its section skipped
     ("simulation_truth", "assessment/truth_check.csv"),  # simulated deliveries only
 )
 

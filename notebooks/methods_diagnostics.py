@@ -17,14 +17,17 @@
 #
 # How far to trust the figures: sample sizes and response, the weights at each stage, the
 # raking margins, design effects, how the questionnaire's items behave (difficulty,
-# item-rest correlation, Cronbach's alpha per part), and the score distribution against the
-# level thresholds.
+# item-rest correlation, Cronbach's alpha per part), the score distribution against the
+# level thresholds, the small-area (model-based) figures of small cells, and the determinants
+# of literacy when the run modelled them.
 #
 # Read from the outputs folder only: `manifest.json`, `<round>/weights_diagnostics.csv`,
 # `<round>/nonresponse_classes.csv` (and `propensity_model.csv` with propensity classes),
 # `<round>/weights_margins.csv` (when the run wrote it), `<round>/estimates.parquet` and
 # `<round>/item_responses.parquet` (per respondent and item: weights, score, 0/1 correct; no
-# identifiers).
+# identifiers); when the run wrote them, `assessment/small_area.csv` (small-area figures) and
+# `assessment/determinants.csv` / `associations.csv` (a logistic regression's odds ratios and
+# Rao–Scott tests). The IRT linking of the rounds has its own notebook, `measurement`.
 
 # %% tags=["parameters"]
 processed_dir = "../data/processed"  # the assessment's outputs folder, relative to this notebook
@@ -362,3 +365,185 @@ if items:
     plt.show()
     print(f"threshold rule: {'at least (及以上)' if inclusive else 'above (超过)'}; the shares in the legend are "
           "weighted shares of respondents, as in the estimates")
+
+# %% [markdown]
+# ## 小区域估计 · Small-area estimates
+#
+# Cells too small for a direct estimate (a key group within a district, a sex × age band
+# within a district) are modelled with an area-level Fay–Herriot model on the arcsine scale
+# (Fay & Herriot 1979; sampling variances from the pooled design effect, bootstrap MSE and
+# intervals, benchmarked to the district's direct share), from `assessment/small_area.csv`.
+# The figure published is the direct one where the NCHS standard says "present", the
+# model-based one (模型估计) otherwise.
+#
+# Per modelled breakdown, one panel per round: the direct share (grey squares, 95% CI; blank
+# when suppressed) and the model-based share (blue circles, bootstrap 95% CI; hollow where the
+# cell is purely synthetic); the ring marks the figure that is published. Then the shrinkage
+# factor γ = σ²_u / (σ²_u + ψ) (the weight on the direct estimate) against the cell's sample
+# size, and the standardised residuals (y − x'β̂) / √(σ²_u + ψ) against N(0, 1).
+
+# %%
+sa_path = P / "assessment" / "small_area.csv"
+sa = (pd.read_csv(sa_path, dtype={"round": str, "domain": str}, keep_default_na=False, na_values=[""])
+      if sa_path.is_file() else None)
+if sa is None:
+    display(Markdown("_No `assessment/small_area.csv` in this folder (small-area estimation off, or outputs that "
+                     "predate it): small-area figures skipped._"))
+else:
+    sa_rounds = [rid for rid in rounds if (sa["round"] == rid).any()]
+    sa_breakdowns = list(dict.fromkeys(sa["breakdown"]))
+    print(f"small-area cells: {len(sa)} ({', '.join(sa_breakdowns)}; rounds {', '.join(sa_rounds)}); "
+          f"published model-based: {int((sa['source'] == 'model').sum())}, direct: {int((sa['source'] == 'direct').sum())}, "
+          f"none: {int((sa['source'] == 'none').sum())}")
+    for bd in sa_breakdowns:
+        cells = sa[sa["breakdown"] == bd]
+        keys = cells[["domain", "label_zh", "label_en"]].drop_duplicates("domain").reset_index(drop=True)
+        y = pd.Series(np.arange(len(keys))[::-1].astype(float), index=keys["domain"])
+        fig, axes = plt.subplots(1, len(sa_rounds), figsize=(5.4 * len(sa_rounds) + 2.8, 0.26 * len(keys) + 1.9),
+                                 squeeze=False, sharey=True)
+        for j, rid in enumerate(sa_rounds):
+            ax = axes[0, j]
+            c = cells[cells["round"] == rid]
+            yc = y.loc[c["domain"]].to_numpy()
+            hidden = c["suppressed"].astype(bool).to_numpy() | c["direct"].isna().to_numpy()
+            d = 100 * c["direct"].to_numpy(dtype=float)
+            err = np.vstack([d - 100 * c["direct_ci_low"].to_numpy(dtype=float),
+                             100 * c["direct_ci_high"].to_numpy(dtype=float) - d])
+            ax.errorbar(d[~hidden], yc[~hidden] + 0.17, xerr=err[:, ~hidden], fmt="s", color="0.45", ms=3.5,
+                        capsize=2, lw=1, label="直接估计 direct")
+            for yi in yc[hidden]:
+                ax.text(0.98, yi + 0.17, "已抑制 suppressed", transform=ax.get_yaxis_transform(), ha="right",
+                        va="center", color="0.45", style="italic", fontsize=7)
+            m = 100 * c["model_estimate"].to_numpy(dtype=float)
+            ok = np.isfinite(m)
+            merr = np.vstack([m - 100 * c["model_ci_low"].to_numpy(dtype=float),
+                              100 * c["model_ci_high"].to_numpy(dtype=float) - m])
+            synth = c["is_synthetic"].astype(bool).to_numpy()
+            ax.errorbar(m[ok], yc[ok] - 0.17, xerr=merr[:, ok], fmt="none", ecolor="C0", capsize=2, lw=1)
+            ax.scatter(m[ok & ~synth], yc[ok & ~synth] - 0.17, s=18, color="C0", zorder=3, label="模型估计 model-based")
+            if (ok & synth).any():
+                ax.scatter(m[ok & synth], yc[ok & synth] - 0.17, s=18, facecolors="white", edgecolors="C0", zorder=3,
+                           label="synthetic 合成估计 (γ = 0)")
+            src = c["source"].astype(str).to_numpy()
+            pub = 100 * c["published"].to_numpy(dtype=float)
+            py = np.where(src == "direct", yc + 0.17, yc - 0.17)
+            shown = np.isfinite(pub)
+            ax.scatter(pub[shown], py[shown], s=70, facecolors="none", edgecolors="black", lw=0.9, zorder=4,
+                       label="published 发布值")
+            ax.set_title(f"{bd} · {rid}", fontsize=10)
+            ax.set_xlabel(f"{level} share (%)")
+            ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.5 / (0.26 * len(keys) + 1.9)),
+                      ncol=2)
+            if j == 0:
+                ax.set_yticks(y.to_numpy(), [f"{z}  {e}" for z, e in zip(keys["label_zh"], keys["label_en"])], fontsize=7)
+        xmax = max(ax.get_xlim()[1] for ax in axes[0])
+        for ax in axes[0]:
+            ax.set_xlim(0, xmax)
+        fig.suptitle(f"小区域估计 · Direct and model-based shares: {bd}", fontsize=11)
+        fig.tight_layout()
+        plt.show()
+
+    # shrinkage: gamma against the cell's sample size
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+    for k, bd in enumerate(sa_breakdowns):
+        for r, rid in enumerate(sa_rounds):
+            c = sa[(sa["breakdown"] == bd) & (sa["round"] == rid)]
+            axes[0].scatter(c["n"], c["gamma"], s=18, color=f"C{k}", marker="os^D"[r % 4], alpha=0.8,
+                            label=f"{bd} · {rid}")
+    axes[0].set_xlabel("样本量 respondents in the cell (n)")
+    axes[0].set_ylabel("收缩因子 γ (weight on the direct share)")
+    axes[0].set_ylim(-0.03, 1.03)
+    axes[0].set_title("收缩 · Shrinkage", fontsize=10)
+    axes[0].legend(fontsize=7, frameon=False)
+    # standardised residuals against N(0, 1)
+    from scipy.stats import norm
+
+    res = sa[np.isfinite(sa["std_residual"].to_numpy(dtype=float))]
+    if len(res):
+        for k, bd in enumerate(sa_breakdowns):
+            for r, rid in enumerate(sa_rounds):
+                e = np.sort(res.loc[(res["breakdown"] == bd) & (res["round"] == rid), "std_residual"].to_numpy(dtype=float))
+                if len(e):
+                    q = norm.ppf((np.arange(1, len(e) + 1) - 0.5) / len(e))
+                    axes[1].scatter(q, e, s=14, color=f"C{k}", marker="os^D"[r % 4], label=f"{bd} · {rid}")
+        lim = max(3.0, float(np.abs(res["std_residual"]).max()) + 0.3)
+        axes[1].plot([-lim, lim], [-lim, lim], color="0.4", lw=0.8)
+        axes[1].set_xlabel("N(0, 1) 分位数 quantile")
+        axes[1].set_ylabel("标准化残差 standardised residual")
+        axes[1].legend(fontsize=7, frameon=False)
+    else:
+        axes[1].text(0.5, 0.5, "std_residual 为空 blank in this run", ha="center", va="center",
+                     transform=axes[1].transAxes, color="0.45", style="italic")
+        axes[1].set_axis_off()
+    axes[1].set_title("标准化残差 · Standardised residuals (QQ)", fontsize=10)
+    fig.tight_layout()
+    plt.show()
+    if not len(res):
+        display(Markdown("_`std_residual` is blank in every row of `assessment/small_area.csv`: no residual plot._"))
+
+    summary = (sa.groupby(["round", "breakdown"], sort=False)
+               .agg(cells=("domain", "size"), sigma2_u=("sigma2_u", "first"), converged=("model_converged", "all"),
+                    model_based=("source", lambda s: int((s == "model").sum())),
+                    direct=("source", lambda s: int((s == "direct").sum())),
+                    median_gamma=("gamma", "median"), median_cv_model=("model_cv", "median")).reset_index())
+    show(summary, {"sigma2_u": "{:.2e}", "median_gamma": "{:.2f}", "median_cv_model": "{:.2f}"})
+    if (summary["sigma2_u"] == 0).any():
+        display(Markdown("σ²_u estimated at 0 for a breakdown: its model-based figures are purely synthetic "
+                         "(x'β̂, γ = 0); they rest entirely on the covariates."))
+
+# %% [markdown]
+# ## 影响因素 · Determinants and associations
+#
+# When the run wrote them: the design-weighted logistic regression of the headline outcome
+# (`assessment/determinants.csv`: odds ratios with 95% intervals on the residual degrees of
+# freedom; each level of a categorical covariate against its reference level) and the
+# Rao–Scott tests of the outcome against each breakdown (`assessment/associations.csv`).
+
+# %%
+det_path, assoc_path = P / "assessment" / "determinants.csv", P / "assessment" / "associations.csv"
+if not det_path.is_file() and not assoc_path.is_file():
+    display(Markdown("_No `assessment/determinants.csv` or `assessment/associations.csv` in this folder: the "
+                     "regression views are skipped._"))
+if det_path.is_file():
+    det = pd.read_csv(det_path, dtype={"round": str}, keep_default_na=False, na_values=[""])
+    NEEDED_OR = {"odds_ratio", "or_ci_low", "or_ci_high", "variable"}
+    if not NEEDED_OR <= set(det.columns):
+        display(Markdown("**determinants.csv** (columns not as expected: shown as delivered)"))
+        display(det)
+    else:
+        det = det[det["variable"].astype(str) != "(Intercept)"].reset_index(drop=True)
+        det_rounds = list(dict.fromkeys(det["round"])) if "round" in det.columns else [""]
+
+        def term_label(r) -> str:
+            lv = "" if "level" not in det.columns or pd.isna(r["level"]) else str(r["level"])
+            ref = "" if "reference" not in det.columns or pd.isna(r["reference"]) else str(r["reference"])
+            return f"{r['variable']}: {lv} (vs {ref})" if lv else str(r["variable"])
+
+        det["_label"] = [term_label(r) for _, r in det.iterrows()]
+        terms = list(dict.fromkeys(det["_label"]))
+        y = pd.Series(np.arange(len(terms))[::-1].astype(float), index=terms)
+        fig, ax = plt.subplots(figsize=(8.5, 0.3 * len(terms) + 1.6))
+        for k, rid in enumerate(det_rounds):
+            d = det if rid == "" else det[det["round"] == rid]
+            off = (k - (len(det_rounds) - 1) / 2) * 0.2
+            o = d["odds_ratio"].to_numpy(dtype=float)
+            err = np.vstack([o - d["or_ci_low"].to_numpy(dtype=float), d["or_ci_high"].to_numpy(dtype=float) - o])
+            ax.errorbar(o, y.loc[d["_label"]].to_numpy() + off, xerr=err, fmt="o", ms=4, capsize=2, color=f"C{k}",
+                        label=rid or None)
+        ax.axvline(1, color="0.3", lw=1)
+        ax.set_xscale("log")
+        ax.set_yticks(y.to_numpy(), terms, fontsize=8)
+        ax.set_xlabel("比值比 odds ratio (95% CI, log scale)")
+        ax.set_title(f"影响因素 · Determinants of '{level}'", fontsize=11)
+        if det_rounds != [""]:
+            ax.legend(fontsize=8, frameon=False)
+        fig.tight_layout()
+        plt.show()
+        cols = [c for c in ("round", "variable", "level", "reference", "odds_ratio", "or_ci_low", "or_ci_high",
+                            "p_value", "df") if c in det.columns]
+        show(det[cols], {"odds_ratio": "{:.2f}", "or_ci_low": "{:.2f}", "or_ci_high": "{:.2f}", "p_value": "{:.3g}",
+                         "df": "{:.0f}"})
+if assoc_path.is_file():
+    assoc = pd.read_csv(assoc_path, dtype={"round": str}, keep_default_na=False, na_values=[""])
+    display(Markdown("**Rao–Scott tests 关联检验** (second-order F; outcome against each breakdown):"))
+    show(assoc, {"statistic": "{:.2f}", "ndf": "{:.2f}", "ddf": "{:.1f}", "p_value": "{:.3g}"})

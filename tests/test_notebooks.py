@@ -125,7 +125,7 @@ def test_rerun_is_byte_identical(executed):
     folder = out / "notebooks"
     before = {p.name: _sha(p) for p in folder.iterdir()}
     execute_notebooks(out, folder, seed=int(yaml.safe_load(CONFIG.read_text(encoding="utf-8"))["assessment"]["seed"]),
-                      names=["simulation_truth"])
+                      names=["methods_diagnostics", "measurement", "simulation_truth"])
     assert {p.name: _sha(p) for p in folder.iterdir()} == before
 
 
@@ -163,6 +163,130 @@ def test_suppressed_cells_show_as_suppressed_and_truth_notebook_needs_truth(exec
     assert "已抑制 suppressed" in row and value not in row and " – " not in row  # no value, no interval
     before = nbformat.read(out / "notebooks" / "assessment_overview.ipynb", as_version=4)
     assert value in _text(before)  # it was shown before suppression
+
+
+# --------------------------------------------------------------------------- the measurement notebook
+def _figures(nb) -> int:
+    return sum("image/png" in o.get("data", {}) for o in _outputs(nb))
+
+
+def _no_error_nor_stderr(nb, name: str) -> None:
+    errors = [o for o in _outputs(nb) if o.get("output_type") == "error"]
+    assert errors == [], f"{name}: {errors[0].get('ename')}: {errors[0].get('evalue')}"
+    stderr = [o["text"] for o in _outputs(nb) if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+    assert stderr == [], f"{name} wrote to stderr: {stderr[0][:300]}"
+
+
+def test_measurement_notebook_shows_the_linking(executed):
+    _, out = executed
+    nb = nbformat.read(out / "notebooks" / "measurement.ipynb", as_version=4)
+    text = _text(nb)
+    assert "comparable: yes" in text and "两轮可比" in text
+    irt = pd.read_csv(out / "assessment" / "irt_items.csv", dtype={"group": str})
+    anchors = sorted(set(irt.loc[irt["anchor"], "item"]))
+    assert f"anchors ({len(anchors)}): {', '.join(anchors)}" in text
+    freed = sorted(set(irt.loc[irt["freed_reason"].notna(), "item"]))
+    assert ("Freed anchors" in text) == bool(freed) and all(f"`{i}`" in text for i in freed)
+    dif = pd.read_csv(out / "assessment" / "dif.csv", dtype={"round": str})
+    assert ("Class C items" in text) == bool((dif["ets_class"] == "C").any())
+    # the cuts of irt_scale, and the baseline form's curve meets each threshold at its cut
+    scale = pd.read_csv(out / "assessment" / "irt_scale.csv", dtype={"group": str})
+    assert f"{float(scale['cut_literate'].iloc[0]):.3f}" in text
+    assert "Standard errors in percentage points" in text and "se linking" in text
+    truth = pd.read_csv(out / "assessment" / "truth_check_linked.csv")
+    shown = truth["ci_low"].notna()
+    assert (f"{len(truth)} linked figures with a simulated truth, {int(shown.sum())} with an interval" in text)
+    # item review, DIF, drift, item-person map, TCC, PVs, linked shares, error budget, truth
+    assert _figures(nb) == 9
+
+
+def _not_comparable(copy: Path, reason: str) -> None:
+    """Make an outputs folder look like a run whose rounds could not be linked (as the flow writes it)."""
+    a = copy / "assessment"
+    ch = pd.read_parquet(a / "change_linked.parquet")
+    for col in ("baseline", "endline", "change", "se_sampling", "se_imputation", "se_linking", "se_total", "ci_low",
+                "ci_high", "p_value", "p_value_bh"):
+        ch[col] = np.nan
+    ch["comparable"], ch["note"] = False, reason
+    ch.to_parquet(a / "change_linked.parquet")
+    ch.to_csv(a / "change_linked.csv", index=False)
+    for name in ("irt_items", "irt_scale", "pv_distribution", "truth_check_linked"):
+        for ext in ("csv", "parquet"):
+            (a / f"{name}.{ext}").unlink(missing_ok=True)
+    for rid in ("2020", "2025"):
+        for ext in ("csv", "parquet"):
+            (copy / rid / f"estimates_linked.{ext}").unlink(missing_ok=True)
+    dif = pd.read_parquet(a / "dif.parquet")
+    dif = dif[dif["grouping"] != "round"]
+    dif.to_parquet(a / "dif.parquet")
+    dif.to_csv(a / "dif.csv", index=False)
+
+
+def test_measurement_notebook_without_comparable_rounds_or_tables(executed, tmp_path):
+    _, out = executed
+    copy = tmp_path / "processed"
+    shutil.copytree(out, copy)
+    reason = "8 anchors needed (8 items and 20% of the smaller form of 35 items); the forms share 3"
+    _not_comparable(copy, reason)
+    execute_notebooks(copy, copy / "notebooks", names=["measurement"])
+    nb = nbformat.read(copy / "notebooks" / "measurement.ipynb", as_version=4)
+    _no_error_nor_stderr(nb, "measurement")
+    text = _text(nb)
+    assert "The rounds are NOT comparable" in text and reason in text and "comparable: no" in text
+    assert text.count("Skipped: the rounds are not on a common scale") == 5
+    assert "no truth panel" in text and "the rounds were not linked" in text
+    assert _figures(nb) == 2  # item review and DIF stay
+
+    # no measurement table at all (the stage switched off): every section says so, none fails
+    for path in list((copy / "assessment").glob("dif.*")) + list((copy / "assessment").glob("change_linked.*")):
+        path.unlink()
+    for rid in ("2020", "2025"):
+        for name in ("items.csv", "reliability.csv"):
+            (copy / rid / name).unlink()
+    execute_notebooks(copy, copy / "notebooks", names=["measurement"])
+    nb = nbformat.read(copy / "notebooks" / "measurement.ipynb", as_version=4)
+    _no_error_nor_stderr(nb, "measurement")
+    text = _text(nb)
+    assert "no `assessment/change_linked.csv`" in text
+    assert "No `<round>/items.csv` in this folder" in text and "No `assessment/dif.csv` in this folder" in text
+    assert _figures(nb) == 0
+
+
+# --------------------------------------------------------------------------- small areas and regressions
+def test_small_area_and_regression_views(executed, tmp_path):
+    _, out = executed
+    nb = nbformat.read(out / "notebooks" / "methods_diagnostics.ipynb", as_version=4)
+    sa = pd.read_csv(out / "assessment" / "small_area.csv", dtype={"round": str})
+    text = _text(nb)
+    assert f"small-area cells: {len(sa)}" in text
+    assert "regression views are skipped" in text
+    base = _figures(nb)
+
+    copy = tmp_path / "processed"
+    shutil.copytree(out, copy)
+    # residuals where the run had none, and the regression tables a later run writes
+    sa["std_residual"] = np.where(sa["direct"].notna(), np.linspace(-2, 2, len(sa)), np.nan)
+    sa.to_csv(copy / "assessment" / "small_area.csv", index=False)
+    pd.DataFrame({"round": ["2025"] * 3, "term": ["(Intercept)", "C(sex)[T.male]", "age"],
+                  "variable": ["(Intercept)", "sex", "age"], "level": ["", "male", ""], "reference": ["", "female", ""],
+                  "estimate": [-2.0, 0.3, -0.02], "se": [0.1, 0.08, 0.003], "odds_ratio": [0.135, 1.35, 0.98],
+                  "or_ci_low": [0.11, 1.15, 0.974], "or_ci_high": [0.165, 1.58, 0.986], "p_value": [1e-9, 2e-4, 1e-8],
+                  "df": [40.0] * 3}).to_csv(copy / "assessment" / "determinants.csv", index=False)
+    pd.DataFrame({"breakdown": ["sex", "district"], "statistic": [12.1, 3.4], "ndf": [1.0, 1.9], "ddf": [40.0, 76.0],
+                  "p_value": [0.001, 0.04]}).to_csv(copy / "assessment" / "associations.csv", index=False)
+    execute_notebooks(copy, copy / "notebooks", names=["methods_diagnostics"])
+    nb = nbformat.read(copy / "notebooks" / "methods_diagnostics.ipynb", as_version=4)
+    _no_error_nor_stderr(nb, "methods_diagnostics")
+    text = _text(nb)
+    assert "std_residual` is blank" not in text and "Rao–Scott tests" in text and "1.35" in text
+    assert _figures(nb) == base + 1  # the determinants' forest plot
+
+    (copy / "assessment" / "small_area.csv").unlink()
+    execute_notebooks(copy, copy / "notebooks", names=["methods_diagnostics"])
+    nb = nbformat.read(copy / "notebooks" / "methods_diagnostics.ipynb", as_version=4)
+    _no_error_nor_stderr(nb, "methods_diagnostics")
+    assert "No `assessment/small_area.csv` in this folder" in _text(nb)
+    assert _figures(nb) == base + 1 - (len(set(sa["breakdown"])) + 1)
 
 
 # --------------------------------------------------------------------------- the item table

@@ -317,7 +317,8 @@ def _model_cells(cells, est, dist, shares, model, sa, rid, bd, level, notes) -> 
         c["is_synthetic"] = fit["is_synthetic"].to_numpy(dtype=bool)
         c["model_converged"] = converged
         c["sigma2_u"] = float(res.model.sigma2_u)
-        c["std_residual"] = fit["std_residual"].to_numpy(dtype=float) if "std_residual" in fit else np.nan
+        # standardised residuals of the arcsine-scale fit, (y - x'b) / sqrt(sigma2_u + psi)
+        c["std_residual"] = res.model.estimates["std_residual"].to_numpy(dtype=float)
         factor = np.ones(len(c))
         bench = model["benchmark"] if model["benchmark"] != "auto" else shares is not None
         if bench and shares is not None and len(dist):
