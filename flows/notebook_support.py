@@ -26,7 +26,8 @@ import pandas as pd
 from literacy.config import validate_config
 from literacy_flows.notebooks import use_cjk_font
 
-__all__ = ["FIGURE_STYLE", "Outputs", "notebook_style", "read_outputs", "suppressed"]
+__all__ = ["FIGURE_STYLE", "Outputs", "notebook_style", "read_outputs", "suppressed", "show", "pct", "pp",
+           "missing"]
 
 #: matplotlib settings shared by the notebooks' figures (besides the font).
 FIGURE_STYLE = {"figure.dpi": 100, "savefig.dpi": 100, "axes.spines.top": False, "axes.spines.right": False}
@@ -68,3 +69,32 @@ def suppressed(df: pd.DataFrame, value: str = "estimate") -> np.ndarray:
     if "suppressed" in df.columns:
         mask |= df["suppressed"].fillna(False).astype(bool).to_numpy()
     return mask
+
+
+def show(df: pd.DataFrame, formats: dict | None = None) -> None:
+    """Display a table with some columns formatted as text (no Styler: its random ids change every run)."""
+    from IPython.display import display
+
+    out = df.reset_index(drop=True).copy()
+    for col, fmt in (formats or {}).items():
+        if col in out.columns:
+            out[col] = [("" if pd.isna(v) else fmt.format(v)) for v in out[col]]
+    display(out)
+
+
+def missing(rel: str, what: str) -> None:
+    """Say that a table is not in the outputs folder and what is skipped for it."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(f"_No `{rel}` in this folder: {what} skipped._"))
+
+
+def pct(x, digits: int = 1) -> str:
+    """12.3% (a share), blank for a missing value."""
+    return "" if pd.isna(x) else f"{100 * x:.{digits}f}%"
+
+
+def pp(x, digits: int = 1) -> str:
+    """+3.1 (a change in percentage points), blank for a missing value."""
+    return "" if pd.isna(x) else f"{100 * x:+.{digits}f}"
+

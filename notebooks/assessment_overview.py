@@ -36,7 +36,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 # Shared setup (flows/notebook_support.py): CJK font and figure style; manifest, its config, rounds, estimates.
-from literacy_flows.notebook_support import notebook_style, read_outputs, suppressed
+from literacy_flows.notebook_support import notebook_style, pct, pp, read_outputs, suppressed
 
 FONT = notebook_style()
 
@@ -59,14 +59,6 @@ def flagged(df: pd.DataFrame) -> np.ndarray:
         return np.zeros(len(df), dtype=bool)
     ok = {"", "reliable", "ok", "presented", "present", "meets_standard"}
     return ~df["reliability"].fillna("").astype(str).str.lower().isin(ok).to_numpy()
-
-
-def pct(x, digits=1):
-    return "" if pd.isna(x) else f"{100 * x:.{digits}f}%"
-
-
-def pp(x, digits=1):
-    return "" if pd.isna(x) else f"{100 * x:+.{digits}f}"
 
 
 print(f"{config['assessment']['name_zh']}\n{config['assessment']['name_en']}")

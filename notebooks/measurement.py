@@ -73,7 +73,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 # Shared setup (flows/notebook_support.py): CJK font and figure style; manifest, its config, rounds, estimates.
-from literacy_flows.notebook_support import notebook_style, read_outputs, suppressed
+from literacy_flows.notebook_support import missing, notebook_style, pct, pp, read_outputs, show, suppressed
 from literacy.measurement.items import item_analysis
 from literacy.measurement.scale import test_characteristic_curve
 
@@ -107,27 +107,6 @@ def read(rel: str) -> pd.DataFrame | None:
 def txt(s: pd.Series) -> pd.Series:
     """A column as text, blanks as "" (whatever its dtype)."""
     return pd.Series(["" if pd.isna(v) else str(v) for v in s], index=s.index, dtype=object)
-
-
-def missing(rel: str, what: str) -> None:
-    display(Markdown(f"_No `{rel}` in this folder: {what} skipped._"))
-
-
-def show(df: pd.DataFrame, formats: dict | None = None) -> None:
-    """Display a table with some columns formatted as text (no Styler: its random ids change every run)."""
-    out = df.reset_index(drop=True).copy()
-    for col, fmt in (formats or {}).items():
-        if col in out.columns:
-            out[col] = [("" if pd.isna(v) else fmt.format(v)) for v in out[col]]
-    display(out)
-
-
-def pct(x, digits=1):
-    return "" if pd.isna(x) else f"{100 * x:.{digits}f}%"
-
-
-def pp(x, digits=1):
-    return "" if pd.isna(x) else f"{100 * x:+.{digits}f}"
 
 
 def dif_bands(ax, vertical: bool = False) -> None:

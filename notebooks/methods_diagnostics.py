@@ -40,7 +40,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 # Shared setup (flows/notebook_support.py): CJK font and figure style; manifest, its config, rounds, estimates.
-from literacy_flows.notebook_support import notebook_style, read_outputs, suppressed
+from literacy_flows.notebook_support import notebook_style, read_outputs, show, suppressed
 
 FONT = notebook_style()
 rng = np.random.default_rng(seed)
@@ -53,15 +53,6 @@ inclusive = bool(config["scoring"].get("inclusive", False))
 diagnostics = pd.concat([pd.read_csv(P / rid / "weights_diagnostics.csv", dtype={"round": str}) for rid in rounds],
                         ignore_index=True)
 items = {rid: pd.read_parquet(P / rid / "item_responses.parquet") for rid in rounds if (P / rid / "item_responses.parquet").is_file()}
-
-
-def show(df: pd.DataFrame, formats: dict | None = None) -> None:
-    """Display a table with some columns formatted as text (no Styler: its random ids change every run)."""
-    out = df.reset_index(drop=True).copy()
-    for col, fmt in (formats or {}).items():
-        if col in out.columns:
-            out[col] = [("" if pd.isna(v) else fmt.format(v)) for v in out[col]]
-    display(out)
 
 
 def wmean(x, w):
