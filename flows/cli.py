@@ -296,9 +296,18 @@ def _cmd_run_province(args: argparse.Namespace) -> int:
         from literacy_flows.province import load_province, province_folders
 
         path, cfg, _ = load_province(args.config)
-        province_folders(path, cfg, args.raw, args.out)
+        raw, _ = province_folders(path, cfg, args.raw, args.out)
         if args.workers is not None and args.workers < 1:
             return _error("--workers must be at least 1")
+        # as make run: a province folder holding no member's round yet gets the simulated example
+        from literacy_flows.simulate import has_round_data
+
+        if not any(has_round_data(raw / c["id"]) for c in cfg["members"]):
+            from literacy_flows.province import simulate_province
+
+            print(f"No member delivery in {_shown(raw)}/: simulating the province's deliveries first "
+                  f"(literacy simulate --province)")
+            simulate_province(path, raw)
     except (LiteracyError, OSError) as exc:
         return _error(str(exc))
     from literacy_flows.province import run_province
