@@ -211,7 +211,8 @@ def run_replication(task: tuple) -> tuple[pd.DataFrame, list[str], float]:
     out = out[KEEP]
     out.insert(0, "sim_seed", sim_seed)
     out.insert(0, "replication", r)
-    return out, [f"replication {r}: {x}" for x in notes], time.perf_counter() - t0
+    # small_area_table can list a fit's note more than once (warning, result and model notes)
+    return out, [f"replication {r}: {x}" for x in dict.fromkeys(notes)], time.perf_counter() - t0
 
 
 # ------------------------------------------------------------------------------------ summary
@@ -257,6 +258,13 @@ def _agg(g: pd.DataFrame) -> pd.Series:
 
 def by_class(d: pd.DataFrame, extra: list[str]) -> pd.DataFrame:
     return d.groupby(extra + ["size_class"], observed=True, sort=True).apply(_agg, include_groups=False).reset_index()
+
+
+def fits_table(d: pd.DataFrame) -> pd.DataFrame:
+    f = d.groupby(["replication", "round", "breakdown"]).agg(conv=("model_converged", "first")).reset_index()
+    f["conv"] = f["conv"].astype(str).str.lower().eq("true")
+    return f.groupby(["round", "breakdown"]).agg(fits=("conv", "size"),
+                                                 not_converged=("conv", lambda x: int((~x).sum()))).reset_index()
 
 
 def per_cell(d: pd.DataFrame) -> pd.DataFrame:
@@ -310,7 +318,7 @@ def summarise(df: pd.DataFrame, meta: dict) -> str:
     out = [f"# Small-area simulation study\n",
            f"Run {meta['date']} on {meta['machine']}; Python {meta['python']}, numpy {np.__version__}, "
            f"pandas {pd.__version__}. Package at commit {meta['commit']}.\n",
-           f"Command: `{meta['command']}`\n",
+           f"Command: `{meta['command']}`" + (f" ({meta['summarised']})" if meta.get("summarised") else "") + "\n",
            f"{meta['replications']} replications (seed {meta['seed']}), rounds: {', '.join(meta['rounds'])}; "
            f"bootstrap B = {meta['bootstrap']} ({meta['bootstrap_note']}); method {meta['method']}, GVF pooling "
            f"{meta['deff_pooling']}, α = {meta['alpha']:.3g}. Wall time {meta['wall']:.0f} s with {meta['jobs']} "
@@ -389,6 +397,30 @@ def summarise(df: pd.DataFrame, meta: dict) -> str:
                                ("cov benchmarked", "pct"), ("cov not benchmarked", "pct"),
                                ("width benchmarked", "pp"), ("width not benchmarked", "pp")]) + "\n")
 
+    conv = fits_table(d)
+    lines = ["| round | breakdown | fits | not converged (fallback search) |", "|---|---|---:|---:|"]
+    for _, r in conv.iterrows():
+        lines.append(f"| {r['round']} | {r['breakdown']} | {r['fits']} | {r['not_converged']} |")
+    out.append("REML Fisher scoring of the fit itself (σ²_u then from the bounded search):\n\n" + "\n".join(lines) + "\n")
+
+    sa = d[d["breakdown"] == "district+sex+age_band"].assign(age_band=lambda x: x["domain"].str.split("+").str[-1])
+    rows = []
+    for (band, zero), g in sa.groupby(["age_band", sa["sigma2_u"] <= 0]):
+        rows.append({"age band": band, "fit": "σ²_u = 0" if zero else "σ²_u > 0", **_agg(g).to_dict(),
+                     "cov not benchmarked": g["cov_nobench"].mean()})
+    out.append("District × sex × age band by age band and σ²_u = 0:\n\n" + md_table(
+        pd.DataFrame(rows), ["age band", "fit"],
+        [("cell-reps", "int"), ("mean truth", "pct"), ("RMSE direct", "pp"), ("RMSE model", "pp"), ("bias model", "pp"),
+         ("cov direct", "pct"), ("cov model", "pct"), ("cov not benchmarked", "pct"), ("width model", "pp")]) + "\n")
+
+    d["truth_class"] = pd.cut(d["truth"], [0, 0.03, 0.06, 0.10, 0.20, 1.0], include_lowest=True,
+                              labels=["≤3%", "3–6%", "6–10%", "10–20%", ">20%"])
+    rows = [{"true share": cls, **_agg(g).to_dict()} for cls, g in d.groupby("truth_class", observed=True)]
+    out.append("All cells by their true share:\n\n" + md_table(
+        pd.DataFrame(rows), ["true share"],
+        [("cell-reps", "int"), ("mean n", "n"), ("RMSE direct", "pp"), ("RMSE model", "pp"), ("bias model", "pp"),
+         ("cov direct", "pct"), ("cov model", "pct"), ("width direct", "pp"), ("width model", "pp")]) + "\n")
+
     src = d.groupby(["breakdown", "size_class", "source"], observed=True).size().unstack("source", fill_value=0)
     lines = ["| breakdown | size class | " + " | ".join(src.columns) + " |", "|---|---|" + "---:|" * len(src.columns)]
     for (bd, cls), r in src.iterrows():
@@ -404,10 +436,8 @@ def summarise(df: pd.DataFrame, meta: dict) -> str:
     out.append("*model MSE est / emp*: the mean bootstrap MSE (`model_rmse`²) over the empirical MSE of the "
                "model-based estimate against the truth (1 = the stated uncertainty is right on average).\n")
     if meta.get("notes"):
-        out.append("## Notes from the fits\n")
-        counts = pd.Series([n.split(": ", 1)[1] for n in meta["notes"]]).str.replace(r"\d+ of \d+", "k of B",
-                                                                                     regex=True).value_counts()
-        out.append("\n".join(f"- {v} × {k}" for k, v in counts.items()) + "\n")
+        out.append("## Notes from the fits (number of fits)\n")
+        out.append("\n".join(f"- {v} × {k}" for k, v in sorted(meta["notes"].items())) + "\n")
     return "\n".join(out)
 
 
@@ -440,11 +470,20 @@ def main(argv=None) -> int:
     ap.add_argument("--bootstrap", type=int, default=None, help="bootstrap replicates B (default: the config's)")
     ap.add_argument("--rounds", choices=["baseline", "all"], default="all")
     ap.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    ap.add_argument("--summarise-only", action="store_true",
+                    help="rewrite sae_study.md from the sae_study.csv and sae_study.json already in --out")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results",
                     help="folder for sae_study.csv and sae_study.md")
     args = ap.parse_args(argv)
     from literacy.sae.assessment import small_area_config
 
+    if args.summarise_only:
+        df = pd.read_csv(args.out / "sae_study.csv", dtype={"round": str})
+        meta = json.loads((args.out / "sae_study.json").read_text(encoding="utf-8"))
+        meta["summarised"] = f"summary rewritten with --summarise-only at commit {_commit()}"
+        (args.out / "sae_study.md").write_text(summarise(df, meta), encoding="utf-8")
+        print(f"wrote {args.out / 'sae_study.md'}")
+        return 0
     config = load_config(args.config, args.bootstrap)
     sa = small_area_config(config)
     tasks = [(r, args.seed, config, args.rounds) for r in range(1, args.replications + 1)]
@@ -480,8 +519,11 @@ def main(argv=None) -> int:
         "rounds": sorted(df["round"].astype(str).unique()), "bootstrap": sa["replicates"],
         "bootstrap_note": "the config's" if args.bootstrap is None else "set by --bootstrap",
         "method": sa["method"], "deff_pooling": sa["deff_pooling"], "alpha": sa["alpha"], "levels": sa["levels"],
-        "wall": wall, "jobs": args.jobs, "per_rep": float(np.mean(times)), "notes": notes,
+        "wall": wall, "jobs": args.jobs, "per_rep": float(np.mean(times)),
+        "notes": {k: int(v) for k, v in pd.Series(notes).str.split(": ", n=1).str[1].str.replace(
+            r"\d+ of \d+", "k of B", regex=True).value_counts().items()} if notes else {},
     }
+    (args.out / "sae_study.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     (args.out / "sae_study.md").write_text(summarise(df, meta), encoding="utf-8")
     print(f"wrote {args.out / 'sae_study.csv'} ({len(df)} rows) and {args.out / 'sae_study.md'} in {wall:.0f} s")
     return 0
