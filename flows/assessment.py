@@ -360,6 +360,9 @@ def compare(config: dict, ingested: dict, estimated: dict[str, dict], measured: 
     change = adjust_multiple_comparisons(change, config)   # BH within each breakdown and level
     # one form, or forms with enough anchors to link: the rounds can be compared
     comparable = bool(ingested["forms"]["linking_feasible"])
+    if measured and measured.get("enabled") and not measured.get("same_form", True) \
+            and not measured.get("comparable", True):
+        comparable = False   # different forms and the link could not be made (see change_linked's note)
     verdicts = finish_verdicts(target_verdicts(est, change, config), est, config, comparable=comparable)
     head = headline(est, change, verdicts, config)
     head["comparable"] = comparable
@@ -483,7 +486,7 @@ def _change_linked(config: dict, ingested: dict, measured: dict, change: pd.Data
     with the change blank, ``comparable`` false and the reason."""
     from literacy.measurement.assessment import CHANGE_LINKED_COLUMNS, change_linked_table
 
-    if comparable and len(measured.get("estimates_linked", {})) >= 2:
+    if measured.get("comparable", comparable) and len(measured.get("estimates_linked", {})) >= 2:
         linked = {rid: _read(p) for rid, p in measured["estimates_linked"].items()}
         linking = _read(measured["linking"]) if "linking" in measured else None
         note = ("one questionnaire form for both rounds: the link is exact (no linking error)" if measured["same_form"]

@@ -36,6 +36,7 @@ def measure(config: dict, ingested: dict, weighted: dict[str, dict]) -> dict:
         ``irt_items``, ``irt_scale``, ``estimates_linked`` per round, ``linking``.
     """
     from literacy.deliverables import round_roles
+    from literacy.errors import DataError
     from literacy.measurement import compare_forms, linking_feasible
     from literacy.measurement.assessment import (
         anchor_jackknife,
@@ -96,7 +97,15 @@ def measure(config: dict, ingested: dict, weighted: dict[str, dict]) -> dict:
         out["seconds"] = round(time.monotonic() - started, 1)
         return out
 
-    scale = link_forms(scored, weights, instruments, anchors, config)
+    try:
+        scale = link_forms(scored, weights, instruments, anchors, config)
+    except DataError as exc:   # e.g. a sample too small for the calibration: not comparable, never a crash
+        reason = f"linking failed: {exc}"
+        logger.warning("measurement: %s", reason)
+        out.update({"comparable": False, "reason": reason})
+        out["dif"] = str(fio.write_parquet(pd.concat(dif, ignore_index=True), work / "dif.parquet"))
+        out["seconds"] = round(time.monotonic() - started, 1)
+        return out
     for note in scale.notes:
         logger.warning("IRT calibration: %s", note)
     if len(scale.drift):

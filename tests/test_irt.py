@@ -365,3 +365,27 @@ def test_a_warm_start_finds_the_same_maximum():
     np.testing.assert_allclose(warm.params, cold.params, atol=2e-5)
     assert warm.loglik == pytest.approx(cold.loglik, abs=1e-6)
     assert warm.iterations < cold.iterations
+
+
+def test_theta_cut_with_a_misfitting_negative_slope_still_crosses():
+    # small samples can give an item a negative slope; the curve bends but still crosses the cut
+    a = np.array([1.0, 1.2, 0.8, -0.3])
+    d = np.array([0.0, -0.5, 0.5, 0.2])
+    pts = np.array([30.0, 30.0, 30.0, 10.0])
+    th = theta_cut(a, d, pts, 70.0)
+    assert test_characteristic_curve(th, a, d, pts) == pytest.approx(70.0, abs=1e-8)
+
+
+def test_freeing_anchors_never_leaves_fewer_than_the_minimum():
+    rng = np.random.default_rng(5)
+    n, J = 800, 10
+    a, d = rng.uniform(0.8, 1.5, J), rng.normal(0, 1, J)
+    groups = np.repeat(["r1", "r2"], n)
+    theta = np.concatenate([rng.normal(0, 1, n), rng.normal(0.3, 1, n)])
+    y = pd.DataFrame((rng.random((2 * n, J)) < expit(np.outer(theta, a) + d)).astype(float),
+                     columns=[f"i{j}" for j in range(J)])
+    items = list(y.columns)
+    # every anchor flagged as drifting: only len - min_anchors may go, the rest stay shared
+    res = concurrent_calibration(y, None, groups, items, drift_items=items, min_anchors=7)
+    assert len(res.freed) == 3 and len(res.anchors) == 7
+    assert any("kept in the link" in note for note in res.fit.notes)

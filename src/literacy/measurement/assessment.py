@@ -187,11 +187,22 @@ def link_forms(scored: dict[str, pd.DataFrame], weights: dict[str, np.ndarray], 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         res = concurrent_calibration(stacked, w, groups, anchors, drift_items=drifting, rmsd_limit=mc["rmsd_limit"],
-                                     model=mc["model"], baseline=rounds[0])
+                                     model=mc["model"], baseline=rounds[0],
+                                     min_anchors=_linking_minimum(instruments, config))
     notes = [str(c.message) for c in caught] + list(res.fit.notes)
     cuts = cut_scores(res.fit, instruments[rounds[0]], scored[rounds[0]], config, rounds[0])
     return LinkedScale(fit=res.fit, anchors=[str(a) for a in res.anchors], freed=res.freed, drift=drift, cuts=cuts,
                        rounds=rounds, notes=notes)
+
+
+def _linking_minimum(instruments: dict[str, pd.DataFrame], config: dict) -> int:
+    """The fewest anchors a link may rest on: ``measurement.min_anchor_items`` and
+    ``min_anchor_share`` of the smaller form (:func:`literacy.measurement.linking_feasible`'s rule),
+    so freeing flagged anchors never takes the link below what linking required in the first place."""
+    m = config.get("measurement") or {}
+    smaller = min(len(f) for f in instruments.values())
+    return max(1, int(m.get("min_anchor_items", 8)),
+               int(np.ceil(float(m.get("min_anchor_share", 0.20)) * smaller - 1e-9)))
 
 
 def round_parameters(fit, items: list[str], round_id: str) -> tuple[np.ndarray, np.ndarray, list[str]]:

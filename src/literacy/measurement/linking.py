@@ -47,7 +47,7 @@ class LinkingResult:
 
 def concurrent_calibration(responses: pd.DataFrame, weights, groups, anchors: Sequence[Hashable] | None,
                            drift_items: Sequence[Hashable] = (), rmsd_limit: float = 0.12,
-                           model: str = "2pl", **options) -> LinkingResult:
+                           model: str = "2pl", min_anchors: int = 1, **options) -> LinkingResult:
     """Calibrate all rounds together, free drifting or misfitting anchors, and refit.
 
     Parameters
@@ -60,6 +60,10 @@ def concurrent_calibration(responses: pd.DataFrame, weights, groups, anchors: Se
         Anchors the DIF helper classified as drifting: freed whatever their fit.
     rmsd_limit : float
         An anchor whose RMSD exceeds this in any round of the first fit is freed.
+    min_anchors : int
+        At least this many anchors stay shared: when more are flagged than that allows (a small
+        sample can flag many), only the worst are freed (drift first, then by RMSD) and the
+        others are kept with a note; the link never loses its identification.
 
     Returns
     -------
@@ -103,9 +107,18 @@ def concurrent_calibration(responses: pd.DataFrame, weights, groups, anchors: Se
         if reasons:
             rows.append({"item": r["item"], "reason": "; ".join(reasons), "max_rmsd": mx, "group": grp})
     freed = pd.DataFrame(rows, columns=["item", "reason", "max_rmsd", "group"])
-    kept = [x for x in linked["item"] if x not in set(freed["item"])]
     notes = [f"drift item {x!r} is not a shared anchor: nothing to free" for x in drift_items
              if x not in set(linked["item"])]
+    allowed = max(0, len(linked) - int(min_anchors))
+    if len(freed) > allowed:
+        # the worst first: drift (DIF), then the largest RMSD; the rest stay shared
+        order = freed.assign(_drift=freed["reason"].str.contains("drift")).sort_values(
+            ["_drift", "max_rmsd"], ascending=[False, False], kind="stable")
+        spared = order.iloc[allowed:]
+        freed = order.iloc[:allowed].drop(columns="_drift").sort_index()
+        notes.append(f"{len(spared)} flagged anchor(s) kept in the link ({', '.join(map(str, spared['item']))}): "
+                     f"freeing them would leave fewer than {int(min_anchors)} linking anchors")
+    kept = [x for x in linked["item"] if x not in set(freed["item"])]
     if len(freed) == 0:
         first.notes.extend(notes)
         return LinkingResult(fit=first, freed=freed, anchors=kept, initial=first)

@@ -60,7 +60,8 @@ def theta_cut(a, d, points, score):
     Parameters
     ----------
     a, d : array-like
-        Slopes (all positive: the TCC must increase) and intercepts.
+        Slopes (positive for a well-fitting item; a non-positive one only bends the curve) and
+        intercepts.
     points : array-like or None
         Points of each item (None: 1 each).
     score : float or array-like
@@ -74,12 +75,13 @@ def theta_cut(a, d, points, score):
     Raises
     ------
     DataError
-        A slope is not positive, or a score is not strictly between 0 and the total points (the
-        TCC's range: it reaches neither end at finite theta).
+        A score is not strictly between 0 and the total points (the TCC's range: it reaches
+        neither end at finite theta), or the curve does not cross it.
     """
     a, d, pts = _items(a, d, points)
-    if (a[pts > 0] <= 0).any():
-        raise DataError("theta_cut needs positive slopes (an increasing test characteristic curve)")
+    # An item with a slope <= 0 (a misfitting item, seen in small samples) bends the curve; the
+    # cut is then still the root the safeguarded bisection brackets, as long as the curve runs
+    # from below the score to above it over the bracket (checked below).
     total = float(pts.sum())
     s = np.asarray(score, dtype=float)
     flat = np.atleast_1d(s).ravel()
@@ -95,6 +97,9 @@ def theta_cut(a, d, points, score):
             break
         lo = np.where(low_bad, lo * 2, lo)
         hi = np.where(high_bad, hi * 2, hi)
+    if ((test_characteristic_curve(lo, a, d, pts) > flat) | (test_characteristic_curve(hi, a, d, pts) < flat)).any():
+        raise DataError("the test characteristic curve does not cross the cut score (items with negative slopes "
+                        "dominate it)")
     x = 0.5 * (lo + hi)
     for _ in range(200):
         p = expit(x[:, None] * a + d)
