@@ -287,7 +287,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_run_province(args: argparse.Namespace) -> int:
     from literacy.errors import LiteracyError
-    from literacy_flows import io as fio
 
     started = time.monotonic()
     for key, value in PREFECT_DEFAULTS.items():  # before anything imports Prefect (it reads them once)

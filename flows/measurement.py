@@ -38,19 +38,7 @@ def measure(config: dict, ingested: dict, weighted: dict[str, dict]) -> dict:
     from literacy.deliverables import round_roles
     from literacy.errors import DataError
     from literacy.measurement import compare_forms, linking_feasible
-    from literacy.measurement.assessment import (
-        anchor_jackknife,
-        dif_review,
-        item_review,
-        irt_item_table,
-        item_scores,
-        link_forms,
-        linked_round,
-        measurement_config,
-        plausible_values,
-        pv_distribution,
-        round_parameters,
-    )
+    from literacy.measurement.assessment import dif_review, item_review, item_scores, measurement_config
     from literacy_flows.designs import calibrated_design
 
     logger = get_run_logger()
@@ -98,14 +86,40 @@ def measure(config: dict, ingested: dict, weighted: dict[str, dict]) -> dict:
         return out
 
     try:
-        scale = link_forms(scored, weights, instruments, anchors, config)
-    except DataError as exc:   # e.g. a sample too small for the calibration: not comparable, never a crash
+        return _link_and_draw(config, logger, out, work, rounds, instruments, anchors, same_form, scored, weights,
+                              designs, frames, dif, started)
+    except (DataError, ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
+        # a sample too small or too odd for the IRT models (a singular latent regression, a link
+        # with no identified shift): the linked figures are not made, the change is marked not
+        # comparable with the reason, and the run goes on: never a crash
         reason = f"linking failed: {exc}"
         logger.warning("measurement: %s", reason)
+        for key in ("estimates_linked", "linking", "irt_items", "irt_scale", "pv_distribution"):
+            out.pop(key, None)
+        out["estimates_linked"] = {}
         out.update({"comparable": False, "reason": reason})
         out["dif"] = str(fio.write_parquet(pd.concat(dif, ignore_index=True), work / "dif.parquet"))
         out["seconds"] = round(time.monotonic() - started, 1)
         return out
+
+
+def _link_and_draw(config, logger, out, work, rounds, instruments, anchors, same_form, scored, weights, designs,
+                   frames, dif, started) -> dict:
+    """The linked half of the measure task: calibration, cuts, plausible values, linked estimates,
+    the anchor jackknife (raises on a model failure; the task turns that into "not comparable")."""
+    from literacy.measurement.assessment import (
+        anchor_jackknife,
+        irt_item_table,
+        link_forms,
+        linked_round,
+        measurement_config,
+        plausible_values,
+        pv_distribution,
+        round_parameters,
+    )
+
+    mc = measurement_config(config)
+    scale = link_forms(scored, weights, instruments, anchors, config)
     for note in scale.notes:
         logger.warning("IRT calibration: %s", note)
     if len(scale.drift):

@@ -61,7 +61,6 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "ndf": ("分子自由度", "Numerator df"),
     "ddf": ("分母自由度", "Denominator df"),
     "outcome": ("因变量", "Outcome"),
-    "note": ("说明", "Note"),
     "median": ("总分中位数", "Median total score"),
     "median_ci_low": ("中位数置信区间下限", "Median CI lower"),
     "median_ci_high": ("中位数置信区间上限", "Median CI upper"),

@@ -254,7 +254,7 @@ def summary_sentences(tables: Mapping[str, pd.DataFrame], config: dict, language
                        + (f"（{reason}）" if reason else "") + "。因此无法对照规划目标作出判定。",
                        f"The city's {end_r} share of adults with {lname} is not published: the sample does not "
                        f"support a reliable estimate" + (f" ({reason})" if reason else "") + ". No verdict against "
-                       f"the plan's target can therefore be given."))
+                       "the plan's target can therefore be given."))
         return out
     n = _int(h.get("endline_n"))
     out.append(L.t(f"{end_r}年全市{lzh}的公民比例为{_pct(h['endline'])}（{_CONF}%置信区间 "

@@ -1,6 +1,5 @@
 """Hand-calculated Taylor variances and invariants of the design engine."""
 
-import warnings
 
 import numpy as np
 import pandas as pd

@@ -1,6 +1,5 @@
 """`literacy estimate` on the R reference files, from the command line entry point."""
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from scipy import special, stats
+from scipy import stats
 
 from literacy.config import validate_config
 from literacy.errors import ConfigError, DataError

@@ -1,6 +1,5 @@
 """Scoring on hand-checked examples."""
 
-import numpy as np
 import pandas as pd
 import pytest
 

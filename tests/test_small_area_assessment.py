@@ -17,7 +17,7 @@ import yaml
 
 from literacy.assessment import adjust_multiple_comparisons
 from literacy.config import validate_config
-from literacy.errors import ConfigError, DataError
+from literacy.errors import ConfigError
 from literacy.planning import domain_takes, plan_inputs, sample_plan
 from literacy.sae.assessment import (
     SMALL_AREA_COLUMNS,

@@ -17,14 +17,13 @@ centre the mean of the replicates (``mse=False``) or the full-sample estimate
 from __future__ import annotations
 
 import re
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 from scipy.linalg import hadamard
 
-from literacy.design import DesignEstimators, SurveyDesign, _cell_sums, _distinct, _safe_inverse
+from literacy.design import DesignEstimators, SurveyDesign, _cell_sums, _distinct
 from literacy.errors import DesignError
 
 __all__ = ["ReplicateDesign", "REPLICATE_METHODS", "replicate_design"]

@@ -298,7 +298,6 @@ def linked_round(design, pvs: np.ndarray, cuts: dict[str, float], config: dict, 
 
 def _expected_shares(scored_r: pd.DataFrame, a, d, mean, sd, cuts: dict[str, float]) -> dict[str, np.ndarray]:
     """Each person's posterior probability of being above each cut (population model N(mean, sd²))."""
-    from scipy import special
 
     nodes = np.linspace(-6, 6, 241)
     theta = mean + sd * nodes

@@ -162,7 +162,6 @@ def _deff_mean(w, d, Y, est, var, n_d, W_d, D) -> np.ndarray:
     """Design effects of the M draws' domain means, as :meth:`DesignEstimators.mean` computes them
     (R's ``svymean(deff=TRUE)``: the variance over the SRS-without-replacement variance
     ``s2_w / n (W - n) / W`` with ``s2_w`` the weighted variance times ``n / (n - 1)``)."""
-    M = Y.shape[1]
     ind = sparse.csr_matrix((w, (d, np.arange(len(d)))), shape=(D, len(d)))
     with np.errstate(invalid="ignore", divide="ignore"):
         centred = Y - np.where(np.isfinite(est), est, 0.0).T[d]          # n_used x M
