@@ -396,7 +396,10 @@ def compare(config: dict, ingested: dict, estimated: dict[str, dict], measured: 
     rounds = ingested["work"]["rounds"]
     if all("sae_direct" in e for e in estimated.values()):
         direct = pd.concat([_read(estimated[rid]["sae_direct"]) for rid in estimated], ignore_index=True)
-        small, sa_notes = small_area_table(direct, {rid: _read(rounds[rid]["margins"]) for rid in estimated}, config)
+        delivered = {rid: _read(rounds[rid]["area_covariates"]) for rid in estimated
+                     if "area_covariates" in rounds[rid]}
+        small, sa_notes = small_area_table(direct, {rid: _read(rounds[rid]["margins"]) for rid in estimated}, config,
+                                           covariates=delivered)
         for note in sa_notes:
             logger.warning("small area: %s", note)
         tables["small_area"] = small

@@ -59,6 +59,7 @@ _CONTRACT = {
     "sample": fio.SAMPLE_COLUMNS,
     "margins": fio.MARGINS_COLUMNS,
     "truth": fio.TRUTH_COLUMNS,
+    "area_covariates": ["district"],
 }
 
 
@@ -181,7 +182,7 @@ def delivery_inputs(raw_dir: str | os.PathLike, config: dict) -> dict:
     """The delivery's files by role: ``{"instrument": Path | None, "instruments": {rid: Path},
     "rounds": {rid: {name: Path}}, "scorecard": Path | None}`` (see
     :func:`literacy_flows.io.delivery_files`; ``instruments`` are the rounds' own forms) with the
-    optional ``truth`` files present only when delivered.
+    optional ``truth`` and ``area_covariates`` files present only when delivered.
 
     Raises
     ------
@@ -192,9 +193,10 @@ def delivery_inputs(raw_dir: str | os.PathLike, config: dict) -> dict:
     raw = Path(raw_dir)
     files = fio.delivery_files(raw, config)
     for rid, paths in files["rounds"].items():
-        truth = _optional(raw / rid, "truth")
-        if truth is not None:
-            paths["truth"] = truth
+        for name in ("truth", "area_covariates"):   # optional tables of a round
+            found = _optional(raw / rid, name)
+            if found is not None:
+                paths[name] = found
     missing = [p for p in fio.expected_files(files) if not p.is_file()]
     if missing:
         more = f" ({len(missing) - 1} more missing)" if len(missing) > 1 else ""
@@ -408,6 +410,12 @@ def load_delivery(config: dict, raw_dir: str | os.PathLike) -> Delivery:
                 paths["truth"], "truth", config, set(), raw, lambda p, d: fio.read_truth(p, d), rid)
             tables["truth"] = truth
             infos.append(t_info)
+        if "area_covariates" in paths:   # the small-area model's delivered covariates (optional)
+            cov, c_info, lines[fio.relative_to(paths["area_covariates"], raw)] = _strict(
+                paths["area_covariates"], "area_covariates", config, set(), raw,
+                lambda p, d: fio.read_area_covariates(p, d), rid)
+            tables["area_covariates"] = cov
+            infos.append(c_info)
         rounds[rid] = tables
     scorecard = None
     if files.get("scorecard") is not None:

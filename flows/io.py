@@ -34,7 +34,7 @@ from literacy_flows.readers import InputError, find_delivery_file, read_table, s
 
 __all__ = [
     "InputError", "LoadedConfig", "load_config", "delivery_files", "expected_files", "read_instrument", "read_responses",
-    "read_sample", "read_margins", "read_truth", "read_round", "sha256_file", "atomic_write_bytes",
+    "read_sample", "read_margins", "read_truth", "read_area_covariates", "AREA_KEYS", "read_round", "sha256_file", "atomic_write_bytes",
     "write_csv", "write_parquet", "write_json", "write_excel", "csv_bytes", "parquet_bytes", "json_bytes",
     "FLOAT_FORMAT", "ITEM_DTYPE", "relative_to", "shown", "excel_bytes", "new_staging", "swap_in",
     "discard_staging",
@@ -372,6 +372,38 @@ def read_truth(path: str | os.PathLike, table: pd.DataFrame | None = None) -> pd
     df["rate"] = _to_number(df, "rate", path, integer=False, required=True)
     if "rate_linked" in df.columns:   # optional: the share above the true cut on the linked scale
         df["rate_linked"] = _to_number(df, "rate_linked", path, integer=False, required=True)
+    return df
+
+
+#: Columns of ``<round>/area_covariates.csv`` that name a cell (the others are covariates).
+AREA_KEYS = ("district", "residence", "sex", "age_band", "education", "occupation", "group")
+
+
+def read_area_covariates(path: str | os.PathLike, table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """A round's delivered small-area covariates (``<round>/area_covariates.csv``, optional).
+
+    One row per district (or per cell of a breakdown: ``district`` plus any of ``AREA_KEYS``);
+    every other column is a numeric covariate the config's small-area formulas may name. A
+    blank or a non-number is an error naming the line and column; a cell listed twice too.
+    """
+    path = Path(path)
+    df = _read_text_table(path) if table is None else table
+    _require(df, ["district"], path)
+    keys = [c for c in df.columns if c in AREA_KEYS]
+    for c in keys:
+        df[c] = df[c].astype("string").str.strip()
+    covariates = [c for c in df.columns if c not in AREA_KEYS]
+    if not covariates:
+        raise InputError(f"{shown(path)}: no covariate column (every column besides {', '.join(keys)} is one)")
+    for c in covariates:
+        df[c] = _to_number(df, c, path, integer=False, required=True)
+        blank = np.flatnonzero(df[c].isna().to_numpy())
+        if len(blank):
+            raise InputError(f"{shown(path)}: {_line(int(blank[0]), df)}, column '{c}': a covariate is blank")
+    dup = np.flatnonzero(df.duplicated(keys).to_numpy())
+    if len(dup):
+        raise InputError(f"{shown(path)}: {_line(int(dup[0]), df)}: the cell "
+                         f"{'+'.join(str(df[k].iloc[int(dup[0])]) for k in keys)} is listed twice")
     return df
 
 

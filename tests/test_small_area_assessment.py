@@ -178,3 +178,47 @@ def test_plan_inputs_count_psus_and_use_the_districts_response_rate(config):
     est.loc[1, "estimate"] = np.nan      # a domain without a share: left out, named
     inputs, notes = plan_inputs(est, takes.reset_index(), rates, config, "2025")
     assert "haibowan" not in set(inputs["domain"]) and len(notes) == 1 and "district haibowan" in notes[0]
+
+
+def test_delivered_area_covariates_enter_the_model_and_a_missing_one_is_a_reason(config):
+    cfg = {**config, "small_area": {"bootstrap": {"replicates": 20, "seed": 1},
+                                    "models": [{"breakdown": ["district", "group"],
+                                                "formula": "C(group) + unemployment"}]}}
+    direct = _direct(cfg, np.random.default_rng(2))
+    delivered = pd.DataFrame({"district": ["haibowan", "hainan", "wuda"], "unemployment": [0.03, 0.05, 0.06],
+                              "share_rural": [0.5, 0.5, 0.5]})     # replaces the margins' share_rural
+    table, _ = small_area_table(direct, {"2025": _margins()}, cfg, covariates={"2025": delivered})
+    assert table["model_estimate"].notna().all() and not table["note"].str.contains("not fitted").any()
+    # a district the file does not cover: the covariate is missing there, the model is not fitted
+    table, notes = small_area_table(direct, {"2025": _margins()}, cfg, covariates={"2025": delivered.iloc[:2]})
+    assert table["note"].str.contains("model not fitted").all() and "wuda" in " ".join(notes)
+
+
+def test_area_covariates_file_errors_name_line_and_column(tmp_path):
+    from literacy_flows import io as fio
+
+    path = tmp_path / "area_covariates.csv"
+    path.write_text("district,unemployment\nhaibowan,0.03\nhainan,x\n", encoding="utf-8")
+    with pytest.raises(fio.InputError, match=r"area_covariates.csv: line 3, column 'unemployment': 'x' is not a number"):
+        fio.read_area_covariates(path)
+    path.write_text("district,unemployment\nhaibowan,0.03\nhaibowan,0.04\n", encoding="utf-8")
+    with pytest.raises(fio.InputError, match="listed twice"):
+        fio.read_area_covariates(path)
+    path.write_text("district\nhaibowan\n", encoding="utf-8")
+    with pytest.raises(fio.InputError, match="no covariate column"):
+        fio.read_area_covariates(path)
+    path.write_text("district,unemployment\nhaibowan,0.03\n", encoding="utf-8")
+    assert fio.read_area_covariates(path)["unemployment"].tolist() == [0.03]
+
+
+def test_the_ingest_reads_a_delivered_area_covariates_file(tmp_path, config):
+    from ingest_kit import make_delivery
+    from literacy_flows import delivery as dlv
+
+    raw = make_delivery(tmp_path / "raw")
+    (raw / "2025" / "area_covariates.csv").write_text("district,unemployment\nhaibowan,0.03\nhainan,0.05\n"
+                                                      "wuda,0.06\n", encoding="utf-8")
+    got = dlv.load_delivery(config, raw)
+    cov = got.rounds["2025"]["area_covariates"]
+    assert cov["unemployment"].tolist() == [0.03, 0.05, 0.06] and "area_covariates" not in got.rounds["2020"]
+    assert any(f.rel == "2025/area_covariates.csv" for f in got.files)

@@ -220,8 +220,8 @@ def _seed(base: int, *parts: str) -> int:
     return int(np.random.SeedSequence([base, *(zlib.crc32(p.encode()) for p in parts)]).generate_state(1)[0])
 
 
-def small_area_table(direct: pd.DataFrame, margins: dict[str, pd.DataFrame], config: dict) -> tuple[pd.DataFrame,
-                                                                                                     list[str]]:
+def small_area_table(direct: pd.DataFrame, margins: dict[str, pd.DataFrame], config: dict,
+                     covariates: dict[str, pd.DataFrame] | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Model-based figures for the configured cells of every round.
 
     Parameters
@@ -232,6 +232,12 @@ def small_area_table(direct: pd.DataFrame, margins: dict[str, pd.DataFrame], con
         (breakdown ``district``: the benchmarking targets).
     margins : dict of round id -> DataFrame
         Each round's ``margins.csv``.
+    covariates : dict of round id -> DataFrame, optional
+        A round's delivered ``area_covariates.csv``: ``district`` and possibly other cell columns,
+        then numeric covariates. Merged onto the cells by the cell columns it has (a district-level
+        file onto every cell of the district); a column of the same name replaces the one derived
+        from the margins. A cell the file does not cover gets blank covariates, and a model naming
+        them leaves its cells direct with the reason.
     config : dict
         The validated config.
 
@@ -257,6 +263,9 @@ def small_area_table(direct: pd.DataFrame, margins: dict[str, pd.DataFrame], con
             bd = "+".join(model["breakdown"])
             cells = cell_frame(config, model["breakdown"])
             cells = cells.merge(cov, on="district", how="left")
+            delivered = (covariates or {}).get(rid)
+            if delivered is not None:
+                cells = _merge_delivered(cells, delivered)
             shares = _cell_shares(margins[rid], model["breakdown"])
             for level in sa["levels"]:
                 est = d[(d["round"] == rid) & (d["breakdown"] == bd) & (d["level"] == level)]
@@ -264,6 +273,19 @@ def small_area_table(direct: pd.DataFrame, margins: dict[str, pd.DataFrame], con
                 frames.append(_model_cells(cells, est, dist, shares, model, sa, rid, bd, level, notes))
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=SMALL_AREA_COLUMNS)
     return out[SMALL_AREA_COLUMNS], notes
+
+
+def _merge_delivered(cells: pd.DataFrame, delivered: pd.DataFrame) -> pd.DataFrame:
+    """The cells with a delivered covariates file merged on the cell columns both have."""
+    keys = [c for c in delivered.columns if c in cells.columns and c in ("district", "residence", "sex", "age_band",
+                                                                        "education", "occupation", "group")]
+    d = delivered.copy()
+    for k in keys:
+        d[k] = d[k].astype(str)
+    values = [c for c in d.columns if c not in keys and c not in ("residence", "sex", "age_band", "education",
+                                                                  "occupation", "group")]
+    base = cells.drop(columns=[c for c in values if c in cells.columns])
+    return base.merge(d[keys + values], on=keys, how="left")
 
 
 def _model_cells(cells, est, dist, shares, model, sa, rid, bd, level, notes) -> pd.DataFrame:
