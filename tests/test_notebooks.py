@@ -259,34 +259,29 @@ def test_small_area_and_regression_views(executed, tmp_path):
     sa = pd.read_csv(out / "assessment" / "small_area.csv", dtype={"round": str})
     text = _text(nb)
     assert f"small-area cells: {len(sa)}" in text
-    assert "regression views are skipped" in text
+    # the run writes the regression tables and the residuals: both views are shown
+    assert "Rao–Scott tests" in text and "std_residual` is blank" not in text
+    det = pd.read_csv(out / "assessment" / "determinants.csv")
+    assert f"{det['odds_ratio'].dropna().iloc[1]:.2f}" in text
     base = _figures(nb)
 
     copy = tmp_path / "processed"
     shutil.copytree(out, copy)
-    # residuals where the run had none, and the regression tables a later run writes
-    sa["std_residual"] = np.where(sa["direct"].notna(), np.linspace(-2, 2, len(sa)), np.nan)
-    sa.to_csv(copy / "assessment" / "small_area.csv", index=False)
-    pd.DataFrame({"round": ["2025"] * 3, "term": ["(Intercept)", "C(sex)[T.male]", "age"],
-                  "variable": ["(Intercept)", "sex", "age"], "level": ["", "male", ""], "reference": ["", "female", ""],
-                  "estimate": [-2.0, 0.3, -0.02], "se": [0.1, 0.08, 0.003], "odds_ratio": [0.135, 1.35, 0.98],
-                  "or_ci_low": [0.11, 1.15, 0.974], "or_ci_high": [0.165, 1.58, 0.986], "p_value": [1e-9, 2e-4, 1e-8],
-                  "df": [40.0] * 3}).to_csv(copy / "assessment" / "determinants.csv", index=False)
-    pd.DataFrame({"breakdown": ["sex", "district"], "statistic": [12.1, 3.4], "ndf": [1.0, 1.9], "ddf": [40.0, 76.0],
-                  "p_value": [0.001, 0.04]}).to_csv(copy / "assessment" / "associations.csv", index=False)
+    # without the regression tables (an earlier run's outputs): the views say so, one figure less
+    (copy / "assessment" / "determinants.csv").unlink()
+    (copy / "assessment" / "associations.csv").unlink()
     execute_notebooks(copy, copy / "notebooks", names=["methods_diagnostics"])
     nb = nbformat.read(copy / "notebooks" / "methods_diagnostics.ipynb", as_version=4)
     _no_error_nor_stderr(nb, "methods_diagnostics")
-    text = _text(nb)
-    assert "std_residual` is blank" not in text and "Rao–Scott tests" in text and "1.35" in text
-    assert _figures(nb) == base + 1  # the determinants' forest plot
+    assert "regression views are skipped" in _text(nb)
+    assert _figures(nb) == base - 1  # the determinants' forest plot
 
     (copy / "assessment" / "small_area.csv").unlink()
     execute_notebooks(copy, copy / "notebooks", names=["methods_diagnostics"])
     nb = nbformat.read(copy / "notebooks" / "methods_diagnostics.ipynb", as_version=4)
     _no_error_nor_stderr(nb, "methods_diagnostics")
     assert "No `assessment/small_area.csv` in this folder" in _text(nb)
-    assert _figures(nb) == base + 1 - (len(set(sa["breakdown"])) + 1)
+    assert _figures(nb) == base - 1 - (len(set(sa["breakdown"])) + 1)
 
 
 # --------------------------------------------------------------------------- the item table
