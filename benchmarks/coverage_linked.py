@@ -268,7 +268,13 @@ def run_replication(rep: int, sim_seed: int, pv_seed: int, raw: dict, respondent
 
 
 def _worker(args):
-    return run_replication(*args)
+    """A replication; a failure is returned (with its traceback), not raised, so the others go on."""
+    import traceback
+
+    try:
+        return run_replication(*args)
+    except Exception:   # noqa: BLE001 -- recorded and reported, never hidden
+        return None, {"rep": args[0], "seed": args[1], "error": traceback.format_exc()}
 
 
 # ---------------------------------------------------------------------------------- summary
@@ -397,6 +403,8 @@ def main(argv=None) -> None:
     ap.add_argument("--pv", type=int, default=20, help="plausible values")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "coverage_linked.csv"))
     ap.add_argument("--summarize", action="store_true", help="only rewrite the summary from --out")
+    ap.add_argument("--resume", action="store_true",
+                    help="keep the replications already in --out and run the others")
     args = ap.parse_args(argv)
 
     import yaml
@@ -415,21 +423,33 @@ def main(argv=None) -> None:
     if not args.summarize:
         out.parent.mkdir(parents=True, exist_ok=True)
         seeds = _seeds(args.seed, args.replications)
-        tasks = [(r, s, p, raw, args.respondents, args.pv) for r, (s, p) in enumerate(seeds)]
-        tables, diags = [], []
+        tables, diags, failed = [], [], []
+        if args.resume and out.exists() and reps_path.exists():
+            tables = [pd.read_csv(out, dtype={"domain": str, "round": str})]
+            diags = pd.read_csv(reps_path).to_dict("records")
+        have = {int(d["rep"]) for d in diags}
+        tasks = [(r, s, p, raw, args.respondents, args.pv) for r, (s, p) in enumerate(seeds) if r not in have]
+        fail_path = out.with_name(out.stem + "_failed.txt")
         started = time.perf_counter()
 
         def done(res):
             tab, diag = res
+            if tab is None:
+                failed.append(diag)
+                print(f"replication {diag['rep']} (seed {diag['seed']}) FAILED:\n{diag['error']}", flush=True)
+                fail_path.write_text("\n".join(f"replication {d['rep']} (seed {d['seed']}):\n{d['error']}"
+                                               for d in sorted(failed, key=lambda d: d["rep"])), encoding="utf-8")
+                return
             tables.append(tab)
             diags.append(diag)
             # written after every replication (sorted), so a partial run can be summarised
             pd.concat(tables, ignore_index=True).sort_values(["rep"], kind="stable").to_csv(out, index=False)
             pd.DataFrame(diags).sort_values("rep").to_csv(reps_path, index=False)
             city = tab[(tab["kind"] == "change_linked") & (tab["breakdown"] == "city") & (tab["level"] == headline)]
+            shown = (f"city linked change {100 * city['estimate'].iloc[0]:+.2f} pp vs true "
+                     f"{100 * city['truth'].iloc[0]:+.2f}") if len(city) else "no city row"
             print(f"[{time.perf_counter() - started:7.0f} s] replication {diag['rep']} done in {diag['seconds']} s "
-                  f"({len(diags)}/{args.replications}); city linked change {100 * city['estimate'].iloc[0]:+.2f} pp "
-                  f"vs true {100 * city['truth'].iloc[0]:+.2f}", flush=True)
+                  f"({len(diags)}/{args.replications}); {shown}", flush=True)
 
         if args.jobs <= 1:
             for t in tasks:
