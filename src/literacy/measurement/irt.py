@@ -461,6 +461,10 @@ class _Problem:
         return sum(e["ll"] for e in es), grad, H
 
 
+#: The largest change of any parameter in one EM step (logit units; see ``em_map``).
+_MAX_STEP = 2.0
+
+
 def _newton_step(H, grad):
     """Solve (-H) s = grad; None when -H is not positive definite."""
     A = -H
@@ -767,14 +771,32 @@ def _fit(responses, weights, model, groups, anchors, opt) -> IRTFit:
         es = prob.estep(b)
         ll, grad, Hc = prob.derivs(b, es)
         step = _keep_sd_positive(b, _ridge_step(Hc, grad), sdv)
+        # a trust region: near a flat direction (a slope near 0 in a small sample) the complete-data
+        # Newton step can be huge and run the slopes away; no parameter moves more than _MAX_STEP
+        # logits in one step (the usual steps are far smaller, so the iterates are unchanged there)
+        big = float(np.abs(step).max()) if step.size else 0.0
+        if big > _MAX_STEP:
+            step = step * (_MAX_STEP / big)
         return b + step, ll
+
+    def safe_map(b, ll_b=None):
+        """One EM map that never lowers the marginal log-likelihood: the step is halved until the
+        likelihood at the new point is at least the old one (a monotone EM, as Bock–Aitkin's)."""
+        nb, ll_b0 = em_map(b)
+        ll_b = ll_b0 if ll_b is None else ll_b
+        for _ in range(30):
+            ll_new = float(sum(e["ll"] for e in prob.estep(nb)))
+            if np.isfinite(ll_new) and ll_new >= ll_b - 1e-9 * abs(ll_b):
+                return nb, ll_b, ll_new
+            nb = b + 0.5 * (nb - b)
+        return b, ll_b, ll_b
 
     # EM (gradient) iterations with SQUAREM acceleration (Varadhan & Roland 2008, SqS3)
     it_em = 0
     ll_old = -np.inf
     while it_em < opt["max_em"]:
-        b1, ll0 = em_map(beta)
-        b2, ll1 = em_map(b1)
+        b1, ll0, ll_b1 = safe_map(beta)
+        b2, ll1, _ = safe_map(b1, ll_b1)
         it_em += 2
         r = b1 - beta
         v = b2 - b1 - r
@@ -788,7 +810,7 @@ def _fit(responses, weights, model, groups, anchors, opt) -> IRTFit:
         bx = beta - 2 * alpha * r + alpha * alpha * v
         if len(sdv) and (bx[sdv] <= 0.05).any():
             bx = b2
-        b3, llx = em_map(bx)
+        b3, llx, _ = safe_map(bx)
         it_em += 1
         if not np.isfinite(llx) or llx < ll1 - 1e-9 * abs(ll1):
             beta = b2
