@@ -187,6 +187,10 @@ def run_replication(rep: int, sim_seed: int, pv_seed: int, raw: dict, respondent
                               id_column=id_col)
         scored[rid], weights[rid] = s, frames[rid]["weight"].to_numpy(dtype=float)
     scale = link_forms(scored, weights, instruments, anchors, config)
+    assert mc["linking_error"] == "jackknife"
+    # as the flow's measure task: the anchor jackknife first, then each round's linked shares
+    # with the link's own uncertainty in their SE
+    linking, _ = anchor_jackknife(scale, scored, weights, instruments, designs, config)
     linked = {}
     for rid in rounds:
         items = instruments[rid]["item_id"].astype(str).tolist()
@@ -194,10 +198,9 @@ def run_replication(rep: int, sim_seed: int, pv_seed: int, raw: dict, respondent
         pvs, _ = plausible_values(scored[rid], a, d, frames[rid], weights[rid], config, rid)
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="a domain has a single observation", category=RuntimeWarning)
-            linked[rid] = linked_round(designs[rid], pvs, scale.cuts, config, rid)
+            linked[rid] = linked_round(designs[rid], pvs, scale.cuts, config, rid, linking=linking,
+                                       role="baseline" if rid == base_id else "endline")
     t_pv = time.perf_counter() - t0 - t_sim - t_design
-    assert mc["linking_error"] == "jackknife"
-    linking, _ = anchor_jackknife(scale, scored, weights, instruments, designs, config)
     note = f"linked through {len(scale.anchors)} of {len(anchors)} anchor items"
     ch_linked = change_linked_table(linked, linking, change, config, True, note)
     t_jack = time.perf_counter() - t0 - t_sim - t_design - t_pv
@@ -214,7 +217,7 @@ def run_replication(rep: int, sim_seed: int, pv_seed: int, raw: dict, respondent
             "kind": "share_linked", "round": rid, "breakdown": lk["breakdown"], "domain": lk["domain"],
             "level": lk["level"], "estimate": lk["estimate"], "truth": truth[rid]["rate_linked"].reindex(idx).to_numpy(),
             "se": lk["se"], "se_sampling": lk["se_sampling"], "se_imputation": lk["se_imputation"],
-            "se_linking": np.nan, "ci_low": lk["ci_low"], "ci_high": lk["ci_high"], "n": lk["n"]}))
+            "se_linking": lk["se_linking"], "ci_low": lk["ci_low"], "ci_high": lk["ci_high"], "n": lk["n"]}))
         rw = sel(est[est["round"] == rid]).astype({k: str for k in keys})
         idx = pd.MultiIndex.from_frame(rw[keys])
         rows.append(pd.DataFrame({

@@ -145,6 +145,17 @@ def _link_and_draw(config, logger, out, work, rounds, instruments, anchors, same
                 scale.fit.loglik, scale.fit.converged,
                 ", ".join(f"{k} θ*={v:.3f}" for k, v in scale.cuts.items()))
 
+    linking = None
+    if not same_form and mc["linking_error"] == "jackknife":
+        linking, notes = anchor_jackknife(scale, scored, weights, instruments, designs, config)
+        for note in notes:
+            logger.warning("%s", note)
+        out["linking"] = str(fio.write_parquet(linking, work / "linking.parquet"))
+        city = linking[(linking["breakdown"] == "city") & (linking["level"] == config["scoring"]["headline"])]
+        logger.info("linking error (jackknife over %d anchors): city %s change ± %.2f points (%s share ± %.2f, %s "
+                    "± %.2f)", len(scale.anchors), config["scoring"]["headline"],
+                    100 * float(city["se_linking"].iloc[0]), rounds[0], 100 * float(city["se_linking_baseline"].iloc[0]),
+                    rounds[-1], 100 * float(city["se_linking_endline"].iloc[0]))
     regressions, distributions = [], []
     for rid in rounds:
         items = instruments[rid]["item_id"].astype(str).tolist()
@@ -152,25 +163,19 @@ def _link_and_draw(config, logger, out, work, rounds, instruments, anchors, same
         pvs, reg = plausible_values(scored[rid], a, d, frames[rid], weights[rid], config, rid)
         regressions.append(reg)
         distributions.append(pv_distribution(pvs, weights[rid], rid))
+        role = "baseline" if rid == rounds[0] else "endline"
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="a domain has a single observation", category=RuntimeWarning)
-            est = linked_round(designs[rid], pvs, scale.cuts, config, rid)
+            est = linked_round(designs[rid], pvs, scale.cuts, config, rid, linking=linking, role=role)
         out["estimates_linked"][rid] = str(fio.write_parquet(est, work / f"estimates_linked_{rid}.parquet"))
         city = est[(est["breakdown"] == "city") & (est["level"] == config["scoring"]["headline"])].iloc[0]
-        logger.info("round %s: %d plausible values; linked city share %s %.2f%% (se %.2f, of which imputation %.2f; "
-                    "fmi %.2f)", rid, int(city["pv_count"]), city["level"], 100 * city["estimate"], 100 * city["se"],
-                    100 * city["se_imputation"], city["fmi"])
+        logger.info("round %s: %d plausible values; linked city share %s %.2f%% (se %.2f: sampling %.2f, imputation "
+                    "%.2f, linking %.2f; fmi %.2f)", rid, int(city["pv_count"]), city["level"], 100 * city["estimate"],
+                    100 * city["se"], 100 * city["se_sampling"], 100 * city["se_imputation"],
+                    100 * city["se_linking"], city["fmi"])
     out["latent_regression"] = regressions
     out["pv_distribution"] = str(fio.write_parquet(pd.concat(distributions, ignore_index=True),
                                                    work / "pv_distribution.parquet"))
-    if not same_form and mc["linking_error"] == "jackknife":
-        linking, notes = anchor_jackknife(scale, scored, weights, instruments, designs, config)
-        for note in notes:
-            logger.warning("%s", note)
-        out["linking"] = str(fio.write_parquet(linking, work / "linking.parquet"))
-        city = linking[(linking["breakdown"] == "city") & (linking["level"] == config["scoring"]["headline"])]
-        logger.info("linking error (jackknife over %d anchors): city %s change ± %.2f points", len(scale.anchors),
-                    config["scoring"]["headline"], 100 * float(city["se_linking"].iloc[0]))
     out["seconds"] = round(time.monotonic() - started, 1)
     logger.info("measurement done in %.1f s", out["seconds"])
     return out

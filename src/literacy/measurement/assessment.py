@@ -48,7 +48,8 @@ from literacy.measurement.scale import theta_cut
 
 __all__ = ["measurement_config", "item_scores", "item_review", "dif_review",
            "link_forms", "cut_scores", "round_parameters", "plausible_values", "linked_round", "anchor_jackknife",
-           "change_linked_table", "pv_distribution", "irt_item_table", "LinkedScale", "CHANGE_LINKED_COLUMNS"]
+           "change_linked_table", "add_linking_error", "pv_distribution", "irt_item_table", "LinkedScale",
+           "CHANGE_LINKED_COLUMNS"]
 
 CHANGE_LINKED_COLUMNS = ["breakdown", "domain", "label_zh", "label_en", "level", "baseline_round", "endline_round",
                          "baseline", "endline", "change", "se_sampling", "se_imputation", "se_linking", "se_total",
@@ -270,9 +271,12 @@ def plausible_values(scored: pd.DataFrame, a: np.ndarray, d: np.ndarray, data: p
                  "notes": list(notes)}
 
 
-def linked_round(design, pvs: np.ndarray, cuts: dict[str, float], config: dict, round_id: str) -> pd.DataFrame:
+def linked_round(design, pvs: np.ndarray, cuts: dict[str, float], config: dict, round_id: str,
+                 linking: pd.DataFrame | None = None, role: str | None = None) -> pd.DataFrame:
     """Every breakdown's share above each level's θ*, Rubin-combined over the plausible values,
-    with the NCHS flags (on the interval of the total variance) and suppression of estimates.csv."""
+    with the link's uncertainty (``linking``: :func:`anchor_jackknife`, ``role``: baseline or
+    endline; see :func:`add_linking_error`) and the NCHS flags (on the interval of the total
+    error) and suppression of estimates.csv."""
     from literacy.assessment import domain_specs
     from literacy.reliability import flag_estimates
 
@@ -283,15 +287,15 @@ def linked_round(design, pvs: np.ndarray, cuts: dict[str, float], config: dict, 
         frames.append(linked_estimates(design, pvs, cuts[code], list(domain_specs(config)), conf,
                                        ci=config["estimation"]["ci"], level_code=code, round_id=round_id,
                                        config=config))
-    est = pd.concat(frames, ignore_index=True)
-    extra = ["se_sampling", "se_imputation", "fmi", "pv_count"]
+    est = add_linking_error(pd.concat(frames, ignore_index=True), linking, role or "", config)
+    extra = ["se_sampling", "se_imputation", "se_linking", "fmi", "pv_count"]
     base = est.drop(columns=extra)
     # the NCHS standard reads the interval; here the interval of the total (Rubin) variance
     flagged = flag_estimates(base, base, config)
     for c in extra:
         flagged[c] = est[c].to_numpy()
     blank = flagged["suppressed"].to_numpy(dtype=bool)
-    for c in ("se_sampling", "se_imputation", "fmi"):
+    for c in ("se_sampling", "se_imputation", "se_linking", "fmi"):
         flagged.loc[blank, c] = np.nan
     return flagged
 
@@ -355,16 +359,60 @@ def anchor_jackknife(scale: LinkedScale, scored: dict[str, pd.DataFrame], weight
         ch = shares[rounds[-1]].merge(shares[rounds[0]], on=["breakdown", "domain", "level"], suffixes=("_end", "_base"))
         ch["change"] = ch["share_end"] - ch["share_base"]
         ch["dropped"] = j
-        changes.append(ch[["breakdown", "domain", "level", "dropped", "change"]])
+        changes.append(ch[["breakdown", "domain", "level", "dropped", "change", "share_base", "share_end"]])
+    cols = ["breakdown", "domain", "level", "se_linking", "se_linking_baseline", "se_linking_endline",
+            "linking_anchors"]
     if not changes:
-        return pd.DataFrame(columns=["breakdown", "domain", "level", "se_linking", "linking_anchors"]), notes
+        return pd.DataFrame(columns=cols), notes
     allc = pd.concat(changes, ignore_index=True)
-    wide = allc.pivot_table(index=["breakdown", "domain", "level"], columns="dropped", values="change")
-    se = linking_error(wide.to_numpy(dtype=float).T)
-    out = wide.reset_index()[["breakdown", "domain", "level"]]
-    out["se_linking"] = np.asarray(se, dtype=float)
+    keys = ["breakdown", "domain", "level"]
+    out = None
+    # the same jackknife for the change and for each round's share (the link moves both rounds'
+    # figures: the cuts on the baseline form, the end-of-period round's latent distribution)
+    for value, name in (("change", "se_linking"), ("share_base", "se_linking_baseline"),
+                        ("share_end", "se_linking_endline")):
+        wide = allc.pivot_table(index=keys, columns="dropped", values=value)
+        part = wide.reset_index()[keys]
+        part[name] = np.asarray(linking_error(wide.to_numpy(dtype=float).T), dtype=float)
+        out = part if out is None else out.merge(part, on=keys)
     out["linking_anchors"] = len(anchors)
-    return out, notes
+    return out[cols], notes
+
+
+def add_linking_error(linked: pd.DataFrame, linking: pd.DataFrame | None, role: str, config: dict) -> pd.DataFrame:
+    """A round's linked estimates with the link's own uncertainty in their standard error.
+
+    ``se_linking`` is the jackknife over the anchors of the round's share (``role``: baseline or
+    endline; :func:`anchor_jackknife`), 0 with one form for both rounds (the link is exact);
+    ``se = sqrt(se_sampling² + se_imputation² + se_linking²)`` and the interval is recomputed on
+    it (the configured interval, the Barnard–Rubin df). The change's own linking error is in
+    ``change_linked.csv`` (the change uses each round's sampling and imputation parts, never
+    their ``se``, so nothing is counted twice).
+    """
+    from literacy.design import _confidence_interval
+
+    out = linked.copy()
+    if linking is None or not len(linking) or f"se_linking_{role}" not in linking.columns:
+        se_l = np.zeros(len(out))
+    else:
+        keys = ["breakdown", "domain", "level"]
+        lk = linking.astype({k: str for k in keys}).set_index(keys)[f"se_linking_{role}"]
+        se_l = lk.reindex(pd.MultiIndex.from_frame(out[keys].astype(str))).to_numpy(dtype=float)
+        se_l = np.where(np.isfinite(se_l), se_l, 0.0)
+    pos = out.columns.get_loc("se_imputation") + 1
+    out.insert(pos, "se_linking", np.where(out["se_imputation"].isna(), np.nan, se_l))
+    w, b = out["se_sampling"].to_numpy(dtype=float), out["se_imputation"].to_numpy(dtype=float)
+    se = np.sqrt(w ** 2 + b ** 2 + se_l ** 2)
+    keep = out["estimate"].notna().to_numpy() & np.isfinite(se)
+    n = out["n"].to_numpy(dtype=float)
+    low, high = _confidence_interval(config["estimation"]["ci"], out["estimate"].to_numpy(dtype=float), se,
+                                     out["df"].to_numpy(dtype=float), n, n, float(config["estimation"]["level"]))
+    out.loc[keep, "se"] = se[keep]
+    out.loc[keep, "ci_low"] = low[keep]
+    out.loc[keep, "ci_high"] = high[keep]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out.loc[keep, "cv"] = se[keep] / out.loc[keep, "estimate"].to_numpy(dtype=float)
+    return out
 
 
 def _domain_means(design, q: dict[str, np.ndarray], specs, config: dict) -> pd.DataFrame:
