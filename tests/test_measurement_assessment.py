@@ -134,3 +134,23 @@ def test_pv_distribution_is_the_weighted_share_of_draws_per_bin():
 def test_measurement_config_errors_are_one_line(config, section, message):
     with pytest.raises(ConfigError, match=message):
         measurement_config({**config, "measurement": section})
+
+
+def test_a_rounds_linked_share_carries_its_linking_error(config):
+    from literacy.measurement.assessment import add_linking_error
+
+    linked = _linked("2025", 0.15, 0.006, 0.003).assign(n=900, df=40.0, ci_low=0.1, ci_high=0.2, se=np.hypot(0.006, 0.003),
+                                                        cv=0.1)
+    linking = pd.DataFrame({"breakdown": ["city"], "domain": ["all"], "level": ["literate"], "se_linking": [0.01],
+                            "se_linking_baseline": [0.001], "se_linking_endline": [0.004]})
+    out = add_linking_error(linked, linking, "endline", config)
+    se = np.sqrt(0.006 ** 2 + 0.003 ** 2 + 0.004 ** 2)
+    assert out.loc[0, "se_linking"] == 0.004 and out.loc[0, "se"] == pytest.approx(se)
+    # the logit interval on the total error with the Barnard-Rubin df, as the pipeline's intervals
+    half = stats.t.ppf(0.975, 40) * se / (0.15 * 0.85)
+    logit = np.log(0.15 / 0.85)
+    assert out.loc[0, "ci_low"] == pytest.approx(1 / (1 + np.exp(-(logit - half))))
+    assert out.loc[0, "ci_high"] == pytest.approx(1 / (1 + np.exp(-(logit + half))))
+    # one form for both rounds: the link is exact
+    same = add_linking_error(linked, None, "endline", config)
+    assert same.loc[0, "se_linking"] == 0 and same.loc[0, "se"] == pytest.approx(np.hypot(0.006, 0.003))
