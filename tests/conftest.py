@@ -45,6 +45,14 @@ PROGRAMME_SCALE = 0.2
 
 
 @pytest.fixture(scope="session")
+def config():
+    """The default config (config/wuhai.yaml), validated; a test module may define its own."""
+    from literacy.config import validate_config
+
+    return validate_config(yaml.safe_load(CONFIG.read_text(encoding="utf-8")))
+
+
+@pytest.fixture(scope="session")
 def prefect_harness():
     """A temporary Prefect server and database for the whole session (flow tests only)."""
     from prefect.testing.utilities import prefect_test_harness

@@ -7,15 +7,12 @@ the latent scale, the posterior-expected shares the linking error rests on, and 
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from scipy import stats
 
-from literacy.config import validate_config
 from literacy.errors import ConfigError, DataError
 from literacy.measurement import test_characteristic_curve
 from literacy.measurement.assessment import (
@@ -27,14 +24,6 @@ from literacy.measurement.assessment import (
     measurement_config,
     pv_distribution,
 )
-
-CONFIG = Path(__file__).resolve().parents[1] / "config" / "wuhai.yaml"
-
-
-@pytest.fixture(scope="module")
-def config():
-    return validate_config(yaml.safe_load(CONFIG.read_text(encoding="utf-8")))
-
 
 def _instrument():
     return pd.DataFrame({"item_id": ["A", "B", "C"], "part": ["knowledge"] * 3, "points": [2.0, 3.0, 5.0],

@@ -8,15 +8,12 @@ benchmarking, and that bad input leaves a cell direct with a reason instead of c
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 from literacy.assessment import adjust_multiple_comparisons
-from literacy.config import validate_config
 from literacy.errors import ConfigError
 from literacy.planning import domain_takes, plan_inputs, sample_plan
 from literacy.sae.assessment import (
@@ -26,14 +23,6 @@ from literacy.sae.assessment import (
     small_area_config,
     small_area_table,
 )
-
-CONFIG = Path(__file__).resolve().parents[1] / "config" / "wuhai.yaml"
-
-
-@pytest.fixture(scope="module")
-def config():
-    return validate_config(yaml.safe_load(CONFIG.read_text(encoding="utf-8")))
-
 
 def _margins():
     rows = []
