@@ -297,6 +297,10 @@ def _analysis(design, config: dict, round_id: str, work: Path, logger) -> dict:
     try:
         det = determinants_table(design, config["scoring"]["headline"], covs, round_id, level=conf)
         det["note"] = None
+        if len(det) and not (det["df"].to_numpy(dtype=float) >= 1).all():
+            # residual df = design df - p + 1 (R's svyglm): too few PSUs for this many coefficients
+            raise DesignError(f"the design has {design.degf()} degrees of freedom, too few for the model's "
+                              f"{len(det)} coefficients (residual df {int(det['df'].iloc[0])})")
     except DesignError as exc:
         logger.warning("round %s: the determinants model was not fitted: %s", round_id, exc)
         det = pd.DataFrame([{"round": str(round_id), "term": None, "variable": None, "level": None,
