@@ -305,6 +305,13 @@ def _analysis(design, config: dict, round_id: str, work: Path, logger) -> dict:
         logger.warning("round %s: the determinants model was not fitted: %s", round_id, exc)
         det = pd.DataFrame([{"round": str(round_id), "term": None, "variable": None, "level": None,
                              "reference": None, "note": f"model not fitted: {exc}"}])
+    det_columns = ["round", "term", "variable", "level", "reference", "estimate", "se", "odds_ratio", "or_ci_low",
+                   "or_ci_high", "p_value", "df", "note"]
+    det = det.reindex(columns=det_columns)   # a note row has every column (blank), in the table's order
+    for c in ("estimate", "se", "odds_ratio", "or_ci_low", "or_ci_high", "p_value", "df"):
+        det[c] = det[c].astype(float)
+    for c in ("term", "variable", "level", "reference", "note"):
+        det[c] = det[c].astype(object).where(det[c].notna(), None)
     out["determinants"] = str(fio.write_parquet(det, work / "determinants.parquet"))
     rows = []
     for b in (c for c in ac["breakdowns"] if c in design.data.columns):   # a handful of tests

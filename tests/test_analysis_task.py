@@ -25,7 +25,11 @@ def test_a_model_with_more_coefficients_than_design_df_is_a_note(tmp_path, confi
         "level_class": rng.choice(["low", "basic", "literate"], n), "w": rng.uniform(1, 3, n)})
     design = SurveyDesign(data, weights="w", strata="stratum", psu="psu")    # 8 PSUs - 2 strata = 6 df
     out = _analysis(design, config, "2025", tmp_path, logging.getLogger("test"))
+    import literacy_schemas as S
+    from literacy_flows.deliverables import table_schema
+
     det = pd.read_parquet(out["determinants"])
+    S.validate(det, table_schema("determinants", config), "determinants", line_offset=None)
     assert len(det) == 1 and det["term"].isna().all()
     assert "6 degrees of freedom, too few" in det["note"].iloc[0]
     assoc = pd.read_parquet(out["associations"])
