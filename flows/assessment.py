@@ -402,7 +402,7 @@ def compare(config: dict, ingested: dict, estimated: dict[str, dict], measured: 
         if all(name in e for e in estimated.values()):
             tab = pd.concat([_read(estimated[rid][name]) for rid in estimated], ignore_index=True)
             if name == "associations":   # BH within each round: the breakdowns tested together
-                tab = _bh_within_round(tab, config)
+                tab = adjust_multiple_comparisons(tab, config, family=("round",))
             tables[name] = tab
     rounds = ingested["work"]["rounds"]
     if all("sae_direct" in e for e in estimated.values()):
@@ -479,19 +479,6 @@ def _truth_check_linked(linked: pd.DataFrame, change: pd.DataFrame, truths: dict
     covered = (out["ci_low"] <= out["truth"]) & (out["truth"] <= out["ci_high"])
     out["covered"] = pd.array(covered.to_numpy(), dtype="boolean")
     out.loc[out["estimate"].isna().to_numpy(), "covered"] = pd.NA
-    return out
-
-
-def _bh_within_round(tab: pd.DataFrame, config: dict) -> pd.DataFrame:
-    from literacy.multiplicity import adjust_by_family
-
-    alpha = 1 - float(config["estimation"]["level"])
-    adj = adjust_by_family(tab, "p_value", ["round"], alpha=alpha)
-    out = tab.copy()
-    out.insert(out.columns.get_loc("p_value") + 1, "p_value_bh", adj["p_adjusted"].to_numpy(dtype=float))
-    sig = pd.array(adj["significant"].to_numpy(dtype=bool), dtype="boolean")
-    sig[out["p_value"].isna().to_numpy()] = pd.NA
-    out.insert(out.columns.get_loc("p_value_bh") + 1, "significant_bh", sig)
     return out
 
 

@@ -34,7 +34,7 @@ from literacy_flows.readers import InputError, find_delivery_file, read_table, s
 
 __all__ = [
     "InputError", "LoadedConfig", "load_config", "delivery_files", "expected_files", "read_instrument", "read_responses",
-    "read_sample", "read_margins", "read_truth", "read_area_covariates", "AREA_KEYS", "read_round", "sha256_file", "atomic_write_bytes",
+    "read_sample", "read_margins", "read_truth", "read_area_covariates", "read_round", "sha256_file", "atomic_write_bytes",
     "write_csv", "write_parquet", "write_json", "write_excel", "csv_bytes", "parquet_bytes", "json_bytes",
     "FLOAT_FORMAT", "ITEM_DTYPE", "relative_to", "shown", "excel_bytes", "new_staging", "swap_in",
     "discard_staging",
@@ -375,17 +375,17 @@ def read_truth(path: str | os.PathLike, table: pd.DataFrame | None = None) -> pd
     return df
 
 
-#: Columns of ``<round>/area_covariates.csv`` that name a cell (the others are covariates).
-AREA_KEYS = ("district", "residence", "sex", "age_band", "education", "occupation", "group")
 
 
 def read_area_covariates(path: str | os.PathLike, table: pd.DataFrame | None = None) -> pd.DataFrame:
     """A round's delivered small-area covariates (``<round>/area_covariates.csv``, optional).
 
-    One row per district (or per cell of a breakdown: ``district`` plus any of ``AREA_KEYS``);
+    One row per district (or per cell of a breakdown: ``district`` plus any of ``literacy.sae.assessment.AREA_KEYS``);
     every other column is a numeric covariate the config's small-area formulas may name. A
     blank or a non-number is an error naming the line and column; a cell listed twice too.
     """
+    from literacy.sae.assessment import AREA_KEYS   # the cell columns (lazy: the CLI starts fast)
+
     path = Path(path)
     df = _read_text_table(path) if table is None else table
     _require(df, ["district"], path)

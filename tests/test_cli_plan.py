@@ -53,3 +53,25 @@ def test_plan_without_outputs_is_one_line(tmp_path, capsys):
     assert main(["plan", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "sample_plan.csv: file not found" in err[0]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--target-neff", "0"], "target_neff must be positive"),
+    (["--power", "1.5"], "power must be between 0 and 1"),
+    (["--half-width", "3"], "half_width must be between 0 and 1"),
+    (["--planned-per-psu", "0.5"], "planned_per_psu must be at least 1"),
+])
+def test_a_target_the_plan_cannot_use_is_one_line(outputs, args, message, capsys):
+    assert main(["plan", "--config", str(outputs), *args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]
+
+
+def test_a_bad_planning_config_is_one_line(tmp_path):
+    from literacy.config import validate_config
+    from literacy.errors import ConfigError
+
+    cfg = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    cfg["planning"] = {"alpha": 2}
+    with pytest.raises(ConfigError, match="planning.alpha must be between 0 and 1"):
+        validate_config(cfg)

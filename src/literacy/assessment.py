@@ -318,7 +318,8 @@ def compare_rounds(estimates: pd.DataFrame, config: dict) -> pd.DataFrame:
     return out[CHANGE_COLUMNS].reset_index(drop=True)
 
 
-def adjust_multiple_comparisons(change: pd.DataFrame, config: dict, p_column: str = "p_value") -> pd.DataFrame:
+def adjust_multiple_comparisons(change: pd.DataFrame, config: dict, p_column: str = "p_value",
+                                family: tuple[str, ...] = ("breakdown", "level")) -> pd.DataFrame:
     """Benjamini–Hochberg adjusted p-values of the changes, one family per breakdown and level.
 
     NAEP controls the false discovery rate within each family of comparisons (NCES 2001,
@@ -329,13 +330,14 @@ def adjust_multiple_comparisons(change: pd.DataFrame, config: dict, p_column: st
     blank.
 
     Returns a copy with ``p_value_bh`` (the adjusted p-value, R's ``p.adjust(method="BH")``)
-    and ``significant_bh`` (nullable boolean) inserted after ``p_column``.
+    and ``significant_bh`` (nullable boolean) inserted after ``p_column``. ``family`` names the
+    columns whose combination is one family (another table: e.g. the tests of one round).
     """
     from literacy.multiplicity import adjust_by_family
 
     alpha = 1 - float(config["estimation"]["level"])
     out = change.reset_index(drop=True).copy()
-    adj = adjust_by_family(out, p_column, ["breakdown", "level"], alpha=alpha)
+    adj = adjust_by_family(out, p_column, list(family), alpha=alpha)
     blank = out[p_column].isna().to_numpy()
     pos = out.columns.get_loc(p_column) + 1
     out.insert(pos, "p_value_bh", adj["p_adjusted"].to_numpy(dtype=float))

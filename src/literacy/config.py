@@ -160,7 +160,8 @@ def validate_config(raw: dict) -> dict:
 def _validate_small_area(cfg: dict) -> None:
     """``small_area`` (literacy.sae.assessment) and ``planning`` (literacy.planning): checked here so a
     mistake is one line before any work starts."""
-    from literacy.planning.assessment import planning_config
+    from literacy.errors import DataError
+    from literacy.planning.assessment import check_planning, planning_config
     from literacy.sae.assessment import small_area_config
 
     for key in ("small_area", "planning"):
@@ -168,16 +169,9 @@ def _validate_small_area(cfg: dict) -> None:
             raise ConfigError(f"config: '{key}' must be a mapping")
     small_area_config(cfg)
     try:
-        plan = planning_config(cfg)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"config: planning: {exc}") from None
-    if not plan["target_neff"] > 0:
-        raise ConfigError("config: planning.target_neff must be positive")
-    if plan["half_width"] is not None and not 0 < plan["half_width"] < 1:
-        raise ConfigError("config: planning.half_width must be between 0 and 1")
-    for k in ("alpha", "power"):
-        if not 0 < plan[k] < 1:
-            raise ConfigError(f"config: planning.{k} must be between 0 and 1")
+        check_planning(planning_config(cfg))
+    except (TypeError, ValueError, DataError) as exc:
+        raise ConfigError(f"config: {exc}") from None
 
 
 def _validate_measurement(cfg: dict) -> None:

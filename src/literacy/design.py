@@ -400,10 +400,7 @@ class DesignEstimators:
                 v = (yu - np.where(np.isfinite(est), est, 0)[d] * bu) / B_d[d]
             else:
                 v = yu
-            mean_d = np.bincount(d, weights=wu * v, minlength=D) / W_d
-            ss = np.bincount(d, weights=wu * (v - np.where(np.isfinite(mean_d), mean_d, 0)[d]) ** 2, minlength=D)
-            s2 = ss / W_d * n_d / (n_d - 1)
-            vsrs = s2 / n_d * (W_d - n_d) / W_d
+            vsrs = srs_variance_of_mean(d, wu, v, n_d, W_d, D)
             if kind != "mean":
                 vsrs = vsrs * W_d ** 2
             deff = np.where(W_d >= n_d, var / vsrs, np.nan)
@@ -783,6 +780,28 @@ class SurveyDesign(DesignEstimators):
             with np.errstate(invalid="ignore", divide="ignore"):
                 return out * np.where(n_ok > 0, n_strat / n_ok, np.nan)
         return contrib.sum(axis=0)
+
+
+def srs_variance_of_mean(d: np.ndarray, w: np.ndarray, v: np.ndarray, n_d: np.ndarray, W_d: np.ndarray,
+                         D: int) -> np.ndarray:
+    """Variance of each domain's weighted mean under simple random sampling without replacement,
+    the denominator of a design effect (R's ``svymean(deff=TRUE)``): ``s2_w / n (W - n) / W`` with
+    ``s2_w`` the weighted variance times ``n / (n - 1)``.
+
+    ``d`` are the rows' domains, ``w`` their weights, ``v`` their values: (n,) for one variable,
+    giving (D,), or (n, K) for K variables sharing the domains, giving (K, D).
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if v.ndim == 1:
+            mean_d = np.bincount(d, weights=w * v, minlength=D) / W_d
+            ss = np.bincount(d, weights=w * (v - np.where(np.isfinite(mean_d), mean_d, 0)[d]) ** 2, minlength=D)
+        else:
+            ind = sparse.csr_matrix((w, (d, np.arange(len(d)))), shape=(D, len(d)))
+            mean_d = np.asarray(ind @ v).T / W_d                                       # K x D
+            centred = v - np.where(np.isfinite(mean_d), mean_d, 0.0).T[d]
+            ss = np.asarray(ind @ centred ** 2).T
+        s2 = ss / W_d * n_d / (n_d - 1)
+        return s2 / n_d * (W_d - n_d) / W_d
 
 
 def _safe_inverse(x: np.ndarray) -> np.ndarray:

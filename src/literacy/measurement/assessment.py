@@ -197,13 +197,12 @@ def link_forms(scored: dict[str, pd.DataFrame], weights: dict[str, np.ndarray], 
 
 
 def _linking_minimum(instruments: dict[str, pd.DataFrame], config: dict) -> int:
-    """The fewest anchors a link may rest on: ``measurement.min_anchor_items`` and
-    ``min_anchor_share`` of the smaller form (:func:`literacy.measurement.linking_feasible`'s rule),
-    so freeing flagged anchors never takes the link below what linking required in the first place."""
-    m = config.get("measurement") or {}
-    smaller = min(len(f) for f in instruments.values())
-    return max(1, int(m.get("min_anchor_items", 8)),
-               int(np.ceil(float(m.get("min_anchor_share", 0.20)) * smaller - 1e-9)))
+    """The fewest anchors a link may rest on (:func:`literacy.measurement.forms.minimum_anchors`, the
+    rule of ``linking_feasible``), so freeing flagged anchors never takes the link below what
+    linking required in the first place."""
+    from literacy.measurement.forms import minimum_anchors
+
+    return max(1, minimum_anchors(min(len(f) for f in instruments.values()), config))
 
 
 def round_parameters(fit, items: list[str], round_id: str) -> tuple[np.ndarray, np.ndarray, list[str]]:

@@ -25,7 +25,8 @@ import pandas as pd
 
 from literacy.errors import DataError
 
-__all__ = ["compare_forms", "anchor_items", "linking_feasible", "MEASUREMENT_DEFAULTS", "FORM_COLUMNS"]
+__all__ = ["compare_forms", "anchor_items", "linking_feasible", "minimum_anchors", "MEASUREMENT_DEFAULTS",
+           "FORM_COLUMNS"]
 
 #: Defaults of the config's ``measurement`` section (filled by :func:`literacy.config.validate_config`).
 MEASUREMENT_DEFAULTS = {"min_anchor_items": 8, "min_anchor_share": 0.20}
@@ -166,6 +167,13 @@ def _measurement(config: dict) -> tuple[int, float]:
     return int(m["min_anchor_items"]), float(m["min_anchor_share"])
 
 
+def minimum_anchors(smaller_form: int, config: dict) -> int:
+    """The fewest anchors a link may rest on: ``measurement.min_anchor_items`` and
+    ``min_anchor_share`` of the smaller form's items (rounded up)."""
+    min_items, min_share = _measurement(config)
+    return max(min_items, int(math.ceil(min_share * smaller_form - 1e-9)))
+
+
 def linking_feasible(forms: pd.DataFrame | Mapping[str, pd.DataFrame], config: dict) -> tuple[bool, str]:
     """Whether the rounds' forms share enough anchors to link their scales.
 
@@ -196,7 +204,7 @@ def linking_feasible(forms: pd.DataFrame | Mapping[str, pd.DataFrame], config: d
     if len({frozenset(i for i, rs in zip(table["item_id"], lists) if r in rs) for r in rounds}) == 1:
         return True, ""    # one form for every round: nothing to link
     smaller = min(sizes.values())
-    needed = max(min_items, int(math.ceil(min_share * smaller - 1e-9)))
+    needed = minimum_anchors(smaller, config)
     found = int(table["anchor"].to_numpy(dtype=bool).sum())
     if found >= needed:
         return True, ""

@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import sparse
 
 from literacy.assessment import ESTIMATE_COLUMNS, DomainSpec, _domain_population, _group_column, _labels
-from literacy.design import CI_METHODS, _confidence_interval
+from literacy.design import CI_METHODS, _confidence_interval, srs_variance_of_mean
 from literacy.measurement.rubin import rubin_combine
 
 __all__ = ["linked_estimates", "LINKED_COLUMNS"]
@@ -124,7 +124,9 @@ def linked_estimates(design, pvs, cut: float, by_specs, level: float = 0.95, *, 
         var = design._estimator_variance("mean", rows_m, d_m, y_m, None, est.ravel(), np.tile(W_d, M), None,
                                          M * D).reshape(M, D)
         df_d = design._domain_df(domain, D).astype(float)
-        deff = _deff_mean(w[rows], d, Yr, est, var, n_d, W_d, D)
+        # design effects as design.mean gives them (R's svymean(deff=TRUE)), all draws at once
+        with np.errstate(invalid="ignore", divide="ignore"):
+            deff = np.where(W_d >= n_d, var / srs_variance_of_mean(d, w[rows], Yr, n_d, W_d, D), np.nan)
         empty = n_d == 0
         est[:, empty] = np.nan
         keep = np.ones(D, dtype=bool) & ~empty
@@ -156,17 +158,3 @@ def linked_estimates(design, pvs, cut: float, by_specs, level: float = 0.95, *, 
     if not frames:
         return pd.DataFrame(columns=LINKED_COLUMNS)
     return pd.concat(frames, ignore_index=True)[LINKED_COLUMNS]
-
-
-def _deff_mean(w, d, Y, est, var, n_d, W_d, D) -> np.ndarray:
-    """Design effects of the M draws' domain means, as :meth:`DesignEstimators.mean` computes them
-    (R's ``svymean(deff=TRUE)``: the variance over the SRS-without-replacement variance
-    ``s2_w / n (W - n) / W`` with ``s2_w`` the weighted variance times ``n / (n - 1)``)."""
-    ind = sparse.csr_matrix((w, (d, np.arange(len(d)))), shape=(D, len(d)))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        centred = Y - np.where(np.isfinite(est), est, 0.0).T[d]          # n_used x M
-        ss = np.asarray(ind @ centred ** 2).T                               # M x D
-        s2 = ss / W_d * n_d / (n_d - 1)
-        vsrs = s2 / n_d * (W_d - n_d) / W_d
-        return np.where(W_d >= n_d, var / vsrs, np.nan)
-

@@ -16,7 +16,8 @@ import pandas as pd
 
 from literacy.planning.sample_size import PLAN_COLUMNS, intra_psu_correlation, required_sample
 
-__all__ = ["domain_takes", "plan_inputs", "sample_plan", "planning_config", "SAMPLE_PLAN_COLUMNS"]
+__all__ = ["domain_takes", "plan_inputs", "sample_plan", "planning_config", "check_planning",
+           "SAMPLE_PLAN_COLUMNS"]
 
 _INPUTS = ["round", "breakdown", "domain", "label_zh", "label_en", "level", "n", "psus_with_respondents"]
 SAMPLE_PLAN_COLUMNS = _INPUTS + PLAN_COLUMNS
@@ -32,6 +33,24 @@ def planning_config(config: dict) -> dict:
     if out["half_width"] is not None:
         out["half_width"] = float(out["half_width"])
     return out
+
+
+def check_planning(p: dict, where: str = "planning") -> dict:
+    """Raise :class:`literacy.errors.DataError` (one line naming the key) for a target the plan
+    cannot use: an effective size not above 0, a half-width, level or power outside (0, 1), fewer
+    than one respondent per PSU. Returns ``p``."""
+    from literacy.errors import DataError
+
+    if not p["target_neff"] > 0:
+        raise DataError(f"{where}.target_neff must be positive, not {p['target_neff']!r}")
+    if p["half_width"] is not None and not 0 < p["half_width"] < 1:
+        raise DataError(f"{where}.half_width must be between 0 and 1 (0.02 = 2 points), not {p['half_width']!r}")
+    for k in ("alpha", "power"):
+        if not 0 < p[k] < 1:
+            raise DataError(f"{where}.{k} must be between 0 and 1, not {p[k]!r}")
+    if p["planned_per_psu"] is not None and not float(p["planned_per_psu"]) >= 1:
+        raise DataError(f"{where}.planned_per_psu must be at least 1, not {p['planned_per_psu']!r}")
+    return p
 
 
 def domain_takes(data: pd.DataFrame, config: dict) -> pd.DataFrame:
@@ -93,6 +112,7 @@ def sample_plan(inputs: pd.DataFrame, config: dict, **overrides) -> pd.DataFrame
                                               nan=0.0))
     if overrides.get("target_neff") is not None and overrides.get("half_width") is None:
         p["half_width"] = None   # an explicit effective size replaces a configured half-width
+    check_planning(p, "plan")
     res = required_sample(inputs, estimate="estimate", deff="deff", respondents_per_psu="respondents_per_psu", rho="_rho",
                           response_rate="response_rate", planned_per_psu=p["planned_per_psu"],
                           target_neff=p["target_neff"], half_width=p["half_width"], alpha=p["alpha"],

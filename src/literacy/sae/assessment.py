@@ -30,9 +30,11 @@ from literacy.sae.proportions import fay_herriot_proportion
 
 __all__ = ["small_area_config", "area_covariates", "cell_frame", "direct_cells", "small_area_table",
            "SMALL_AREA_COLUMNS",
-           "MODEL_LABEL_ZH", "MODEL_LABEL_EN", "DIRECT_LABEL_ZH", "DIRECT_LABEL_EN"]
+           "MODEL_LABEL_ZH", "MODEL_LABEL_EN", "AREA_KEYS", "DIRECT_LABEL_ZH", "DIRECT_LABEL_EN"]
 
 MODEL_LABEL_ZH, MODEL_LABEL_EN = "模型估计", "model-based"
+#: Columns of a delivered ``area_covariates`` table that name a cell (the others are covariates).
+AREA_KEYS = ("district", "residence", "sex", "age_band", "education", "occupation", "group")
 DIRECT_LABEL_ZH, DIRECT_LABEL_EN = "直接估计", "direct"
 
 #: Columns of the small-area table, in order.
@@ -277,13 +279,11 @@ def small_area_table(direct: pd.DataFrame, margins: dict[str, pd.DataFrame], con
 
 def _merge_delivered(cells: pd.DataFrame, delivered: pd.DataFrame) -> pd.DataFrame:
     """The cells with a delivered covariates file merged on the cell columns both have."""
-    keys = [c for c in delivered.columns if c in cells.columns and c in ("district", "residence", "sex", "age_band",
-                                                                        "education", "occupation", "group")]
+    keys = [c for c in delivered.columns if c in cells.columns and c in AREA_KEYS]
     d = delivered.copy()
     for k in keys:
         d[k] = d[k].astype(str)
-    values = [c for c in d.columns if c not in keys and c not in ("residence", "sex", "age_band", "education",
-                                                                  "occupation", "group")]
+    values = [c for c in d.columns if c not in AREA_KEYS]
     base = cells.drop(columns=[c for c in values if c in cells.columns])
     return base.merge(d[keys + values], on=keys, how="left")
 
