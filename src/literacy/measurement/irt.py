@@ -767,8 +767,8 @@ def _fit(responses, weights, model, groups, anchors, opt) -> IRTFit:
                     if name in prev:
                         beta[idx] = prev[name]
 
-    def em_map(b):
-        es = prob.estep(b)
+    def em_map(b, es=None):
+        es = prob.estep(b) if es is None else es
         ll, grad, Hc = prob.derivs(b, es)
         step = _keep_sd_positive(b, _ridge_step(Hc, grad), sdv)
         # a trust region: near a flat direction (a slope near 0 in a small sample) the complete-data
@@ -779,24 +779,27 @@ def _fit(responses, weights, model, groups, anchors, opt) -> IRTFit:
             step = step * (_MAX_STEP / big)
         return b + step, ll
 
-    def safe_map(b, ll_b=None):
+    def safe_map(b, es_b=None):
         """One EM map that never lowers the marginal log-likelihood: the step is halved until the
-        likelihood at the new point is at least the old one (a monotone EM, as Bock–Aitkin's)."""
-        nb, ll_b0 = em_map(b)
-        ll_b = ll_b0 if ll_b is None else ll_b
+        likelihood at the new point is at least the old one (a monotone EM, as Bock–Aitkin's).
+        Returns the new point, the log-likelihood at ``b`` and at the new point, and the new
+        point's E-step (the next map starts from it instead of computing it again)."""
+        nb, ll_b = em_map(b, es_b)
         for _ in range(30):
-            ll_new = float(sum(e["ll"] for e in prob.estep(nb)))
+            es_new = prob.estep(nb)
+            ll_new = float(sum(e["ll"] for e in es_new))
             if np.isfinite(ll_new) and ll_new >= ll_b - 1e-9 * abs(ll_b):
-                return nb, ll_b, ll_new
+                return nb, ll_b, ll_new, es_new
             nb = b + 0.5 * (nb - b)
-        return b, ll_b, ll_b
+        return b, ll_b, ll_b, es_b
 
     # EM (gradient) iterations with SQUAREM acceleration (Varadhan & Roland 2008, SqS3)
     it_em = 0
     ll_old = -np.inf
+    es_beta = None
     while it_em < opt["max_em"]:
-        b1, ll0, ll_b1 = safe_map(beta)
-        b2, ll1, _ = safe_map(b1, ll_b1)
+        b1, ll0, _, es1 = safe_map(beta, es_beta)
+        b2, ll1, _, es2 = safe_map(b1, es1)
         it_em += 2
         r = b1 - beta
         v = b2 - b1 - r
@@ -810,12 +813,12 @@ def _fit(responses, weights, model, groups, anchors, opt) -> IRTFit:
         bx = beta - 2 * alpha * r + alpha * alpha * v
         if len(sdv) and (bx[sdv] <= 0.05).any():
             bx = b2
-        b3, llx, _ = safe_map(bx)
+        b3, llx, _, es3 = safe_map(bx)
         it_em += 1
         if not np.isfinite(llx) or llx < ll1 - 1e-9 * abs(ll1):
-            beta = b2
+            beta, es_beta = b2, es2
         else:
-            beta = b3
+            beta, es_beta = b3, es3
         if abs(ll1 - ll_old) < 1e-12 * abs(ll1):
             break
         ll_old = ll1
