@@ -125,21 +125,40 @@ def test_measurement_config_errors_are_one_line(config, section, message):
         measurement_config({**config, "measurement": section})
 
 
-def test_a_rounds_linked_share_carries_its_linking_error(config):
+def test_a_rounds_anchor_jackknife_is_shown_beside_its_share_not_in_its_se(config):
+    # PISA adds the linking error to comparisons across cycles, never to a cycle's own figures
     from literacy.measurement.assessment import add_linking_error
 
-    linked = _linked("2025", 0.15, 0.006, 0.003).assign(n=900, df=40.0, ci_low=0.1, ci_high=0.2, se=np.hypot(0.006, 0.003),
-                                                        cv=0.1)
+    se0 = np.hypot(0.006, 0.003)
+    linked = _linked("2025", 0.15, 0.006, 0.003).assign(n=900, df=40.0, ci_low=0.1, ci_high=0.2, se=se0, cv=0.1)
     linking = pd.DataFrame({"breakdown": ["city"], "domain": ["all"], "level": ["literate"], "se_linking": [0.01],
                             "se_linking_baseline": [0.001], "se_linking_endline": [0.004]})
     out = add_linking_error(linked, linking, "endline", config)
-    se = np.sqrt(0.006 ** 2 + 0.003 ** 2 + 0.004 ** 2)
-    assert out.loc[0, "se_linking"] == 0.004 and out.loc[0, "se"] == pytest.approx(se)
-    # the logit interval on the total error with the Barnard-Rubin df, as the pipeline's intervals
-    half = stats.t.ppf(0.975, 40) * se / (0.15 * 0.85)
-    logit = np.log(0.15 / 0.85)
-    assert out.loc[0, "ci_low"] == pytest.approx(1 / (1 + np.exp(-(logit - half))))
-    assert out.loc[0, "ci_high"] == pytest.approx(1 / (1 + np.exp(-(logit + half))))
+    assert out.loc[0, "se_linking"] == 0.004
+    assert out.loc[0, "se"] == se0 and out.loc[0, "ci_low"] == 0.1 and out.loc[0, "ci_high"] == 0.2
+    assert list(out.columns).index("se_linking") == list(out.columns).index("se_imputation") + 1
     # one form for both rounds: the link is exact
     same = add_linking_error(linked, None, "endline", config)
-    assert same.loc[0, "se_linking"] == 0 and same.loc[0, "se"] == pytest.approx(np.hypot(0.006, 0.003))
+    assert same.loc[0, "se_linking"] == 0 and same.loc[0, "se"] == se0
+
+
+def test_the_change_takes_the_calibration_part_of_the_change_not_the_sum_of_the_rounds(config):
+    # by hand: round sampling variances 0.005² and 0.006², of which the calibration's 0.002² (2020,
+    # positive) and 0.004² (2025); the change's own calibration part 0.003² replaces both
+    raw = pd.DataFrame({"breakdown": ["city"], "domain": ["all"], "level": ["literate"], "change": [0.03]})
+    linking = pd.DataFrame({"breakdown": ["city"], "domain": ["all"], "level": ["literate"], "se_linking": [0.004]})
+    base = _linked("2020", 0.08, 0.005, 0.002).assign(se_calibration=0.002)
+    end = _linked("2025", 0.15, 0.006, 0.003).assign(se_calibration=0.004)
+    cal = pd.DataFrame({"breakdown": ["city"], "domain": ["all"], "level": ["literate"], "var_calibration": [0.003 ** 2]})
+    out = change_linked_table({"2020": base, "2025": end}, linking, raw, config, True, "n", calibration=cal)
+    se_s = np.sqrt(0.005 ** 2 - 0.002 ** 2 + 0.006 ** 2 - 0.004 ** 2 + 0.003 ** 2)
+    assert out.loc[0, "se_sampling"] == pytest.approx(se_s)
+    assert out.loc[0, "se_total"] == pytest.approx(np.sqrt(se_s ** 2 + 0.002 ** 2 + 0.003 ** 2 + 0.004 ** 2))
+    # a negative part (the calibration offsetting the round's own error) is added back
+    base_neg = base.assign(se_calibration=-0.002)
+    out = change_linked_table({"2020": base_neg, "2025": end}, linking, raw, config, True, "n", calibration=cal)
+    assert out.loc[0, "se_sampling"] == pytest.approx(np.sqrt(0.005 ** 2 + 0.002 ** 2 + 0.006 ** 2 - 0.004 ** 2
+                                                              + 0.003 ** 2))
+    # without the change's part the rounds' sampling variances add as they are
+    out = change_linked_table({"2020": base, "2025": end}, linking, raw, config, True, "n")
+    assert out.loc[0, "se_sampling"] == pytest.approx(np.hypot(0.005, 0.006))

@@ -713,28 +713,50 @@ class SurveyDesign(DesignEstimators):
             total += self._stage_sum(st, cl, dom, t.ravel(), K, present)
         return total
 
-    def _covariance_dense(self, x: np.ndarray) -> np.ndarray:
+    def _residualize(self, x: np.ndarray) -> np.ndarray:
+        """The weighted linearised values ``x`` (n x K) after the design's calibration steps."""
+        x = np.asarray(x, dtype=float)
+        if x.ndim == 1:
+            x = x[:, None]
+        for step in self.calibration:
+            x = step.residualize(x)
+        return x
+
+    def _covariance_dense(self, x: np.ndarray, y: np.ndarray | None = None,
+                          residualized: bool = False) -> np.ndarray:
         """K x K covariance of the estimated totals of the n x K linearised values ``x``.
 
         The matrix form of :meth:`_variance_dense` (R's ``svyrecvar`` on a matrix): calibration
         residualises ``x`` first; at each stage the cluster totals are centred within strata and
         their cross-products scaled by ``(1 - f) n_h / (n_h - 1)`` times the sampling fractions of
         the stages above (Binder 1983; Lumley 2010, appendix C). Lonely PSUs as in ``_stage_sum``.
+        With ``y`` (n x L) the K x L cross-covariance of the totals of ``x`` and ``y``;
+        ``residualized``: both were already passed through :meth:`_residualize` (so a block
+        used many times is residualised once).
         """
+        if not residualized:
+            x = self._residualize(x)
+            y = None if y is None else self._residualize(y)
         x = np.asarray(x, dtype=float)
         if x.ndim == 1:
             x = x[:, None]
-        for step in self.calibration:
-            x = step.residualize(x)
-        K = x.shape[1]
-        total = np.zeros((K, K))
+        cross = y is not None
+        y = x if y is None else (np.asarray(y, dtype=float)[:, None] if np.ndim(y) == 1 else np.asarray(y, float))
+        K, L = x.shape[1], y.shape[1]
+        total = np.zeros((K, L))
         for s, st in enumerate(self._stages):
             S = sparse.csr_matrix((np.ones(self.n), (st.cluster, np.arange(self.n))),
                                   shape=(st.n_clusters, self.n))
             t = np.asarray(S @ x)                                       # clusters x K totals
+            u = np.asarray(S @ y) if cross else t                       # clusters x L totals
             h = st.cluster_stratum
             sums = np.zeros((st.n_strata, K))
             np.add.at(sums, h, t) if st.n_strata > 1 else sums.__setitem__(0, t.sum(axis=0))
+            if cross:
+                sums_u = np.zeros((st.n_strata, L))
+                np.add.at(sums_u, h, u) if st.n_strata > 1 else sums_u.__setitem__(0, u.sum(axis=0))
+            else:
+                sums_u = sums
             n_h = st.stratum_n
             lonely = n_h == 1
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -745,7 +767,7 @@ class SurveyDesign(DesignEstimators):
             if self.lonely_psu == "average" and s == 0 and bad.any():
                 scale = np.where(bad, 0.0, scale)
             a_c = scale[h]
-            cov = (t * a_c[:, None]).T @ t - (sums * (scale * centre)[:, None]).T @ sums
+            cov = (t * a_c[:, None]).T @ u - (sums * (scale * centre)[:, None]).T @ sums_u
             if self.lonely_psu == "average" and s == 0 and bad.any():
                 n_ok = st.n_strata - int(bad.sum())
                 cov = cov * (st.n_strata / n_ok if n_ok > 0 else np.nan)

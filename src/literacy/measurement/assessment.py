@@ -16,8 +16,13 @@ ch. 9 and 12; von Davier, Gonzalez & Mislevy 2009):
    cut score of each level (70, 85, 55), so a level means the same ability in both rounds;
 4. plausible values per round from the posterior given the answers and a latent regression on
    the conditioning variables, each estimated on the full design and combined by Rubin's rules;
-5. the linking error of the change: a jackknife over the anchors (each dropped from the link in
-   turn, the rounds relinked and the change recomputed; Monseur & Berezner 2007).
+5. the calibration's own sampling error (the link, the cut and the item parameters are estimated
+   from the same samples as the figures): the whole estimator linearised with the design
+   (Binder 1983), :mod:`literacy.measurement.calibration_error`; it is part of every linked figure's
+   sampling error;
+6. the linking error of the change: a jackknife over the anchors (each dropped from the link in
+   turn, the rounds relinked and the change recomputed; Monseur & Berezner 2007): the error of
+   having linked through these anchors and not others, for the change between rounds.
 
 Pure computation: the flow passes each round's responses, form, weights and design in.
 """
@@ -48,7 +53,7 @@ from literacy.measurement.scale import theta_cut
 
 __all__ = ["measurement_config", "item_scores", "item_review", "dif_review",
            "link_forms", "cut_scores", "round_parameters", "plausible_values", "linked_round", "anchor_jackknife",
-           "change_linked_table", "add_linking_error", "pv_distribution", "irt_item_table", "LinkedScale",
+           "change_linked_table", "add_linking_error", "calibration_error", "change_calibration", "pv_distribution", "irt_item_table", "LinkedScale",
            "CHANGE_LINKED_COLUMNS"]
 
 CHANGE_LINKED_COLUMNS = ["breakdown", "domain", "label_zh", "label_en", "level", "baseline_round", "endline_round",
@@ -270,12 +275,85 @@ def plausible_values(scored: pd.DataFrame, a: np.ndarray, d: np.ndarray, data: p
                  "notes": list(notes)}
 
 
+def calibration_error(scale: LinkedScale, scored: dict[str, pd.DataFrame], weights: dict[str, np.ndarray],
+                      instruments: dict[str, pd.DataFrame], designs: dict) -> tuple[dict | None, list[str]]:
+    """What each round's linked figures need to carry the calibration's sampling error.
+
+    Returns ``({round: RoundCalibration}, notes)`` (:mod:`literacy.measurement.calibration_error`):
+    each respondent's influence on the calibration, each respondent's gradient of the
+    posterior-expected share above each level's θ*, and the design covariance of the influence
+    totals summed over the rounds (independent samples). ``(None, [why])`` when the calibration has
+    no covariance (a singular information matrix): the figures then treat the calibration as known,
+    and say so.
+    """
+    from literacy.measurement.calibration_error import (
+        RoundCalibration,
+        cut_gradient,
+        influence_covariance,
+        influence_totals,
+        parameter_influence,
+        share_gradient,
+    )
+
+    fit = scale.fit
+    if not np.isfinite(np.asarray(fit.cov, dtype=float)).all():
+        return None, ["the calibration has no standard errors: its sampling error is left out of the linked figures"]
+    rounds = scale.rounds
+    influence = parameter_influence(fit, scored, weights)
+    covariance = sum(influence_covariance(designs[r], influence[r]) for r in rounds)
+    cut_grad = cut_gradient(fit, instruments[rounds[0]], rounds[0], scale.cuts)
+    out = {}
+    for r in rounds:
+        shares = share_gradient(fit, scored[r], r, scale.cuts, cut_grad)
+        out[r] = RoundCalibration(gradient={k: v[1] for k, v in shares.items()},
+                                  influence=influence_totals(designs[r], influence[r]), covariance=covariance)
+    return out, []
+
+
+def change_calibration(designs: dict, pvs: dict[str, np.ndarray], calibration: dict | None, cuts: dict[str, float],
+                       config: dict) -> pd.DataFrame | None:
+    """The calibration's part of each domain's change variance (``var_calibration``).
+
+    Both rounds' figures rest on one calibration: the change's part is ``g_Δ'C g_Δ + 2 g_Δ'(cross_end −
+    cross_base)`` with ``g_Δ`` the difference of the rounds' share gradients
+    (:func:`literacy.measurement.linked.calibration_parts`), not the sum of the rounds' own parts.
+    ``designs``, ``pvs`` and ``calibration`` are keyed by round id, baseline first.
+    """
+    from literacy.assessment import domain_specs
+    from literacy.measurement.calibration_error import calibration_increment
+    from literacy.measurement.linked import calibration_parts
+
+    if calibration is None:
+        return None
+    rounds = list(designs)
+    base, end = rounds[0], rounds[-1]
+    specs = list(domain_specs(config))
+    keys = ["breakdown", "domain", "level"]
+    frames = []
+    for lv in config["scoring"]["levels"]:
+        code = str(lv["code"])
+        parts = {r: calibration_parts(designs[r], pvs[r], cuts[code], specs, calibration[r].gradient[code],
+                                      calibration[r].influence, level_code=code, config=config) for r in (base, end)}
+        kb, Gb, cb = parts[base]
+        ke, Ge, ce = parts[end]
+        pos_b = pd.MultiIndex.from_frame(kb[keys].astype(str)).get_indexer(pd.MultiIndex.from_frame(ke[keys].astype(str)))
+        both = pos_b >= 0
+        Gd = Ge[both] - Gb[pos_b[both]]
+        cross = ce[both] - cb[pos_b[both]]
+        inc = calibration_increment(Gd, cross, calibration[end].covariance)
+        frames.append(ke.loc[both, keys].assign(var_calibration=inc))
+    return pd.concat(frames, ignore_index=True)
+
+
 def linked_round(design, pvs: np.ndarray, cuts: dict[str, float], config: dict, round_id: str,
-                 linking: pd.DataFrame | None = None, role: str | None = None) -> pd.DataFrame:
+                 linking: pd.DataFrame | None = None, role: str | None = None,
+                 calibration=None) -> pd.DataFrame:
     """Every breakdown's share above each level's θ*, Rubin-combined over the plausible values,
-    with the link's uncertainty (``linking``: :func:`anchor_jackknife`, ``role``: baseline or
-    endline; see :func:`add_linking_error`) and the NCHS flags (on the interval of the total
-    error) and suppression of estimates.csv."""
+    with the calibration's sampling error in the sampling error (``calibration``: the round's
+    :class:`RoundCalibration` from :func:`calibration_error`; None takes the calibration as known),
+    the anchor jackknife's spread of the round's share shown beside (``linking``:
+    :func:`anchor_jackknife`, ``role``: baseline or endline; see :func:`add_linking_error`) and the
+    NCHS flags (on the interval of the total error) and suppression of estimates.csv."""
     from literacy.assessment import domain_specs
     from literacy.reliability import flag_estimates
 
@@ -283,18 +361,20 @@ def linked_round(design, pvs: np.ndarray, cuts: dict[str, float], config: dict, 
     frames = []
     for lv in config["scoring"]["levels"]:
         code = str(lv["code"])
+        cal = None if calibration is None else (calibration.gradient[code], calibration.influence,
+                                                calibration.covariance)
         frames.append(linked_estimates(design, pvs, cuts[code], list(domain_specs(config)), conf,
                                        ci=config["estimation"]["ci"], level_code=code, round_id=round_id,
-                                       config=config))
+                                       config=config, calibration=cal))
     est = add_linking_error(pd.concat(frames, ignore_index=True), linking, role or "", config)
-    extra = ["se_sampling", "se_imputation", "se_linking", "fmi", "pv_count"]
+    extra = ["se_sampling", "se_calibration", "se_imputation", "se_linking", "fmi", "pv_count"]
     base = est.drop(columns=extra)
     # the NCHS standard reads the interval; here the interval of the total (Rubin) variance
     flagged = flag_estimates(base, base, config)
     for c in extra:
         flagged[c] = est[c].to_numpy()
     blank = flagged["suppressed"].to_numpy(dtype=bool)
-    for c in ("se_sampling", "se_imputation", "se_linking", "fmi"):
+    for c in ("se_sampling", "se_calibration", "se_imputation", "se_linking", "fmi"):
         flagged.loc[blank, c] = np.nan
     return flagged
 
@@ -379,17 +459,17 @@ def anchor_jackknife(scale: LinkedScale, scored: dict[str, pd.DataFrame], weight
 
 
 def add_linking_error(linked: pd.DataFrame, linking: pd.DataFrame | None, role: str, config: dict) -> pd.DataFrame:
-    """A round's linked estimates with the link's own uncertainty in their standard error.
+    """A round's linked estimates with the anchor jackknife's spread of the round's share beside them.
 
     ``se_linking`` is the jackknife over the anchors of the round's share (``role``: baseline or
-    endline; :func:`anchor_jackknife`), 0 with one form for both rounds (the link is exact);
-    ``se = sqrt(se_sampling² + se_imputation² + se_linking²)`` and the interval is recomputed on
-    it (the configured interval, the Barnard–Rubin df). The change's own linking error is in
-    ``change_linked.csv`` (the change uses each round's sampling and imputation parts, never
-    their ``se``, so nothing is counted twice).
+    endline; :func:`anchor_jackknife`), 0 with one form for both rounds. It is shown, not added to
+    ``se``: it is the error of having linked through these anchors rather than others, which
+    matters when the rounds are compared, and PISA adds it to comparisons across cycles, never to a
+    cycle's own figures (OECD 2020, PISA 2018 TR ch. 12). The change's linking error is in
+    ``change_linked.csv``. A linked share's ``se`` is its sampling error (the calibration's
+    included) and its imputation error; the coverage study (``benchmarks/coverage_linked.py``)
+    checks that interval against the truth.
     """
-    from literacy.design import _confidence_interval
-
     out = linked.copy()
     if linking is None or not len(linking) or f"se_linking_{role}" not in linking.columns:
         se_l = np.zeros(len(out))
@@ -400,17 +480,6 @@ def add_linking_error(linked: pd.DataFrame, linking: pd.DataFrame | None, role: 
         se_l = np.where(np.isfinite(se_l), se_l, 0.0)
     pos = out.columns.get_loc("se_imputation") + 1
     out.insert(pos, "se_linking", np.where(out["se_imputation"].isna(), np.nan, se_l))
-    w, b = out["se_sampling"].to_numpy(dtype=float), out["se_imputation"].to_numpy(dtype=float)
-    se = np.sqrt(w ** 2 + b ** 2 + se_l ** 2)
-    keep = out["estimate"].notna().to_numpy() & np.isfinite(se)
-    n = out["n"].to_numpy(dtype=float)
-    low, high = _confidence_interval(config["estimation"]["ci"], out["estimate"].to_numpy(dtype=float), se,
-                                     out["df"].to_numpy(dtype=float), n, n, float(config["estimation"]["level"]))
-    out.loc[keep, "se"] = se[keep]
-    out.loc[keep, "ci_low"] = low[keep]
-    out.loc[keep, "ci_high"] = high[keep]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out.loc[keep, "cv"] = se[keep] / out.loc[keep, "estimate"].to_numpy(dtype=float)
     return out
 
 
@@ -439,13 +508,16 @@ def _domain_means(design, q: dict[str, np.ndarray], specs, config: dict) -> pd.D
 
 
 def change_linked_table(linked: dict[str, pd.DataFrame], linking: pd.DataFrame | None, raw_change: pd.DataFrame,
-                        config: dict, comparable: bool, note: str = "") -> pd.DataFrame:
+                        config: dict, comparable: bool, note: str = "",
+                        calibration: pd.DataFrame | None = None) -> pd.DataFrame:
     """``assessment/change_linked.csv``: the change on the linked scale with its error budget.
 
     ``linked`` maps the baseline and end-of-period round ids to :func:`linked_round` tables;
     ``linking`` is :func:`anchor_jackknife` (None: no linking error, e.g. one form for both
     rounds, where the link is exact). ``raw_change`` is ``change.csv`` (the official raw-score
-    change, shown beside). A change resting on a suppressed linked estimate is blanked.
+    change, shown beside). ``calibration`` is :func:`change_calibration` (the calibration's part of
+    each change's sampling variance; None: the rounds' sampling variances add as they are). A change
+    resting on a suppressed linked estimate is blanked.
     """
     from literacy.assessment import adjust_multiple_comparisons
 
@@ -455,7 +527,12 @@ def change_linked_table(linked: dict[str, pd.DataFrame], linking: pd.DataFrame |
         se_link = 0.0
     else:
         se_link = linking[["breakdown", "domain", "level", "se_linking"]]
-    ch = linked_change(base, end, se_link, level=float(config["estimation"]["level"]))
+    if calibration is not None:
+        # a suppressed round's se_calibration is blank: its part is then unknown, the change is
+        # blanked below anyway
+        base = base.assign(se_calibration=base["se_calibration"].fillna(0.0))
+        end = end.assign(se_calibration=end["se_calibration"].fillna(0.0))
+    ch = linked_change(base, end, se_link, level=float(config["estimation"]["level"]), calibration_var=calibration)
     ch.insert(ch.columns.get_loc("level") + 1, "baseline_round", rounds[0])
     ch.insert(ch.columns.get_loc("baseline_round") + 1, "endline_round", rounds[-1])
     keys = ["breakdown", "domain", "level"]

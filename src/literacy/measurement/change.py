@@ -58,7 +58,8 @@ def linking_error(changes_leave_one_out, change_full=None):
     return float(se) if c.ndim == 1 else se
 
 
-def linked_change(base_table: pd.DataFrame, end_table: pd.DataFrame, linking_se, level: float = 0.95) -> pd.DataFrame:
+def linked_change(base_table: pd.DataFrame, end_table: pd.DataFrame, linking_se, level: float = 0.95,
+                  calibration_var: pd.DataFrame | None = None) -> pd.DataFrame:
     """Endline minus baseline for every domain, with its three sources of error.
 
     Parameters
@@ -72,6 +73,12 @@ def linked_change(base_table: pd.DataFrame, end_table: pd.DataFrame, linking_se,
         columns (e.g. ``level``) and a ``se_linking`` column.
     level : float
         Confidence level.
+    calibration_var : DataFrame, optional
+        The calibration's part of each change's sampling variance (key columns and
+        ``var_calibration``, :func:`literacy.measurement.assessment.change_calibration`). With it,
+        each round's own calibration part (its ``se_calibration``) is taken out of its
+        ``se_sampling`` and the change's put in: the rounds rest on one calibration, so their
+        parts do not simply add.
 
     Returns
     -------
@@ -82,7 +89,8 @@ def linked_change(base_table: pd.DataFrame, end_table: pd.DataFrame, linking_se,
     Notes
     -----
     ``se_sampling = sqrt(W_base + W_end)`` and ``se_imputation = sqrt(I_base + I_end)``
-    (independent samples and independent draws), ``se_total = sqrt(se_sampling^2 +
+    (independent samples and independent draws; with ``calibration_var``,
+    ``W_r = se_sampling_r² − sign·se_calibration_r²`` plus the change's calibration part), ``se_total = sqrt(se_sampling^2 +
     se_imputation^2 + se_linking^2)``. The interval and the two-sided p-value are normal
     (z): the linking variance has no design df, and the PISA practice for trend tests
     with link errors is a z test (OECD, PISA 2018 TR ch. 12; PISA Data Analysis Manual
@@ -100,9 +108,23 @@ def linked_change(base_table: pd.DataFrame, end_table: pd.DataFrame, linking_se,
         missing = [c for c in need if c not in t.columns]
         if missing:
             raise ValueError(f"{name} lacks {missing}")
-    end = end_table[keys + need]
-    base = base_table[join + need]
+    cal = ["se_calibration"] if calibration_var is not None else []
+    for name, t in (("base_table", base_table), ("end_table", end_table)):
+        if cal and "se_calibration" not in t.columns:
+            raise ValueError(f"{name} lacks se_calibration (needed with calibration_var)")
+    end = end_table[keys + need + cal]
+    base = base_table[join + need + cal]
     j = end.merge(base, on=join, how="inner", suffixes=("_end", "_base"))
+    var_cal = np.zeros(len(j))
+    if cal:
+        on = [k for k in join if k in calibration_var.columns]
+        j = j.merge(calibration_var[on + ["var_calibration"]].astype({k: str for k in on}),
+                    on=on, how="left") if len(j) else j.assign(var_calibration=np.nan)
+        var_cal = j["var_calibration"].to_numpy(dtype=float)
+        for r in ("end", "base"):   # each round's own calibration part out of its sampling variance
+            c = j[f"se_calibration_{r}"].to_numpy(dtype=float)
+            j[f"se_sampling_{r}"] = np.sqrt(np.maximum(j[f"se_sampling_{r}"].to_numpy(dtype=float) ** 2
+                                                       - np.sign(c) * c ** 2, 0.0))
     if isinstance(linking_se, pd.DataFrame):
         on = [k for k in join if k in linking_se.columns]
         if "se_linking" not in linking_se.columns or not on:
@@ -116,7 +138,8 @@ def linked_change(base_table: pd.DataFrame, end_table: pd.DataFrame, linking_se,
     if (se_link < 0).any():
         raise ValueError("linking_se must be non-negative")
     change = j["estimate_end"].to_numpy(dtype=float) - j["estimate_base"].to_numpy(dtype=float)
-    se_s = np.sqrt(j["se_sampling_end"].to_numpy(dtype=float) ** 2 + j["se_sampling_base"].to_numpy(dtype=float) ** 2)
+    se_s = np.sqrt(np.maximum(j["se_sampling_end"].to_numpy(dtype=float) ** 2
+                              + j["se_sampling_base"].to_numpy(dtype=float) ** 2 + var_cal, 0.0))
     se_i = np.sqrt(j["se_imputation_end"].to_numpy(dtype=float) ** 2
                    + j["se_imputation_base"].to_numpy(dtype=float) ** 2)
     se_t = np.sqrt(se_s ** 2 + se_i ** 2 + se_link ** 2)

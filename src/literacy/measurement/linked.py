@@ -19,11 +19,11 @@ from literacy.assessment import ESTIMATE_COLUMNS, DomainSpec, _domain_population
 from literacy.design import CI_METHODS, _confidence_interval, srs_variance_of_mean
 from literacy.measurement.rubin import rubin_combine
 
-__all__ = ["linked_estimates", "LINKED_COLUMNS"]
+__all__ = ["linked_estimates", "calibration_parts", "LINKED_COLUMNS"]
 
 #: ``estimates.csv``'s columns, then the parts of the standard error, the fraction of missing
 #: information and the number of plausible values.
-LINKED_COLUMNS = ESTIMATE_COLUMNS + ["se_sampling", "se_imputation", "fmi", "pv_count"]
+LINKED_COLUMNS = ESTIMATE_COLUMNS + ["se_sampling", "se_calibration", "se_imputation", "fmi", "pv_count"]
 
 _NO_LABELS = {"survey": {}}
 
@@ -37,7 +37,8 @@ def _spec(s) -> DomainSpec:
 
 
 def linked_estimates(design, pvs, cut: float, by_specs, level: float = 0.95, *, ci: str = "logit",
-                     level_code: str = "proficient", round_id: str = "", config: dict | None = None) -> pd.DataFrame:
+                     level_code: str = "proficient", round_id: str = "", config: dict | None = None,
+                     calibration: tuple | None = None) -> pd.DataFrame:
     """Share of the population above ``cut`` by domain, from M plausible values.
 
     Parameters
@@ -64,14 +65,23 @@ def linked_estimates(design, pvs, cut: float, by_specs, level: float = 0.95, *, 
     config : dict, optional
         The assessment config, for the bilingual domain labels; without it the labels are
         the domain codes.
+    calibration : tuple (gradient, influence, covariance), optional
+        The calibration's sampling error (:mod:`literacy.measurement.calibration_error`):
+        ``gradient`` (n x p) each respondent's ∂P(θ > cut | answers)/∂ψ, ``influence`` (n x p)
+        each respondent's influence on the calibration ψ̂, ``covariance`` (p x p) the design
+        covariance of the influence totals over every round. Without it (or with one form for
+        both rounds) the item parameters and the cut are taken as known.
 
     Returns
     -------
     DataFrame with ``LINKED_COLUMNS``: the columns of ``estimates.csv`` (round, breakdown,
     domain, label_zh, label_en, level, estimate, se, ci_low, ci_high, df, n, deff, cv,
-    population) then se_sampling, se_imputation, fmi, pv_count. ``estimate`` is the mean
-    of the M shares; ``se`` the square root of the total variance ``W + (1 + 1/M) B``;
-    ``se_sampling`` ``sqrt(W)`` (W the mean design variance); ``se_imputation``
+    population) then se_sampling, se_calibration, se_imputation, fmi, pv_count. ``estimate`` is
+    the mean of the M shares; ``se`` the square root of the total variance ``W + (1 + 1/M) B``;
+    ``se_sampling`` ``sqrt(W)`` (W the mean design variance, with ``calibration`` the
+    calibration's part ``K`` included: ``W = W_0 + K``); ``se_calibration`` ``sign(K) sqrt(|K|)``
+    (0 without ``calibration``; negative where the calibration's error offsets the figure's own);
+    ``se_imputation``
     ``sqrt((1 + 1/M) B)`` (B the variance of the M shares); ``df`` the Barnard-Rubin df
     with the domain's design df as complete-data df; ``fmi`` as ``mice::pool``; ``deff``
     the mean over the M draws of the design effect (sampling variance only; NaN where a
@@ -127,6 +137,10 @@ def linked_estimates(design, pvs, cut: float, by_specs, level: float = 0.95, *, 
         # design effects as design.mean gives them (R's svymean(deff=TRUE)), all draws at once
         with np.errstate(invalid="ignore", divide="ignore"):
             deff = np.where(W_d >= n_d, var / srs_variance_of_mean(d, w[rows], Yr, n_d, W_d, D), np.nan)
+        inc = np.zeros(D)
+        if calibration is not None:
+            inc = _calibration_parts(design, rows, d, w, Yr, est, W_d, D, calibration)[2]
+            var = var + inc[None, :]                            # every draw's: the same estimated ψ
         empty = n_d == 0
         est[:, empty] = np.nan
         keep = np.ones(D, dtype=bool) & ~empty
@@ -149,6 +163,7 @@ def linked_estimates(design, pvs, cut: float, by_specs, level: float = 0.95, *, 
             "estimate": pool.estimate, "se": se, "ci_low": low, "ci_high": high, "df": pool.df,
             "n": nk.astype(np.int64), "deff": deff[:, keep].mean(axis=0), "cv": cv,
             "se_sampling": np.where(single, np.nan, pool.se_sampling),
+            "se_calibration": np.where(single, np.nan, np.sign(inc[keep]) * np.sqrt(np.abs(inc[keep]))),
             "se_imputation": np.where(single, np.nan, pool.se_imputation), "fmi": pool.fmi,
             "pv_count": M,
         })
@@ -158,3 +173,67 @@ def linked_estimates(design, pvs, cut: float, by_specs, level: float = 0.95, *, 
     if not frames:
         return pd.DataFrame(columns=LINKED_COLUMNS)
     return pd.concat(frames, ignore_index=True)[LINKED_COLUMNS]
+
+
+def _calibration_parts(design, rows, d, w, Yr, est, W_d, D, calibration):
+    """The calibration's part of each domain's variance (:func:`calibration_increment`) and what the
+    change between rounds needs: ``(G, cross, increment)`` with ``G`` (D x p) the domains' share
+    gradients in ψ and ``cross`` (D x p) the design covariance of each domain's own linearised total
+    with the influence totals."""
+    from literacy.measurement.calibration_error import calibration_increment, domain_cross
+
+    gradient, influence, covariance = calibration
+    gradient = np.asarray(gradient, dtype=float)
+    ind = sparse.csr_matrix((w[rows], (d, np.arange(len(rows)))), shape=(D, len(rows)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        G = np.asarray(ind @ gradient[rows]) / W_d[:, None]
+        # the draws' mean indicator, linearised as a domain mean: 1[i in d] (ybar_i - fbar_d) / W_d
+        v = (Yr.mean(axis=1) - np.nanmean(est, axis=0)[d]) / W_d[d]
+    G = np.where(np.isfinite(G), G, 0.0)
+    lin = np.zeros((design.n, D))
+    lin[rows, d] = np.where(np.isfinite(v), v, 0.0)
+    cross = domain_cross(design, lin, influence)
+    return G, cross, None if covariance is None else calibration_increment(G, cross, covariance)
+
+
+def calibration_parts(design, pvs, cut: float, by_specs, gradient, influence, *, level_code: str = "proficient",
+                      config: dict | None = None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Each domain's share gradient in ψ and the covariance of its own linearised total with the
+    calibration's influence totals, in the rows and keys of :func:`linked_estimates`.
+
+    What the change between two rounds needs to carry the calibration's error (the rounds' figures
+    rest on one calibration, so their calibration parts are correlated: the change's is
+    ``g_Δ'C g_Δ + 2 g_Δ'(cross_end − cross_base)`` with ``g_Δ = g_end − g_base``).
+
+    Returns ``(keys, G, cross)``: keys with ``breakdown, domain, level``; G and cross (rows x p).
+    """
+    P = pvs.to_numpy(dtype=float) if isinstance(pvs, pd.DataFrame) else np.asarray(pvs, dtype=float)
+    Y = (P > float(cut)).astype(np.float64)
+    cfg = config if config is not None else _NO_LABELS
+    w = np.asarray(design.weights, dtype=float)
+    keys, Gs, crosses = [], [], []
+    for spec in map(_spec, by_specs):
+        by = list(spec.by)
+        domain, table = design._domains(by or None)
+        D = len(table)
+        rows = np.flatnonzero(domain >= 0)
+        d = domain[rows]
+        n_d = np.bincount(d, minlength=D)
+        W_d = np.bincount(d, weights=w[rows], minlength=D)
+        ind = sparse.csr_matrix((w[rows], (d, np.arange(len(rows)))), shape=(D, len(rows)))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            est = np.asarray(ind @ Y[rows]).T / W_d
+        G, cross, _ = _calibration_parts(design, rows, d, w, Y[rows], est, W_d, D,
+                                         (gradient, influence, None))
+        keep = n_d > 0
+        if spec.group is not None:
+            keep &= (table[_group_column(spec)].astype(int) == 1).to_numpy()
+        kt = table.loc[keep, by].reset_index(drop=True) if by else pd.DataFrame(index=range(int(keep.sum())))
+        labels = _labels(cfg, spec, kt)
+        keys.append(pd.DataFrame({"breakdown": spec.breakdown, "domain": labels["domain"].to_numpy(),
+                                  "level": level_code}))
+        Gs.append(G[keep])
+        crosses.append(cross[keep])
+    if not keys:
+        return pd.DataFrame(columns=["breakdown", "domain", "level"]), np.zeros((0, 0)), np.zeros((0, 0))
+    return pd.concat(keys, ignore_index=True), np.vstack(Gs), np.vstack(crosses)
