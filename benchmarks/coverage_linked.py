@@ -24,16 +24,18 @@ them:
   ``compare_rounds`` (``flows/assessment.py::estimate`` and ``compare``);
 * the measurement stage in the order of ``flows/measurement.py::measure``: ``item_scores``,
   ``link_forms`` (drift review, concurrent calibration, cuts on the baseline form),
-  ``round_parameters`` + ``plausible_values`` + ``linked_round`` per round,
-  ``anchor_jackknife`` and ``change_linked_table``.
+  ``anchor_jackknife``, ``calibration_error``, ``round_parameters`` + ``plausible_values`` +
+  ``linked_round`` per round, ``change_calibration`` and ``change_linked_table``.
 
 Recorded per replication (``--out``, one row per replication x kind x domain x level) for the
 city and each district at every level:
 
-* ``share_linked``: each round's linked share (Rubin over the PVs) and its 95% CI against the
-  true share above the true theta* (``truth.rate_linked``);
-* ``change_linked``: the linked change with its CI with the linking error (the published one)
-  and without it, against the true change of ``rate_linked``;
+* ``share_linked``: each round's linked share (Rubin over the PVs) and its 95% CI (the published
+  one, the calibration's sampling error in it) against the true share above the true theta*
+  (``truth.rate_linked``), and the interval with the calibration taken as known (``_nocal``);
+* ``change_linked``: the linked change with its CI with the linking error (the published one),
+  without it (``_nolink``) and with the calibration taken as known (``_nocal``), against the true
+  change of ``rate_linked``;
 * ``share_raw`` / ``change_raw``: the official raw-score share and change (each round on its own
   form) against the true raw ``rate`` and its change; ``truth_linked`` of a ``change_raw`` row is
   the true linked change, so ``estimate - truth_linked`` is the raw change's bias as an estimate
@@ -139,9 +141,9 @@ def run_replication(rep: int, sim_seed: int, pv_seed: int, raw: dict, respondent
     from literacy.assessment import compare_rounds
     from literacy.deliverables import round_roles
     from literacy.measurement import compare_forms, linking_feasible
-    from literacy.measurement.assessment import (anchor_jackknife, change_linked_table, item_scores, link_forms,
-                                                 linked_round, measurement_config, plausible_values,
-                                                 round_parameters)
+    from literacy.measurement.assessment import (anchor_jackknife, calibration_error, change_calibration,
+                                                 change_linked_table, item_scores, link_forms, linked_round,
+                                                 measurement_config, plausible_values, round_parameters)
     from literacy.reliability import propagate_suppression
     from literacy.simulate import simulate_programme
     from literacy_flows.designs import design_from_weighted
@@ -191,18 +193,29 @@ def run_replication(rep: int, sim_seed: int, pv_seed: int, raw: dict, respondent
     # as the flow's measure task: the anchor jackknife first, then each round's linked shares
     # with the link's own uncertainty in their SE
     linking, _ = anchor_jackknife(scale, scored, weights, instruments, designs, config)
-    linked = {}
+    calibration, _ = calibration_error(scale, scored, weights, instruments, designs)
+    linked, draws = {}, {}
     for rid in rounds:
         items = instruments[rid]["item_id"].astype(str).tolist()
         a, d, _ = round_parameters(scale.fit, items, rid)
         pvs, _ = plausible_values(scored[rid], a, d, frames[rid], weights[rid], config, rid)
+        draws[rid] = pvs
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="a domain has a single observation", category=RuntimeWarning)
             linked[rid] = linked_round(designs[rid], pvs, scale.cuts, config, rid, linking=linking,
-                                       role="baseline" if rid == base_id else "endline")
+                                       role="baseline" if rid == base_id else "endline",
+                                       calibration=None if calibration is None else calibration[rid])
     t_pv = time.perf_counter() - t0 - t_sim - t_design
     note = f"linked through {len(scale.anchors)} of {len(anchors)} anchor items"
-    ch_linked = change_linked_table(linked, linking, change, config, True, note)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="a domain has a single observation", category=RuntimeWarning)
+        cal_change = change_calibration(designs, draws, calibration, scale.cuts, config)
+    ch_linked = change_linked_table(linked, linking, change, config, True, note, calibration=cal_change)
+    def known(t):   # the round's figures with the calibration taken as known
+        c = t["se_calibration"].to_numpy(dtype=float)
+        return t.assign(se_sampling=np.sqrt(np.maximum(t["se_sampling"].to_numpy(dtype=float) ** 2
+                                                       - np.sign(c) * c ** 2, 0.0)))
+    ch_nocal = change_linked_table({r: known(t) for r, t in linked.items()}, linking, change, config, True, note)
     t_jack = time.perf_counter() - t0 - t_sim - t_design - t_pv
 
     # ------------------------------------------------------------------ against the truth
@@ -213,11 +226,17 @@ def run_replication(rep: int, sim_seed: int, pv_seed: int, raw: dict, respondent
     for rid in rounds:
         lk = sel(linked[rid]).astype({k: str for k in keys})
         idx = pd.MultiIndex.from_frame(lk[keys])
+        # the interval with the calibration taken as known (its part out of the sampling variance)
+        cal = lk["se_calibration"].to_numpy(dtype=float)
+        se_nocal = np.sqrt(np.maximum(lk["se"].to_numpy(dtype=float) ** 2 - np.sign(cal) * cal ** 2, 0.0))
         rows.append(pd.DataFrame({
             "kind": "share_linked", "round": rid, "breakdown": lk["breakdown"], "domain": lk["domain"],
             "level": lk["level"], "estimate": lk["estimate"], "truth": truth[rid]["rate_linked"].reindex(idx).to_numpy(),
             "se": lk["se"], "se_sampling": lk["se_sampling"], "se_imputation": lk["se_imputation"],
-            "se_linking": lk["se_linking"], "ci_low": lk["ci_low"], "ci_high": lk["ci_high"], "n": lk["n"]}))
+            "se_linking": lk["se_linking"], "se_calibration": lk["se_calibration"], "ci_low": lk["ci_low"],
+            "ci_high": lk["ci_high"], "n": lk["n"],
+            "ci_low_nocal": lk["estimate"].to_numpy(dtype=float) - Z * se_nocal,
+            "ci_high_nocal": lk["estimate"].to_numpy(dtype=float) + Z * se_nocal}))
         rw = sel(est[est["round"] == rid]).astype({k: str for k in keys})
         idx = pd.MultiIndex.from_frame(rw[keys])
         rows.append(pd.DataFrame({
@@ -230,13 +249,15 @@ def run_replication(rep: int, sim_seed: int, pv_seed: int, raw: dict, respondent
     cl = sel(ch_linked).astype({k: str for k in keys})
     idx = pd.MultiIndex.from_frame(cl[keys])
     se_nolink = np.sqrt(cl["se_sampling"].to_numpy(dtype=float) ** 2 + cl["se_imputation"].to_numpy(dtype=float) ** 2)
+    nc = sel(ch_nocal).astype({k: str for k in keys}).set_index(keys).reindex(idx)
     rows.append(pd.DataFrame({
         "kind": "change_linked", "round": f"{base_id}-{end_id}", "breakdown": cl["breakdown"], "domain": cl["domain"],
         "level": cl["level"], "estimate": cl["change"], "truth": true_linked.reindex(idx).to_numpy(),
         "se": cl["se_total"], "se_sampling": cl["se_sampling"], "se_imputation": cl["se_imputation"],
         "se_linking": cl["se_linking"], "ci_low": cl["ci_low"], "ci_high": cl["ci_high"],
         "ci_low_nolink": cl["change"].to_numpy(dtype=float) - Z * se_nolink,
-        "ci_high_nolink": cl["change"].to_numpy(dtype=float) + Z * se_nolink}))
+        "ci_high_nolink": cl["change"].to_numpy(dtype=float) + Z * se_nolink,
+        "ci_low_nocal": nc["ci_low"].to_numpy(dtype=float), "ci_high_nocal": nc["ci_high"].to_numpy(dtype=float)}))
     rc = sel(change).astype({k: str for k in keys})
     idx = pd.MultiIndex.from_frame(rc[keys])
     rows.append(pd.DataFrame({
@@ -287,6 +308,7 @@ def summarize(table: pd.DataFrame, headline: str) -> pd.DataFrame:
     t["error"] = t["estimate"] - t["truth"]
     t["covered"] = (t["ci_low"] <= t["truth"]) & (t["truth"] <= t["ci_high"])
     t["covered_nolink"] = (t["ci_low_nolink"] <= t["truth"]) & (t["truth"] <= t["ci_high_nolink"])
+    t["covered_nocal"] = (t["ci_low_nocal"] <= t["truth"]) & (t["truth"] <= t["ci_high_nocal"])
     t["width"] = t["ci_high"] - t["ci_low"]
     t["error_vs_linked"] = t["estimate"] - t["truth_linked"]
     t = t[t["estimate"].notna()]
@@ -300,7 +322,11 @@ def summarize(table: pd.DataFrame, headline: str) -> pd.DataFrame:
                "rmse": np.sqrt((g["error"] ** 2).mean()), "sd_error": g["error"].std(ddof=1),
                "mean_se": g["se"].mean(), "mean_width": g["width"].mean(),
                "mean_se_sampling": g["se_sampling"].mean(), "mean_se_imputation": g["se_imputation"].mean(),
-               "mean_se_linking": g["se_linking"].mean()}
+               "mean_se_linking": g["se_linking"].mean(),
+               "mean_se_calibration": g["se_calibration"].mean() if "se_calibration" in g else np.nan}
+        if kind in ("share_linked", "change_linked"):
+            c3 = float(g["covered_nocal"].mean())
+            row.update({"coverage_nocal": c3, "coverage_nocal_mcse": np.sqrt(c3 * (1 - c3) / R)})
         if kind == "change_linked":
             c2 = float(g["covered_nolink"].mean())
             row.update({"coverage_nolink": c2, "coverage_nolink_mcse": np.sqrt(c2 * (1 - c2) / R),
@@ -355,14 +381,19 @@ def markdown(summary: pd.DataFrame, reps: pd.DataFrame, meta: dict, headline: st
     for lvl_sel, title in ((True, f"headline level ({headline})"), (False, "the other levels")):
         part = s[s["headline"] == lvl_sel].sort_values(["_l", "level", "_b", "domain", "round"])
         lines += [f"## Linked share per round, {title}", ""]
-        lines += table(part[part["kind"] == "share_linked"], ident + cov + err + [
+        lines += table(part[part["kind"] == "share_linked"], ident + cov + [
+            ("cov. calibration taken as known %", "coverage_nocal", _pct), ("MC SE  ", "coverage_nocal_mcse", _pct)]
+            + err + [
             ("SE sampling", "mean_se_sampling", lambda x: _pct(x, 2)),
+            ("of which calibration (signed)", "mean_se_calibration", lambda x: _pct(x, 2)),
+            ("SE linking (not in SE)", "mean_se_linking", lambda x: _pct(x, 2)),
             ("SE imputation", "mean_se_imputation", lambda x: _pct(x, 2)),
             ("CI width pp", "mean_width", lambda x: _pct(x, 2))])
         lines += [f"## Linked change, {title}", ""]
         lines += table(part[part["kind"] == "change_linked"], ident + [
             ("true change pp", "truth_mean", _pp)] + cov + [
-            ("cov. without linking error %", "coverage_nolink", _pct), ("MC SE ", "coverage_nolink_mcse", _pct)]
+            ("cov. without linking error %", "coverage_nolink", _pct), ("MC SE ", "coverage_nolink_mcse", _pct),
+            ("cov. calibration taken as known %", "coverage_nocal", _pct), ("MC SE  ", "coverage_nocal_mcse", _pct)]
             + err + [("SE sampling", "mean_se_sampling", lambda x: _pct(x, 2)),
                      ("SE imputation", "mean_se_imputation", lambda x: _pct(x, 2)),
                      ("SE linking", "mean_se_linking", lambda x: _pct(x, 2)),

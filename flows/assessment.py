@@ -494,7 +494,8 @@ def _change_linked(config: dict, ingested: dict, measured: dict, change: pd.Data
                 else f"linked through {measured['linked_anchors']} of {measured['anchors']} anchor items"
                      + (f" (given round-specific parameters: {', '.join(measured['freed'])})" if measured["freed"] else "")
                      + "; linking error by a jackknife over the linking anchors")
-        return change_linked_table(linked, linking, change, config, comparable, note)
+        calibration = _read(measured["calibration_change"]) if "calibration_change" in measured else None
+        return change_linked_table(linked, linking, change, config, comparable, note, calibration=calibration)
     cols = ["breakdown", "domain", "label_zh", "label_en", "level", "baseline_round", "endline_round"]
     out = change[cols].copy()
     for c in CHANGE_LINKED_COLUMNS:

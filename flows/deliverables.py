@@ -208,12 +208,14 @@ TABLE_NOTES: dict[str, tuple[str, str]] = {
         "columns."),
     "change_linked": (
         "等值量表上的变化（项目反应理论2PL模型，两轮问卷通过锚题同时校准，合格线θ*取基线问卷测验特征曲线等于70/85/55分处；"
-        "每名受访者20个合理值，按鲁宾规则合并）。se_sampling＝抽样误差，se_imputation＝合理值（测量）误差，"
+        "每名受访者20个合理值，按鲁宾规则合并）。se_sampling＝抽样误差（含项目参数、等值和合格线由同一样本估计带来的校准误差），"
+        "se_imputation＝合理值（测量）误差，"
         "se_linking＝等值误差（逐一剔除锚题的刀切法），se_total为三者平方和的平方根；raw_change为官方原始分变化。"
         "comparable为假时两轮问卷锚题不足，不能等值，变化不可比。官方比例仍以各轮问卷原始分为准。",
         "The change on the linked scale (2PL IRT, both forms calibrated together through their anchor items; the cut "
         "theta* is where the baseline form's test characteristic curve equals 70 / 85 / 55 points; 20 plausible values "
-        "per respondent combined by Rubin's rules). se_sampling = sampling error, se_imputation = measurement "
+        "per respondent combined by Rubin's rules). se_sampling = sampling error (including the calibration's: the item "
+        "parameters, the link and the cut are estimated from the same samples), se_imputation = measurement "
         "(plausible-value) error, se_linking = linking error (jackknife over the anchor items), se_total = the square "
         "root of the sum of their squares; raw_change is the official raw-score change. comparable false: the forms "
         "share too few anchors to be linked and the change is not comparable. The official rates remain the "

@@ -109,6 +109,8 @@ def _link_and_draw(config, logger, out, work, rounds, instruments, anchors, same
     the anchor jackknife (raises on a model failure; the task turns that into "not comparable")."""
     from literacy.measurement.assessment import (
         anchor_jackknife,
+        calibration_error,
+        change_calibration,
         irt_item_table,
         link_forms,
         linked_round,
@@ -156,23 +158,34 @@ def _link_and_draw(config, logger, out, work, rounds, instruments, anchors, same
                     "± %.2f)", len(scale.anchors), config["scoring"]["headline"],
                     100 * float(city["se_linking"].iloc[0]), rounds[0], 100 * float(city["se_linking_baseline"].iloc[0]),
                     rounds[-1], 100 * float(city["se_linking_endline"].iloc[0]))
-    regressions, distributions = [], []
+    calibration, notes = calibration_error(scale, scored, weights, instruments, designs)
+    for note in notes:
+        logger.warning("%s", note)
+    regressions, distributions, draws = [], [], {}
     for rid in rounds:
         items = instruments[rid]["item_id"].astype(str).tolist()
         a, d, left_out = round_parameters(scale.fit, items, rid)
         pvs, reg = plausible_values(scored[rid], a, d, frames[rid], weights[rid], config, rid)
+        draws[rid] = pvs
         regressions.append(reg)
         distributions.append(pv_distribution(pvs, weights[rid], rid))
         role = "baseline" if rid == rounds[0] else "endline"
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="a domain has a single observation", category=RuntimeWarning)
-            est = linked_round(designs[rid], pvs, scale.cuts, config, rid, linking=linking, role=role)
+            est = linked_round(designs[rid], pvs, scale.cuts, config, rid, linking=linking, role=role,
+                               calibration=None if calibration is None else calibration[rid])
         out["estimates_linked"][rid] = str(fio.write_parquet(est, work / f"estimates_linked_{rid}.parquet"))
         city = est[(est["breakdown"] == "city") & (est["level"] == config["scoring"]["headline"])].iloc[0]
-        logger.info("round %s: %d plausible values; linked city share %s %.2f%% (se %.2f: sampling %.2f, imputation "
-                    "%.2f, linking %.2f; fmi %.2f)", rid, int(city["pv_count"]), city["level"], 100 * city["estimate"],
-                    100 * city["se"], 100 * city["se_sampling"], 100 * city["se_imputation"],
-                    100 * city["se_linking"], city["fmi"])
+        logger.info("round %s: %d plausible values; linked city share %s %.2f%% (se %.2f: sampling %.2f, of which "
+                    "calibration %+.2f; imputation %.2f; fmi %.2f; anchor jackknife %.2f, not in se)", rid,
+                    int(city["pv_count"]), city["level"], 100 * city["estimate"], 100 * city["se"],
+                    100 * city["se_sampling"], 100 * city["se_calibration"], 100 * city["se_imputation"],
+                    city["fmi"], 100 * city["se_linking"])
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="a domain has a single observation", category=RuntimeWarning)
+        cal_change = change_calibration({r: designs[r] for r in rounds}, draws, calibration, scale.cuts, config)
+    if cal_change is not None:
+        out["calibration_change"] = str(fio.write_parquet(cal_change, work / "calibration_change.parquet"))
     out["latent_regression"] = regressions
     out["pv_distribution"] = str(fio.write_parquet(pd.concat(distributions, ignore_index=True),
                                                    work / "pv_distribution.parquet"))

@@ -1039,9 +1039,10 @@ def _linked(doc, tables, L: _L, level: str) -> None:
                      _fixed(100 * _num(r.get("se_total"))), _pp_ci(r.get("ci_low"), r.get("ci_high"), L),
                      "" if _missing(comparable) else (L.t("是", "yes") if _flag(comparable) else L.t("否", "no"))])
     notes = [L.t("项目反应理论等值量尺上的变化，基于合理值（plausible values）；总标准误合并抽样、插补和等值误差；"
-                 "标准误单位为百分点。",
+                 "抽样误差含校准误差（项目参数、等值与合格线由同一样本估计）；标准误单位为百分点。",
                  "Change on the IRT-linked scale from plausible values; the total SE combines sampling, imputation "
-                 "and linking error; SEs in percentage points.")]
+                 "and linking error; the sampling error includes the calibration's (item parameters, link and cut "
+                 "estimated from the same samples); SEs in percentage points.")]
     if "estimates_linked" in tables:
         el = tables["estimates_linked"]
         notes.append(L.t(f"各轮等值量尺估计见 <round>/estimates_linked.csv（{len(el)}行，含合理值个数与缺失信息比例fmi）。",

@@ -596,6 +596,8 @@ else:
             "linked 等值": [("已抑制 suppressed" if h else pct(v)) for h, v in zip(hidden, t["estimate"])],
             "95% CI": [("" if h else f"{pct(lo)} – {pct(hi)}") for h, lo, hi in zip(hidden, t["ci_low"], t["ci_high"])],
             "se sampling (pp)": [("" if h else f"{100 * v:.2f}") for h, v in zip(hidden, t["se_sampling"])],
+            "of which calibration (pp)": [("" if h or pd.isna(v) else f"{100 * v:+.2f}")
+                                          for h, v in zip(hidden, t.get("se_calibration", pd.Series(np.nan, index=t.index)))],
             "se imputation (pp)": [("" if h else f"{100 * v:.2f}") for h, v in zip(hidden, t["se_imputation"])],
             "fmi": [("" if h else f"{v:.2f}") for h, v in zip(hidden, t["fmi"])],
             "PVs": t["pv_count"].astype("Int64"),
@@ -607,9 +609,10 @@ else:
 #
 # The change in the linked share since the baseline, with its 95% CI from the total standard
 # error, against the raw-score change. The error budget splits the variance of the change
-# into sampling (design), imputation (between plausible values) and linking (jackknife over
-# the anchors) — shown for the city and the districts at the headline level, in squared
-# percentage points.
+# into sampling (design; it includes the calibration's sampling error: the item parameters, the
+# link and the cut are estimated from the same two samples), imputation (between plausible
+# values) and linking (jackknife over the anchors) — shown for the city and the districts at the
+# headline level, in squared percentage points.
 
 # %%
 if not LINKED or change_linked is None:

@@ -127,21 +127,29 @@ def irt_scale_schema(config: dict) -> pa.DataFrameSchema:
 
 def estimates_linked_schema(config: dict) -> pa.DataFrameSchema:
     """``<round>/estimates_linked.csv``: the columns of ``estimates.csv`` on the linked scale, plus
-    the error budget (``se_sampling``, ``se_imputation``, ``se_linking``), ``fmi`` and ``pv_count``."""
+    the error budget (``se_sampling``, of which ``se_calibration`` (signed), ``se_imputation``;
+    ``se_linking`` beside, not in ``se``), ``fmi`` and ``pv_count``."""
     base = estimates_schema(config)
     cols = dict(base.columns)
-    cols.update({"se_sampling": _nonneg(), "se_imputation": _nonneg(), "se_linking": _nonneg(),
+    cols.update({"se_sampling": _nonneg(), "se_calibration": pa.Column(float, nullable=True),
+                 "se_imputation": _nonneg(), "se_linking": _nonneg(),
                  "fmi": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
                  "pv_count": pa.Column(int, pa.Check.ge(2))})
 
     def budget(df: pd.DataFrame) -> pd.Series:
-        se, w, b, lk = (df[c].to_numpy(dtype=float) for c in ("se", "se_sampling", "se_imputation", "se_linking"))
-        ok = np.isnan(se) | (np.abs(se ** 2 - w ** 2 - b ** 2 - lk ** 2) <= 1e-12 + 1e-9 * se ** 2)
+        se, w, b = (df[c].to_numpy(dtype=float) for c in ("se", "se_sampling", "se_imputation"))
+        ok = np.isnan(se) | (np.abs(se ** 2 - w ** 2 - b ** 2) <= 1e-12 + 1e-9 * se ** 2)
         return pd.Series(ok, index=df.index)
 
-    return pa.DataFrameSchema(cols, checks=list(base.checks) + [pa.Check(budget, error="se² = se_sampling² + "
-                                                                                        "se_imputation² + se_linking²")],
-                              strict=True, ordered=True, name="estimates_linked")
+    def calibration_part(df: pd.DataFrame) -> pd.Series:
+        w, c = (df[c].to_numpy(dtype=float) for c in ("se_sampling", "se_calibration"))
+        ok = np.isnan(w) | np.isnan(c) | (w ** 2 - np.sign(c) * c ** 2 >= -1e-12 - 1e-9 * w ** 2)
+        return pd.Series(ok, index=df.index)
+
+    return pa.DataFrameSchema(cols, checks=list(base.checks) + [
+        pa.Check(budget, error="se² = se_sampling² + se_imputation²"),
+        pa.Check(calibration_part, error="the calibration's part of se_sampling² is at most se_sampling²")],
+        strict=True, ordered=True, name="estimates_linked")
 
 
 def change_linked_schema(config: dict) -> pa.DataFrameSchema:
