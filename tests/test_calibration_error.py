@@ -247,3 +247,21 @@ def test_domain_cross_is_the_stacked_covariance_on_every_design(kind):
     expected = _cov_of_totals(design, np.column_stack([lin, Z]), np.arange(n), mean=False)[1][:3, 3:]
     assert np.abs(expected).max() > 0
     assert domain_cross(design, lin, Z) == pytest.approx(expected, rel=1e-9, abs=1e-12 * np.abs(expected).max())
+
+
+def test_the_calibrations_error_does_not_depend_on_the_blas_thread_count():
+    # a threaded matrix product sums in another order: a Dask worker (one BLAS thread) and a city
+    # run alone (two) must still write byte-identical figures (tests/test_province_flow.py)
+    from threadpoolctl import threadpool_limits
+
+    scored, w = _programme(4, n=5000)
+    fit = _fit(scored, w, anchors=BASE[5:])
+    cut = _cut(fit)
+    out = []
+    for threads in (1, 2):
+        with threadpool_limits(limits=threads, user_api="blas"):
+            Z = parameter_influence(fit, scored, w)
+            C = influence_covariance(_srs(w["e"]), Z["e"])
+            grad = share_gradient(fit, scored["e"], "e", {"x": cut}, cut_gradient(fit, INSTRUMENT, "b", {"x": cut}))
+            out.append((Z["e"].tobytes(), C.tobytes(), grad["x"][1].tobytes()))
+    assert out[0] == out[1]

@@ -33,11 +33,13 @@ weights and the designs come in; arrays come out.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy.special import expit
+from threadpoolctl import threadpool_limits
 
 from literacy.measurement.plausible import response_loglik
 
@@ -47,6 +49,17 @@ __all__ = ["RoundLayout", "round_layout", "person_scores", "parameter_influence"
 
 #: Rows per block of the posterior computations (n x nodes arrays stay a few tens of MB).
 _CHUNK = 20_000
+
+
+def _one_blas_thread(fn):
+    """Run ``fn`` with one BLAS thread: a threaded matrix product sums in another order, and the
+    same inputs must give byte-identical outputs in a Dask worker (one thread) and in a city run
+    alone (as many as the machine has)."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with threadpool_limits(limits=1, user_api="blas"):
+            return fn(*args, **kwargs)
+    return wrapper
 
 
 @dataclass
@@ -134,6 +147,7 @@ def _scored_matrix(scored: pd.DataFrame, lay: RoundLayout) -> np.ndarray:
     return scored[lay.items].to_numpy(dtype=float)
 
 
+@_one_blas_thread
 def person_scores(fit, scored: pd.DataFrame, round_id: str) -> np.ndarray:
     """Each respondent's score: the gradient of their marginal log-likelihood at ψ̂ (n x p).
 
@@ -158,6 +172,7 @@ def person_scores(fit, scored: pd.DataFrame, round_id: str) -> np.ndarray:
     return out
 
 
+@_one_blas_thread
 def parameter_influence(fit, scored: dict[str, pd.DataFrame], weights: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Each respondent's influence on the calibration, ``z_i = c_r (−H)⁻¹ s_i`` (round -> n_r x p).
 
@@ -181,6 +196,7 @@ def parameter_influence(fit, scored: dict[str, pd.DataFrame], weights: dict[str,
     return {r: z[r] for r in scored}
 
 
+@_one_blas_thread
 def cut_gradient(fit, instrument: pd.DataFrame, round_id: str, cuts: dict[str, float],
                  constant: float = 0.0) -> dict[str, np.ndarray]:
     """∂θ*/∂ψ of each level's cut: θ* solves ``Σ_j points_j P_j(θ*) = cut − constant`` on the
@@ -201,6 +217,7 @@ def cut_gradient(fit, instrument: pd.DataFrame, round_id: str, cuts: dict[str, f
     return out
 
 
+@_one_blas_thread
 def share_gradient(fit, scored: pd.DataFrame, round_id: str, cuts: dict[str, float],
                    cut_gradients: dict[str, np.ndarray], n_points: int = 241) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Each respondent's posterior probability of being above each cut and its gradient in ψ.
@@ -243,6 +260,7 @@ def share_gradient(fit, scored: pd.DataFrame, round_id: str, cuts: dict[str, flo
     return out
 
 
+@_one_blas_thread
 def influence_covariance(design, influence: np.ndarray) -> np.ndarray:
     """The design covariance (p x p) of ``Σ_i w_i z_i`` (Taylor, calibration-aware, or replicate)."""
     from literacy.models.tests import _cov_of_totals
@@ -261,6 +279,7 @@ class InfluenceTotals:
     full: np.ndarray | None = None    # replicate designs: the full-sample totals (p)
 
 
+@_one_blas_thread
 def influence_totals(design, influence: np.ndarray) -> InfluenceTotals:
     """:class:`InfluenceTotals` of a round's influence (n x p) on its design."""
     from literacy.replicate import ReplicateDesign
@@ -273,6 +292,7 @@ def influence_totals(design, influence: np.ndarray) -> InfluenceTotals:
     return InfluenceTotals("taylor", design._residualize(design.weights[:, None] * Z))
 
 
+@_one_blas_thread
 def domain_cross(design, linearised: np.ndarray, influence) -> np.ndarray:
     """``Cov(Σ w v_d, Σ w z)`` (D x p): the design covariance of D figures' own linearised totals
     (``linearised``, n x D, unweighted: for a domain share ``1[i in d] (y_i − f_d) / W_d``) with
@@ -295,6 +315,7 @@ def domain_cross(design, linearised: np.ndarray, influence) -> np.ndarray:
     return design.scale * ((theta - cl) * rs[:, None]).T @ (influence.values - cz)
 
 
+@_one_blas_thread
 def calibration_increment(gradient: np.ndarray, cross: np.ndarray, covariance: np.ndarray,
                           sign: float = 1.0) -> np.ndarray:
     """What the calibration adds to the design variance of D figures: ``g'Cg + 2 sign g'cross``.
