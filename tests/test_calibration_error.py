@@ -221,6 +221,13 @@ def test_linked_estimates_put_the_calibration_part_in_the_sampling_error(program
     # no influence: nothing added
     none = linked_estimates(design, pvs, cut, specs, calibration=(grad, np.zeros_like(Z["e"]), np.zeros_like(C)))
     assert none["se"].to_numpy() == pytest.approx(plain["se"].to_numpy(), rel=1e-12)
+    # calibration_parts (what the change uses) gives every row's gradient and cross-covariance in the
+    # rows and keys of linked_estimates
+    from literacy.measurement.linked import calibration_parts
+
+    keys, G, cross = calibration_parts(design, pvs, cut, specs, grad, Z["e"], level_code="proficient")
+    assert keys[["breakdown", "domain"]].values.tolist() == out[["breakdown", "domain"]].values.tolist()
+    assert calibration_increment(G, cross, C) == pytest.approx(K.to_numpy(), rel=1e-9)
 
 
 @pytest.mark.parametrize("kind", ["raked", "jkn", "raked_bootstrap"])
