@@ -2,10 +2,22 @@
 
 Item analysis and DIF (``items``, ``dif``), IRT calibration, scaling and linking (``irt``,
 ``scale``, ``linking``), plausible values and Rubin's rules (``plausible``, ``rubin``), linked
-estimates and the change with its linking error (``linked``, ``change``). Pure computation on
-DataFrames / arrays of 0/1 item scores and sampling weights.
+estimates and the change with its linking error (``linked``, ``change``), the calibration's own
+sampling error in the linked figures (``calibration_error``). Pure computation on DataFrames /
+arrays of 0/1 item scores and sampling weights.
 """
 
+from literacy.measurement.calibration_error import (
+    RoundCalibration,
+    calibration_increment,
+    cut_gradient,
+    domain_cross,
+    influence_covariance,
+    influence_totals,
+    parameter_influence,
+    person_scores,
+    share_gradient,
+)
 from literacy.measurement.change import linked_change, linking_error
 from literacy.measurement.dif import MH_COLUMNS, TEST_WEIGHTS, anchor_drift, dif_table, ets_class, mantel_haenszel
 from literacy.measurement.forms import anchor_items, compare_forms, linking_feasible
@@ -43,4 +55,7 @@ __all__ = [
     # rubin.py, plausible.py, linked.py, change.py
     "rubin_combine", "RubinResult", "barnard_rubin_df", "response_loglik", "latent_regression", "LatentRegression",
     "conditioning_matrix", "draw_plausible_values", "linked_estimates", "linking_error", "linked_change",
+    # calibration_error.py
+    "person_scores", "parameter_influence", "cut_gradient", "share_gradient", "influence_covariance",
+    "influence_totals", "domain_cross", "calibration_increment", "RoundCalibration",
 ]
