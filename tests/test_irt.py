@@ -349,15 +349,21 @@ def test_concurrent_calibration_frees_drifting_anchor():
     pd.testing.assert_frame_equal(res2.fit.items, res3.fit.items)
 
 
+def _two_rounds(seed, n, J, slopes, mean2, sd2):
+    """0/1 answers of two rounds of n respondents to J items (2PL; round r2 ~ N(mean2, sd2²))."""
+    rng = np.random.default_rng(seed)
+    a, d = rng.uniform(*slopes, J), rng.normal(0, 1, J)
+    groups = np.repeat(["r1", "r2"], n)
+    theta = np.concatenate([rng.normal(0, 1, n), rng.normal(mean2, sd2, n)])
+    y = pd.DataFrame((rng.random((2 * n, J)) < expit(np.outer(theta, a) + d)).astype(float),
+                     columns=[f"i{j}" for j in range(J)])
+    return y, groups
+
+
 def test_a_warm_start_finds_the_same_maximum():
     # the anchor jackknife refits from the full fit: the estimates must not depend on the start
-    rng = np.random.default_rng(11)
-    n, J = 1500, 8
-    a, d = rng.uniform(0.6, 1.6, J), rng.normal(0, 1, J)
-    groups = np.repeat(["r1", "r2"], n)
-    theta = np.concatenate([rng.normal(0, 1, n), rng.normal(0.4, 1.1, n)])
-    y = pd.DataFrame((rng.random((2 * n, J)) < 1 / (1 + np.exp(-(np.outer(theta, a) + d)))).astype(float),
-                     columns=[f"i{j}" for j in range(J)])
+    J = 8
+    y, groups = _two_rounds(11, 1500, J, (0.6, 1.6), 0.4, 1.1)
     full = fit_irt(y, groups=groups)
     keep = [f"i{j}" for j in range(1, J)]                  # i0 no longer shared
     cold = fit_irt(y, groups=groups, anchors=keep)
@@ -377,13 +383,7 @@ def test_theta_cut_with_a_misfitting_negative_slope_still_crosses():
 
 
 def test_freeing_anchors_never_leaves_fewer_than_the_minimum():
-    rng = np.random.default_rng(5)
-    n, J = 800, 10
-    a, d = rng.uniform(0.8, 1.5, J), rng.normal(0, 1, J)
-    groups = np.repeat(["r1", "r2"], n)
-    theta = np.concatenate([rng.normal(0, 1, n), rng.normal(0.3, 1, n)])
-    y = pd.DataFrame((rng.random((2 * n, J)) < expit(np.outer(theta, a) + d)).astype(float),
-                     columns=[f"i{j}" for j in range(J)])
+    y, groups = _two_rounds(5, 800, 10, (0.8, 1.5), 0.3, 1.0)
     items = list(y.columns)
     # every anchor flagged as drifting: only len - min_anchors may go, the rest stay shared
     res = concurrent_calibration(y, None, groups, items, drift_items=items, min_anchors=7)

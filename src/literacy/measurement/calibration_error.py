@@ -180,7 +180,6 @@ def parameter_influence(fit, scored: dict[str, pd.DataFrame], weights: dict[str,
     rescaling of the round's weights to its number of respondents (1 with frequency weights);
     ``(−H)⁻¹`` the fit's ``cov`` (inverse observed information). NaN when the fit has none.
     """
-    p = len(fit.params)
     cov = np.asarray(fit.cov, dtype=float)
     z = {}
     for r, s in scored.items():
@@ -193,7 +192,7 @@ def parameter_influence(fit, scored: dict[str, pd.DataFrame], weights: dict[str,
     # joint likelihood is invariant under θ -> (θ - m)/s with the items transformed to match, so at
     # the calibration's maximum the baseline's own scores for its mean and SD are exactly zero,
     # whatever the data: re-estimating them given ψ̂ gives N(0, 1) again, to first order.
-    return {r: z[r] for r in scored}
+    return z
 
 
 @_one_blas_thread

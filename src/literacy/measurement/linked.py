@@ -112,18 +112,8 @@ def linked_estimates(design, pvs, cut: float, by_specs, level: float = 0.95, *, 
 
     frames = []
     for spec in map(_spec, by_specs):                          # a few breakdowns
-        by = list(spec.by)
-        domain, table = design._domains(by or None)
-        D = len(table)
-        rows = np.flatnonzero(domain >= 0)
-        d = domain[rows]
-        n_d = np.bincount(d, minlength=D).astype(float)
-        W_d = np.bincount(d, weights=w[rows], minlength=D)
-        Yr = Y[rows]                                            # n_used x M
-        # the M draws' domain sums in one product: (D x n_used) indicator @ (n_used x M)
-        ind = sparse.csr_matrix((w[rows], (d, np.arange(len(rows)))), shape=(D, len(rows)))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            est = np.asarray(ind @ Yr).T / W_d                  # M x D
+        b = _Breakdown(design, spec, Y, w)
+        by, table, D, rows, d, n_d, W_d, Yr, est = b.by, b.table, b.D, b.rows, b.d, b.n_d, b.W_d, b.Yr, b.est
         # One variance call for the M x D (draw, domain) pairs: the design's own estimator
         # (Taylor linearisation with its calibration, or its replicates) sees M copies of the
         # domain's rows, each pair a domain of its own, so every draw gets exactly the variance
@@ -133,19 +123,15 @@ def linked_estimates(design, pvs, cut: float, by_specs, level: float = 0.95, *, 
         y_m = Yr.T.ravel()
         var = design._estimator_variance("mean", rows_m, d_m, y_m, None, est.ravel(), np.tile(W_d, M), None,
                                          M * D).reshape(M, D)
-        df_d = design._domain_df(domain, D).astype(float)
+        df_d = design._domain_df(b.domain, D).astype(float)
         # design effects as design.mean gives them (R's svymean(deff=TRUE)), all draws at once
         with np.errstate(invalid="ignore", divide="ignore"):
             deff = np.where(W_d >= n_d, var / srs_variance_of_mean(d, w[rows], Yr, n_d, W_d, D), np.nan)
         inc = np.zeros(D)
         if calibration is not None:
-            inc = _calibration_parts(design, rows, d, w, Yr, est, W_d, D, calibration)[2]
+            inc = _calibration_parts(design, b, calibration)[2]
             var = var + inc[None, :]                            # every draw's: the same estimated ψ
-        empty = n_d == 0
-        est[:, empty] = np.nan
-        keep = np.ones(D, dtype=bool) & ~empty
-        if spec.group is not None:                              # a key group: its members only
-            keep &= (table[_group_column(spec)].astype(int) == 1).to_numpy()
+        keep = b.keep
         pool = rubin_combine(est[:, keep], var[:, keep], df_complete=df_d[keep])
         nk = n_d[keep]
         se = pool.se
@@ -175,7 +161,31 @@ def linked_estimates(design, pvs, cut: float, by_specs, level: float = 0.95, *, 
     return pd.concat(frames, ignore_index=True)[LINKED_COLUMNS]
 
 
-def _calibration_parts(design, rows, d, w, Yr, est, W_d, D, calibration):
+class _Breakdown:
+    """One breakdown's domains on the design: codes, the rows in a domain, their sizes and weights,
+    the M draws' domain shares (one sparse product) and the domains published (non-empty; a key
+    group's members only)."""
+
+    def __init__(self, design, spec: DomainSpec, Y: np.ndarray, w: np.ndarray):
+        self.spec = spec
+        self.by = list(spec.by)
+        self.domain, self.table = design._domains(self.by or None)
+        self.D = D = len(self.table)
+        self.rows = np.flatnonzero(self.domain >= 0)
+        self.d = self.domain[self.rows]
+        self.n_d = np.bincount(self.d, minlength=D).astype(float)
+        self.W_d = np.bincount(self.d, weights=w[self.rows], minlength=D)
+        self.Yr = Y[self.rows]                                  # n_used x M
+        # the M draws' domain sums in one product: (D x n_used) indicator @ (n_used x M)
+        self.ind = sparse.csr_matrix((w[self.rows], (self.d, np.arange(len(self.rows)))), shape=(D, len(self.rows)))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.est = np.asarray(self.ind @ self.Yr).T / self.W_d     # M x D
+        self.keep = self.n_d > 0
+        if spec.group is not None:                              # a key group: its members only
+            self.keep &= (self.table[_group_column(spec)].astype(int) == 1).to_numpy()
+
+
+def _calibration_parts(design, b: _Breakdown, calibration):
     """The calibration's part of each domain's variance (:func:`calibration_increment`) and what the
     change between rounds needs: ``(G, cross, increment)`` with ``G`` (D x p) the domains' share
     gradients in ψ and ``cross`` (D x p) the design covariance of each domain's own linearised total
@@ -184,14 +194,13 @@ def _calibration_parts(design, rows, d, w, Yr, est, W_d, D, calibration):
 
     gradient, influence, covariance = calibration
     gradient = np.asarray(gradient, dtype=float)
-    ind = sparse.csr_matrix((w[rows], (d, np.arange(len(rows)))), shape=(D, len(rows)))
     with np.errstate(invalid="ignore", divide="ignore"):
-        G = np.asarray(ind @ gradient[rows]) / W_d[:, None]
+        G = np.asarray(b.ind @ gradient[b.rows]) / b.W_d[:, None]
         # the draws' mean indicator, linearised as a domain mean: 1[i in d] (ybar_i - fbar_d) / W_d
-        v = (Yr.mean(axis=1) - np.nanmean(est, axis=0)[d]) / W_d[d]
+        v = (b.Yr.mean(axis=1) - b.est.mean(axis=0)[b.d]) / b.W_d[b.d]
     G = np.where(np.isfinite(G), G, 0.0)
-    lin = np.zeros((design.n, D))
-    lin[rows, d] = np.where(np.isfinite(v), v, 0.0)
+    lin = np.zeros((design.n, b.D))
+    lin[b.rows, b.d] = np.where(np.isfinite(v), v, 0.0)
     cross = domain_cross(design, lin, influence)
     return G, cross, None if covariance is None else calibration_increment(G, cross, covariance)
 
@@ -213,24 +222,11 @@ def calibration_parts(design, pvs, cut: float, by_specs, gradient, influence, *,
     w = np.asarray(design.weights, dtype=float)
     keys, Gs, crosses = [], [], []
     for spec in map(_spec, by_specs):
-        by = list(spec.by)
-        domain, table = design._domains(by or None)
-        D = len(table)
-        rows = np.flatnonzero(domain >= 0)
-        d = domain[rows]
-        n_d = np.bincount(d, minlength=D)
-        W_d = np.bincount(d, weights=w[rows], minlength=D)
-        ind = sparse.csr_matrix((w[rows], (d, np.arange(len(rows)))), shape=(D, len(rows)))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            est = np.asarray(ind @ Y[rows]).T / W_d
-        G, cross, _ = _calibration_parts(design, rows, d, w, Y[rows], est, W_d, D,
-                                         (gradient, influence, None))
-        keep = n_d > 0
-        if spec.group is not None:
-            keep &= (table[_group_column(spec)].astype(int) == 1).to_numpy()
-        kt = table.loc[keep, by].reset_index(drop=True) if by else pd.DataFrame(index=range(int(keep.sum())))
-        labels = _labels(cfg, spec, kt)
-        keys.append(pd.DataFrame({"breakdown": spec.breakdown, "domain": labels["domain"].to_numpy(),
+        b = _Breakdown(design, spec, Y, w)
+        G, cross, _ = _calibration_parts(design, b, (gradient, influence, None))
+        keep = b.keep
+        kt = b.table.loc[keep, b.by].reset_index(drop=True) if b.by else pd.DataFrame(index=range(int(keep.sum())))
+        keys.append(pd.DataFrame({"breakdown": spec.breakdown, "domain": _labels(cfg, spec, kt)["domain"].to_numpy(),
                                   "level": level_code}))
         Gs.append(G[keep])
         crosses.append(cross[keep])
