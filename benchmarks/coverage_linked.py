@@ -464,6 +464,8 @@ def main(argv=None) -> None:
         have = {int(d["rep"]) for d in diags}
         tasks = [(r, s, p, raw, args.respondents, args.pv) for r, (s, p) in enumerate(seeds) if r not in have]
         fail_path = out.with_name(out.stem + "_failed.txt")
+        if not args.resume and fail_path.exists():
+            fail_path.unlink()          # a fresh run: an earlier run's failures are not this one's
         started = time.perf_counter()
 
         def done(res):
