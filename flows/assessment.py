@@ -293,7 +293,12 @@ def _analysis(design, config: dict, round_id: str, work: Path, logger) -> dict:
         return {}
     out = {}
     conf = float(config["estimation"]["level"])
-    covs = [c for c in ac["covariates"] if c in design.data.columns]
+    from literacy.config_values import check_columns
+
+    covs = check_columns(ac["covariates"], design.data.columns, "analysis.determinants.covariates",
+                         "covariates" in ac["configured"])
+    breakdowns = check_columns(ac["breakdowns"], design.data.columns, "analysis.associations.breakdowns",
+                               "breakdowns" in ac["configured"])
     try:
         det = determinants_table(design, config["scoring"]["headline"], covs, round_id, level=conf)
         det["note"] = None
@@ -314,13 +319,14 @@ def _analysis(design, config: dict, round_id: str, work: Path, logger) -> dict:
         det[c] = det[c].astype(object).where(det[c].notna(), None)
     out["determinants"] = str(fio.write_parquet(det, work / "determinants.parquet"))
     rows = []
-    for b in (c for c in ac["breakdowns"] if c in design.data.columns):   # a handful of tests
+    for b in breakdowns:   # a handful of tests
         try:
             r = associations_table(design, "level_class", [b]).assign(note=None)
         except DesignError as exc:
             r = pd.DataFrame([{"breakdown": b, "note": f"test not computed: {exc}"}])
         rows.append(r)
-    assoc = pd.concat(rows, ignore_index=True)
+    assoc = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
+        [{"breakdown": "none", "note": "no breakdown to test: none of the variables is in the data"}])
     assoc.insert(0, "round", str(round_id))
     assoc.insert(2, "outcome", "level_class")
     out["associations"] = str(fio.write_parquet(assoc, work / "associations.parquet"))

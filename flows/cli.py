@@ -541,6 +541,7 @@ def _read_estimate_data(args: argparse.Namespace):
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
+    import numpy as np
     import pandas as pd
 
     from literacy.errors import LiteracyError
@@ -552,12 +553,23 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         path = Path(loaded.processed_dir) / "assessment" / "sample_plan.csv"
         if not path.is_file():
             return _error(f"{fio.shown(path)}: file not found (run 'literacy run' first: it writes the plan's inputs)")
-        inputs = pd.read_csv(path, dtype={"round": str, "domain": str}).rename(columns={"p": "estimate"})
+        try:
+            inputs = pd.read_csv(path, dtype={"round": str, "domain": str}).rename(columns={"p": "estimate"})
+        except (ValueError, pd.errors.ParserError) as exc:
+            return _error(f"{fio.shown(path)}: not a readable CSV table ({exc})")
         keep = ["round", "breakdown", "domain", "label_zh", "label_en", "level", "n", "psus_with_respondents",
                 "estimate", "deff", "respondents_per_psu", "response_rate"]
         missing = [c for c in keep if c not in inputs.columns]
         if missing:
             return _error(f"{fio.shown(path)}: column '{missing[0]}' is missing (an output of another version?)")
+        for col in ("n", "psus_with_respondents", "estimate", "deff", "respondents_per_psu", "response_rate"):
+            values = pd.to_numeric(inputs[col], errors="coerce")
+            bad = (values.isna() & inputs[col].notna()) | (values < 0)
+            if bad.any():
+                row = int(np.flatnonzero(bad.to_numpy())[0])
+                return _error(f"{fio.shown(path)}: line {row + 2}, column '{col}': {inputs[col].iloc[row]!r} is not a "
+                              f"non-negative number")
+            inputs[col] = values
         table = sample_plan(inputs[keep], loaded.config, target_neff=args.target_neff, half_width=args.half_width,
                             planned_per_psu=args.planned_per_psu, alpha=args.alpha, power=args.power)
     except (LiteracyError, OSError, ValueError) as exc:

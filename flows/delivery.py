@@ -413,7 +413,7 @@ def load_delivery(config: dict, raw_dir: str | os.PathLike) -> Delivery:
         if "area_covariates" in paths:   # the small-area model's delivered covariates (optional)
             cov, c_info, lines[fio.relative_to(paths["area_covariates"], raw)] = _strict(
                 paths["area_covariates"], "area_covariates", config, set(), raw,
-                lambda p, d: fio.read_area_covariates(p, d), rid)
+                lambda p, d: fio.read_area_covariates(p, d, _area_codes(config)), rid)
             tables["area_covariates"] = cov
             infos.append(c_info)
         rounds[rid] = tables
@@ -638,3 +638,12 @@ def forms_line(delivery: Delivery) -> str:
 def empty_quarantine() -> pd.DataFrame:
     """A quarantine table with no rows (the file's header only)."""
     return pd.DataFrame({c: pd.Series([], dtype="Int64" if c == "line" else "string") for c in QUARANTINE_COLUMNS})
+
+
+def _area_codes(config: dict) -> dict[str, list[str]]:
+    """The codes a small-area covariates file may use in each cell column: the survey's value labels,
+    the age bands and the key groups of the config."""
+    codes = {col: [str(k) for k in labels] for col, labels in (config["survey"].get("labels") or {}).items()}
+    codes["age_band"] = [str(b["code"]) for b in config["survey"].get("age_bands", [])]
+    codes["group"] = [str(g["code"]) for g in config.get("groups", [])]
+    return codes

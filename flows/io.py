@@ -377,12 +377,15 @@ def read_truth(path: str | os.PathLike, table: pd.DataFrame | None = None) -> pd
 
 
 
-def read_area_covariates(path: str | os.PathLike, table: pd.DataFrame | None = None) -> pd.DataFrame:
+def read_area_covariates(path: str | os.PathLike, table: pd.DataFrame | None = None,
+                         codes: Mapping[str, Iterable[str]] | None = None) -> pd.DataFrame:
     """A round's delivered small-area covariates (``<round>/area_covariates.csv``, optional).
 
     One row per district (or per cell of a breakdown: ``district`` plus any of ``literacy.sae.assessment.AREA_KEYS``);
     every other column is a numeric covariate the config's small-area formulas may name. A
-    blank or a non-number is an error naming the line and column; a cell listed twice too.
+    blank or a non-number is an error naming the line and column; a cell listed twice too; with
+    ``codes`` (cell column -> the config's codes), a code the config does not know (``Haibowan``
+    for ``haibowan``) as well.
     """
     from literacy.sae.assessment import AREA_KEYS   # the cell columns (lazy: the CLI starts fast)
 
@@ -392,6 +395,14 @@ def read_area_covariates(path: str | os.PathLike, table: pd.DataFrame | None = N
     keys = [c for c in df.columns if c in AREA_KEYS]
     for c in keys:
         df[c] = df[c].astype("string").str.strip()
+        if codes is not None and c in codes:
+            known = {str(k) for k in codes[c]}
+            bad = np.flatnonzero(~df[c].isin(known).to_numpy(dtype=bool, na_value=False))
+            if len(bad):
+                value = df[c].iloc[int(bad[0])]
+                raise InputError(f"{shown(path)}: {_line(int(bad[0]), df)}, column '{c}': "
+                                 f"{'a blank' if pd.isna(value) else repr(str(value))} is not a {c} code of the "
+                                 f"config ({', '.join(sorted(known))})")
     covariates = [c for c in df.columns if c not in AREA_KEYS]
     if not covariates:
         raise InputError(f"{shown(path)}: no covariate column (every column besides {', '.join(keys)} is one)")

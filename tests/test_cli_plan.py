@@ -60,6 +60,7 @@ def test_plan_without_outputs_is_one_line(tmp_path, capsys):
     (["--power", "1.5"], "power must be between 0 and 1"),
     (["--half-width", "3"], "half_width must be between 0 and 1"),
     (["--planned-per-psu", "0.5"], "planned_per_psu must be at least 1"),
+    (["--target-neff", "inf"], "target_neff must be positive and finite"),
 ])
 def test_a_target_the_plan_cannot_use_is_one_line(outputs, args, message, capsys):
     assert main(["plan", "--config", str(outputs), *args]) == 2
@@ -75,3 +76,22 @@ def test_a_bad_planning_config_is_one_line(tmp_path):
     cfg["planning"] = {"alpha": 2}
     with pytest.raises(ConfigError, match="planning.alpha must be between 0 and 1"):
         validate_config(cfg)
+
+
+@pytest.mark.parametrize("column, value", [("deff", "abc"), ("deff", -3), ("n", "x")])
+def test_a_damaged_plan_input_names_its_file_line_and_column(outputs, column, value, capsys):
+    path = outputs.parent / "out" / "assessment" / "sample_plan.csv"
+    table = pd.read_csv(path)
+    table[column] = table[column].astype(object)
+    table.loc[0, column] = value
+    table.to_csv(path, index=False)
+    assert main(["plan", "--config", str(outputs)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "sample_plan.csv: line 2, column '" + column + "'" in err[0]
+
+
+def test_an_empty_plan_input_is_one_line(outputs, capsys):
+    (outputs.parent / "out" / "assessment" / "sample_plan.csv").write_text("", encoding="utf-8")
+    assert main(["plan", "--config", str(outputs)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "sample_plan.csv: not a readable CSV table" in err[0]

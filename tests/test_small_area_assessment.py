@@ -198,6 +198,18 @@ def test_area_covariates_file_errors_name_line_and_column(tmp_path):
         fio.read_area_covariates(path)
     path.write_text("district,unemployment\nhaibowan,0.03\n", encoding="utf-8")
     assert fio.read_area_covariates(path)["unemployment"].tolist() == [0.03]
+    # codes the config does not know: named with the line, column and the codes it does know
+    codes = {"district": ["haibowan", "hainan", "wuda"], "sex": ["female", "male"]}
+    path.write_text("district,sex,unemployment\nhaibowan,female,0.03\nHainan,male,0.04\n", encoding="utf-8")
+    with pytest.raises(fio.InputError, match=r"line 3, column 'district': 'Hainan' is not a district code of the "
+                                             r"config \(haibowan, hainan, wuda\)"):
+        fio.read_area_covariates(path, codes=codes)
+    path.write_text("district,sex,unemployment\nhaibowan,M,0.03\n", encoding="utf-8")
+    with pytest.raises(fio.InputError, match=r"line 2, column 'sex': 'M' is not a sex code"):
+        fio.read_area_covariates(path, codes=codes)
+    path.write_text("district,sex,unemployment\n,female,0.03\n", encoding="utf-8")
+    with pytest.raises(fio.InputError, match=r"line 2, column 'district': a blank is not a district code"):
+        fio.read_area_covariates(path, codes=codes)
 
 
 def test_the_ingest_reads_a_delivered_area_covariates_file(tmp_path, config):

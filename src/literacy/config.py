@@ -170,6 +170,8 @@ def _validate_small_area(cfg: dict) -> None:
     small_area_config(cfg)
     try:
         check_planning(planning_config(cfg))
+    except ConfigError:
+        raise                   # already one line naming the key
     except (TypeError, ValueError, DataError) as exc:
         raise ConfigError(f"config: {exc}") from None
 
@@ -202,6 +204,9 @@ def _validate_measurement(cfg: dict) -> None:
     from literacy.measurement.assessment import measurement_config
 
     measurement_config(cfg)   # the measurement models' own keys (one-line errors)
+    from literacy.models.config import analysis_config
+
+    analysis_config(cfg)      # and the analysis section's, before any work starts
 
 
 #: Defaults of ``reporting`` (NCHS Data Presentation Standards for Proportions, Parker et al. 2017).

@@ -542,6 +542,8 @@ def _forms(sim: dict, parts: list[str], round_ids: list[str], baseline: str) -> 
             raise ConfigError(f"config: {where}.anchors must be between {len(parts)} (one per part) and {n}")
         if not 0 <= drifting <= anchors:
             raise ConfigError(f"config: {where}.drifting must be between 0 and anchors ({anchors})")
+        if seed < 0:
+            raise ConfigError(f"config: {where}.seed must be a whole number ≥ 0, not {raw_seed!r}")
         # anchors per part: proportional to the part's items, largest remainders, at least one each
         sizes = np.array([len(by_part[p]) for p in parts], dtype=float)
         quota = 1 + (anchors - len(parts)) * (sizes - 1) / (sizes - 1).sum()

@@ -74,24 +74,24 @@ def measurement_config(config: dict) -> dict:
     band, education, occupation); ``seed`` (the assessment seed); ``linking_error``
     (jackknife | none); ``dif_groupings`` (sex, residence, district).
     """
-    m = dict(config.get("measurement") or {})
+    from literacy.config_values import flag, mapping, names, number
+
+    m = mapping(config.get("measurement"), "measurement")
     out = {
-        "enabled": bool(m.get("enabled", True)),
+        "enabled": flag(m.get("enabled", True), "measurement.enabled"),
         "model": str(m.get("model", "2pl")).lower(),
-        "rmsd_limit": float(m.get("rmsd_limit", 0.12)),
+        "rmsd_limit": number(m.get("rmsd_limit", 0.12), "measurement.rmsd_limit", low=0, low_open=True),
         "free_drift_class": str(m.get("free_drift_class", "C")),
-        "plausible_values": int(m.get("plausible_values", 20)),
-        "conditioning": [str(c) for c in m.get("conditioning", _CONDITIONING)],
-        "seed": int(m.get("seed", config["assessment"].get("seed", 0))),
+        "plausible_values": number(m.get("plausible_values", 20), "measurement.plausible_values", integer=True,
+                                   low=2),
+        "conditioning": names(m.get("conditioning", _CONDITIONING), "measurement.conditioning"),
+        "seed": number(m.get("seed", config["assessment"].get("seed", 0)), "measurement.seed", integer=True, low=0),
         "linking_error": str(m.get("linking_error", "jackknife")),
-        "dif_groupings": [str(c) for c in m.get("dif_groupings", ["sex", "residence", "district"])],
+        "dif_groupings": names(m.get("dif_groupings", ["sex", "residence", "district"]), "measurement.dif_groupings"),
+        "configured": {k for k in ("conditioning", "dif_groupings") if m.get(k) is not None},
     }
     if out["model"] not in ("2pl", "1pl"):
         raise ConfigError(f"config: measurement.model must be 2pl or 1pl, not {out['model']!r}")
-    if out["plausible_values"] < 2:
-        raise ConfigError("config: measurement.plausible_values must be at least 2 (Rubin's rules need draws)")
-    if not out["rmsd_limit"] > 0:
-        raise ConfigError("config: measurement.rmsd_limit must be positive")
     if out["free_drift_class"] not in ("B", "C", "none"):
         raise ConfigError("config: measurement.free_drift_class must be B, C or none")
     if out["linking_error"] not in ("jackknife", "none"):
@@ -141,8 +141,12 @@ def item_review(scored: pd.DataFrame, weights, instrument: pd.DataFrame, dont_kn
 
 def dif_review(scored: pd.DataFrame, weights, data: pd.DataFrame, config: dict, round_id: str) -> pd.DataFrame:
     """Mantel–Haenszel DIF of one round by the configured groupings (each district against the rest)."""
+    from literacy.config_values import check_columns
+
     mc = measurement_config(config)
-    groupings = {g: data[g].astype(str).to_numpy() for g in mc["dif_groupings"] if g in data.columns}
+    cols = check_columns(mc["dif_groupings"], data.columns, "measurement.dif_groupings",
+                         "dif_groupings" in mc["configured"])
+    groupings = {g: data[g].astype(str).to_numpy() for g in cols}
     out = dif_table(scored, groupings, weights=weights)
     out.insert(0, "round", str(round_id))
     return out
@@ -261,8 +265,11 @@ def plausible_values(scored: pd.DataFrame, a: np.ndarray, d: np.ndarray, data: p
     (:func:`literacy.measurement.conditioning_matrix`); the item parameters are the linked
     calibration's, fixed. Returns the n × M draws and a summary of the latent regression.
     """
+    from literacy.config_values import check_columns
+
     mc = measurement_config(config)
-    cols = [c for c in mc["conditioning"] if c in data.columns]
+    cols = check_columns(mc["conditioning"], data.columns, "measurement.conditioning",
+                         "conditioning" in mc["configured"])
     X, notes = conditioning_matrix(data[cols].reset_index(drop=True), cols)
     use = np.isfinite(d)
     y = scored.to_numpy(dtype=float)[:, use]

@@ -26,12 +26,17 @@ SAMPLE_PLAN_COLUMNS = _INPUTS + PLAN_COLUMNS
 def planning_config(config: dict) -> dict:
     """``planning``: ``target_neff`` (400), ``half_width`` (none), ``alpha`` (0.05), ``power`` (0.8),
     ``planned_per_psu`` (none: as in the last round)."""
-    p = dict(config.get("planning") or {})
-    out = {"target_neff": float(p.get("target_neff", 400)), "half_width": p.get("half_width"),
-           "alpha": float(p.get("alpha", 0.05)), "power": float(p.get("power", 0.8)),
+    from literacy.config_values import mapping, number
+
+    p = mapping(config.get("planning"), "planning")
+    out = {"target_neff": number(p.get("target_neff", 400), "planning.target_neff"),
+           "half_width": p.get("half_width"),
+           "alpha": number(p.get("alpha", 0.05), "planning.alpha"),
+           "power": number(p.get("power", 0.8), "planning.power"),
            "planned_per_psu": p.get("planned_per_psu")}
-    if out["half_width"] is not None:
-        out["half_width"] = float(out["half_width"])
+    for k in ("half_width", "planned_per_psu"):
+        if out[k] is not None:
+            out[k] = number(out[k], f"planning.{k}")
     return out
 
 
@@ -41,8 +46,10 @@ def check_planning(p: dict, where: str = "planning") -> dict:
     than one respondent per PSU. Returns ``p``."""
     from literacy.errors import DataError
 
-    if not p["target_neff"] > 0:
-        raise DataError(f"{where}.target_neff must be positive, not {p['target_neff']!r}")
+    import math
+
+    if not (p["target_neff"] > 0 and math.isfinite(p["target_neff"])):
+        raise DataError(f"{where}.target_neff must be positive and finite, not {p['target_neff']!r}")
     if p["half_width"] is not None and not 0 < p["half_width"] < 1:
         raise DataError(f"{where}.half_width must be between 0 and 1 (0.02 = 2 points), not {p['half_width']!r}")
     for k in ("alpha", "power"):

@@ -62,32 +62,37 @@ def small_area_config(config: dict) -> dict:
     (default: district × key group and district × sex × age band). In a breakdown the token
     ``group`` stands for the key groups.
     """
-    sa = dict(config.get("small_area") or {})
+    from literacy.config_values import flag, mapping, names, number
+
+    sa = mapping(config.get("small_area"), "small_area")
     out = {
-        "enabled": bool(sa.get("enabled", True)),
-        "levels": [str(v) for v in sa.get("levels", [config["scoring"]["headline"]])],
+        "enabled": flag(sa.get("enabled", True), "small_area.enabled"),
+        "levels": names(sa.get("levels", [config["scoring"]["headline"]]), "small_area.levels"),
         "method": str(sa.get("method", "REML")).upper(),
         "deff_pooling": str(sa.get("deff_pooling", "mean")),
-        "alpha": float(sa.get("alpha", 1 - float(config["estimation"]["level"]))),
+        "alpha": number(sa.get("alpha", 1 - float(config["estimation"]["level"])), "small_area.alpha", low=0,
+                        high=1, low_open=True, high_open=True),
     }
-    boot = dict(sa.get("bootstrap") or {})
-    out["replicates"] = int(boot.get("replicates", 200))
-    out["seed"] = int(boot.get("seed", config["assessment"].get("seed", 0)))
+    boot = mapping(sa.get("bootstrap"), "small_area.bootstrap")
+    out["replicates"] = number(boot.get("replicates", 200), "small_area.bootstrap.replicates", integer=True, low=0)
+    out["seed"] = number(boot.get("seed", config["assessment"].get("seed", 0)), "small_area.bootstrap.seed",
+                         integer=True, low=0)
     if out["method"] not in ("REML", "ML", "FH"):
         raise ConfigError(f"config: small_area.method must be REML, ML or FH, not {out['method']!r}")
     if out["deff_pooling"] not in ("mean", "loglinear"):
         raise ConfigError("config: small_area.deff_pooling must be mean or loglinear")
-    if out["replicates"] < 0:
-        raise ConfigError("config: small_area.bootstrap.replicates must be at least 0")
     known = {lv["code"] for lv in config["scoring"]["levels"]}
     bad = [lv for lv in out["levels"] if lv not in known]
     if bad:
         raise ConfigError(f"config: small_area.levels: {bad[0]!r} is not a scoring level")
     models = []
-    for i, m in enumerate(sa.get("models", _DEFAULT_MODELS)):
+    given = sa.get("models", _DEFAULT_MODELS)
+    if not isinstance(given, list):
+        raise ConfigError(f"config: small_area.models must be a list of models, not {given!r}")
+    for i, m in enumerate(given):
         if not isinstance(m, dict) or "breakdown" not in m or "formula" not in m:
             raise ConfigError(f"config: small_area.models[{i}] needs 'breakdown' and 'formula'")
-        cols = [m["breakdown"]] if isinstance(m["breakdown"], str) else [str(c) for c in m["breakdown"]]
+        cols = names(m["breakdown"], f"small_area.models[{i}].breakdown")
         if "district" not in cols:
             raise ConfigError(f"config: small_area.models[{i}].breakdown must include district (the "
                               f"covariates and benchmarking are the district's)")
