@@ -45,6 +45,7 @@ from literacy_flows import ingest as fin
 from literacy_flows import io as fio
 from literacy_flows import report as rep
 from literacy_flows.measurement import measure
+from literacy_flows.numerics import numeric_environment, single_blas_thread
 
 __all__ = ["assessment_flow", "run_assessment", "ingest", "validate", "score", "weight", "estimate", "compare",
            "report", "evaluation_report", "notebooks", "WORK_DIR"]
@@ -822,10 +823,20 @@ def assessment_flow(config_path: str | Path, raw_dir: str | Path | None = None,
         ``headline`` (the city's figures), ``outputs`` (files written, relative to the
         output folder) and ``out_dir``.
     """
+    # one BLAS thread for the whole run, in this process and in every task: the figures are then
+    # the same bytes in a Dask worker and in a run alone (literacy_flows.numerics)
+    with single_blas_thread():
+        return _assessment(config_path, raw_dir, out_dir, keep_work, with_notebooks)
+
+
+def _assessment(config_path, raw_dir, out_dir, keep_work: bool, with_notebooks: bool) -> dict:
     logger = get_run_logger()
     loaded = fio.load_config(config_path, raw_dir, out_dir)
     config = loaded.config
     raw, final = str(loaded.raw_dir), loaded.processed_dir
+    env = numeric_environment()
+    logger.info("numerics: numpy %s; %s; one BLAS thread", env["numpy"],
+                ", ".join(f"{b['library']} {b['version']} ({b['kernel']} kernel)" for b in env["blas"]))
     logger.info("assessment %s: delivery %s -> %s", config["assessment"].get("id"), fio.shown(raw),
                 fio.shown(final))
 

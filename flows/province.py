@@ -38,6 +38,7 @@ from prefect.futures import wait as wait_all
 
 from literacy.errors import ConfigError, LiteracyError
 from literacy_flows import io as fio
+from literacy_flows.numerics import single_blas_thread
 
 __all__ = ["province_flow", "run_city", "rollup", "load_province", "prepare_members", "WORK", "ALLOWED_FAILURES",
            "simulate_province", "task_runner"]
@@ -476,7 +477,8 @@ def province_flow(config_path: str | Path, raw_dir: str | Path | None = None, ou
         m = next(m for m in cfg["members"] if m["id"] == c["id"])
         c.setdefault("name_zh", m.get("name_zh", c["id"]))
         c.setdefault("name_en", m.get("name_en", c["id"]))
-    rolled = rollup(cfg, source, str(path), cities, {k: str(v) for k, v in members.items()}, str(out))
+    with single_blas_thread():  # the roll-up's figures: the same bytes on any machine load (literacy_flows.numerics)
+        rolled = rollup(cfg, source, str(path), cities, {k: str(v) for k, v in members.items()}, str(out))
     return {"cities": cities, "summary": rolled["summary"], "out_dir": str(out)}
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -243,6 +244,25 @@ def test_rerun_is_byte_identical(first_run, programme):
     _, out, tree = first_run
     assessment_flow(programme, with_notebooks=False)
     assert _tree(out) == tree
+
+
+def test_the_run_pins_every_loaded_blas_library_to_one_thread_and_restores_it():
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from literacy_flows.numerics import single_blas_thread
+
+    with threadpool_limits(limits=2):
+        with single_blas_thread():
+            libraries = threadpool_info()
+            prefixes = {i["prefix"] for i in libraries}
+            assert any("openblas" in p for p in prefixes)
+            assert len({i["filepath"] for i in libraries}) >= 2       # numpy's and scipy's own copy
+            assert {i["num_threads"] for i in libraries} == {1}
+            assert os.environ["OPENBLAS_NUM_THREADS"] == "1"     # processes the run starts inherit it
+            with single_blas_thread():                            # re-entrant: the inner exit keeps the pin
+                pass
+            assert {i["num_threads"] for i in threadpool_info()} == {1}
+        assert {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"} == {2}
 
 
 def test_bad_delivery_is_one_line_naming_file_line_and_column(programme, prefect_harness, tmp_path, capsys):
