@@ -154,7 +154,7 @@ def run_replication(rep: int, sim_seed: int, pv_seed: int, raw: dict, respondent
     t_sim = time.perf_counter() - t0
     base_id, end_id = round_roles(config)
     rounds = [base_id, end_id]
-    id_col = config["design"].get("respondent_id", "respondent_id")
+    id_col = config["design"]["respondent_id"]
     instruments = {rid: prog.instruments[rid] for rid in rounds}
 
     # score -> weight -> calibrated design -> official estimates, per round (the flow's chain)

@@ -58,7 +58,7 @@ def replication(args) -> dict:
     base, end = round_roles(config)
     rounds = [base, end]
     inst = {r: prog.instruments[r] for r in rounds}
-    id_col = config["design"].get("respondent_id", "respondent_id")
+    id_col = config["design"]["respondent_id"]
     frames, designs, scored, weights = {}, {}, {}, {}
     for r in rounds:
         rnd = prog.rounds[r]

@@ -151,7 +151,7 @@ def _work_from(tables: dict) -> Path:
 def _nonresponse_classes(result, round_id: str, config: dict) -> pd.DataFrame:
     """The nonresponse adjustment's class table with the round and the method in front."""
     table = result.nonresponse_report.copy()
-    table.insert(0, "method", config["weighting"].get("nonresponse", {}).get("method", "classes"))
+    table.insert(0, "method", config["weighting"]["nonresponse"]["method"])
     table.insert(0, "round", round_id)
     return table
 
@@ -623,7 +623,7 @@ def report(config: dict, meta: dict, ingested: dict, validated: dict, scored: di
 
     manifest = {
         "manifest_version": MANIFEST_VERSION,
-        "assessment": {k: config["assessment"].get(k) for k in ("id", "name_zh", "name_en")},
+        "assessment": {k: config["assessment"][k] for k in ("id", "name_zh", "name_en")},
         "package": meta["package"],
         "environment": meta["environment"],
         "config": meta["config"],
@@ -696,7 +696,7 @@ def _artifacts(config: dict, head: dict, estimates: dict, change: pd.DataFrame, 
     Suppressed cells are blank (None) in every artifact, with the reason beside them.
     """
     level = config["scoring"]["headline"]
-    slug = "".join(ch if ch.isalnum() else "-" for ch in str(config["assessment"].get("id", "assessment")).lower())
+    slug = "".join(ch if ch.isalnum() else "-" for ch in str(config["assessment"]["id"]).lower())
     create_markdown_artifact(markdown=rep.markdown_headline(head, config, verdicts), key=f"{slug}-headline",
                              description="Headline: city rate, change since baseline, target verdict")
     est = pd.concat(estimates.values(), ignore_index=True)
@@ -763,7 +763,7 @@ def notebooks(config: dict, out_dir: str) -> dict:
     logger = get_run_logger()
     out = Path(out_dir)
     started = time.monotonic()
-    written = execute_notebooks(out, out / "notebooks", NOTEBOOKS_DIR, seed=int(config["assessment"].get("seed", 0)))
+    written = execute_notebooks(out, out / "notebooks", NOTEBOOKS_DIR, seed=int(config["assessment"]["seed"]))
     cells = {p.stem: len(nbformat.read(p, as_version=4).cells) for p in written if p.suffix == ".ipynb"}
     manifest_path = out / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -837,7 +837,7 @@ def _assessment(config_path, raw_dir, out_dir, keep_work: bool, with_notebooks: 
     env = numeric_environment()
     logger.info("numerics: numpy %s; %s; one BLAS thread", env["numpy"],
                 ", ".join(f"{b['library']} {b['version']} ({b['kernel']} kernel)" for b in env["blas"]))
-    logger.info("assessment %s: delivery %s -> %s", config["assessment"].get("id"), fio.shown(raw),
+    logger.info("assessment %s: delivery %s -> %s", config["assessment"]["id"], fio.shown(raw),
                 fio.shown(final))
 
     # Every output is written into a staging folder beside <processed>/ and swapped in only when

@@ -4,6 +4,7 @@
     literacy run-province [--config F] [--raw DIR] [--out DIR] [--dask-address A] [--workers N]  many cities on Dask
     literacy simulate [--config F] [--seed N] [--out DIR] [--force | --if-missing]  write the simulated default delivery
     literacy validate [--config F] [--raw DIR] [--write DIR]  check a delivery, print the quarantine summary
+    literacy config   show [--config F] | schema [--out F]  the resolved config; the config's JSON Schema
     literacy plan     [--config F] [--out DIR] [--target-neff N | --half-width H]  the next plan's sample
     literacy estimate FILE --y Y --weights W [design options] one design-based table from any survey file
 
@@ -142,6 +143,24 @@ def _parser() -> argparse.ArgumentParser:
                      help="delivery folder; default: the config's paths.raw")
     val.add_argument("--write", type=Path, default=None, metavar="DIR",
                      help="also write each round's quarantine listing to DIR/<round>/quarantine.csv")
+    conf = sub.add_parser(
+        "config", formatter_class=fmt,
+        help="show a config with every default filled, or write the config's JSON Schema",
+        description="literacy config show [--config F]   print the resolved config (YAML): every section and key,\n"
+                    "                                    each default filled, as the assessment reads it\n"
+                    "literacy config schema [--out F]    write the JSON Schema of an assessment config (for editors:\n"
+                    "                                    '# yaml-language-server: $schema=schema.json' at the top of a\n"
+                    "                                    config lets VS Code and others check it as it is typed)\n\n"
+                    "A config mistake is one line naming the file and the key (exit status 2).",
+    )
+    conf_sub = conf.add_subparsers(dest="config_command", metavar="<show | schema>")
+    show = conf_sub.add_parser("show", help="print the resolved config (every default filled)")
+    show.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="F",
+                      help=f"assessment config (YAML); default: {_shown(DEFAULT_CONFIG)}")
+    schema = conf_sub.add_parser("schema", help="write the JSON Schema of an assessment config")
+    schema.add_argument("--out", type=Path, default=None, metavar="F",
+                        help="write it to F (default: standard output)")
+    schema.add_argument("--province", action="store_true", help="the province config's schema instead")
     plan = sub.add_parser(
         "plan", formatter_class=fmt,
         help="the next plan's survey: respondents, sampled adults and PSUs per reporting domain",
@@ -248,7 +267,7 @@ def _quiet_user_errors() -> None:
 def _print_headline(result: dict, config: dict, elapsed: float) -> None:
     from literacy_flows.report import headline_lines
 
-    lines = ["", f"{config['assessment'].get('name_en', '')}", *headline_lines(result["headline"], config)]
+    lines = ["", f"{config['assessment']['name_en']}", *headline_lines(result["headline"], config)]
     lines.append(f"Tables in {_shown(Path(result['out_dir']))}/ (manifest.json lists every file); "
                  f"{elapsed:.0f} s")
     print("\n".join(lines))
@@ -262,6 +281,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     try:
         # Checked before Prefect starts: a bad config or a missing file fails in a second.
         loaded = fio.load_config(args.config, args.raw, args.out)
+        loaded.check_raw_dir()
         files = fio.delivery_files(loaded.raw_dir, loaded.config)
         missing = [p for p in fio.expected_files(files) if not p.is_file()]
         if missing:
@@ -395,6 +415,43 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_config(args: argparse.Namespace) -> int:
+    import json
+
+    import yaml
+
+    from literacy.errors import LiteracyError
+    from literacy_flows import io as fio
+
+    if args.config_command == "schema":
+        from literacy.settings import json_schema
+        from literacy.settings.province import ProvinceConfig
+
+        schema = json_schema() if not args.province else {
+            "$schema": "https://json-schema.org/draft/2020-12/schema", "title": "literacy province config",
+            **ProvinceConfig.model_json_schema(by_alias=True, mode="validation")}
+        text = json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+        if args.out is None:
+            sys.stdout.write(text)
+            return 0
+        try:
+            fio.write_text(text, args.out)
+        except OSError as exc:
+            return _error(str(exc))
+        print(f"wrote {_shown(args.out)}")
+        return 0
+    if args.config_command != "show":
+        return _error("config: say 'literacy config show' or 'literacy config schema'")
+    try:
+        path, _, _, config = fio.read_config(args.config)
+    except (LiteracyError, OSError) as exc:
+        return _error(str(exc))
+    resolved = json.loads(json.dumps(config, ensure_ascii=False))   # tuples as lists
+    print(f"# {_shown(path)}, resolved: every default filled (literacy {_version()})")
+    sys.stdout.write(yaml.safe_dump(resolved, allow_unicode=True, sort_keys=False, width=100))
+    return 0
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from literacy.errors import LiteracyError
     from literacy_flows import delivery as dlv
@@ -403,6 +460,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     try:
         # the output folder is not used: any value satisfies the config loader
         loaded = fio.load_config(args.config, args.raw, out_dir=Path.cwd())
+        loaded.check_raw_dir()
         delivery = dlv.load_delivery(loaded.config, loaded.raw_dir)
         names, shown = {}, {}
         for info in delivery.files:
@@ -422,7 +480,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         except OSError as exc:
             return _error(str(exc))
     try:
-        dlv.check_quarantine_share(delivery)
+        dlv.check_quarantine_share(delivery, listed="the summary above counts them by rule" + (
+            "" if args.write is not None else "; --write DIR writes each round's rows to DIR/<round>/quarantine.csv"))
     except LiteracyError as exc:
         return _error(str(exc))
     print(f"OK: every file within ingest.max_quarantine_share ({100 * delivery.max_share:g}%).")
@@ -620,7 +679,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USER_ERROR
     handlers = {"run": _cmd_run, "run-province": _cmd_run_province, "simulate": _cmd_simulate,
-                "validate": _cmd_validate, "plan": _cmd_plan, "estimate": _cmd_estimate}
+                "validate": _cmd_validate, "config": _cmd_config, "plan": _cmd_plan, "estimate": _cmd_estimate}
     return handlers[args.command](args)
 
 

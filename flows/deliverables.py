@@ -60,7 +60,7 @@ def table_schema(name: str, config: dict):
 
 def scorecard_path(raw_dir: str | os.PathLike, config: dict) -> Path:
     """The delivery's scorecard file (``scorecard.file`` under the delivery folder)."""
-    name = config.get("scorecard", {}).get("file") or "scorecard.csv"
+    name = config["scorecard"]["file"]
     p = Path(name)
     return p if p.is_absolute() else Path(raw_dir) / p
 

@@ -170,7 +170,7 @@ def _optional(folder: Path, stem: str) -> Path | None:
 
 
 def _scorecard_file(raw: Path, config: dict) -> Path | None:
-    name = (config.get("scorecard") or {}).get("file") or "scorecard.csv"
+    name = config["scorecard"]["file"]
     p = Path(name)
     p = p if p.is_absolute() else raw / p
     if p.is_file():
@@ -247,9 +247,9 @@ def scrub(data: pd.DataFrame, role: str, config: dict, declared: Iterable[str]) 
         The table without those columns, and ``[{"column": name, "reason": why}]`` (names
         only; a name that is itself an identifier is masked).
     """
-    ing = config.get("ingest", {})
-    listed = ing.get("identifiers", [])
-    keep = set(ing.get("keep_columns", []))
+    ing = config["ingest"]
+    listed = ing["identifiers"]
+    keep = set(ing["keep_columns"])
     needed = set(_CONTRACT.get(role, [])) | set(declared)
     dropped, drop = [], []
     for col in data.columns:
@@ -286,12 +286,12 @@ def _prefixed(path: Path, exc: LiteracyError) -> LiteracyError:
 
 
 def _read(path: Path, role: str, config: dict, declared: set, keep_codes: Iterable[str] = ()):
-    ing = config.get("ingest", {})
-    table = read_table(path, column_map=ing.get("column_map"), keep_codes=keep_codes)
+    ing = config["ingest"]
+    table = read_table(path, column_map=ing["column_map"], keep_codes=keep_codes)
     if not len(table.data):
         raise InputError(f"{fio.shown(path)}: the file has a header but no data rows")
     data, dropped = scrub(table.data, role, config, declared)
-    data, recoded = recode(data, ing.get("value_map"))
+    data, recoded = recode(data, ing["value_map"])
     return table, data, dropped, recoded
 
 
@@ -335,7 +335,7 @@ def load_delivery(config: dict, raw_dir: str | os.PathLike) -> Delivery:
 
     raw = Path(raw_dir)
     files = delivery_inputs(raw, config)
-    ing = config.get("ingest", {})
+    ing = config["ingest"]
     infos: list[FileInfo] = []
     lines: dict[str, list[int]] = {}
     units: dict[str, str] = {}
@@ -361,7 +361,7 @@ def load_delivery(config: dict, raw_dir: str | os.PathLike) -> Delivery:
     feasible, reason = linking_feasible(forms, config)
 
     rounds, quarantine = {}, {}
-    id_col = config["design"].get("respondent_id", "respondent_id")
+    id_col = config["design"]["respondent_id"]
     for rid, paths in files["rounds"].items():
         if rid in own:
             infos.append(own[rid][1])
@@ -433,7 +433,7 @@ def load_delivery(config: dict, raw_dir: str | os.PathLike) -> Delivery:
                     form_files=form_files, linking={"feasible": bool(feasible), "reason": reason}, rounds=rounds,
                     scorecard=scorecard,
                     quarantine=quarantine, lines=lines, units=units,
-                    max_share=float(ing.get("max_quarantine_share", 0.05)))
+                    max_share=float(ing["max_quarantine_share"]))
 
 
 def _identifier_ids(screened: Screened, path: Path, id_col: str) -> None:
@@ -447,8 +447,10 @@ def _identifier_ids(screened: Screened, path: Path, id_col: str) -> None:
 
 
 # --------------------------------------------------------------------------- limits and schemas
-def check_quarantine_share(delivery: Delivery) -> None:
+def check_quarantine_share(delivery: Delivery, listed: str = "'literacy validate' lists them") -> None:
     """Stop when a person-level file has more quarantined rows than ``ingest.max_quarantine_share``.
+
+    ``listed`` says where the quarantined rows are shown (``literacy validate`` has just printed them).
 
     Raises
     ------
@@ -467,7 +469,7 @@ def check_quarantine_share(delivery: Delivery) -> None:
             raise QuarantineLimitError(
                 f"{fio.shown(info.path)}: {info.rows_quarantined} of {info.rows_read} rows quarantined "
                 f"({100 * share:.1f}%), more than ingest.max_quarantine_share ({100 * delivery.max_share:g}%); "
-                f"most rows fail {rules}; 'literacy validate' lists them")
+                f"most rows fail {rules}; {listed}")
 
 
 def check_schemas(config: dict, instrument: pd.DataFrame | None, rounds: Mapping[str, Mapping[str, pd.DataFrame]],
@@ -516,7 +518,7 @@ def check_schemas(config: dict, instrument: pd.DataFrame | None, rounds: Mapping
     rows = {}
     if instrument is not None:
         rows[run(instrument, S.instrument_schema(config), "instrument")] = len(instrument)
-    id_col = config["design"].get("respondent_id", "respondent_id")
+    id_col = config["design"]["respondent_id"]
     for rid, tables in rounds.items():
         form = (instruments or {}).get(rid, instrument)
         if f"{rid}/instrument" in names:
@@ -643,7 +645,7 @@ def empty_quarantine() -> pd.DataFrame:
 def _area_codes(config: dict) -> dict[str, list[str]]:
     """The codes a small-area covariates file may use in each cell column: the survey's value labels,
     the age bands and the key groups of the config."""
-    codes = {col: [str(k) for k in labels] for col, labels in (config["survey"].get("labels") or {}).items()}
-    codes["age_band"] = [str(b["code"]) for b in config["survey"].get("age_bands", [])]
-    codes["group"] = [str(g["code"]) for g in config.get("groups", [])]
+    codes = {col: [str(k) for k in labels] for col, labels in config["survey"]["labels"].items()}
+    codes["age_band"] = [str(b["code"]) for b in config["survey"]["age_bands"]]
+    codes["group"] = [str(g["code"]) for g in config["groups"]]
     return codes

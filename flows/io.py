@@ -32,7 +32,7 @@ import pandas as pd
 from literacy.privacy import display_value
 from literacy_flows.readers import InputError, find_delivery_file, read_table, shown
 
-__all__ = [
+__all__ = ["read_config", "write_text", 
     "InputError", "LoadedConfig", "load_config", "delivery_files", "expected_files", "read_instrument", "read_responses",
     "read_sample", "read_margins", "read_truth", "read_area_covariates", "read_round", "sha256_file", "atomic_write_bytes",
     "write_csv", "write_parquet", "write_json", "write_excel", "csv_bytes", "parquet_bytes", "json_bytes",
@@ -68,6 +68,8 @@ class LoadedConfig:
         Hash of the config file's bytes.
     raw_dir, processed_dir : Path
         The delivery folder read and the output folder written.
+    raw_from : str
+        Where the delivery folder came from: ``"--raw"`` or ``"paths.raw"`` (for messages).
     """
 
     path: Path
@@ -76,11 +78,60 @@ class LoadedConfig:
     sha256: str
     raw_dir: Path
     processed_dir: Path
+    raw_from: str = "paths.raw"
+
+    def check_raw_dir(self) -> None:
+        """A one-line :class:`InputError` when the delivery folder does not exist, saying where it came from."""
+        if self.raw_dir.is_dir():
+            return
+        if self.raw_from == "--raw":
+            raise InputError(f"{shown(self.raw_dir)}: the delivery folder given with --raw does not exist")
+        raise InputError(f"{shown(self.raw_dir)}: the delivery folder does not exist (paths.raw of "
+                         f"{shown(self.path)}, relative to that file's folder; pass --raw DIR for another)")
 
 
 def _resolve(base: Path, value: str | os.PathLike) -> Path:
     p = Path(value).expanduser()
     return (p if p.is_absolute() else base / p).resolve()
+
+
+def read_config(path: str | os.PathLike) -> tuple[Path, bytes, Any, dict]:
+    """``(path, bytes, parsed YAML, resolved config)`` of a config file, checked by the typed model.
+
+    Raises
+    ------
+    InputError
+        The file is missing or is not YAML.
+    literacy.errors.ConfigError
+        One line naming the file and the key (``config/my-city.yaml: reporting.minn is not a known
+        setting; did you mean reporting.min_n?``).
+    """
+    import yaml  # a fast import, but only needed here
+
+    from literacy.config import validate_config
+    from literacy.errors import ConfigError
+
+    cfg_path = Path(path).expanduser().resolve()
+    if not cfg_path.is_file():
+        raise InputError(f"{shown(cfg_path)}: config file not found")
+    data = cfg_path.read_bytes()
+    try:
+        source = yaml.load(data.decode("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        first = getattr(exc, "problem", None) or (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        raise InputError(f"{shown(cfg_path)}: not a valid YAML file{where}: {first}") from None
+    try:
+        config = validate_config(source)
+    except ConfigError as exc:
+        raise ConfigError(f"{shown(cfg_path)}: {str(exc).removeprefix('config: ')}") from None
+    return cfg_path, data, source, config
+
+
+def write_text(text: str, path: str | os.PathLike) -> Path:
+    """Write a UTF-8 text file, atomically."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def load_config(path: str | os.PathLike, raw_dir: str | os.PathLike | None = None,
@@ -102,45 +153,26 @@ def load_config(path: str | os.PathLike, raw_dir: str | os.PathLike | None = Non
     literacy.errors.ConfigError
         The config is incomplete or inconsistent (prefixed with the file name).
     """
-    import yaml  # a fast import, but only needed here
-
-    from literacy.config import validate_config
     from literacy.errors import ConfigError
 
-    cfg_path = Path(path).expanduser().resolve()
-    if not cfg_path.is_file():
-        raise InputError(f"{shown(cfg_path)}: config file not found")
-    data = cfg_path.read_bytes()
-    try:
-        source = yaml.load(data.decode("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        first = getattr(exc, "problem", None) or (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-        raise InputError(f"{shown(cfg_path)}: not a valid YAML file{where}: {first}") from None
-    try:
-        config = validate_config(source)
-    except ConfigError as exc:
-        raise ConfigError(f"{shown(cfg_path)}: {exc}") from None
-    paths = config.get("paths") or {}
-    if not isinstance(paths, dict):
-        raise ConfigError(f"{shown(cfg_path)}: config: 'paths' must be a mapping with 'raw' and 'processed'")
+    cfg_path, data, source, config = read_config(path)
+    paths = config["paths"]
     base = cfg_path.parent
     if raw_dir is not None:
         raw = Path(raw_dir).expanduser().resolve()
     elif paths.get("raw"):
         raw = _resolve(base, paths["raw"])
     else:
-        raise ConfigError(f"{shown(cfg_path)}: config: missing 'paths.raw' (or pass --raw)")
+        raise ConfigError(f"{shown(cfg_path)}: missing 'paths.raw' (or pass --raw)")
     if out_dir is not None:
         out = Path(out_dir).expanduser().resolve()
     elif paths.get("processed"):
         out = _resolve(base, paths["processed"])
     else:
-        raise ConfigError(f"{shown(cfg_path)}: config: missing 'paths.processed' (or pass --out)")
+        raise ConfigError(f"{shown(cfg_path)}: missing 'paths.processed' (or pass --out)")
     config["paths"] = {**paths, "raw": str(raw), "processed": str(out)}
     return LoadedConfig(path=cfg_path, config=config, source=source, sha256=hashlib.sha256(data).hexdigest(),
-                        raw_dir=raw, processed_dir=out)
+                        raw_dir=raw, processed_dir=out, raw_from="--raw" if raw_dir is not None else "paths.raw")
 
 
 # --------------------------------------------------------------------------- delivery layout
@@ -174,7 +206,7 @@ def delivery_files(raw_dir: str | os.PathLike, config: dict) -> dict:
         top-level instrument beside a form for every round.
     """
     raw = Path(raw_dir)
-    configured = config.get("scoring", {}).get("instrument", "instrument.csv")
+    configured = config["scoring"]["instrument"]
     instrument = _resolve(raw, configured)
     if not instrument.is_file():
         found = find_delivery_file(instrument.parent, instrument.stem)

@@ -63,7 +63,7 @@ def measure(config: dict, ingested: dict, weighted: dict[str, dict]) -> dict:
 
     scored, weights, designs, frames = {}, {}, {}, {}
     dif = []
-    id_col = config["design"].get("respondent_id", "respondent_id")
+    id_col = config["design"]["respondent_id"]
     for rid in rounds:
         data, _, design = calibrated_design(config, rid, weighted[rid])
         responses = pd.read_parquet(ingested["work"]["rounds"][rid]["responses"])

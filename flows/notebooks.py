@@ -106,9 +106,9 @@ def item_table(data: pd.DataFrame, responses: pd.DataFrame, instrument: pd.DataF
         ``points``, ``correct`` (1 when the answer is the correct code, else 0: wrong,
         don't know and skipped all score zero, as in the scoring).
     """
-    design = config.get("design", {})
-    id_col = design.get("respondent_id", "respondent_id")
-    prob_col = design.get("selection_prob", "selection_prob")
+    design = config["design"]
+    id_col = design["respondent_id"]
+    prob_col = design["selection_prob"]
     items = instrument["item_id"].astype(str).tolist()
     missing = [c for c in [id_col] + items if c not in responses.columns]
     if missing:

@@ -214,8 +214,8 @@ def run_city(member_id: str, config_path: str, raw_dir: str, out_dir: str, work_
     finally:
         shutil.rmtree(out / WORK_DIR, ignore_errors=True)
     record = {"key": key, "manifest_sha256": fio.sha256_file(out / "manifest.json"), "pooled": pooled,
-              "headline": result["headline"], "name_zh": loaded.config["assessment"].get("name_zh"),
-              "name_en": loaded.config["assessment"].get("name_en")}
+              "headline": result["headline"], "name_zh": loaded.config["assessment"]["name_zh"],
+              "name_en": loaded.config["assessment"]["name_en"]}
     fio.write_json(record, work / "done.json")
     logger.info("city %s finished in %.0f s", member_id, time.monotonic() - started)
     return {**record, "id": member_id, "status": "finished", "seconds": time.monotonic() - started,
@@ -307,7 +307,7 @@ def rollup(cfg: dict, source: dict, config_file: str, cities: list[dict], member
                 written.append((fio.atomic_write_bytes(stage / "configs" / f"{cid}.yaml", Path(p).read_bytes()), 0))
         manifest = {
             "manifest_version": MANIFEST_VERSION,
-            "province": {k: cfg["province"].get(k) for k in ("id", "name_zh", "name_en")},
+            "province": {k: cfg["province"][k] for k in ("id", "name_zh", "name_en")},
             "config": {"file": Path(config_file).name, "sha256": fio.sha256_file(config_file), "content": source},
             "cities": [{"id": c["id"], "status": shown.get(c["status"], c["status"]), **({"error": c["error"]} if c.get("error") else {}),
                         **({"manifest_sha256": c["manifest_sha256"]} if c.get("manifest_sha256") else {})}

@@ -350,8 +350,8 @@ def headline_table(head: dict, config: dict) -> pd.DataFrame:
 
 def markdown_headline(head: dict, config: dict, verdicts: pd.DataFrame) -> str:
     """The markdown artifact: headline sentences and the verdict table by district and group."""
-    name_zh = config["assessment"].get("name_zh", "")
-    name_en = config["assessment"].get("name_en", "")
+    name_zh = config["assessment"]["name_zh"]
+    name_en = config["assessment"]["name_en"]
     lines = [f"# {name_en}", f"**{name_zh}**", "", headline_text(head, config, "en"), "",
              headline_text(head, config, "zh"), ""]
     if "truth" in head:

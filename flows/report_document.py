@@ -191,7 +191,7 @@ def _level_names(config: dict, code: str) -> tuple[str, str]:
 
 
 def _round_label(config: dict, rid: str | None, L: _L) -> str:
-    for r in config.get("rounds", []):
+    for r in config["rounds"]:
         if str(r["id"]) == str(rid):
             return str(r.get(f"label_{L.lang}") or rid)
     return str(rid)
@@ -650,7 +650,7 @@ def _forest_png(tables: Mapping[str, pd.DataFrame], level: str, config: dict, L:
                     color=colours[prefix], ms=4, capsize=2, lw=1, label=L.t(f"{rid}年", rid))
         for yy in y[~ok]:
             ax.text(0.5, yy + dy, L.t("不予发布", "not published"), va="center", fontsize=7, color="#777777")
-    target = _num(config.get("targets", {}).get("headline"))
+    target = _num(config["targets"]["headline"])
     if not math.isnan(target):
         ax.axvline(100 * target, ls="--", color="#C00000", lw=1, label=L.t(f"规划目标 {_pct(target)}",
                                                                           f"target {_pct(target)}"))
@@ -853,7 +853,7 @@ def _groups(doc, tables, config, L, level) -> None:
     df = tables["key_groups"]
     rows = df[df["level"].astype(str) == level].set_index(df[df["level"].astype(str) == level]["domain"].astype(str))
     doc.heading(L.t("各重点人群", "Group by group"), 2)
-    for g in config.get("groups", []):
+    for g in config["groups"]:
         name = g.get(L.lang) or g.get("zh") or g["code"]
         lead = g.get(f"lead_{L.lang}") or ""
         doc.heading(L.t(f"{name}（牵头部门：{lead}）", f"{name} (lead: {lead})"), 3)

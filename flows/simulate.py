@@ -171,7 +171,7 @@ def simulate_to_folder(config_path: str | os.PathLike, seed: int | None = None,
         from literacy_flows.deliverables import scorecard_path, write_scorecard
 
         table = illustrative_scorecard(loaded.config, int(seed if seed is not None
-                                                          else loaded.config["assessment"].get("seed", 0)))
+                                                          else loaded.config["assessment"]["seed"]))
         written.append(write_scorecard(table, scorecard_path(loaded.raw_dir, loaded.config)))
     if with_notes:
         return loaded.raw_dir, written, list(programme.notes)

@@ -46,7 +46,7 @@ level = config["scoring"]["headline"]
 level_zh, level_en = next((lv.get("zh", level), lv.get("en", level)) for lv in config["scoring"]["levels"]
                           if lv["code"] == level)
 target = float(config["targets"]["headline"])
-national = {rid: config["targets"].get("national", {}).get(rid) for rid in rounds}
+national = {rid: config["targets"]["national"].get(rid) for rid in rounds}
 
 change = pd.read_parquet(P / "assessment" / "change.parquet")
 verdicts = pd.read_parquet(P / "assessment" / "verdicts.parquet")
@@ -159,7 +159,7 @@ for rid, rows in zip(rounds, panels):
 # %%
 leads = pd.DataFrame([{"group": g["code"], "人群 group": f"{g.get('zh', '')} {g.get('en', '')}",
                        "牵头部门 lead department": f"{g.get('lead_zh', '')} · {g.get('lead_en', '')}"}
-                      for g in config.get("groups", [])])
+                      for g in config["groups"]])
 if len(leads):
     wide = []
     for rid in rounds:

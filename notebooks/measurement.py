@@ -86,7 +86,7 @@ part_colour = {p: f"C{i}" for i, p in enumerate(parts)}
 levels = sorted(config["scoring"]["levels"], key=lambda lv: float(lv["threshold"]))  # lowest first
 level_name = {lv["code"]: f"{lv.get('zh', lv['code'])} {lv.get('en', '')}".strip() for lv in levels}
 headline = config["scoring"]["headline"]
-max_score = float(config["scoring"].get("max_score", 100))
+max_score = float(config["scoring"]["max_score"])
 STR_COLUMNS = ("round", "group", "forms", "item", "domain", "baseline_round", "endline_round", "reference", "focal")
 
 

@@ -49,7 +49,7 @@ P, manifest, config, rounds, estimates = read_outputs(processed_dir)
 level = config["scoring"]["headline"]
 parts = {code: (v[1], v[2]) for code, v in config["scoring"]["parts"].items()}  # code -> (zh, en)
 levels = sorted(config["scoring"]["levels"], key=lambda lv: float(lv["threshold"]))
-inclusive = bool(config["scoring"].get("inclusive", False))
+inclusive = bool(config["scoring"]["inclusive"])
 diagnostics = pd.concat([pd.read_csv(P / rid / "weights_diagnostics.csv", dtype={"round": str}) for rid in rounds],
                         ignore_index=True)
 items = {rid: pd.read_parquet(P / rid / "item_responses.parquet") for rid in rounds if (P / rid / "item_responses.parquet").is_file()}
@@ -336,7 +336,7 @@ else:
 
 # %%
 if items:
-    max_score = float(config["scoring"].get("max_score", 100))
+    max_score = float(config["scoring"]["max_score"])
     fig, axes = plt.subplots(1, len(items), figsize=(6 * len(items), 3.6), squeeze=False, sharey=True)
     for ax, (rid, it) in zip(axes[0], items.items()):
         per_case = it.groupby("case", sort=False)[["score", "weight"]].first()

@@ -43,7 +43,7 @@ FONT = notebook_style()
 
 P, manifest, config, rounds, estimates = read_outputs(processed_dir)
 level = config["scoring"]["headline"]
-conf = float(config["estimation"].get("level", 0.95))
+conf = float(config["estimation"]["level"])
 
 check = pd.read_csv(P / "assessment" / "truth_check.csv", dtype={"round": str, "domain": str})
 keys = ["round", "breakdown", "domain", "level"]

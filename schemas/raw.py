@@ -25,7 +25,7 @@ _INT = "Int64"
 def _codes(config: dict, variable: str) -> list[str]:
     if variable == "age_band":
         return [str(b["code"]) for b in config["survey"]["age_bands"]]
-    return [str(k) for k in config["survey"].get("labels", {}).get(variable, {})]
+    return [str(k) for k in config["survey"]["labels"].get(variable, {})]
 
 
 def _category(config: dict, variable: str, nullable: bool = False) -> pa.Column:
@@ -202,7 +202,7 @@ def scorecard_schema(config: dict) -> pa.DataFrameSchema:
     ``target`` must be the config's (the plan's) target, ``actual`` may be blank (not yet
     reported), numbers are non-negative.
     """
-    indicators = {str(i["code"]): float(i["target"]) for i in config.get("scorecard", {}).get("indicators", [])}
+    indicators = {str(i["code"]): float(i["target"]) for i in config["scorecard"]["indicators"]}
     codes = list(indicators)
 
     def target_is_the_plans(df: pd.DataFrame) -> pd.Series:

@@ -74,7 +74,7 @@ def test_a_bad_planning_config_is_one_line(tmp_path):
 
     cfg = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
     cfg["planning"] = {"alpha": 2}
-    with pytest.raises(ConfigError, match="planning.alpha must be between 0 and 1"):
+    with pytest.raises(ConfigError, match=r"^config: planning.alpha must be < 1, not 2$"):
         validate_config(cfg)
 
 

@@ -49,7 +49,7 @@ def test_a_negative_simulation_seed_is_one_line():
     cfg["simulation"]["forms"]["2025"]["seed"] = -1
     from literacy.simulate import simulate_programme
 
-    with pytest.raises(ConfigError, match=r"simulation.forms.2025.seed must be a whole number ≥ 0"):
+    with pytest.raises(ConfigError, match=r"simulation.forms.2025.seed must be ≥ 0, not -1"):
         simulate_programme(cfg, seed=1)
 
 

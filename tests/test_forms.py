@@ -112,10 +112,12 @@ def test_one_form_for_every_round_needs_no_linking():
 
 
 def test_measurement_config_defaults_and_checks():
-    assert _config()["measurement"] == {"min_anchor_items": 8, "min_anchor_share": 0.2}
+    m = _config()["measurement"]
+    assert (m["min_anchor_items"], m["min_anchor_share"]) == (8, 0.2)
     cfg = yaml.safe_load(kit.CONFIG.read_text(encoding="utf-8"))
     del cfg["measurement"]
-    assert validate_config(cfg)["measurement"] == {"min_anchor_items": 8, "min_anchor_share": 0.2}
+    m = validate_config(cfg)["measurement"]
+    assert (m["min_anchor_items"], m["min_anchor_share"]) == (8, 0.2)
     for bad, key in (({"min_anchor_items": 0}, "min_anchor_items"), ({"min_anchor_items": 2.5}, "min_anchor_items"),
                      ({"min_anchor_share": 1.5}, "min_anchor_share"), ({"min_anchor_share": "x"}, "min_anchor_share")):
         cfg["measurement"] = bad

@@ -66,7 +66,7 @@ def test_config_error_names_the_file(tmp_path):
     cfg = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
     cfg["scoring"]["parts"]["knowledge"][0] = 50  # parts no longer add up to 100
     path = _write(tmp_path, "bad.yaml", yaml.safe_dump(cfg, allow_unicode=True))
-    with pytest.raises(ConfigError, match=r"bad\.yaml: config: scoring\.parts"):
+    with pytest.raises(ConfigError, match=r"bad\.yaml: scoring: the parts' points do not add up to max_score$"):
         fio.load_config(path)
 
 

@@ -121,8 +121,10 @@ def test_pv_distribution_is_the_weighted_share_of_draws_per_bin():
     ({"free_drift_class": "D"}, "free_drift_class"), ({"linking_error": "bootstrap"}, "linking_error"),
 ])
 def test_measurement_config_errors_are_one_line(config, section, message):
+    from literacy.config import validate_config
+
     with pytest.raises(ConfigError, match=message):
-        measurement_config({**config, "measurement": section})
+        validate_config({**config, "measurement": section})
 
 
 def test_a_rounds_anchor_jackknife_is_shown_beside_its_share_not_in_its_se(config):

@@ -310,7 +310,7 @@ def test_item_table_scores_items_by_hand_and_aligns_by_respondent_id():
 
 
 def test_item_table_rejects_a_respondent_without_responses():
-    config = {"design": {}}
+    config = {"design": {"respondent_id": "respondent_id", "selection_prob": "selection_prob"}}
     instrument = pd.DataFrame({"item_id": ["Q01"], "part": ["knowledge"], "points": [2.0], "correct": [1]})
     responses = pd.DataFrame({"respondent_id": ["a"], "Q01": [1]})
     data = pd.DataFrame({"respondent_id": ["a", "zz"], "selection_prob": [0.1, 0.1], "weight_nonresponse": [1.0, 1.0],

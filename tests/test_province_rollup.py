@@ -98,7 +98,7 @@ def test_member_config_takes_the_members_districts_and_rates():
 def test_bad_province_config_names_the_key():
     from literacy.errors import ConfigError
 
-    with pytest.raises(ConfigError, match=r"members\[0\]\.districts: the shares add up to 0.5"):
+    with pytest.raises(ConfigError, match=r"^province config: members\[0\]: districts: the shares add up to 0.5, not 1$"):
         validate_province({"province": {"id": "p"}, "targets": {"headline": 0.1}, "template": "t.yaml",
                            "members": [{"id": "a", "name_zh": "a", "name_en": "a", "residents": 1, "rates": {},
                                         "districts": {"x": {"zh": "x", "en": "x", "share": 0.5,

@@ -9,6 +9,8 @@ checked directly.
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import numpy as np
@@ -291,10 +293,14 @@ def test_bootstrap_replicates_are_seeded(simulated_round):
 
 
 @pytest.mark.parametrize("estimation, words", [
-    ({"method": "jackknife"}, "estimation.method must be one of"),
-    ({"method": "bootstrap", "seed": 1}, "estimation.replicates must be a whole number >= 2"),
-    ({"method": "bootstrap", "replicates": 100}, "estimation.seed must be a non-negative whole number"),
-    ({"method": "fay"}, "estimation.rho must be between 0 and 1"),
+    ({"method": "jackknife"}, "estimation.method must be 'taylor', 'jk1', 'jkn', 'brr', 'fay' or 'bootstrap', not "
+                              "'jackknife'"),
+    ({"method": "bootstrap", "seed": 1}, "estimation: replicates is needed for the bootstrap"),
+    ({"method": "bootstrap", "seed": 1, "replicates": 1}, "estimation.replicates must be ≥ 2, not 1"),
+    ({"method": "bootstrap", "replicates": 100}, "estimation: seed is needed for the bootstrap"),
+    ({"method": "bootstrap", "replicates": 100, "seed": -1}, "estimation.seed must be ≥ 0, not -1"),
+    ({"method": "fay"}, "estimation: rho (between 0 and 1) is needed for Fay's method"),
+    ({"method": "fay", "rho": 1.5}, "estimation.rho must be < 1, not 1.5"),
     ({"method": "jkn", "mse": "yes"}, "estimation.mse must be true or false"),
 ])
 def test_variance_method_config_errors(estimation, words):
@@ -305,7 +311,7 @@ def test_variance_method_config_errors(estimation, words):
 
     raw = yaml.safe_load((ROOT / "config" / "wuhai.yaml").read_text(encoding="utf-8"))
     raw["estimation"].update(estimation)
-    with pytest.raises(ConfigError, match=words):
+    with pytest.raises(ConfigError, match="^config: " + re.escape(words)):
         validate_config(raw)
     raw["estimation"] = {"ci": "logit", "level": 0.95}
     assert validate_config(raw)["estimation"]["method"] == "taylor"      # the default

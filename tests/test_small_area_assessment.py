@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from literacy.assessment import adjust_multiple_comparisons
+from literacy.config import validate_config
 from literacy.errors import ConfigError
 from literacy.planning import domain_takes, plan_inputs, sample_plan
 from literacy.sae.assessment import (
@@ -83,7 +84,7 @@ def _direct(config, rng, n_cells_missing=()):
 
 
 def test_the_publication_rule_and_benchmarking(config):
-    cfg = {**config, "small_area": {**config.get("small_area", {}), "bootstrap": {"replicates": 50, "seed": 1}}}
+    cfg = validate_config({**config, "small_area": {**config["small_area"], "bootstrap": {"replicates": 50, "seed": 1}}})
     direct = _direct(cfg, np.random.default_rng(5), n_cells_missing=("wuda+cadres",))
     table, notes = small_area_table(direct, {"2025": _margins()}, cfg)
     assert list(table.columns) == SMALL_AREA_COLUMNS
@@ -109,8 +110,9 @@ def test_the_publication_rule_and_benchmarking(config):
 
 
 def test_a_model_that_cannot_be_fitted_leaves_the_cells_direct_with_the_reason(config):
-    cfg = {**config, "small_area": {"bootstrap": {"replicates": 20, "seed": 1},
-                                    "models": [{"breakdown": ["district", "group"], "formula": "C(group) + nope"}]}}
+    cfg = validate_config({**config, "small_area": {
+        "bootstrap": {"replicates": 20, "seed": 1},
+        "models": [{"breakdown": ["district", "group"], "formula": "C(group) + nope"}]}})
     direct = _direct(cfg, np.random.default_rng(1))
     table, notes = small_area_table(direct, {"2025": _margins()}, cfg)
     assert len(table) == 15
@@ -129,7 +131,7 @@ def test_a_model_that_cannot_be_fitted_leaves_the_cells_direct_with_the_reason(c
 ])
 def test_small_area_config_errors_are_one_line(config, section, message):
     with pytest.raises(ConfigError, match=message):
-        small_area_config({**config, "small_area": section})
+        validate_config({**config, "small_area": section})
 
 
 def test_bh_adjustment_within_each_breakdown_and_level(config):
@@ -170,9 +172,9 @@ def test_plan_inputs_count_psus_and_use_the_districts_response_rate(config):
 
 
 def test_delivered_area_covariates_enter_the_model_and_a_missing_one_is_a_reason(config):
-    cfg = {**config, "small_area": {"bootstrap": {"replicates": 20, "seed": 1},
-                                    "models": [{"breakdown": ["district", "group"],
-                                                "formula": "C(group) + unemployment"}]}}
+    cfg = validate_config({**config, "small_area": {
+        "bootstrap": {"replicates": 20, "seed": 1},
+        "models": [{"breakdown": ["district", "group"], "formula": "C(group) + unemployment"}]}})
     direct = _direct(cfg, np.random.default_rng(2))
     delivered = pd.DataFrame({"district": ["haibowan", "hainan", "wuda"], "unemployment": [0.03, 0.05, 0.06],
                               "share_rural": [0.5, 0.5, 0.5]})     # replaces the margins' share_rural

@@ -393,10 +393,13 @@ def small_round(synthetic_population):
 
 
 def _with(config: dict, **weighting) -> dict:
+    """The config with these weighting sections, read again (defaults filled, checked)."""
+    from literacy.config import validate_config
+
     cfg = copy.deepcopy(config)
     for key, value in weighting.items():
         cfg["weighting"][key] = value
-    return cfg
+    return validate_config(cfg)
 
 
 TRIM = {"upper": {"median": 2.5}, "lower": {"median": 0.3}, "by": "district", "rerake": True}
@@ -482,18 +485,22 @@ def test_chain_outputs_pass_their_schemas(config, small_round):
 
 
 @pytest.mark.parametrize("section, value, words", [
-    ("nonresponse", {"method": "model", "classes": ["district"]}, r"weighting.nonresponse.method"),
+    ("nonresponse", {"method": "model", "classes": ["district"]},
+     r"^config: weighting.nonresponse.method must be 'classes' or 'propensity', not 'model'$"),
     ("nonresponse", {"method": "propensity", "classes": [], "propensity": {"covariates": []}},
-     r"propensity.covariates' is empty"),
-    ("nonresponse", {"classes": ["district"], "propensity": {"n_classes": 0}}, r"n_classes' must be an integer"),
-    ("trimming", {"upper": {"top": 3}}, r"weighting.trimming.upper"),
-    ("trimming", {"rerake": "yes", "upper": 5}, r"weighting.trimming.rerake"),
-    ("trimming", {"enabled": True}, r"needs 'upper' and/or 'lower'"),
-    ("raking", {"margins": "district"}, r"weighting.raking.margins"),
+     r"^config: weighting.nonresponse: propensity.covariates is empty$"),
+    ("nonresponse", {"classes": ["district"], "propensity": {"n_classes": 0}},
+     r"^config: weighting.nonresponse.propensity.n_classes must be ≥ 1, not 0$"),
+    ("trimming", {"upper": {"top": 3}}, r"^config: weighting.trimming.upper.top is not a known setting"),
+    ("trimming", {"rerake": "yes", "upper": 5}, r"^config: weighting.trimming.rerake must be true or false, not 'yes'$"),
+    ("trimming", {"enabled": True}, r"^config: weighting.trimming: needs 'upper' and/or 'lower' caps$"),
+    ("trimming", {"enable": False, "upper": 5},
+     r"^config: weighting.trimming.enable is not a known setting; did you mean weighting.trimming.enabled\?$"),
+    ("raking", {"margins": "district"}, r"^config: weighting.raking.margins must be a list, not 'district'$"),
 ])
 def test_config_errors_name_the_key(config, section, value, words):
     with pytest.raises(ConfigError, match=words):
-        weighting_options(_with(config, **{section: value}))
+        _with(config, **{section: value})
 
 
 def test_default_config_options(config):

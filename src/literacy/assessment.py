@@ -120,8 +120,8 @@ def level_codes(config: dict) -> list[str]:
 def round_design(data: pd.DataFrame, config: dict, weights: str | np.ndarray) -> SurveyDesign:
     """The survey design of one round from the config's design variables."""
     d = config["design"]
-    return SurveyDesign(data, weights=weights, strata=d["strata"], psu=d["psu"], fpc=d.get("fpc"),
-                        lonely_psu=d.get("lonely_psu", "fail"))
+    return SurveyDesign(data, weights=weights, strata=d["strata"], psu=d["psu"], fpc=d["fpc"],
+                        lonely_psu=d["lonely_psu"], nest=d["nest"])
 
 
 def variance_design(design: SurveyDesign, config: dict, round_id: str):
@@ -145,15 +145,15 @@ def variance_design(design: SurveyDesign, config: dict, round_id: str):
         The round (for the bootstrap seed).
     """
     est = config["estimation"]
-    method = est.get("method", "taylor")
+    method = est["method"]
     if method == "taylor":
         return design
     seed = None
     if method == "bootstrap":
         seed = int(np.random.SeedSequence([int(est["seed"]), zlib.crc32(str(round_id).encode())])
                    .generate_state(1)[0])
-    return design.replicate(method, replicates=est.get("replicates"), rho=est.get("rho"), seed=seed,
-                            mse=bool(est.get("mse", False)))
+    return design.replicate(method, replicates=est["replicates"], rho=est["rho"], seed=seed,
+                            mse=est["mse"])
 
 
 def estimate_round(design: SurveyDesign, config: dict, round_id: str) -> pd.DataFrame:
@@ -364,7 +364,7 @@ def target_verdicts(estimates: pd.DataFrame, change: pd.DataFrame, config: dict,
     end_id = _round_by_role(config, "endline")
     headline_level = config["scoring"]["headline"]
     target = float(config["targets"]["headline"])
-    national = config["targets"].get("national", {}).get(end_id, {})
+    national = config["targets"]["national"].get(end_id) or {}
     sel = estimates[(estimates["round"] == end_id) & (estimates["level"] == headline_level)
                     & estimates["breakdown"].isin(breakdowns)].copy()
     low, high = sel["ci_low"].to_numpy(), sel["ci_high"].to_numpy()

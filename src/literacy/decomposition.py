@@ -178,7 +178,7 @@ def decompose_change(baseline: pd.DataFrame, endline: pd.DataFrame, config: dict
     # which groups the composition and rate effects come from. Single cells are not shown
     # (many are small); a category with fewer than reporting.min_n respondents in a round is
     # blanked.
-    min_n = int(config.get("reporting", {}).get("min_n", 0))
+    min_n = int(config["reporting"]["min_n"])
     frames = []
     for f in cols:
         g = cells.groupby(["level", f], sort=False)[["baseline_population_share", "endline_population_share",
@@ -195,7 +195,7 @@ def decompose_change(baseline: pd.DataFrame, endline: pd.DataFrame, config: dict
     detail["suppressed"] = small
     detail["suppression_reason"] = np.where(small, f"fewer than {min_n} respondents in a round (reporting.min_n)",
                                             None)
-    order = {f: [str(k) for k in config["survey"].get("labels", {}).get(f, {})] for f in cols}
+    order = {f: [str(k) for k in config["survey"]["labels"].get(f, {})] for f in cols}
     if "age_band" in order:
         order["age_band"] = [str(b["code"]) for b in config["survey"]["age_bands"]]
     detail["_l"] = detail["level"].map({c: i for i, c in enumerate(levels)})

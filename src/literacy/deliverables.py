@@ -517,7 +517,7 @@ def methodology_table(config: dict, facts: dict[str, dict], rates: dict[str, pd.
                      "value": float(value) if value is not None and not pd.isna(value) else np.nan,
                      "text": text})
 
-    labels = config["survey"].get("labels", {}).get("district", {})
+    labels = config["survey"]["labels"].get("district", {})
     for r in config["rounds"]:
         rid = str(r["id"])
         if rid in rates:
@@ -587,8 +587,8 @@ def methodology_table(config: dict, facts: dict[str, dict], rates: dict[str, pd.
             int(rel["suppressed"].sum()))
 
     sc = config["scoring"]
-    comparison = "≥" if sc.get("inclusive") else ">"
-    add("scoring", "rule", "评分规则", "Scoring rule", text=str(sc.get("rule", "")))
+    comparison = "≥" if sc["inclusive"] else ">"
+    add("scoring", "rule", "评分规则", "Scoring rule", text=str(sc["rule"]))
     add("scoring", "max_score", "满分", "Maximum score", value=sc["max_score"])
     for part, spec in sc["parts"].items():
         add("scoring", f"part:{part}", f"{spec[1]}（分值）", f"{spec[2]} (points)", value=float(spec[0]))
@@ -597,17 +597,17 @@ def methodology_table(config: dict, facts: dict[str, dict], rates: dict[str, pd.
             f"{lv.get('en', lv['code'])}: total score {comparison} {lv['threshold']}", value=float(lv["threshold"]),
             text=f"score {comparison} {lv['threshold']}")
     add("scoring", "inclusive", "阈值是否包含本数", "Thresholds inclusive (at least) or not (above)",
-        text="true (at least / 及以上)" if sc.get("inclusive") else "false (above / 超过)")
+        text="true (at least / 及以上)" if sc["inclusive"] else "false (above / 超过)")
     add("scoring", "headline", "主指标", "Headline level", text=str(sc["headline"]))
     add("scoring", "dont_know", "“不知道”和未答", "Don't know and skipped answers", text="score 0 / 计0分")
 
     est = config["estimation"]
-    method = est.get("method", "taylor")
+    method = est["method"]
     if method == "taylor":
         text = "Taylor linearisation, strata and PSUs, raking accounted for (residuals on the raking margins)"
     else:
-        extra = {"bootstrap": f", {est.get('replicates')} replicates, seed {est.get('seed')}",
-                 "fay": f", rho {est.get('rho')}"}.get(method, "")
+        extra = {"bootstrap": f", {est['replicates']} replicates, seed {est['seed']}",
+                 "fay": f", rho {est['rho']}"}.get(method, "")
         text = (f"replicate weights ({method}{extra}) from the strata and PSUs, each replicate raked again "
                 "(and trimmed, when configured)")
     add("estimation", "method", "方差估计方法", "Variance estimation", text=text)

@@ -570,7 +570,8 @@ class SurveyDesign(DesignEstimators):
                     psu_value = data[self.psu_columns[0]].iloc[int(np.flatnonzero(c_raw == bad)[0])] \
                         if self.psu_columns else "?"
                     raise DesignError(f"design: PSU '{psu_value}' is in more than one stratum; "
-                                      "relabel PSUs or set nest=True")
+                                      "relabel PSUs, or say PSU ids repeat across strata (nest=True; "
+                                      "'literacy estimate --nest'; design.nest: true in a config)")
             cluster, n_clusters = _recode(stratum * n_c_raw + c_raw, n_strata * n_c_raw)
             cluster_stratum = np.zeros(n_clusters, dtype=np.int64)
             cluster_stratum[cluster] = stratum

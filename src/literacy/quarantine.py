@@ -223,7 +223,7 @@ def _check_type(col: str, text: pd.Series, unreadable: np.ndarray, given: np.nda
 
 
 def _codes(config: dict, variable: str) -> list[str]:
-    return [str(k) for k in config["survey"].get("labels", {}).get(variable, {})]
+    return [str(k) for k in config["survey"]["labels"].get(variable, {})]
 
 
 def _parse_codes(value) -> list[int]:
@@ -275,11 +275,11 @@ def declared_columns(config: dict, items: Iterable[str] = ()) -> set[str]:
     and ``ingest.match_sample``, plus the instrument's items.
     """
     out: set[str] = set(str(i) for i in items)
-    for g in config.get("groups", []) or []:
+    for g in config["groups"]:
         for cond in g.get("rule", []) or []:
             if isinstance(cond, dict) and "column" in cond:
                 out.add(str(cond["column"]))
-    for b in config.get("breakdowns", []) or []:
+    for b in config["breakdowns"]:
         out.update(str(c) for c in ([b] if isinstance(b, str) else b))
 
     def walk(node):
@@ -289,7 +289,7 @@ def declared_columns(config: dict, items: Iterable[str] = ()) -> set[str]:
             for v in node:
                 walk(v)
 
-    w = config.get("weighting", {}) or {}
+    w = config["weighting"]
     nr = w.get("nonresponse", {}) or {}
     walk(nr.get("classes"))
     prop = nr.get("propensity", {}) or {}
@@ -299,17 +299,17 @@ def declared_columns(config: dict, items: Iterable[str] = ()) -> set[str]:
     trim = w.get("trimming", {}) or {}
     if isinstance(trim, dict) and isinstance(trim.get("by"), str):
         out.add(trim["by"])
-    design = config.get("design", {}) or {}
+    design = config["design"]
     for k in ("respondent_id", "strata", "psu", "selection_prob", "fpc"):
         if isinstance(design.get(k), str):
             out.add(design[k])
-    ing = config.get("ingest", {}) or {}
-    out.update(str(c) for c in ing.get("keep_columns", []) or [])
-    out.update(str(c) for c in (ing.get("value_map") or {}))
-    for rule in ing.get("consistency", []) or []:
+    ing = config["ingest"]
+    out.update(str(c) for c in ing["keep_columns"])
+    out.update(str(c) for c in ing["value_map"])
+    for rule in ing["consistency"]:
         out.add(str(rule["column"]))
         out.update(placeholders(rule["pattern"]))
-    out.update(str(c) for c in ing.get("match_sample", []) or [])
+    out.update(str(c) for c in ing["match_sample"])
     out.discard("group")
     return out
 
@@ -318,10 +318,10 @@ def declared_columns(config: dict, items: Iterable[str] = ()) -> set[str]:
 def _screen(text: pd.DataFrame, lines: np.ndarray, unit: str, config: dict, *, text_cols: Iterable[str],
             items: Mapping[str, list[int]] | None, ragged: Mapping[int, int] | None,
             binary: Iterable[str] = (), width: int | None = None) -> Screened:
-    design = config.get("design", {})
-    id_col = design.get("respondent_id", "respondent_id")
-    prob_col = design.get("selection_prob", "selection_prob")
-    design_text = {design.get("strata", "stratum"), design.get("psu", "psu")}
+    design = config["design"]
+    id_col = design["respondent_id"]
+    prob_col = design["selection_prob"]
+    design_text = {design["strata"], design["psu"]}
     survey = config["survey"]
     age_min, age_max = int(survey["age_min"]), int(survey["age_max"])
     lines = np.asarray(lines, dtype=np.int64)
@@ -414,8 +414,9 @@ def _screen(text: pd.DataFrame, lines: np.ndarray, unit: str, config: dict, *, t
         typed[item] = _int_column(values, ok, text.index)
 
     # 8. PSUs nest in strata: the PSU's most frequent stratum (first delivered on a tie) is kept
-    strata_col, psu_col = design.get("strata", "stratum"), design.get("psu", "psu")
-    if strata_col in text.columns and psu_col in text.columns:
+    # (design.nest: PSU ids repeat across strata, a PSU is its stratum and id: nothing to check)
+    strata_col, psu_col = design["strata"], design["psu"]
+    if strata_col in text.columns and psu_col in text.columns and not design["nest"]:
         both = text[strata_col].notna().to_numpy(dtype=bool) & text[psu_col].notna().to_numpy(dtype=bool)
         if both.any():
             sub = pd.DataFrame({"psu": text.loc[both, psu_col], "stratum": text.loc[both, strata_col],
@@ -435,10 +436,11 @@ def _screen(text: pd.DataFrame, lines: np.ndarray, unit: str, config: dict, *, t
                                                               main_n[off])))
                 P.add(mask, strata_col, text[strata_col], "psu_in_two_strata",
                       lambda rows: [f"PSU {display_value(at[r][0])!r} is in stratum {display_value(at[r][1])!r} on "
-                                    f"{at[r][2]} other {unit}s; a PSU lies in one stratum" for r in rows])
+                                    f"{at[r][2]} other {unit}s; a PSU lies in one stratum (if PSU ids repeat across "
+                                    f"strata, set design.nest: true)" for r in rows])
 
     # 9. consistency rules (ingest.consistency)
-    for i, rule in enumerate(config.get("ingest", {}).get("consistency", []) or []):
+    for i, rule in enumerate(config["ingest"]["consistency"]):
         col, pattern = str(rule["column"]), str(rule["pattern"])
         refs = placeholders(pattern)
         if col not in text.columns or any(r not in text.columns for r in refs):
@@ -507,14 +509,14 @@ def screen_responses(text: pd.DataFrame, lines: np.ndarray, config: dict, instru
     ColumnTypeError
         A required column is missing, or a number column is mostly not numbers.
     """
-    design = config.get("design", {})
-    id_col = design.get("respondent_id", "respondent_id")
-    prob_col = design.get("selection_prob", "selection_prob")
+    design = config["design"]
+    id_col = design["respondent_id"]
+    prob_col = design["selection_prob"]
     items = {}
     for item, valid, dk in zip(instrument["item_id"].astype(str), instrument["valid_codes"],
                                instrument["dont_know_code"]):
         items[item] = sorted(set(_parse_codes(valid)) | ({int(dk)} if dk is not pd.NA and not pd.isna(dk) else set()))
-    text_cols = [c if c not in ("stratum", "psu") else design.get("strata" if c == "stratum" else "psu", c)
+    text_cols = [c if c not in ("stratum", "psu") else design["strata" if c == "stratum" else "psu"]
                  for c in RESPONSES_TEXT]
     _require(text, [id_col, *text_cols, prob_col, "age", *items])
     return _screen(text, lines, unit, config, text_cols=text_cols, items=items, ragged=ragged, width=width)
@@ -523,10 +525,10 @@ def screen_responses(text: pd.DataFrame, lines: np.ndarray, config: dict, instru
 def screen_sample(text: pd.DataFrame, lines: np.ndarray, config: dict, unit: str = "line",
                   ragged: Mapping[int, int] | None = None, width: int | None = None) -> Screened:
     """Type and screen one round's sample (every sampled adult); see :func:`screen_responses`."""
-    design = config.get("design", {})
-    id_col = design.get("respondent_id", "respondent_id")
-    prob_col = design.get("selection_prob", "selection_prob")
-    text_cols = [c if c not in ("stratum", "psu") else design.get("strata" if c == "stratum" else "psu", c)
+    design = config["design"]
+    id_col = design["respondent_id"]
+    prob_col = design["selection_prob"]
+    text_cols = [c if c not in ("stratum", "psu") else design["strata" if c == "stratum" else "psu"]
                  for c in SAMPLE_TEXT]
     _require(text, [id_col, *text_cols, prob_col, "age", "responded"])
     return _screen(text, lines, unit, config, text_cols=text_cols, items=None, ragged=ragged, binary=("responded",),
@@ -552,11 +554,11 @@ def match_to_sample(responses: Screened, sample: Screened, config: dict, sample_
         The responses and the sample with the added problems; the sample's typed
         ``responded`` column holds the adjusted status.
     """
-    design = config.get("design", {})
-    id_col = design.get("respondent_id", "respondent_id")
-    prob_col = design.get("selection_prob", "selection_prob")
-    compare = list(config.get("ingest", {}).get("match_sample") or
-                   [design.get("strata", "stratum"), design.get("psu", "psu"), prob_col])
+    design = config["design"]
+    id_col = design["respondent_id"]
+    prob_col = design["selection_prob"]
+    compare = list(config["ingest"]["match_sample"] or
+                   [design["strata"], design["psu"], prob_col])
     s_typed, r_typed = sample.typed, responses.typed
     s_keep, r_keep = sample.kept_mask(), responses.kept_mask()
     s_ids = s_typed[id_col].astype("string")

@@ -100,7 +100,7 @@ def score_responses(responses: pd.DataFrame, instrument: pd.DataFrame, scoring: 
     out["n_skipped"] = skipped.sum(axis=1).astype(np.int64)
     out["dont_know_share"] = out["n_dont_know"] / len(items)
     out["skipped_share"] = out["n_skipped"] / len(items)
-    indicators = level_indicators(out["score"].to_numpy(), scoring["levels"], bool(scoring.get("inclusive", False)))
+    indicators = level_indicators(out["score"].to_numpy(), scoring["levels"], bool(scoring["inclusive"]))
     for code, values in indicators.items():
         out[code] = values.astype(np.int64)
     out["level_class"] = level_class(indicators, scoring["levels"])

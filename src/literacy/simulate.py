@@ -509,7 +509,7 @@ def _forms(sim: dict, parts: list[str], round_ids: list[str], baseline: str) -> 
     (reporting scale; the first easier, the next harder, alternately).
     """
     base_items = tuple(_ITEMS)
-    spec = sim.get("forms") or {}
+    spec = sim["forms"]
     if not isinstance(spec, dict):
         raise ConfigError("config: simulation.forms must map round ids to {anchors, drifting, drift, seed}")
     spec = {str(k): v for k, v in spec.items()}
@@ -531,8 +531,8 @@ def _forms(sim: dict, parts: list[str], round_ids: list[str], baseline: str) -> 
         raw_anchors, raw_seed = _need(f, "anchors", where + "."), _need(f, "seed", where + ".")
         try:
             anchors, seed = int(raw_anchors), int(raw_seed)
-            drifting = int(f.get("drifting", 0))
-            drift = float(f.get("drift", 0.0))
+            drifting = int(f["drifting"])
+            drift = float(f["drift"])
         except (TypeError, ValueError):
             raise ConfigError(f"config: {where} needs whole numbers anchors, drifting, seed and a number drift"
                               ) from None
@@ -587,7 +587,7 @@ def make_forms(config: dict) -> dict[str, pd.DataFrame]:
 
 
 def _baseline_id(cfg: dict) -> str:
-    return next((r["id"] for r in cfg["rounds"] if r.get("role") == "baseline"), cfg["rounds"][0]["id"])
+    return next((r["id"] for r in cfg["rounds"] if r["role"] == "baseline"), cfg["rounds"][0]["id"])
 
 
 # TODO(integrate): use literacy.measurement.scale.theta_cut
@@ -724,7 +724,7 @@ def _build_frame(sim: dict, scale: float, rng: np.random.Generator) -> _Frame:
         spec = districts[d]
         residents = float(_need(spec, "residents", f"simulation.population.districts.{d}."))
         rural_share = float(_need(spec, "rural_share", f"simulation.population.districts.{d}."))
-        prefix = str(spec.get("psu_code", d[:3].upper()))
+        prefix = str(spec["psu_code"] or d[:3].upper())   # None: the first three letters
         for r_i, r in enumerate(RESIDENCE):
             share = rural_share if r == "rural" else 1.0 - rural_share
             adults = residents * share * adult_share * scale
@@ -786,8 +786,8 @@ def _population(frame: _Frame, sim: dict, config: dict, years: float, rng: np.ra
     sex_ratio = float(_need(pop_cfg, "sex_ratio", "simulation.population."))
     male = rng.random(n) < sex_ratio / (100.0 + sex_ratio)
 
-    d_edu = np.array([float(pop_cfg["districts"][d].get("education", 0.0)) for d in frame.districts])
-    d_lit = np.array([float(pop_cfg["districts"][d].get("literacy", 0.0)) for d in frame.districts])
+    d_edu = np.array([float(pop_cfg["districts"][d]["education"]) for d in frame.districts])
+    d_lit = np.array([float(pop_cfg["districts"][d]["literacy"]) for d in frame.districts])
 
     # Education: ordered logit, e* = x'beta + logistic noise, cut at _EDU_CUTS.
     eta = (_EDU_AGE * (45 - age) + _EDU_URBAN * (rural == 0) + _EDU_MALE * male + d_edu[district]
@@ -1085,16 +1085,14 @@ def simulate_programme(config: dict, seed: int | None = None) -> Programme:
     """
     cfg = validate_config(config)
     sim = _need(cfg, "simulation", "")
-    scale = float(sim.get("population_scale", 1.0))
-    if not scale > 0:
-        raise ConfigError("config: simulation.population_scale must be positive")
+    scale = float(sim["population_scale"])
     targets = {str(k): float(v) for k, v in _need(sim, "target_rates", "simulation.").items()}
     if seed is None:
         seed = int(_need(cfg["assessment"], "seed", "assessment."))
     scoring = cfg["scoring"]
     headline = scoring["headline"]
     threshold = float(next(lv["threshold"] for lv in scoring["levels"] if lv["code"] == headline))
-    inclusive = bool(scoring.get("inclusive", False))
+    inclusive = bool(scoring["inclusive"])
     parts = list(scoring["parts"])
 
     round_ids = [r["id"] for r in cfg["rounds"]]
@@ -1111,7 +1109,7 @@ def simulate_programme(config: dict, seed: int | None = None) -> Programme:
                 raise ConfigError(f"config: scoring.parts.{part} is {spec[0]} points but the simulated form of "
                                   f"round {rid} has {float(totals.get(part, 0.0))}")
     pop_cfg = _need(sim, "population", "simulation.")
-    census_year = pop_cfg.get("census_year", round_ids[0])
+    census_year = pop_cfg["census_year"] if pop_cfg["census_year"] is not None else round_ids[0]
     years = _round_years(cfg["rounds"], census_year)
 
     # One stream for the PSU frame (the same communities in every round), one per round.

@@ -61,42 +61,21 @@ CHANGE_LINKED_COLUMNS = ["breakdown", "domain", "label_zh", "label_en", "level",
                          "ci_low", "ci_high", "p_value", "p_value_bh", "significant_bh", "raw_change",
                          "comparable", "note", "suppressed", "suppression_reason"]
 
-_CONDITIONING = ["district", "residence", "sex", "age_band", "education", "occupation"]
-
 
 def measurement_config(config: dict) -> dict:
-    """The ``measurement`` section with defaults filled, checked.
+    """The resolved ``measurement`` section (:class:`literacy.settings.analysis.Measurement`, every
+    default filled when the config was read) with the standard variables in place of a left-out
+    ``conditioning`` / ``dif_groupings``; ``configured`` names those the user wrote out (every
+    column named there must exist in the data)."""
+    from literacy.settings.analysis import STANDARD_VARIABLES
 
-    Keys (besides ``min_anchor_items`` / ``min_anchor_share``, read by
-    :func:`literacy.measurement.linking_feasible`): ``enabled`` (true); ``model`` (2pl | 1pl); ``rmsd_limit``
-    (0.12); ``free_drift_class`` (C: anchors of this ETS class for drift get round-specific
-    parameters); ``plausible_values`` (20); ``conditioning`` (district, residence, sex, age
-    band, education, occupation); ``seed`` (the assessment seed); ``linking_error``
-    (jackknife | none); ``dif_groupings`` (sex, residence, district).
-    """
-    from literacy.config_values import flag, mapping, names, number
-
-    m = mapping(config.get("measurement"), "measurement")
-    out = {
-        "enabled": flag(m.get("enabled", True), "measurement.enabled"),
-        "model": str(m.get("model", "2pl")).lower(),
-        "rmsd_limit": number(m.get("rmsd_limit", 0.12), "measurement.rmsd_limit", low=0, low_open=True),
-        "free_drift_class": str(m.get("free_drift_class", "C")),
-        "plausible_values": number(m.get("plausible_values", 20), "measurement.plausible_values", integer=True,
-                                   low=2),
-        "conditioning": names(m.get("conditioning", _CONDITIONING), "measurement.conditioning"),
-        "seed": number(m.get("seed", config["assessment"].get("seed", 0)), "measurement.seed", integer=True, low=0),
-        "linking_error": str(m.get("linking_error", "jackknife")),
-        "dif_groupings": names(m.get("dif_groupings", ["sex", "residence", "district"]), "measurement.dif_groupings"),
-        "configured": {k for k in ("conditioning", "dif_groupings") if m.get(k) is not None},
-    }
-    if out["model"] not in ("2pl", "1pl"):
-        raise ConfigError(f"config: measurement.model must be 2pl or 1pl, not {out['model']!r}")
-    if out["free_drift_class"] not in ("B", "C", "none"):
-        raise ConfigError("config: measurement.free_drift_class must be B, C or none")
-    if out["linking_error"] not in ("jackknife", "none"):
-        raise ConfigError("config: measurement.linking_error must be jackknife or none")
-    return out
+    m = dict(config["measurement"])
+    m["configured"] = {k for k in ("conditioning", "dif_groupings") if m[k] is not None}
+    if m["conditioning"] is None:
+        m["conditioning"] = list(STANDARD_VARIABLES)
+    if m["dif_groupings"] is None:
+        m["dif_groupings"] = ["sex", "residence", "district"]
+    return m
 
 
 def item_scores(responses: pd.DataFrame, instrument: pd.DataFrame, order: pd.Series | None = None,

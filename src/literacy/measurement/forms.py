@@ -24,12 +24,14 @@ import numpy as np
 import pandas as pd
 
 from literacy.errors import DataError
+from literacy.settings.analysis import Measurement
 
 __all__ = ["compare_forms", "anchor_items", "linking_feasible", "minimum_anchors", "MEASUREMENT_DEFAULTS",
            "FORM_COLUMNS"]
 
 #: Defaults of the config's ``measurement`` section (filled by :func:`literacy.config.validate_config`).
-MEASUREMENT_DEFAULTS = {"min_anchor_items": 8, "min_anchor_share": 0.20}
+MEASUREMENT_DEFAULTS = {k: v for k, v in Measurement().model_dump().items()
+                        if k in ("min_anchor_items", "min_anchor_share")}
 
 #: Columns of the :func:`compare_forms` table.
 FORM_COLUMNS = ["item_id", "part", "points", "rounds", "anchor"]
@@ -162,8 +164,9 @@ def anchor_items(forms: pd.DataFrame | Mapping[str, pd.DataFrame], rounds: list[
     return table["item_id"].astype(str)[keep].tolist()
 
 
-def _measurement(config: dict) -> tuple[int, float]:
-    m = {**MEASUREMENT_DEFAULTS, **((config or {}).get("measurement") or {})}
+def _measurement(config: dict | None) -> tuple[int, float]:
+    # a resolved config holds both keys; without a config (a call on forms alone), the model's defaults
+    m = MEASUREMENT_DEFAULTS if config is None else config["measurement"]
     return int(m["min_anchor_items"]), float(m["min_anchor_share"])
 
 

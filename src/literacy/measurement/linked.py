@@ -25,7 +25,7 @@ __all__ = ["linked_estimates", "calibration_parts", "LINKED_COLUMNS"]
 #: information and the number of plausible values.
 LINKED_COLUMNS = ESTIMATE_COLUMNS + ["se_sampling", "se_calibration", "se_imputation", "fmi", "pv_count"]
 
-_NO_LABELS = {"survey": {}}
+_NO_LABELS = {"survey": {"labels": {}}}   # no config: every label is the code itself
 
 
 def _spec(s) -> DomainSpec:

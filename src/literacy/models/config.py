@@ -3,26 +3,18 @@ tests of association written by the assessment)."""
 
 from __future__ import annotations
 
-from literacy.errors import ConfigError
-
 __all__ = ["analysis_config"]
 
-_COVARIATES = ["district", "residence", "sex", "age_band", "education", "occupation"]
-
-
 def analysis_config(config: dict) -> dict:
-    """``analysis`` with defaults: ``enabled`` (true), ``determinants.covariates`` (district,
-    residence, sex, age band, education, occupation: the logistic model of the headline level),
-    ``associations.breakdowns`` (the same variables: Rao–Scott tests of the literacy level)."""
-    from literacy.config_values import flag, mapping, names
+    """The resolved ``analysis`` section (:class:`literacy.settings.analysis.Analysis`): ``enabled``,
+    ``covariates`` (the logistic model of the headline level) and ``breakdowns`` (Rao–Scott tests of
+    the literacy level); a left-out list is the standard variables (district, residence, sex, age
+    band, education, occupation) that the data has, and ``configured`` names the lists written out."""
+    from literacy.settings.analysis import STANDARD_VARIABLES
 
-    a = mapping(config.get("analysis"), "analysis")
-    det = mapping(a.get("determinants"), "analysis.determinants")
-    assoc = mapping(a.get("associations"), "analysis.associations")
-    out = {"enabled": flag(a.get("enabled", True), "analysis.enabled"),
-           "covariates": names(det.get("covariates", _COVARIATES), "analysis.determinants.covariates"),
-           "breakdowns": names(assoc.get("breakdowns", _COVARIATES), "analysis.associations.breakdowns"),
-           "configured": {k for k, sec in (("covariates", det), ("breakdowns", assoc)) if sec.get(k) is not None}}
-    if not out["covariates"]:
-        raise ConfigError("config: analysis.determinants.covariates must name at least one variable")
-    return out
+    a = config["analysis"]
+    covariates, breakdowns = a["determinants"]["covariates"], a["associations"]["breakdowns"]
+    return {"enabled": a["enabled"],
+            "covariates": list(STANDARD_VARIABLES) if covariates is None else list(covariates),
+            "breakdowns": list(STANDARD_VARIABLES) if breakdowns is None else list(breakdowns),
+            "configured": {k for k, v in (("covariates", covariates), ("breakdowns", breakdowns)) if v is not None}}

@@ -24,20 +24,9 @@ SAMPLE_PLAN_COLUMNS = _INPUTS + PLAN_COLUMNS
 
 
 def planning_config(config: dict) -> dict:
-    """``planning``: ``target_neff`` (400), ``half_width`` (none), ``alpha`` (0.05), ``power`` (0.8),
-    ``planned_per_psu`` (none: as in the last round)."""
-    from literacy.config_values import mapping, number
-
-    p = mapping(config.get("planning"), "planning")
-    out = {"target_neff": number(p.get("target_neff", 400), "planning.target_neff"),
-           "half_width": p.get("half_width"),
-           "alpha": number(p.get("alpha", 0.05), "planning.alpha"),
-           "power": number(p.get("power", 0.8), "planning.power"),
-           "planned_per_psu": p.get("planned_per_psu")}
-    for k in ("half_width", "planned_per_psu"):
-        if out[k] is not None:
-            out[k] = number(out[k], f"planning.{k}")
-    return out
+    """The resolved ``planning`` section (:class:`literacy.settings.analysis.Planning`): ``target_neff``,
+    ``half_width``, ``alpha``, ``power``, ``planned_per_psu`` (None: as in the last round)."""
+    return dict(config["planning"])
 
 
 def check_planning(p: dict, where: str = "planning") -> dict:

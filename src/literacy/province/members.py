@@ -18,7 +18,6 @@ weighting, estimation, reporting) is the template's.
 from __future__ import annotations
 
 import copy
-import re
 import zlib
 from typing import Any
 
@@ -26,18 +25,7 @@ from literacy.errors import ConfigError
 
 __all__ = ["validate_province", "member_config", "member_seed", "deep_merge", "ID_PATTERN"]
 
-#: A member id is a folder name: lower-case letters, digits, '-' and '_'.
-ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
-_ROLLUP_DEFAULTS = {"variance": "taylor", "fdr": 0.05, "min_cities": 1}
-_VARIANCE = ("taylor", "jk1", "jkn", "bootstrap")
-_SIM_DEFAULTS = {"population_scale": 0.02, "respondents_per_round": 500, "psus_per_round": 24,
-                 "adults_per_psu": {"urban": 300, "rural": 80}}
-
-
-def _need(d: Any, key: str, where: str) -> Any:
-    if not isinstance(d, dict) or d.get(key) is None:
-        raise ConfigError(f"province config: missing '{where}{key}'")
-    return d[key]
+from literacy.settings.province import ID_PATTERN
 
 
 def deep_merge(base: dict, extra: dict) -> dict:
@@ -69,55 +57,12 @@ def validate_province(raw: Any) -> dict:
     ConfigError
         One line naming the offending key (``members[3].id``, ...).
     """
-    if not isinstance(raw, dict):
-        raise ConfigError("province config: the file does not hold a mapping of sections")
-    cfg = copy.deepcopy(raw)
-    prov = _need(cfg, "province", "")
-    _need(prov, "id", "province.")
-    prov.setdefault("name_zh", prov["id"])
-    prov.setdefault("name_en", prov["id"])
-    prov.setdefault("seed", 0)
-    targets = _need(cfg, "targets", "")
-    _need(targets, "headline", "targets.")
-    members = _need(cfg, "members", "")
-    if not isinstance(members, list) or not members:
-        raise ConfigError("province config: 'members' must be a non-empty list")
-    seen = set()
-    for i, m in enumerate(members):
-        mid = str(_need(m, "id", f"members[{i}]."))
-        if not ID_PATTERN.fullmatch(mid) or mid == "province":
-            raise ConfigError(f"province config: members[{i}].id {mid!r} must be lower-case letters, digits, "
-                              "'-' or '_' (a folder name), and not 'province'")
-        if mid in seen:
-            raise ConfigError(f"province config: members[{i}].id {mid!r} is used twice")
-        seen.add(mid)
-        m["id"] = mid
-        if "config" in m:
-            continue
-        if not cfg.get("template"):
-            raise ConfigError(f"province config: members[{i}] has no 'config' and there is no 'template'")
-        for k in ("name_zh", "name_en", "residents", "rates", "districts"):
-            _need(m, k, f"members[{i}].")
-        if not isinstance(m["districts"], dict) or not m["districts"]:
-            raise ConfigError(f"province config: members[{i}].districts must be a mapping of district codes")
-        total = 0.0
-        for code, d in m["districts"].items():
-            for k in ("zh", "en", "share", "rural_share"):
-                _need(d, k, f"members[{i}].districts.{code}.")
-            if not 0 <= float(d["rural_share"]) <= 1:
-                raise ConfigError(f"province config: members[{i}].districts.{code}.rural_share must be in [0, 1]")
-            total += float(d["share"])
-        if abs(total - 1.0) > 1e-6:
-            raise ConfigError(f"province config: members[{i}].districts: the shares add up to {total:g}, not 1")
-        if "overrides" in m and not isinstance(m["overrides"], dict):
-            raise ConfigError(f"province config: members[{i}].overrides must be a mapping")
-    rollup = {**_ROLLUP_DEFAULTS, **(cfg.get("rollup") or {})}
-    if rollup["variance"] not in _VARIANCE:
-        raise ConfigError(f"province config: rollup.variance must be one of {_VARIANCE}")
-    if not 0 < float(rollup["fdr"]) < 1:
-        raise ConfigError("province config: rollup.fdr must be in (0, 1)")
-    cfg["rollup"] = rollup
-    cfg["simulation"] = deep_merge(_SIM_DEFAULTS, cfg.get("simulation") or {})
+    from literacy.settings.province import parse_province
+
+    typed = parse_province(raw)
+    cfg = typed.model_dump(mode="python", exclude={"members"})
+    # a member keeps only the keys it gives ("config" in a member marks a complete city config)
+    cfg["members"] = [m.model_dump(mode="python", exclude_none=True) for m in typed.members]
     return cfg
 
 
@@ -178,8 +123,9 @@ def member_config(province: dict, member_id: str, template: dict | None) -> dict
                                            for code, d in member["districts"].items()}
     rates = {str(k): float(v) for k, v in member["rates"].items()}
     base = next((str(r["id"]) for r in cfg["rounds"] if r.get("role") == "baseline"), None)
-    cfg["targets"] = {**cfg.get("targets", {}), "headline": float(member.get("target",
-                                                                         province["targets"]["headline"]))}
+    target = member.get("target")
+    cfg["targets"] = {**cfg["targets"],
+                      "headline": float(province["targets"]["headline"] if target is None else target)}
     if base is not None and base in rates:
         cfg["targets"]["baseline_published"] = rates[base]
     if "scorecard" in cfg:  # the template's indicators, less those of the template's own districts
@@ -196,8 +142,7 @@ def member_config(province: dict, member_id: str, template: dict | None) -> dict
         pop["districts"][code] = {
             "residents": int(round(float(member["residents"]) * float(d["share"]))),
             "rural_share": float(d["rural_share"]),
-            "psu_code": str(d.get("psu_code", code[:4].upper())),
-            "education": float(d.get("education", 0.0)), "literacy": float(d.get("literacy", 0.0))}
+            "psu_code": str(d["psu_code"]), "education": float(d["education"]), "literacy": float(d["literacy"])}
     scale = float(sim["population_scale"])
     cfg["simulation"] = {**cfg.get("simulation", {}), "population_scale": scale, "target_rates": rates,
                          "respondents_per_round": int(round(float(sim["respondents_per_round"]) / scale)),

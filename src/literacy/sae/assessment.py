@@ -46,63 +46,17 @@ SMALL_AREA_COLUMNS = [
     "source", "source_zh", "source_en", "model_converged", "sigma2_u", "std_residual", "note",
 ]
 
-_DEFAULT_MODELS = [
-    {"breakdown": ["district", "group"], "formula": "C(group) + share_higher_education"},
-    {"breakdown": ["district", "sex", "age_band"], "formula": "C(sex) + C(age_band) + share_higher_education"},
-]
-
-
 def small_area_config(config: dict) -> dict:
-    """The ``small_area`` section with defaults filled, checked.
-
-    Keys: ``enabled`` (true), ``levels`` (the headline level), ``method`` (REML | ML | FH),
-    ``bootstrap`` (``replicates`` 200, ``seed``: the assessment seed), ``deff_pooling``
-    (mean | loglinear), ``alpha`` (1 − the estimation level) and ``models``: a list of
-    ``{breakdown: [columns], formula: "<right-hand side>", benchmark: auto|true|false}``
-    (default: district × key group and district × sex × age band). In a breakdown the token
-    ``group`` stands for the key groups.
-    """
-    from literacy.config_values import flag, mapping, names, number
-
-    sa = mapping(config.get("small_area"), "small_area")
-    out = {
-        "enabled": flag(sa.get("enabled", True), "small_area.enabled"),
-        "levels": names(sa.get("levels", [config["scoring"]["headline"]]), "small_area.levels"),
-        "method": str(sa.get("method", "REML")).upper(),
-        "deff_pooling": str(sa.get("deff_pooling", "mean")),
-        "alpha": number(sa.get("alpha", 1 - float(config["estimation"]["level"])), "small_area.alpha", low=0,
-                        high=1, low_open=True, high_open=True),
-    }
-    boot = mapping(sa.get("bootstrap"), "small_area.bootstrap")
-    out["replicates"] = number(boot.get("replicates", 200), "small_area.bootstrap.replicates", integer=True, low=0)
-    out["seed"] = number(boot.get("seed", config["assessment"].get("seed", 0)), "small_area.bootstrap.seed",
-                         integer=True, low=0)
-    if out["method"] not in ("REML", "ML", "FH"):
-        raise ConfigError(f"config: small_area.method must be REML, ML or FH, not {out['method']!r}")
-    if out["deff_pooling"] not in ("mean", "loglinear"):
-        raise ConfigError("config: small_area.deff_pooling must be mean or loglinear")
-    known = {lv["code"] for lv in config["scoring"]["levels"]}
-    bad = [lv for lv in out["levels"] if lv not in known]
-    if bad:
-        raise ConfigError(f"config: small_area.levels: {bad[0]!r} is not a scoring level")
-    models = []
-    given = sa.get("models", _DEFAULT_MODELS)
-    if not isinstance(given, list):
-        raise ConfigError(f"config: small_area.models must be a list of models, not {given!r}")
-    for i, m in enumerate(given):
-        if not isinstance(m, dict) or "breakdown" not in m or "formula" not in m:
-            raise ConfigError(f"config: small_area.models[{i}] needs 'breakdown' and 'formula'")
-        cols = names(m["breakdown"], f"small_area.models[{i}].breakdown")
-        if "district" not in cols:
-            raise ConfigError(f"config: small_area.models[{i}].breakdown must include district (the "
-                              f"covariates and benchmarking are the district's)")
-        rhs = str(m["formula"]).split("~")[-1].strip()
-        bench = m.get("benchmark", "auto")
-        if bench not in ("auto", True, False):
-            raise ConfigError(f"config: small_area.models[{i}].benchmark must be auto, true or false")
-        models.append({"breakdown": cols, "formula": rhs, "benchmark": bench})
-    out["models"] = models
-    return out
+    """The resolved ``small_area`` section (:class:`literacy.settings.analysis.SmallArea`, every default
+    filled when the config was read): ``enabled``, ``levels``, ``method`` (REML | ML | FH),
+    ``deff_pooling``, ``alpha``, ``replicates`` and ``seed`` (of ``bootstrap``) and ``models`` (each
+    ``{breakdown, formula: "<right-hand side>", benchmark: auto|true|false}``; the token ``group``
+    stands for the key groups)."""
+    sa = config["small_area"]
+    return {"enabled": sa["enabled"], "levels": list(sa["levels"]), "method": sa["method"],
+            "deff_pooling": sa["deff_pooling"], "alpha": float(sa["alpha"]),
+            "replicates": sa["bootstrap"]["replicates"], "seed": sa["bootstrap"]["seed"],
+            "models": [dict(m) for m in sa["models"]]}
 
 
 def _codes(config: dict, column: str) -> list[str]:
@@ -111,7 +65,7 @@ def _codes(config: dict, column: str) -> list[str]:
         return [str(g["code"]) for g in config["groups"]]
     if column == "age_band":
         return [str(b["code"]) for b in config["survey"]["age_bands"]]
-    labels = config["survey"].get("labels", {}).get(column)
+    labels = config["survey"]["labels"].get(column)
     if not labels:
         raise ConfigError(f"config: small_area: no labels for '{column}' in survey.labels (the cells of a "
                           f"modelled breakdown come from them)")
@@ -173,7 +127,7 @@ def area_covariates(margins: pd.DataFrame, config: dict) -> pd.DataFrame:
     if out is None:
         raise DataError("margins: no district-level dimension (district+education, district+residence, "
                         "district+sex+age_band) to build the small-area covariates from")
-    edu = [str(e) for e in config["survey"].get("labels", {}).get("education", {})]
+    edu = [str(e) for e in config["survey"]["labels"].get("education", {})]
     higher = edu[edu.index("senior_high") + 1:] if "senior_high" in edu else [e for e in edu if "college" in e or
                                                                               "bachelor" in e]
     cols = [f"share_{e}" for e in higher if f"share_{e}" in out.columns]

@@ -24,11 +24,10 @@ import numpy as np
 import pandas as pd
 
 from literacy.domains import age_band
-from literacy.errors import ConfigError
 from literacy.weighting._common import KEY_SEP, LEVEL_SEP, WeightingError, base_weights, code_margin, row_list
 from literacy.weighting.calibration import RakingConvergenceWarning, rake_design, rake_weights
-from literacy.weighting.nonresponse import PROPENSITY_FACTORS, nonresponse_adjust, propensity_adjust
-from literacy.weighting.trimming import _cap_spec, trim_design, trim_weights
+from literacy.weighting.nonresponse import nonresponse_adjust, propensity_adjust
+from literacy.weighting.trimming import trim_design, trim_weights
 
 __all__ = ["WeightingResult", "weight_round", "weighting_options", "apply_calibration_steps", "margins_to_targets",
            "weight_summary", "margin_check", "STAGES"]
@@ -104,24 +103,9 @@ class WeightingResult:
 # config
 # ---------------------------------------------------------------------------------------------
 
-def _columns(value, key: str) -> list:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    if not isinstance(value, (list, tuple)):
-        raise ConfigError(f"config: '{key}' must be a column or a list of columns")
-    return [v if isinstance(v, str) else [str(c) for c in v] for v in value]
-
-
-def _int(value, key: str, low: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ConfigError(f"config: '{key}' must be an integer >= {low}, got {value!r}")
-    return int(value)
-
-
 def weighting_options(config: dict) -> dict:
-    """The ``weighting`` section of an assessment config, checked and with defaults filled.
+    """The resolved ``weighting`` section of an assessment config (:class:`literacy.settings.weighting.Weighting`,
+    checked and every default filled when the config was read).
 
     Returns
     -------
@@ -130,98 +114,19 @@ def weighting_options(config: dict) -> dict:
         propensity: covariates, numeric, n_classes, factor), ``raking`` (margins,
         tolerance, max_iter) and ``trimming`` (None when absent or ``enabled: false``; else
         upper, lower, by, redistribute, max_iter, rerake, cycles).
-
-    Raises
-    ------
-    ConfigError
-        A one-line message naming the key.
     """
-    wcfg = config.get("weighting") if isinstance(config, dict) else None
-    if not isinstance(wcfg, dict):
-        raise ConfigError("config: missing 'weighting'")
-    nr = wcfg.get("nonresponse") or {}
-    if not isinstance(nr, dict):
-        raise ConfigError("config: 'weighting.nonresponse' must be a mapping")
-    method = nr.get("method", "classes")
-    if method not in ("classes", "propensity"):
-        raise ConfigError(f"config: 'weighting.nonresponse.method' must be 'classes' or 'propensity', got {method!r}")
-    classes = _columns(nr.get("classes", []), "weighting.nonresponse.classes")
-    if any(not isinstance(c, str) for c in classes):
-        raise ConfigError("config: 'weighting.nonresponse.classes' must be a list of column names")
-    prop = nr.get("propensity") or {}
-    if not isinstance(prop, dict):
-        raise ConfigError("config: 'weighting.nonresponse.propensity' must be a mapping")
-    covariates = _columns(prop.get("covariates", classes), "weighting.nonresponse.propensity.covariates")
-    if method == "propensity" and not covariates:
-        raise ConfigError("config: 'weighting.nonresponse.propensity.covariates' is empty")
-    factor = prop.get("factor", "weighted_rate")
-    if factor not in PROPENSITY_FACTORS:
-        raise ConfigError(f"config: 'weighting.nonresponse.propensity.factor' must be one of "
-                          f"{', '.join(PROPENSITY_FACTORS)}, got {factor!r}")
-    nonresponse = {
-        "method": method,
-        "classes": classes,
-        "min_class_size": _int(nr.get("min_class_size", 20), "weighting.nonresponse.min_class_size"),
-        "propensity": {
-            "covariates": covariates,
-            "numeric": [str(c) for c in _columns(prop.get("numeric", []), "weighting.nonresponse.propensity.numeric")],
-            "n_classes": _int(prop.get("n_classes", 5), "weighting.nonresponse.propensity.n_classes"),
-            "factor": factor,
-        },
-    }
-    rk = wcfg.get("raking") or {}
-    try:
-        tol = float(rk.get("tolerance", 1e-8))
-    except (TypeError, ValueError):
-        raise ConfigError(f"config: 'weighting.raking.tolerance' must be a number, "
-                          f"got {rk.get('tolerance')!r}") from None
-    if not (np.isfinite(tol) and tol > 0):
-        raise ConfigError("config: 'weighting.raking.tolerance' must be positive")
-    raking = {"margins": _margin_specs(config), "tolerance": tol,
-              "max_iter": _int(rk.get("max_iter", 100), "weighting.raking.max_iter")}
-
-    tr = wcfg.get("trimming")
+    w = config["weighting"]
+    tr = w["trimming"]
     trimming = None
-    if tr is not None:
-        if not isinstance(tr, dict):
-            raise ConfigError("config: 'weighting.trimming' must be a mapping")
-        enabled = tr.get("enabled", True)
-        if not isinstance(enabled, bool):
-            raise ConfigError("config: 'weighting.trimming.enabled' must be true or false")
-        if enabled:
-            for side in ("upper", "lower"):
-                try:
-                    _cap_spec(tr.get(side), side)
-                except WeightingError as exc:
-                    raise ConfigError(f"config: 'weighting.trimming.{side}': {exc}") from None
-            if tr.get("upper") is None and tr.get("lower") is None:
-                raise ConfigError("config: 'weighting.trimming' needs 'upper' and/or 'lower' caps")
-            redistribute = tr.get("redistribute", "proportional")
-            if redistribute not in ("proportional", "equal"):
-                raise ConfigError("config: 'weighting.trimming.redistribute' must be 'proportional' or 'equal'")
-            by = tr.get("by")
-            if by is not None and not isinstance(by, str):
-                raise ConfigError("config: 'weighting.trimming.by' must be a column name or null")
-            rerake = tr.get("rerake", True)
-            if not isinstance(rerake, bool):
-                raise ConfigError("config: 'weighting.trimming.rerake' must be true or false")
-            trimming = {"upper": tr.get("upper"), "lower": tr.get("lower"), "by": by, "redistribute": redistribute,
-                        "max_iter": _int(tr.get("max_iter", 100), "weighting.trimming.max_iter"),
-                        "rerake": rerake, "cycles": _int(tr.get("cycles", 1), "weighting.trimming.cycles")}
-    return {"nonresponse": nonresponse, "raking": raking, "trimming": trimming}
-
-
-def _margin_specs(config: dict) -> list[list[str]]:
-    try:
-        specs = config["weighting"]["raking"]["margins"]
-    except (KeyError, TypeError):
-        raise ConfigError("config: missing 'weighting.raking.margins'") from None
-    if not isinstance(specs, (list, tuple)):
-        raise ConfigError("config: 'weighting.raking.margins' must be a non-empty list of columns or crossings")
-    out = [[s] if isinstance(s, str) else [str(c) for c in s] for s in specs]
-    if not out or any(len(s) == 0 for s in out):
-        raise ConfigError("config: 'weighting.raking.margins' must be a non-empty list of columns or crossings")
-    return out
+    if tr is not None and tr["enabled"]:
+        trimming = {k: tr[k] for k in ("upper", "lower", "by", "redistribute", "max_iter", "rerake", "cycles")}
+    nr = w["nonresponse"]
+    return {"nonresponse": {"method": nr["method"], "classes": list(nr["classes"]),
+                            "min_class_size": nr["min_class_size"],
+                            "propensity": {**nr["propensity"], "numeric": list(nr["propensity"]["numeric"])}},
+            "raking": {"margins": [list(m) for m in w["raking"]["margins"]], "tolerance": float(w["raking"]["tolerance"]),
+                       "max_iter": w["raking"]["max_iter"]},
+            "trimming": trimming}
 
 
 def margins_to_targets(margins: pd.DataFrame, specs: Sequence[Sequence[str] | str]) -> dict:
@@ -367,7 +272,7 @@ def _with_age_band(df: pd.DataFrame, columns: Sequence[str], config: dict) -> pd
 
 
 def _labels(config: dict, codes: Sequence[str]) -> tuple[list[str], list[str]]:
-    labels = config.get("survey", {}).get("labels", {}).get("district", {})
+    labels = config["survey"]["labels"].get("district", {})
     zh = [str(labels.get(c, [c, c])[0]) if c != "all" else _CITY[0] for c in codes]
     en = [str(labels.get(c, [c, c])[1]) if c != "all" else _CITY[1] for c in codes]
     return zh, en
@@ -449,13 +354,11 @@ def weight_round(sample: pd.DataFrame, responses: pd.DataFrame, margins: pd.Data
         Bad probabilities, ids that do not match between sample and responses, missing
         columns, margins that cannot be matched (naming the margin and level), caps that
         cannot be met.
-    ConfigError
-        A malformed ``weighting`` section.
     """
     opts = weighting_options(config)
-    design = config.get("design", {})
-    id_col = design.get("respondent_id", "respondent_id")
-    prob_col = design.get("selection_prob", "selection_prob")
+    design = config["design"]
+    id_col = design["respondent_id"]
+    prob_col = design["selection_prob"]
     nr, rk, tr = opts["nonresponse"], opts["raking"], opts["trimming"]
     specs = rk["margins"]
     tol, max_iter = rk["tolerance"], rk["max_iter"]
@@ -464,7 +367,7 @@ def weight_round(sample: pd.DataFrame, responses: pd.DataFrame, margins: pd.Data
         frame_cols = list(nr["classes"])
     else:
         frame_cols = sorted({c for s in nr["propensity"]["covariates"] for c in ([s] if isinstance(s, str) else s)})
-        frame_cols += [c for c in (design.get("strata"), design.get("psu"), design.get("fpc"))
+        frame_cols += [c for c in (design["strata"], design["psu"], design["fpc"])
                        if isinstance(c, str) and c not in frame_cols]
     trim_by = [tr["by"]] if tr and tr["by"] else []
 
@@ -486,10 +389,10 @@ def weight_round(sample: pd.DataFrame, responses: pd.DataFrame, margins: pd.Data
         adjusted, nr_report = nonresponse_adjust(sample, base, "responded", nr["classes"], nr["min_class_size"])
     else:
         pc = nr["propensity"]
-        strata, psu, fpc = design.get("strata"), design.get("psu"), design.get("fpc")
+        strata, psu, fpc = design["strata"], design["psu"], design["fpc"]
         res = propensity_adjust(sample, base, "responded", pc["covariates"], n_classes=pc["n_classes"],
                                 min_class_size=nr["min_class_size"], factor=pc["factor"], numeric=pc["numeric"],
-                                strata=strata, psu=psu, fpc=fpc, lonely_psu=design.get("lonely_psu", "fail"))
+                                strata=strata, psu=psu, fpc=fpc, lonely_psu=design["lonely_psu"])
         adjusted, nr_report, propensity_model = res.weights, res.classes, res.coefficients
     pos = _match_respondents(sample, responses, id_col)
     w_nr = adjusted[pos]

@@ -1,0 +1,169 @@
+"""The survey's own sections: ``assessment``, ``paths``, ``rounds``, ``survey``, ``design``, ``scoring``,
+``groups`` and ``breakdowns``."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_serializer, model_validator
+
+from literacy.settings.base import Code, Columns, Flag, Number, Section, Whole, ZhEn
+
+__all__ = ["Assessment", "Paths", "Round", "AgeBand", "Survey", "Design", "Scoring", "Level", "Condition",
+           "Group", "ROLES", "LONELY_PSU"]
+
+#: A round's role in the plan: the baseline and end-of-period rounds the change is measured
+#: between, a mid-term evaluation (中期评估), an annual monitoring round, or any other round.
+ROLES = ("baseline", "endline", "midterm", "annual", "round")
+#: What a stratum with one PSU does (R's ``options(survey.lonely.psu=)``).
+LONELY_PSU = ("fail", "remove", "adjust", "average", "certainty")
+
+
+class Assessment(Section):
+    """``assessment``: who and what."""
+
+    id: Code
+    name_en: str = ""
+    name_zh: str = ""
+    seed: Whole = Field(0, ge=0, description="every random step in simulate / run derives from this")
+
+
+class Paths(Section):
+    """``paths``: the delivery and the output folder (relative to the config's folder)."""
+
+    raw: str | None = None
+    processed: str | None = None
+
+
+class Round(Section):
+    """``rounds[]``: one survey round."""
+
+    id: Code
+    role: Literal[ROLES] = "round"
+    label_zh: str | None = None      # None: the id
+    label_en: str | None = None      # None: the id
+
+    @model_validator(mode="after")
+    def _labels(self):
+        self.label_zh = self.label_zh or self.id
+        self.label_en = self.label_en or self.id
+        return self
+
+
+class AgeBand(Section):
+    """``survey.age_bands[]``: ``[low, high]`` inclusive."""
+
+    code: Code
+    low: Whole
+    high: Whole
+    zh: str | None = None
+    en: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.low > self.high:
+            raise ValueError("low is above high")
+        self.zh = self.zh or self.code
+        self.en = self.en or self.code
+        return self
+
+
+class Survey(Section):
+    """``survey``: the surveyed ages and the value labels (code: [zh, en]) of the categorical variables."""
+
+    age_min: Whole
+    age_max: Whole
+    age_bands: list[AgeBand]
+    labels: dict[Code, dict[Code, ZhEn]] = {}
+
+    @model_validator(mode="after")
+    def _age_band_labels(self):
+        if "age_band" not in self.labels:
+            self.labels = {**self.labels, "age_band": {b.code: (b.zh, b.en) for b in self.age_bands}}
+        return self
+
+
+class Design(Section):
+    """``design``: the design variables of the responses and sample files."""
+
+    respondent_id: Code = "respondent_id"
+    strata: Code
+    psu: Code
+    selection_prob: Code
+    fpc: Code | None = None
+    nest: Flag = False               # PSU ids repeat across strata (a PSU is its stratum and id)
+    lonely_psu: Literal[LONELY_PSU] = "fail"
+
+
+class Level(Section):
+    """``scoring.levels[]``: a cumulative literacy level."""
+
+    code: Code
+    threshold: Number
+    zh: str | None = None
+    en: str | None = None
+
+    @model_validator(mode="after")
+    def _labels(self):
+        self.zh = self.zh or self.code
+        self.en = self.en or self.code
+        return self
+
+
+class Scoring(Section):
+    """``scoring``: the questionnaire and the graded rule."""
+
+    instrument: str = "instrument.csv"
+    rule: Literal["graded"] = "graded"
+    max_score: Number
+    parts: dict[Code, tuple[Number, str, str]]
+    inclusive: Flag = False          # "at least" (及以上) when true, "above" (超过) when false
+    levels: list[Level] = Field(min_length=1)
+    headline: Code
+
+    @model_validator(mode="after")
+    def _check(self):
+        if abs(sum(float(p[0]) for p in self.parts.values()) - float(self.max_score)) > 1e-9:
+            raise ValueError("the parts' points do not add up to max_score")
+        codes = [lv.code for lv in self.levels]
+        if self.headline not in codes:
+            raise ValueError(f"headline {self.headline!r} is not one of the level codes {codes}")
+        return self
+
+
+class Condition(Section):
+    """``groups[].rule[]``: a condition on a survey variable (``in`` a list, or ``between`` two values)."""
+
+    column: Code
+    in_: list[Code] | None = Field(None, alias="in")
+    between: tuple[Number, Number] | None = None
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.in_ is None) == (self.between is None):
+            raise ValueError("needs exactly one of 'in' or 'between'")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _given_only(self, handler):
+        return {k: v for k, v in handler(self).items() if v is not None}
+
+
+class Group(Section):
+    """``groups[]``: one of the plan's key groups, a rule on survey variables."""
+
+    code: Code
+    zh: str | None = None
+    en: str | None = None
+    lead_zh: str = ""
+    lead_en: str = ""
+    rule: list[Condition] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _labels(self):
+        self.zh = self.zh or self.code
+        self.en = self.en or self.code
+        return self
+
+
+BreakdownList = list[Columns]
