@@ -37,6 +37,7 @@ from literacy.quarantine import (
     ColumnTypeError,
     Screened,
     declared_columns,
+    label_value_map,
     match_to_sample,
     quarantine_table,
     recode,
@@ -287,11 +288,16 @@ def _prefixed(path: Path, exc: LiteracyError) -> LiteracyError:
 
 def _read(path: Path, role: str, config: dict, declared: set, keep_codes: Iterable[str] = ()):
     ing = config["ingest"]
-    table = read_table(path, column_map=ing["column_map"], keep_codes=keep_codes)
+    table = read_table(path, column_map=ing["column_map"], keep_codes=keep_codes,
+                       header_row=ing["header_row"].get(path.stem) if ing["header_row"] else None)
     if not len(table.data):
         raise InputError(f"{fio.shown(path)}: the file has a header but no data rows")
     data, dropped = scrub(table.data, role, config, declared)
     data, recoded = recode(data, ing["value_map"])
+    # labels delivered instead of codes (海勃湾区, 男): read as the codes (survey.labels), counted
+    data, labelled = recode(data, {c: m for c, m in label_value_map(config).items() if c not in ing["value_map"]})
+    for col, n in labelled.items():
+        recoded[f"{col} (labels to codes)"] = n
     return table, data, dropped, recoded
 
 
@@ -395,8 +401,9 @@ def load_delivery(config: dict, raw_dir: str | os.PathLike) -> Delivery:
         responded_in = s_text["responded"].isin(["1"]).to_numpy(dtype=bool)[sample.kept_mask()]
         s_info.nonrespondents = int((responded_in & (kept_s["responded"].to_numpy(dtype=float,
                                                                                   na_value=np.nan) != 1)).sum())
-        quarantine[rid] = pd.concat([quarantine_table(responses, rel_r, id_col),
-                                     quarantine_table(sample, rel_s, id_col)], ignore_index=True)
+        categories = [c for c in config["survey"]["labels"] if c != "age_band"] + [config["design"]["strata"]]
+        quarantine[rid] = pd.concat([quarantine_table(responses, rel_r, id_col, categories),
+                                     quarantine_table(sample, rel_s, id_col, categories)], ignore_index=True)
         lines[rel_r], lines[rel_s] = [int(v) for v in responses.kept_lines()], [int(v) for v in sample.kept_lines()]
         units[rel_r], units[rel_s] = r_table.unit, s_table.unit
 
@@ -602,6 +609,11 @@ def summary_lines(delivery: Delivery) -> list[str]:
                for info in delivery.files if info.dropped]
     if dropped:
         out.append("Columns dropped as personal data (names only): " + "; ".join(dropped))
+    recoded = [f"{info.rel}: " + ", ".join(f"{col} {n}" for col, n in info.recoded.items())
+               for info in delivery.files if info.recoded]
+    if recoded:
+        out.append("Cells recoded (ingest.value_map; labels delivered instead of codes read through survey.labels): "
+                   + "; ".join(recoded))
     out.append(forms_line(delivery))
     encodings = [f"{info.rel} ({info.encoding})" for info in delivery.files
                  if info.encoding and info.encoding not in ("utf-8",)]

@@ -14,7 +14,8 @@ Formats (by file extension):
             GB18030 / GBK (what Chinese-language Excel saves as "CSV") or UTF-16 with a
             byte-order mark; the encoding is detected and reported
 ``.xlsx``   Excel workbook (openpyxl): the sheet named like the file (``responses``),
-            else the first sheet; header in row 1
+            else the first sheet; header in row 1, or the row ``ingest.header_row`` names (a
+            title row above the header is detected and named)
 ``.sav``    SPSS (pyreadstat), also compressed ``.zsav``: value labels applied, except
             to the columns that hold codes (answer codes, ages, probabilities)
 ``.dta``    Stata (pyreadstat): value labels as for SPSS
@@ -252,6 +253,15 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str]:
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
+        if encoding == "utf-8-sig":
+            try:
+                raw[3:].decode("gb18030")
+            except UnicodeDecodeError:
+                pass
+            else:   # a UTF-8 byte-order mark, then GBK text: saved by two programs in turn
+                raise ReadError(f"{shown(path)}: the file starts with a UTF-8 byte-order mark but its text is "
+                                f"GBK/GB18030; open it and save it again as UTF-8 (or as GBK), then deliver it "
+                                f"again") from None
         if encoding != "utf-8":
             line = raw[:exc.start].count(b"\n") + 1
             raise ReadError(f"{shown(path)}: undecodable text: not valid {encoding} at line {line}") from None
@@ -320,7 +330,23 @@ def _read_csv(path: Path, raw: bytes, column_map) -> TableRead:
 
 
 # --------------------------------------------------------------------------- Excel
-def _read_xlsx(path: Path, column_map) -> TableRead:
+def _looks_like_header(row: list, width: int) -> bool:
+    filled = [v for v in row if v is not None and str(v).strip() != ""]
+    return (len(filled) >= max(2, int(0.8 * width)) and all(isinstance(v, str) for v in filled)
+            and len({str(v).strip() for v in filled}) == len(filled))
+
+
+def _title_rows(rows: list, width: int) -> int | None:
+    """The 1-based row that looks like the header when row 1 does not (a title above it), else None."""
+    if _looks_like_header(list(rows[0]) + [None] * (width - len(rows[0])), width):
+        return None
+    for i, r in enumerate(rows[1:10], start=2):
+        if _looks_like_header(list(r) + [None] * (width - len(r)), width):
+            return i
+    return None
+
+
+def _read_xlsx(path: Path, column_map, header_row: int | None = None) -> TableRead:
     import zipfile
 
     from openpyxl import load_workbook
@@ -345,11 +371,24 @@ def _read_xlsx(path: Path, column_map) -> TableRead:
     if not rows or all(all(v is None or str(v).strip() == "" for v in r) for r in rows):
         raise ReadError(f"{shown(path)}: sheet '{sheet}' is empty")
     width = max(len(r) for r in rows)
-    header = list(rows[0]) + [None] * (width - len(rows[0]))
-    body = [list(r) + [None] * (width - len(r)) for r in rows[1:]]
+    if header_row is None:
+        found = _title_rows(rows, width)
+        if found is not None:
+            first = next((str(v).strip() for v in rows[0] if v is not None and str(v).strip()), "")
+            title = f" ({first[:40]!r})" if first else ""
+            names = ", ".join(str(v).strip() for v in rows[found - 1][:4] if v is not None)
+            raise ReadError(f"{shown(path)}, sheet '{sheet}': row 1{title} is not a header; row {found} looks "
+                            f"like it ({names}, ...): delete the rows above it, or set ingest.header_row: "
+                            f"{{{path.stem}: {found}}}")
+        header_row = 1
+    if header_row > len(rows):
+        raise ReadError(f"{shown(path)}, sheet '{sheet}': ingest.header_row {header_row} is below the last row "
+                        f"({len(rows)})")
+    header = list(rows[header_row - 1]) + [None] * (width - len(rows[header_row - 1]))
+    body = [list(r) + [None] * (width - len(r)) for r in rows[header_row:]]
     cells = pd.DataFrame(body, columns=range(width), dtype=object) if body else \
         pd.DataFrame({j: pd.Series([], dtype=object) for j in range(width)})
-    lines = np.arange(2, 2 + len(body), dtype=np.int64)
+    lines = np.arange(header_row + 1, header_row + 1 + len(body), dtype=np.int64)
     df, lines, renamed = _finish(path, header, cells, lines, "xlsx", column_map)
     return TableRead(path=path, data=df, lines=lines, unit="row", format="xlsx", renamed=renamed, sheet=sheet)
 
@@ -408,7 +447,7 @@ def _read_parquet(path: Path, column_map) -> TableRead:
 
 # --------------------------------------------------------------------------- entry point
 def read_table(path: str | os.PathLike, column_map: Mapping[str, str] | None = None,
-               keep_codes: Iterable[str] = (), user_missing: bool = True) -> TableRead:
+               keep_codes: Iterable[str] = (), user_missing: bool = True, header_row: int | None = None) -> TableRead:
     """Read one delivery file, any supported format, as text cells.
 
     Parameters
@@ -425,6 +464,9 @@ def read_table(path: str | os.PathLike, column_map: Mapping[str, str] | None = N
         their codes, the letter for Stata (True, what a delivery needs: a declared "don't
         know" 8 scores zero), or read as missing (False, what an analysis of the file
         needs: ``literacy estimate``). Other formats have no such codes.
+    header_row : int, optional
+        Excel: the sheet row holding the column names (title rows above it are skipped). None:
+        row 1, and a sheet whose row 1 is a title above a header row is an error naming that row.
 
     Raises
     ------
@@ -444,7 +486,7 @@ def read_table(path: str | os.PathLike, column_map: Mapping[str, str] | None = N
     if ext == ".csv":
         table = _read_csv(path, path.read_bytes(), column_map)
     elif ext == ".xlsx":
-        table = _read_xlsx(path, column_map)
+        table = _read_xlsx(path, column_map, header_row)
     elif ext in (".sav", ".zsav", ".dta"):
         table = _read_stat(path, ext[1:], column_map, set(keep_codes), user_missing=user_missing)
     else:

@@ -132,15 +132,21 @@ def responses_schema(config: dict, instrument: pd.DataFrame) -> pa.DataFrameSche
         allowed = sorted(set(_parse_codes(valid)) | ({int(dk)} if dk is not pd.NA else set()))
         columns[item] = pa.Column(_INT, pa.Check.isin(allowed, error=f"answer codes {';'.join(map(str, allowed))}"),
                                   nullable=True)
-    return pa.DataFrameSchema(columns, checks=[pa.Check(_psu_in_one_stratum, error="psu within one stratum")],
-                              name="responses")
+    return pa.DataFrameSchema(columns, checks=_nesting(config), name="responses")
+
+
+def _nesting(config: dict) -> list:
+    """A PSU lies in one stratum, unless the config says PSU ids repeat across strata (design.nest)."""
+    if config["design"]["nest"]:
+        return []
+    return [pa.Check(_psu_in_one_stratum, error="psu within one stratum")]
 
 
 def sample_schema(config: dict) -> pa.DataFrameSchema:
     """Every sampled adult of a round (respondents and unit nonrespondents)."""
     columns = _design_columns(config)
     columns["responded"] = pa.Column(_INT, pa.Check.isin([0, 1], error="0 or 1"))
-    return pa.DataFrameSchema(columns, checks=[pa.Check(_psu_in_one_stratum, error="psu within one stratum")],
+    return pa.DataFrameSchema(columns, checks=_nesting(config),
                               name="sample")
 
 

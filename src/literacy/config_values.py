@@ -74,5 +74,9 @@ def check_columns(wanted: list[str], present, key: str, configured: bool) -> lis
     have = set(present)
     missing = [c for c in wanted if c not in have]
     if missing and configured:
-        raise ConfigError(f"config: {key} names column(s) the data does not have: {', '.join(missing)}")
+        from literacy.errors import nearest_columns
+
+        near = nearest_columns(missing[0], have)
+        hint = ("; did you mean " + " or ".join(repr(c) for c in near) + "?") if near else ""
+        raise ConfigError(f"config: {key} names column(s) the data does not have: {', '.join(missing)}{hint}")
     return [c for c in wanted if c in have]

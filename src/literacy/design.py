@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
-from literacy.errors import DesignError
+from literacy.errors import DesignError, not_in_data
 
 __all__ = ["SurveyDesign", "DesignEstimators", "LONELY_PSU", "CI_METHODS"]
 
@@ -279,7 +279,7 @@ class DesignEstimators:
 
     def _column(self, col: str) -> pd.Series:
         if col not in self.data.columns:
-            raise DesignError(f"column '{col}' is not in the data")
+            raise DesignError(not_in_data(col, self.data.columns))
         return self.data[col]
 
     def _numeric(self, col: str) -> np.ndarray:
@@ -483,7 +483,7 @@ class SurveyDesign(DesignEstimators):
             raise DesignError("design: the data has no rows")
         for col in self.strata_columns + self.psu_columns + self.fpc_columns:
             if col not in data.columns:
-                raise DesignError(f"design: column '{col}' is not in the data")
+                raise DesignError("design: " + not_in_data(col, data.columns))
             if data[col].dtype.kind in "iub":        # numpy integers cannot be missing
                 continue
             bad = data[col].isna().to_numpy()
@@ -505,7 +505,7 @@ class SurveyDesign(DesignEstimators):
             w = 1.0 / prob
         elif isinstance(weights, str):
             if weights not in data.columns:
-                raise DesignError(f"design: weight column '{weights}' is not in the data")
+                raise DesignError("design: " + not_in_data(weights, data.columns, "weight column"))
             col = data[weights]
             if col.dtype.kind in "iuf":
                 w = col.to_numpy(dtype=float)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from literacy.design import CI_METHODS, SurveyDesign
-from literacy.errors import DesignError
+from literacy.errors import DesignError, not_in_data
 from literacy.replicate import ReplicateDesign
 
 __all__ = ["EstimateSpec", "estimate_table", "STATISTICS"]
@@ -82,7 +82,7 @@ def estimate_table(data: pd.DataFrame, spec: EstimateSpec) -> pd.DataFrame:
     frames = []
     for y in spec.y:
         if y not in data.columns:
-            raise DesignError(f"column '{y}' is not in the data")
+            raise DesignError(not_in_data(y, data.columns))
         stat = spec.statistic
         if stat == "auto":
             stat = "proportion" if _is_binary(data[y]) else "mean"

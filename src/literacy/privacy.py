@@ -136,13 +136,16 @@ def looks_like_identifier(value) -> bool:
     return value_identifier_kind(value) is not None or bool(_LONG_DIGITS.search(str(value)))
 
 
-def display_value(value) -> str:
+def display_value(value, category: bool = False) -> str:
     """A cell value as it may appear in a message or the quarantine file.
 
     Code-like values (letters, digits and ``_.+-/:;``, at most 40 characters) that match no
     identifier pattern are shown as they are; anything else (text that could be a name, a
     phone or identity number, an address) is replaced by a description such as
-    ``<masked: 3 characters>`` or ``<masked phone number>``. Blank is ``""``.
+    ``<masked: 3 characters>`` or ``<masked phone number>``. Blank is ``""``. With ``category``
+    (a categorical survey variable: district, sex, education...), a short value in any script
+    (海勃湾区, 男) is shown too, so a person can see why the row failed, unless it looks like an
+    identifier.
     """
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return ""
@@ -158,7 +161,7 @@ def display_value(value) -> str:
         return "<masked e-mail address>"
     if _LONG_DIGITS.search(s):
         return f"<masked: {len(s)} characters>"
-    if CODE_LIKE.match(s):
+    if CODE_LIKE.match(s) or (category and len(s) <= 20 and "@" not in s):
         return s
     return f"<masked: {len(s)} characters>"
 

@@ -267,6 +267,24 @@ def recode(df: pd.DataFrame, value_map: Mapping[str, Mapping[str, object]] | Non
     return out, counts
 
 
+def label_value_map(config: dict) -> dict[str, dict[str, str]]:
+    """``{column: {label: code}}`` from ``survey.labels``: a delivery that wrote the labels (海勃湾区,
+    男, "Urban") instead of the codes is read as the codes. Both languages are read, the English
+    ones in any case; a label that is itself another code of the column is left out (ambiguous)."""
+    out: dict[str, dict[str, str]] = {}
+    for col, pairs in config["survey"]["labels"].items():
+        if col == "age_band":
+            continue
+        codes = {str(c) for c in pairs}
+        table: dict[str, str] = {}
+        for code, (zh, en) in pairs.items():
+            for text in {str(zh).strip(), str(en).strip(), str(en).strip().lower(), str(en).strip().upper()}:
+                if text and text not in codes and text != str(code):
+                    table[text] = str(code)
+        out[str(col)] = table
+    return out
+
+
 def declared_columns(config: dict, items: Iterable[str] = ()) -> set[str]:
     """Columns the pipeline reads besides the contract's: never dropped as free text.
 
@@ -636,13 +654,17 @@ def _sorted(problems: pd.DataFrame) -> pd.DataFrame:
     return p.sort_values(["row", "_order"], kind="stable").drop(columns="_order").reset_index(drop=True)
 
 
-def quarantine_table(screened: Screened, file: str, id_col: str = "respondent_id") -> pd.DataFrame:
+def quarantine_table(screened: Screened, file: str, id_col: str = "respondent_id",
+                     categories: Iterable[str] = ()) -> pd.DataFrame:
     """The quarantine listing of one file: ``file, line, respondent_id, column, value, rule,
-    reason, action``, values masked (:func:`literacy.privacy.display_value`).
+    reason, action``, values masked (:func:`literacy.privacy.display_value`) except the values
+    of the ``categories`` columns (the labelled survey variables), which are shown unless they
+    look like an identifier.
 
     One row per problem, in file order; a row with several problems appears several times.
     """
     p = screened.problems
+    shown_as_is = {str(c) for c in categories}
     ids = screened.typed[id_col].astype("string") if id_col in screened.typed.columns else \
         pd.Series([pd.NA] * len(screened.typed), dtype="string")
     rows = p["row"].to_numpy(dtype=np.int64)
@@ -653,7 +675,8 @@ def quarantine_table(screened: Screened, file: str, id_col: str = "respondent_id
                                   dtype="string"),
         "column": pd.array([None if (c is None or c is pd.NA or (isinstance(c, float) and np.isnan(c))) else str(c)
                             for c in p["column"]], dtype="string"),
-        "value": pd.array([display_value(v) for v in p["value"]], dtype="string"),
+        "value": pd.array([display_value(v, category=str(c) in shown_as_is) for v, c in zip(p["value"], p["column"])],
+                          dtype="string"),
         "rule": pd.array(p["rule"].astype(str).tolist(), dtype="string"),
         "reason": pd.array(p["reason"].astype(str).tolist(), dtype="string"),
         "action": pd.array(p["action"].astype(str).tolist(), dtype="string"),

@@ -24,7 +24,7 @@ from scipy import sparse
 from scipy.linalg import hadamard
 
 from literacy.design import DesignEstimators, SurveyDesign, _cell_sums, _distinct
-from literacy.errors import DesignError
+from literacy.errors import DesignError, not_in_data
 
 __all__ = ["ReplicateDesign", "REPLICATE_METHODS", "replicate_design"]
 
@@ -292,7 +292,7 @@ def _domain_ranks(factors: np.ndarray, cell_cluster: np.ndarray, cell_domain: np
 def _weights(data: pd.DataFrame, weights) -> np.ndarray:
     if isinstance(weights, str):
         if weights not in data.columns:
-            raise DesignError(f"design: weight column '{weights}' is not in the data")
+            raise DesignError("design: " + not_in_data(weights, data.columns, "weight column"))
         w = pd.to_numeric(data[weights], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     else:
         w = np.asarray(weights, dtype=float)

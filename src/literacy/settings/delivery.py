@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Literal  # noqa: F401
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -40,7 +40,7 @@ class Ingest(Section):
     keep_columns: Names = []                      # extra text columns kept
     consistency: list[ConsistencyRule] = []
     match_sample: Names | None = None             # None: the design's strata, PSU and selection probability
-    header_row: Whole | None = Field(None, ge=1)  # Excel: the sheet's header is on this row (title rows above)
+    header_row: dict[Code, Annotated[Whole, Field(ge=1)]] = {}   # Excel, per file: {responses: 3} (title rows above)
 
     @model_validator(mode="after")
     def _check(self):

@@ -392,7 +392,8 @@ def weight_round(sample: pd.DataFrame, responses: pd.DataFrame, margins: pd.Data
         strata, psu, fpc = design["strata"], design["psu"], design["fpc"]
         res = propensity_adjust(sample, base, "responded", pc["covariates"], n_classes=pc["n_classes"],
                                 min_class_size=nr["min_class_size"], factor=pc["factor"], numeric=pc["numeric"],
-                                strata=strata, psu=psu, fpc=fpc, lonely_psu=design["lonely_psu"])
+                                strata=strata, psu=psu, fpc=fpc, nest=design["nest"],
+                                lonely_psu=design["lonely_psu"])
         adjusted, nr_report, propensity_model = res.weights, res.classes, res.coefficients
     pos = _match_respondents(sample, responses, id_col)
     w_nr = adjusted[pos]
