@@ -276,7 +276,7 @@ def fmt_pp(x: float, digits: int = 1) -> str:
 def _level_labels(config: dict, code: str) -> tuple[str, str]:
     for lv in config["scoring"]["levels"]:
         if lv["code"] == code:
-            return str(lv.get("zh", code)), str(lv.get("en", code))
+            return str(lv["zh"]), str(lv["en"])
     return code, code
 
 

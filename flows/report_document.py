@@ -184,9 +184,9 @@ def _level_names(config: dict, code: str) -> tuple[str, str]:
     'scientific literacy', 'Advanced literacy' -> 'advanced literacy')."""
     for lv in config["scoring"]["levels"]:
         if lv["code"] == code:
-            en = str(lv.get("en", code))
+            en = str(lv["en"])
             en = re.sub(r"^has\s+", "", en[:1].lower() + en[1:])
-            return str(lv.get("zh", code)), en
+            return str(lv["zh"]), en
     return code, code
 
 

@@ -167,7 +167,7 @@ def decompose_change(baseline: pd.DataFrame, endline: pd.DataFrame, config: dict
         with np.errstate(invalid="ignore", divide="ignore"):
             cs = float(s["composition"]) / change if change != 0 else np.nan
             rs = float(s["rate"]) / change if change != 0 else np.nan
-        rows.append({"level": code, "label_zh": str(lv.get("zh", code)), "label_en": str(lv.get("en", code)),
+        rows.append({"level": code, "label_zh": str(lv["zh"]), "label_en": str(lv["en"]),
                      "baseline_round": base_id, "endline_round": end_id, "baseline": float(s["_b"]),
                      "endline": float(s["_e"]), "change": change, "composition": float(s["composition"]),
                      "rate": float(s["rate"]), "composition_share": cs, "rate_share": rs,

@@ -124,7 +124,7 @@ def evaluator_columns(with_lead: bool = False, with_verdict: bool = False, with_
 
 
 def _group_leads(config: dict) -> dict[str, tuple[str, str]]:
-    return {str(g["code"]): (str(g.get("lead_zh", "")), str(g.get("lead_en", ""))) for g in config["groups"]}
+    return {str(g["code"]): (str(g["lead_zh"]), str(g["lead_en"])) for g in config["groups"]}
 
 
 def evaluator_table(estimates: pd.DataFrame, change: pd.DataFrame, verdicts: pd.DataFrame | None, config: dict,
@@ -181,7 +181,7 @@ def evaluator_table(estimates: pd.DataFrame, change: pd.DataFrame, verdicts: pd.
         code = out["domain"].str.split("+").str[-1]
         out["lead_zh"] = [leads.get(c, ("", ""))[0] for c in code]
         out["lead_en"] = [leads.get(c, ("", ""))[1] for c in code]
-    lv_labels = {lv["code"]: (str(lv.get("zh", lv["code"])), str(lv.get("en", lv["code"])))
+    lv_labels = {lv["code"]: (str(lv["zh"]), str(lv["en"]))
                  for lv in config["scoring"]["levels"]}
     out["level_zh"] = out["level"].map(lambda c: lv_labels.get(c, (c, c))[0])
     out["level_en"] = out["level"].map(lambda c: lv_labels.get(c, (c, c))[1])

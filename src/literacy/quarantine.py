@@ -294,7 +294,7 @@ def declared_columns(config: dict, items: Iterable[str] = ()) -> set[str]:
     """
     out: set[str] = set(str(i) for i in items)
     for g in config["groups"]:
-        for cond in g.get("rule", []) or []:
+        for cond in g["rule"]:
             if isinstance(cond, dict) and "column" in cond:
                 out.add(str(cond["column"]))
     for b in config["breakdowns"]:
@@ -308,13 +308,13 @@ def declared_columns(config: dict, items: Iterable[str] = ()) -> set[str]:
                 walk(v)
 
     w = config["weighting"]
-    nr = w.get("nonresponse", {}) or {}
+    nr = w["nonresponse"]
     walk(nr.get("classes"))
-    prop = nr.get("propensity", {}) or {}
+    prop = nr["propensity"]
     walk(prop.get("covariates"))
     walk(prop.get("numeric"))
-    walk((w.get("raking", {}) or {}).get("margins"))
-    trim = w.get("trimming", {}) or {}
+    walk(w["raking"]["margins"])
+    trim = w["trimming"] or {}
     if isinstance(trim, dict) and isinstance(trim.get("by"), str):
         out.add(trim["by"])
     design = config["design"]

@@ -84,7 +84,7 @@ def cell_frame(config: dict, breakdown: list[str]) -> pd.DataFrame:
             return groups[v][k]
         if col == "age_band":
             band = next(b for b in config["survey"]["age_bands"] if str(b["code"]) == v)
-            return str(band.get("zh", v)) if k == 0 else str(band.get("en", v))
+            return str(band["zh"]) if k == 0 else str(band["en"])
         return label(config, col, v)[k]
 
     frame["domain"] = ["+".join(r) for r in combos]
