@@ -27,10 +27,14 @@ from scipy import sparse, stats
 
 from literacy.errors import DesignError, not_in_data
 
-__all__ = ["SurveyDesign", "DesignEstimators", "LONELY_PSU", "CI_METHODS"]
+__all__ = ["SurveyDesign", "DesignEstimators", "LONELY_PSU", "CI_METHODS", "DEFF_KINDS"]
 
 LONELY_PSU = ("fail", "remove", "adjust", "average", "certainty")
-CI_METHODS = ("logit", "beta", "wilson", "wald")
+#: Proportion and mean intervals: R's svyciprop methods ("logit", "likelihood", "asin", "beta", "mean",
+#: "xlogit"), "wald" (= "mean") and the Wilson score interval.
+CI_METHODS = ("logit", "likelihood", "asin", "beta", "mean", "xlogit", "wald", "wilson")
+#: Design effects against simple random sampling without ("noreplace") or with ("replace") replacement.
+DEFF_KINDS = ("noreplace", "replace")
 _RESULT_COLUMNS = ["estimate", "se", "ci_low", "ci_high", "df", "n", "deff", "cv"]
 
 
@@ -139,7 +143,7 @@ class DesignEstimators:
         return len(self.data)
 
     def mean(self, y: str | list[str], by=None, na_rm: bool = False, ci: str = "wald",
-             level: float = 0.95) -> pd.DataFrame:
+             level: float = 0.95, deff: str = "noreplace") -> pd.DataFrame:
         """Weighted mean of ``y`` overall or by domain (R: ``svyby(~y, ~by, design, svymean)``).
 
         Parameters
@@ -152,19 +156,29 @@ class DesignEstimators:
         na_rm : bool
             Leave out rows with missing ``y`` (as outside the domain). Without it, a
             domain with a missing ``y`` gets NaN.
-        ci : {"wald", "logit", "beta", "wilson"}
-            Confidence interval; "logit", "beta" and "wilson" need a 0/1 variable.
+        ci : {"wald", "mean", "logit", "likelihood", "asin", "xlogit", "beta", "wilson"}
+            Confidence interval. "wald" (= R's "mean"): est -+ t se. The others are for shares
+            (a 0/1 variable), as R's ``svyciprop(method=)``: "logit" the Wald interval of the
+            logit in an intercept-only quasibinomial ``svyglm`` (on a replicate design, the
+            replicate variance of the replicates' logits), "likelihood" its Rao–Scott scaled
+            profile likelihood, "asin" and "xlogit" the delta method on the arcsine-square-root
+            and logit scales, "beta" Korn–Graubard; "wilson" the Wilson score interval on the
+            effective sample size (not in R).
         level : float
             Confidence level.
+        deff : {"noreplace", "replace"}
+            Design effect against simple random sampling without replacement (R's
+            ``deff=TRUE``: the SRS variance times (N - n)/N) or with replacement (R's
+            ``deff="replace"``).
 
         Returns
         -------
         DataFrame with the ``by`` columns, then estimate, se, ci_low, ci_high, df, n, deff, cv.
         """
-        return self._estimate("mean", y, None, by, na_rm, ci, level)
+        return self._estimate("mean", y, None, by, na_rm, ci, level, deff)
 
     def proportion(self, y: str | list[str], by=None, na_rm: bool = False, ci: str = "logit",
-                   level: float = 0.95) -> pd.DataFrame:
+                   level: float = 0.95, deff: str = "noreplace") -> pd.DataFrame:
         """Share of rows with ``y`` true (0/1 or boolean), with a proportion CI.
 
         As ``svyby(~y, ~by, design, svyciprop, method=ci)`` for the interval and
@@ -178,16 +192,19 @@ class DesignEstimators:
             ok = v.dropna()
             if not ok.isin([0, 1]).all():
                 raise DesignError(f"proportion: column '{col}' must be 0/1 or boolean")
-        return self._estimate("mean", y, None, by, na_rm, ci, level)
+        return self._estimate("mean", y, None, by, na_rm, ci, level, deff)
 
-    def total(self, y: str | list[str], by=None, na_rm: bool = False, level: float = 0.95) -> pd.DataFrame:
-        """Weighted total of ``y`` (R: ``svytotal``), Wald CI on the domain degrees of freedom."""
-        return self._estimate("total", y, None, by, na_rm, "wald", level)
+    def total(self, y: str | list[str], by=None, na_rm: bool = False, level: float = 0.95,
+              deff: str = "noreplace") -> pd.DataFrame:
+        """Weighted total of ``y`` (R: ``svytotal``), Wald CI on the domain degrees of freedom;
+        ``deff`` as in :meth:`mean`."""
+        return self._estimate("total", y, None, by, na_rm, "wald", level, deff)
 
     def ratio(self, numerator: str, denominator: str, by=None, na_rm: bool = False,
-              level: float = 0.95) -> pd.DataFrame:
-        """Ratio of weighted totals (R: ``svyratio``); ``deff`` as ``svyratio(deff=TRUE)``."""
-        return self._estimate("ratio", numerator, denominator, by, na_rm, "wald", level)
+              level: float = 0.95, deff: str = "noreplace") -> pd.DataFrame:
+        """Ratio of weighted totals (R: ``svyratio``); ``deff`` as ``svyratio(deff=TRUE)``
+        (or against SRS with replacement)."""
+        return self._estimate("ratio", numerator, denominator, by, na_rm, "wald", level, deff)
 
     # ------------------------------------------------------------------ models and tests
     def glm(self, formula: str, family: str = "gaussian", subset=None, level: float = 0.95) -> pd.DataFrame:
@@ -334,9 +351,11 @@ class DesignEstimators:
         table = keys.iloc[first].reset_index(drop=True)
         return codes, table
 
-    def _estimate(self, kind, y, denominator, by, na_rm, ci, level):
+    def _estimate(self, kind, y, denominator, by, na_rm, ci, level, deff="noreplace"):
         if ci not in CI_METHODS:
             raise DesignError(f"ci must be one of {CI_METHODS}, not {ci!r}")
+        if deff not in DEFF_KINDS:
+            raise DesignError(f"deff must be one of {DEFF_KINDS}, not {deff!r}")
         if not 0 < level < 1:
             raise DesignError("level must be between 0 and 1")
         ys = _as_list(y)
@@ -344,7 +363,7 @@ class DesignEstimators:
         D = len(table)
         frames = []
         for col in ys:   # a handful of variables; each is vectorised over all domains
-            res = self._estimate_one(kind, col, denominator, domain, D, na_rm, ci, level)
+            res = self._estimate_one(kind, col, denominator, domain, D, na_rm, ci, level, deff)
             part = pd.concat([table.reset_index(drop=True), res], axis=1) if _as_list(by) else res
             if len(ys) > 1 or not isinstance(y, str):
                 part.insert(len(_as_list(by)), "variable", col)
@@ -352,7 +371,8 @@ class DesignEstimators:
         out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=_RESULT_COLUMNS)
         return out
 
-    def _estimate_one(self, kind, col, denominator, domain, D, na_rm, ci, level) -> pd.DataFrame:
+    def _estimate_one(self, kind, col, denominator, domain, D, na_rm, ci, level, deff_kind="noreplace"
+                      ) -> pd.DataFrame:
         w = self.weights
         yv = self._numeric(col)
         bv = self._numeric(denominator) if kind == "ratio" else None
@@ -385,7 +405,12 @@ class DesignEstimators:
             est = Y_d
 
         # rows: the positions used, or slice(None) for all of them
-        var = self._estimator_variance(kind, rows, d, yu, bu, est, W_d, B_d, D)
+        logit_se = None
+        if ci in ("logit", "likelihood") and kind == "mean":
+            # the Wald interval of the logit: on a replicate design R refits it on each replicate
+            var, logit_se = self._variance_with_logit(rows, d, yu, est, W_d, D)
+        else:
+            var = self._estimator_variance(kind, rows, d, yu, bu, est, W_d, B_d, D)
 
         se = np.sqrt(var)
         df_d = self._domain_df(domain, D)
@@ -400,13 +425,19 @@ class DesignEstimators:
                 v = (yu - np.where(np.isfinite(est), est, 0)[d] * bu) / B_d[d]
             else:
                 v = yu
-            vsrs = srs_variance_of_mean(d, wu, v, n_d, W_d, D)
+            vsrs = srs_variance_of_mean(d, wu, v, n_d, W_d, D, replace=deff_kind == "replace")
             if kind != "mean":
                 vsrs = vsrs * W_d ** 2
             deff = np.where(W_d >= n_d, var / vsrs, np.nan)
             cv = se / est
 
-        low, high = _confidence_interval(ci, est, se, df_d, n_d, rows_d, level)
+        if ci == "likelihood" and kind == "mean":
+            from literacy.profile_interval import likelihood_interval
+
+            self._likelihood_interval_supported()
+            low, high = likelihood_interval(est, logit_se, n_d, wu, yu, d, df_d, level)
+        else:
+            low, high = _confidence_interval(ci, est, se, df_d, n_d, rows_d, level, logit_se=logit_se)
         if (n_d == 1).any():
             warnings.warn("a domain has a single observation: its standard error is not defined (NaN)",
                           RuntimeWarning, stacklevel=4)
@@ -660,6 +691,17 @@ class SurveyDesign(DesignEstimators):
             z = (yu - est0[d] * bu) * _safe_inverse(B_d)[d]
         return self._variance(rows, d, wu * z, D)
 
+    def _likelihood_interval_supported(self) -> None:
+        """Taylor designs have R's profile-likelihood interval (replicate designs raise)."""
+
+    def _variance_with_logit(self, rows, d, yu, est, W_d, D) -> tuple[np.ndarray, np.ndarray]:
+        """The variance of each domain's share and the standard error of its logit: the delta
+        method on a Taylor design (the sandwich of an intercept-only quasibinomial svyglm is
+        exactly that). Replicate designs refit the logit on each replicate."""
+        var = self._estimator_variance("mean", rows, d, yu, None, est, W_d, None, D)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return var, np.sqrt(var) / (est * (1 - est))
+
     def _domain_df(self, domain: np.ndarray, D: int) -> np.ndarray:
         """PSUs minus strata among rows with positive weight in each domain (R's degf on the subset)."""
         st = self._stages[0]
@@ -806,10 +848,11 @@ class SurveyDesign(DesignEstimators):
 
 
 def srs_variance_of_mean(d: np.ndarray, w: np.ndarray, v: np.ndarray, n_d: np.ndarray, W_d: np.ndarray,
-                         D: int) -> np.ndarray:
+                         D: int, replace: bool = False) -> np.ndarray:
     """Variance of each domain's weighted mean under simple random sampling without replacement,
     the denominator of a design effect (R's ``svymean(deff=TRUE)``): ``s2_w / n (W - n) / W`` with
-    ``s2_w`` the weighted variance times ``n / (n - 1)``.
+    ``s2_w`` the weighted variance times ``n / (n - 1)``; with ``replace`` (R's ``deff="replace"``),
+    sampling with replacement: ``s2_w / n``.
 
     ``d`` are the rows' domains, ``w`` their weights, ``v`` their values: (n,) for one variable,
     giving (D,), or (n, K) for K variables sharing the domains, giving (K, D).
@@ -824,7 +867,7 @@ def srs_variance_of_mean(d: np.ndarray, w: np.ndarray, v: np.ndarray, n_d: np.nd
             centred = v - np.where(np.isfinite(mean_d), mean_d, 0.0).T[d]
             ss = np.asarray(ind @ centred ** 2).T
         s2 = ss / W_d * n_d / (n_d - 1)
-        return s2 / n_d * (W_d - n_d) / W_d
+        return s2 / n_d if replace else s2 / n_d * (W_d - n_d) / W_d
 
 
 def _safe_inverse(x: np.ndarray) -> np.ndarray:
@@ -833,11 +876,15 @@ def _safe_inverse(x: np.ndarray) -> np.ndarray:
     return np.where(nz, 1.0 / np.where(nz, x, 1.0), 0.0)
 
 
-def _confidence_interval(method, est, se, df, n, rows, level):
+def _confidence_interval(method, est, se, df, n, rows, level, logit_se=None):
     """Confidence bounds per domain.
 
-    logit: expit(logit(p) -+ t se / (p (1 - p))), the Wald interval of an intercept-only
-      quasibinomial svyglm (R's svyciprop method="logit").
+    logit: expit(logit(p) -+ t se_logit), the Wald interval of an intercept-only quasibinomial
+      svyglm (R's svyciprop method="logit"); ``logit_se`` is its standard error (the delta
+      method se / (p (1 - p)) on a Taylor design, the replicate logits' on a replicate design).
+    xlogit: expit(logit(p) -+ t se / (p (1 - p))) on every design (R's method="xlogit").
+    asin: sin(asin(sqrt(p)) -+ t se / (2 sqrt(p (1 - p))))^2 (R's method="asin", squared sine of
+      the bounds as R computes it).
     beta: Korn & Graubard (1998): Clopper-Pearson with the effective sample size
       p (1 - p) / var, scaled by (t_{rows-1} / t_df)^2 (R's svyciprop method="beta").
     wilson: the Wilson score interval on the effective sample size with t_df quantiles
@@ -850,13 +897,17 @@ def _confidence_interval(method, est, se, df, n, rows, level):
     with np.errstate(invalid="ignore", divide="ignore"):
         dfc = np.where(df > 0, df, np.nan)
         t = stats.t.ppf(1 - alpha / 2, dfc)
-        if method == "wald":
+        if method in ("wald", "mean"):
             return est - t * se, est + t * se
         p = est
         var = se * se
-        if method == "logit":
+        if method == "asin":
+            centre = np.arcsin(np.sqrt(p))
+            half = t * se / (2 * np.sqrt(p * (1 - p)))
+            return np.sin(centre - half) ** 2, np.sin(centre + half) ** 2
+        if method in ("logit", "xlogit"):
             logit = np.log(p / (1 - p))
-            half = t * se / (p * (1 - p))
+            half = t * (logit_se if (method == "logit" and logit_se is not None) else se / (p * (1 - p)))
             low = 1 / (1 + np.exp(-(logit - half)))
             high = 1 / (1 + np.exp(-(logit + half)))
             degenerate = (p <= 0) | (p >= 1)

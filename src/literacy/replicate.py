@@ -194,20 +194,40 @@ class ReplicateDesign(DesignEstimators):
         u = up[h_r][:, None]
         return T[None, :] + (u - 1.0) * T_h[h_r] - u * S[deleted]
 
-    def _estimator_variance(self, kind, rows, d, yu, bu, est, W_d, B_d, D) -> np.ndarray:
+    def _replicate_estimates(self, kind, rows, d, yu, bu, D) -> np.ndarray:
+        """R x D replicate estimates of a total, mean or ratio per domain."""
         if isinstance(rows, slice):          # all rows
             rows = np.arange(self.n)
         if kind == "total":
-            theta = self._replicate_sums(rows, d, yu, D)
-        else:
-            # numerator and denominator sums in one pass over the replicate weights:
-            # domains 0..D-1 carry y, domains D..2D-1 the denominator (1 for a mean)
-            den = np.ones_like(yu) if kind == "mean" else bu
-            sums = self._replicate_sums(np.concatenate([rows, rows]), np.concatenate([d, d + D]),
-                                        np.concatenate([yu, den]), 2 * D)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                theta = sums[:, :D] / sums[:, D:]
+            return self._replicate_sums(rows, d, yu, D)
+        # numerator and denominator sums in one pass over the replicate weights:
+        # domains 0..D-1 carry y, domains D..2D-1 the denominator (1 for a mean)
+        den = np.ones_like(yu) if kind == "mean" else bu
+        sums = self._replicate_sums(np.concatenate([rows, rows]), np.concatenate([d, d + D]),
+                                    np.concatenate([yu, den]), 2 * D)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return sums[:, :D] / sums[:, D:]
+
+    def _estimator_variance(self, kind, rows, d, yu, bu, est, W_d, B_d, D) -> np.ndarray:
+        theta = self._replicate_estimates(kind, rows, d, yu, bu, D)
         return _replicate_variance(theta, est, self.scale, self.rscales, self.mse)
+
+    def _likelihood_interval_supported(self) -> None:
+        raise DesignError("ci='likelihood' is for Taylor designs: R's svyciprop(method='likelihood') gives no "
+                          "interval (NA) on a replicate design; use 'logit' or 'beta'")
+
+    def _variance_with_logit(self, rows, d, yu, est, W_d, D) -> tuple[np.ndarray, np.ndarray]:
+        """The variance of each domain's share and the standard error of its logit as R's
+        ``svyglm(y ~ 1, family=quasibinomial)`` on a replicate design gives it: the intercept
+        refitted on each replicate is the logit of the replicate's share, and its variance the
+        replicates' (``svrVar``, centred at their mean, or at the full-sample logit with ``mse``).
+        One pass over the replicate weights gives both."""
+        theta = self._replicate_estimates("mean", rows, d, yu, None, D)
+        var = _replicate_variance(theta, est, self.scale, self.rscales, self.mse)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            logits = np.log(theta / (1 - theta))
+            centre = np.log(est / (1 - est))
+            return var, np.sqrt(_replicate_variance(logits, centre, self.scale, self.rscales, self.mse))
 
     def _domain_df(self, domain: np.ndarray, D: int) -> np.ndarray:
         """Degrees of freedom of each domain: the rank of its replicate weights minus one.
@@ -441,39 +461,60 @@ def replicate_design(design: SurveyDesign, method: str, replicates: int | None =
         rscales = np.ones(C)
         degf = design.degf()
     elif method == "jkn":
-        # replicate r deletes PSU r; the other PSUs of its stratum are weighted up by n_h/(n_h - 1)
-        lonely = n_h[h_of] == 1
-        keep = ~lonely | (fpc_corr[h_of] == 0)
+        # R's jknweights: replicate r deletes PSU r; the other PSUs of its stratum are weighted up
+        # by n_h/(n_h - 1), rscale (n_h - 1)/n_h times the fpc. A stratum sampled with certainty
+        # (fpc correction 0) has no replicate, whatever its PSU count: it adds no variance.
+        certain = fpc_corr <= 1e-12
+        lonely = (n_h == 1) & ~certain                   # per stratum
         if lonely.any() and design.lonely_psu == "fail":
-            raise DesignError("design: a stratum has only one PSU; choose lonely_psu")
-        reps = np.flatnonzero(~lonely)
+            raise DesignError(f"design: stratum {_stratum_name(design, st, int(np.flatnonzero(lonely)[0]))} has only "
+                              "one PSU; choose lonely_psu (or give its fpc: a PSU sampled with certainty adds no "
+                              "variance)")
+        reps = np.flatnonzero(((n_h > 1) & ~certain)[h_of])
         same = h_of[:, None] == h_of[reps][None, :]
         with np.errstate(divide="ignore", invalid="ignore"):
-            up = np.where(n_h > 1, n_h / (n_h - 1.0), 1.0)[h_of]
-        factors = np.where(same, up[:, None], 1.0)
+            up_h = np.where(n_h > 1, n_h / (n_h - 1.0), 1.0)
+        factors = np.where(same, up_h[h_of][:, None], 1.0)
         factors[reps, np.arange(len(reps))] = 0.0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            jackknife = (h_of.astype(np.int64), reps, np.where(n_h > 1, n_h / (n_h - 1.0), 1.0))
         rscales = ((n_h - 1.0) / n_h * fpc_corr)[h_of[reps]]
-        scale = C / len(reps) if (design.lonely_psu == "average" and lonely.any()) else 1.0
-        degf = design.degf()
-        del keep
+        jackknife = (h_of.astype(np.int64), reps, up_h)
+        if design.lonely_psu == "adjust" and lonely.any():
+            # R: one replicate per lonely stratum, its PSU deleted and every PSU of the other
+            # strata weighted up by H/(H - 1), rscale (H - 1)/H (jknweights, lonely.psu="adjust");
+            # replicates in stratum order, as R builds them
+            alone = np.flatnonzero(lonely)
+            extra = np.where(h_of[:, None] == alone[None, :], 0.0, H / (H - 1.0))
+            order_h = np.argsort(np.r_[h_of[reps], alone], kind="stable")
+            factors = np.column_stack([factors, extra])[:, order_h]
+            rscales = np.r_[rscales, np.full(len(alone), (H - 1.0) / H)][order_h]
+            jackknife = None                          # not delete-one-within-stratum: the factor product
+        R_ = factors.shape[1]
+        scale = C / R_ if (design.lonely_psu == "average" and R_ < C) else 1.0
+        # R's degf() of a replicate design: the rank of its replicate weights minus one
+        degf = _rank(factors) - 1
     elif method in ("brr", "fay"):
-        if (n_h != 2).any():
-            raise DesignError("design: BRR needs exactly two PSUs in every stratum")
+        # strata sampled with certainty (fpc correction 0) add no variance: their PSUs keep factor 1
+        # in every half-sample (R's brrweights has no such case and stops on a one-PSU stratum)
+        certain = fpc_corr <= 1e-12
+        if (n_h[~certain] != 2).any():
+            raise DesignError("design: BRR needs exactly two PSUs in every stratum (or a stratum sampled with "
+                              "certainty, fpc equal to its PSU count)")
         rho_v = 0.0 if method == "brr" else float(rho if rho is not None else np.nan)
         if method == "fay" and not 0 < rho_v < 1:
             raise DesignError("design: Fay's method needs 0 < rho < 1")
-        size = 1 << int(np.ceil(np.log2(H + 1)))
-        Hm = hadamard(size)[:, 1:H + 1]            # drop the all-ones column (Wolter 2007, 3.3)
+        half = np.cumsum(~certain) - 1                 # the Hadamard column of each uncertain stratum
+        Hh = int((~certain).sum())
+        size = 1 << int(np.ceil(np.log2(Hh + 1)))
+        Hm = hadamard(size)[:, 1:Hh + 1]           # drop the all-ones column (Wolter 2007, 3.3)
         first = np.zeros(C, dtype=bool)
         order = np.lexsort((np.arange(C), h_of))
         first[order[::2]] = True                   # the first PSU of each stratum
-        sign = np.where(first, 1, -1)[:, None] * Hm[:, h_of].T    # C x R
-        factors = np.where(sign > 0, 2.0 - rho_v, rho_v)
+        col = np.where(certain[h_of], 0, half[h_of])
+        sign = np.where(first, 1, -1)[:, None] * Hm[:, col].T    # C x R
+        factors = np.where(certain[h_of][:, None], 1.0, np.where(sign > 0, 2.0 - rho_v, rho_v))
         scale = 1.0 / (size * (1.0 - rho_v) ** 2)
         rscales = np.ones(size)
-        degf = H
+        degf = Hh
     elif method == "bootstrap":
         if seed is None:
             raise DesignError("design: the bootstrap needs a seed")
@@ -490,6 +531,8 @@ def replicate_design(design: SurveyDesign, method: str, replicates: int | None =
         counts = np.zeros((R, C))
         np.add.at(counts, (np.repeat(np.arange(R), picked.shape[1]), picked.ravel()), 1.0)
         factors = counts.T
+        # a stratum sampled with certainty (fpc correction 0) is not resampled: no variance
+        factors[(fpc_corr <= 1e-12)[h_of]] = 1.0
         m = 1.0 / np.mean(1.0 / n_h)
         scale = m / ((m - 1.0) * (R - 1.0))
         rscales = np.ones(R)
@@ -502,3 +545,11 @@ def replicate_design(design: SurveyDesign, method: str, replicates: int | None =
     if method in ("jk1", "jkn"):
         out._jackknife = jackknife
     return out
+
+
+def _stratum_name(design: SurveyDesign, st, h: int) -> str:
+    """The label of first-stage stratum ``h`` as the data has it."""
+    if not design.strata_columns:
+        return "(the only stratum)"
+    row = int(np.flatnonzero(st.cluster_stratum[st.cluster] == h)[0])
+    return repr(str(design.data[design.strata_columns[0]].iloc[row]))
