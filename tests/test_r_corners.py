@@ -135,3 +135,33 @@ def test_unknown_interval_or_deff_kind_is_one_line():
         design.proportion(y, ci="exact")
     with pytest.raises(DesignError, match="deff must be one of"):
         design.mean(y, deff="srs")
+
+
+@pytest.mark.parametrize("name, kwargs", [("linear", {}), ("linear_bounded", {"bounds": (0.5, 2.0)}),
+                                          ("raking", {"method": "raking"})])
+def test_calibration_with_weights_constant_within_clusters(name, kwargs):
+    # R: calibrate(dclus2, ~stype, pop, aggregate.stage = 1) on the two-stage apiclus2
+    data = _csv("apiclus2.csv")
+    design = SurveyDesign(data, psu=["dnum", "snum"], fpc=["fpc1", "fpc2"])
+    cal = design.calibrate({"(Intercept)": 6194, "stype": {"E": 4421, "H": 755, "M": 1018}}, aggregate=1, **kwargs)
+    want_w = reference("corners_aggregate_weights.csv", dtype={"cds": str})
+    assert cal.weights == pytest.approx(want_w[name].to_numpy(), rel=RTOL)
+    per_district = pd.Series(cal.weights).groupby(data["dnum"].to_numpy()).nunique()
+    assert (per_district == 1).all()                   # constant within each district
+    want = reference("corners_aggregate_estimates.csv")
+    want = want[want["calibration"] == name].set_index("variable")
+    means = cal.mean(["api00", "awards_yes"]).set_index("variable")
+    total = cal.total("enroll", na_rm=True).iloc[0]
+    for var in ("api00", "awards_yes"):
+        assert means.loc[var, "estimate"] == pytest.approx(want.loc[var, "estimate"], rel=RTOL)
+        assert means.loc[var, "se"] == pytest.approx(want.loc[var, "se"], rel=RTOL)
+    assert total["estimate"] == pytest.approx(want.loc["enroll", "estimate"], rel=RTOL)
+    assert total["se"] == pytest.approx(want.loc["enroll", "se"], rel=RTOL)
+
+
+def test_aggregate_names_the_stages():
+    from literacy.weighting import WeightingError
+
+    design = SurveyDesign(_csv("apiclus2.csv"), psu=["dnum", "snum"], fpc=["fpc1", "fpc2"])
+    with pytest.raises(WeightingError, match="stage must be a sampling stage, 1 to 2, not 3"):
+        design.calibrate({"(Intercept)": 6194}, aggregate=3)

@@ -667,6 +667,14 @@ class SurveyDesign(DesignEstimators):
         return new
 
     # ------------------------------------------------------------------ public facts
+    def cluster_codes(self, stage: int = 1) -> np.ndarray:
+        """Integer codes (0..k-1) of each row's cluster at a sampling stage (1 = the PSUs), unique
+        across strata, as R's ``design$cluster[[stage]]`` identifies them."""
+        if isinstance(stage, bool) or not isinstance(stage, (int, np.integer)) or \
+                not 1 <= stage <= len(self._stages):
+            raise DesignError(f"stage must be a sampling stage, 1 to {len(self._stages)}, not {stage!r}")
+        return self._stages[int(stage) - 1].cluster
+
     def degf(self) -> int:
         """Design degrees of freedom: PSUs minus strata (R's ``degf``)."""
         st = self._stages[0]

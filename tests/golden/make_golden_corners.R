@@ -89,3 +89,24 @@ for (dn in c("taylor", "jkn")) {
   }
 }
 wr(do.call(rbind, dd), "corners_deff.csv")
+
+## 7. calibration with weights constant within clusters: calibrate(..., aggregate.stage = 1) on the
+## two-stage apiclus2 (districts, then schools): linear (GREG), bounded linear, raking
+c2 <- read.csv("apiclus2.csv", colClasses = c(cds = "character"))
+dclus2 <- svydesign(id = ~dnum + snum, fpc = ~fpc1 + fpc2, data = c2)
+pop2 <- c(`(Intercept)` = 6194, stypeH = 755, stypeM = 1018)
+agg <- list(linear = calibrate(dclus2, ~stype, pop2, aggregate.stage = 1),
+            linear_bounded = calibrate(dclus2, ~stype, pop2, aggregate.stage = 1, bounds = c(0.5, 2)),
+            raking = calibrate(dclus2, ~stype, pop2, aggregate.stage = 1, calfun = "raking"))
+aw <- data.frame(cds = c2$cds)
+ae <- list()
+for (nm in names(agg)) {
+  aw[[nm]] <- weights(agg[[nm]])
+  m <- svymean(~api00 + awards_yes, agg[[nm]])
+  t <- svytotal(~enroll, agg[[nm]], na.rm = TRUE)
+  ae[[nm]] <- data.frame(calibration = nm, statistic = c("mean", "mean", "total"),
+                         variable = c("api00", "awards_yes", "enroll"),
+                         estimate = c(coef(m), coef(t)), se = c(SE(m), SE(t)))
+}
+wr(aw, "corners_aggregate_weights.csv")
+wr(do.call(rbind, ae), "corners_aggregate_estimates.csv")

@@ -29,6 +29,7 @@ import pandas as pd
 import scipy.linalg
 import scipy.sparse as sp
 
+from literacy.errors import DesignError
 from literacy.weighting._common import (
     LEVEL_SEP,
     Margin,
@@ -549,9 +550,27 @@ def _trim_g(g: np.ndarray, w: np.ndarray, trim: tuple[float, float]) -> np.ndarr
     return np.where(outside, clipped, clipped + add)
 
 
+def _cluster_mean(x: np.ndarray, cluster: np.ndarray) -> np.ndarray:
+    """Each row's value replaced by the unweighted mean of its cluster (R's ``ave``)."""
+    counts = np.bincount(cluster).astype(float)
+    if x.ndim == 1:
+        return (np.bincount(cluster, weights=x) / counts)[cluster]
+    sums = np.stack([np.bincount(cluster, weights=x[:, j], minlength=len(counts)) for j in range(x.shape[1])],
+                    axis=1) if x.shape[1] <= 64 else (sp.csr_array((np.ones(len(cluster)), (cluster, np.arange(
+                        len(cluster)))), shape=(len(counts), len(cluster))) @ x)
+    return (sums / counts[:, None])[cluster]
+
+
 def _calibrate(data: pd.DataFrame, w: np.ndarray, totals: Mapping, method: str, bounds, maxit: int,
-               epsilon: float, trim=None) -> tuple[np.ndarray, GregCalibration]:
+               epsilon: float, trim=None, aggregate: np.ndarray | None = None) -> tuple[np.ndarray, GregCalibration]:
     mm, population = _calibration_matrix(data, totals, w)
+    w_start = w
+    if aggregate is not None:
+        # R's calibrate(aggregate.stage=): the model matrix and the weights are averaged within the
+        # stage's clusters, so g (and, with weights constant within clusters, the calibrated
+        # weights) is the same for every unit of a cluster
+        mm = _cluster_mean(mm, aggregate)
+        w = _cluster_mean(w, aggregate)
     sample_total = mm.T @ w
     lo, hi = (-np.inf, np.inf) if bounds is None else (float(bounds[0]), float(bounds[1]))
     if not lo < hi:
@@ -578,7 +597,7 @@ def _calibrate(data: pd.DataFrame, w: np.ndarray, totals: Mapping, method: str, 
         g = _grake(mm, w.copy(), method, lo, hi, population, epsilon, maxit)
         if trim is not None:
             g = _trim_g(g, w, trim)
-    return w * g, GregCalibration.from_model_matrix(mm, whalf, g)
+    return w_start * g, GregCalibration.from_model_matrix(mm, whalf, g)
 
 
 def calibrate_weights(data: pd.DataFrame, weights, totals: Mapping, method: str = "linear",
@@ -696,7 +715,8 @@ def rake_design(design, targets: Mapping[Hashable, Mapping], tol: float = 1e-8, 
 
 
 def calibrate_design(design, totals: Mapping, method: str = "linear", bounds: tuple[float, float] | None = None,
-                     max_iter: int = 50, epsilon: float = 1e-7, trim: tuple[float, float] | None = None):
+                     max_iter: int = 50, epsilon: float = 1e-7, trim: tuple[float, float] | None = None,
+                     aggregate: int | None = None):
     """Calibrate a survey design to population totals, as R's ``calibrate(design, ~..., pop)``.
 
     Parameters
@@ -709,6 +729,11 @@ def calibrate_design(design, totals: Mapping, method: str = "linear", bounds: tu
     method, bounds, max_iter, epsilon, trim
         As in :func:`calibrate_weights` (R's ``calfun``, ``bounds``, ``maxit``, ``epsilon``,
         ``trim``).
+    aggregate : int, optional
+        R's ``aggregate.stage``: make the g-weights constant within the clusters of this
+        sampling stage (1 = PSUs), by calibrating on the model matrix and weights averaged
+        within each cluster (so the calibrated weights are constant within clusters when the
+        starting weights are, as in household or cluster-level weighting).
 
     Returns
     -------
@@ -719,8 +744,17 @@ def calibrate_design(design, totals: Mapping, method: str = "linear", bounds: tu
     """
     from literacy.weighting import replicates
     if replicates.is_replicate_design(design):  # each replicate is calibrated too
+        if aggregate is not None:
+            raise WeightingError("calibration: aggregate is for a design with its sampling stages (R's "
+                                 "aggregate.stage); a replicate design has none")
         return replicates.calibrate_replicates(design, totals, method=method, bounds=bounds,
                                                max_iter=max_iter, epsilon=epsilon, trim=trim)
     data, w, cal = _design_parts(design)
-    new, obj = _calibrate(data, w, totals, method, bounds, max_iter, epsilon, trim)
+    index = None
+    if aggregate is not None:
+        try:
+            index = design.cluster_codes(aggregate)
+        except DesignError as exc:
+            raise WeightingError(f"calibration: aggregate: {exc}") from None
+    new, obj = _calibrate(data, w, totals, method, bounds, max_iter, epsilon, trim, aggregate=index)
     return design._replace(weights=new, calibration=cal + (obj,))
