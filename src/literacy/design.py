@@ -66,8 +66,42 @@ def _factorize(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray |
             present = np.bincount(arr, minlength=hi + 1) > 0
             mapping = np.cumsum(present) - 1
             return mapping[arr], np.flatnonzero(present).astype(arr.dtype)
+    if isinstance(values, pd.Series) and hasattr(values.array, "__arrow_array__") \
+            and not isinstance(values.dtype, pd.CategoricalDtype):
+        arrow = _factorize_arrow(values)
+        if arrow is not None:
+            return arrow
     codes, uniques = pd.factorize(pd.Series(values) if not isinstance(values, pd.Series) else values, sort=True)
     return codes.astype(np.int64, copy=False), uniques
+
+
+def _factorize_arrow(values: pd.Series) -> tuple[np.ndarray, pd.Index] | None:
+    """Sorted codes of an Arrow-backed column (pandas 3 strings, ``ArrowDtype``) from pyarrow's
+    dictionary encoding: one hash pass in C over the Arrow buffers, then the few distinct values
+    sorted (about twice as fast as ``pd.factorize`` on the same array). None for types pyarrow
+    cannot sort (the caller falls back to ``pd.factorize``)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = values.array.__arrow_array__()
+        enc = pc.dictionary_encode(arr)
+        if isinstance(enc, pa.ChunkedArray):
+            enc = enc.combine_chunks() if enc.num_chunks != 1 else enc.chunk(0)
+        order = np.asarray(pc.array_sort_indices(enc.dictionary), dtype=np.int64)
+    except (pa.ArrowNotImplementedError, pa.ArrowInvalid, TypeError):
+        return None
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    idx = enc.indices
+    raw = idx.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False) if idx.null_count \
+        else idx.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    if not len(rank):                                   # every value missing
+        codes = np.full(len(raw), -1, dtype=np.int64)
+    else:
+        codes = np.where(raw >= 0, rank[np.maximum(raw, 0)], -1) if idx.null_count else rank[raw]
+    uniques = pd.Index(pd.array(enc.dictionary.take(pa.array(order)).to_pylist(), dtype=values.dtype))
+    return codes, uniques
 
 
 def _codes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, int]:
@@ -188,9 +222,14 @@ class DesignEstimators:
         See :meth:`mean` for the parameters.
         """
         for col in _as_list(y):
-            v = pd.to_numeric(self._column(col), errors="coerce")
-            ok = v.dropna()
-            if not ok.isin([0, 1]).all():
+            s = self._column(col)
+            if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iufb":      # plain numpy: no parsing
+                v = s.to_numpy(dtype=float)
+                ok = bool(((v == 0) | (v == 1) | np.isnan(v)).all())
+            else:
+                v = pd.to_numeric(s, errors="coerce")
+                ok = bool(v.dropna().isin([0, 1]).all())
+            if not ok:
                 raise DesignError(f"proportion: column '{col}' must be 0/1 or boolean")
         return self._estimate("mean", y, None, by, na_rm, ci, level, deff)
 
@@ -341,6 +380,43 @@ class DesignEstimators:
             # one variable: factorize (sorted levels, -1 for missing) once per design, cached
             codes, uniques = self._factor(cols[0])
             return codes, pd.DataFrame({cols[0]: uniques})
+        # each column factorised once per design (cached), the codes combined in mixed radix: the
+        # combined keys sort as (col1, col2, ...) do, as groupby(sort=True) orders the domains
+        parts = [self._factor(c) for c in cols]
+        key = np.zeros(n, dtype=np.int64)
+        missing = np.zeros(n, dtype=bool)
+        size = 1
+        for codes_c, uniques_c in parts:
+            k = max(len(uniques_c), 1)
+            missing |= codes_c < 0
+            key = key * k + np.maximum(codes_c, 0)
+            size *= k
+        if size < (1 << 62) // max(n, 1):
+            observed = key if not missing.any() else key[~missing]
+            if _dense(size, len(observed)):
+                counts = np.bincount(observed, minlength=size)
+                present = np.flatnonzero(counts)
+                mapping = np.full(size, -1, dtype=np.int64)
+                mapping[present] = np.arange(len(present))
+                codes = mapping[key]
+            else:
+                present, inv = np.unique(observed, return_inverse=True)
+                codes = inv.astype(np.int64)
+            if missing.any():
+                full = np.full(n, -1, dtype=np.int64)
+                full[~missing] = codes if len(codes) == len(observed) else codes[~missing]
+                codes = full
+            table = {}
+            rest = present.copy()
+            digits = []
+            for codes_c, uniques_c in reversed(parts):
+                k = max(len(uniques_c), 1)
+                digits.append(rest % k)
+                rest = rest // k
+            for (codes_c, uniques_c), col, dig in zip(parts, cols, reversed(digits)):
+                table[col] = pd.Series(uniques_c).take(dig).reset_index(drop=True) if len(dig) else \
+                    pd.Series(uniques_c[:0])
+            return codes, pd.DataFrame(table)
         keys = pd.DataFrame({c: self._column(c) for c in cols}).reset_index(drop=True)
         codes = keys.groupby(cols, sort=True, dropna=True, observed=True).ngroup().to_numpy()
         codes = np.where(np.isnan(codes.astype(float)), -1, codes).astype(np.int64)
