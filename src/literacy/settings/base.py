@@ -12,11 +12,12 @@ from __future__ import annotations
 import difflib
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, ValidationError
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictFloat, StrictInt,
+                      ValidationError, model_validator)
 
 from literacy.errors import ConfigError
 
-__all__ = ["Section", "Code", "Number", "Real", "Whole", "Flag", "Share", "Names", "Columns", "Crossings", "ZhEn", "config_error",
+__all__ = ["Section", "Labelled", "parse", "Code", "Number", "Real", "Whole", "Flag", "Share", "Names", "Columns", "Crossings", "ZhEn", "config_error",
            "known_keys"]
 
 
@@ -71,6 +72,30 @@ class Section(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_default=True, populate_by_name=True, frozen=False,
                               str_strip_whitespace=True)
+
+
+class Labelled(Section):
+    """A coded entry with bilingual labels ``zh`` / ``en``; a label left out is the code itself."""
+
+    code: Code
+    zh: str | None = None
+    en: str | None = None
+
+    @model_validator(mode="after")
+    def _labels(self):
+        self.zh = self.zh or self.code
+        self.en = self.en or self.code
+        return self
+
+
+def parse(model: type[BaseModel], raw: Any, prefix: str):
+    """``model`` read from a parsed YAML mapping; a problem is one :class:`ConfigError` line."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{prefix}the file does not hold a mapping of sections")
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise config_error(exc, model, prefix) from None
 
 
 def known_keys(model: type[BaseModel]) -> list[str]:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from literacy.settings.base import Code, Names, Number, Real, Section, Whole
+from literacy.settings.base import Code, Labelled, Names, Real, Section, Whole
 
 __all__ = ["Ingest", "ConsistencyRule", "Scorecard", "Indicator"]
 
@@ -54,24 +54,15 @@ class Ingest(Section):
         return self
 
 
-class Indicator(Section):
+class Indicator(Labelled):
     """``scorecard.indicators[]``: one quantified target reported by a department."""
 
-    code: Code
-    zh: str | None = None
-    en: str | None = None
     target: Real
     comparison: Literal[">=", "<="] = ">="
     unit_zh: str = ""
     unit_en: str = ""
     lead_zh: str = ""
     lead_en: str = ""
-
-    @model_validator(mode="after")
-    def _labels(self):
-        self.zh = self.zh or self.code
-        self.en = self.en or self.code
-        return self
 
 
 class Scorecard(Section):

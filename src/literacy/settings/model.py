@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
-from literacy.errors import ConfigError
 from literacy.settings.analysis import Analysis, Measurement, Planning, SmallArea
-from literacy.settings.base import Columns, Section, config_error
+from literacy.settings.base import Columns, Section, parse
 from literacy.settings.delivery import Ingest, Scorecard
 from literacy.settings.estimation import Estimation, Reporting, Targets
 from literacy.settings.simulation import Simulation
@@ -98,12 +97,7 @@ def parse_config(raw: Any, prefix: str = "config: ") -> AssessmentConfig:
         (``reporting.minn is not a known setting; did you mean reporting.min_n?``), a missing
         key, or a value and what is allowed.
     """
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{prefix}the file does not hold a mapping of sections")
-    try:
-        return AssessmentConfig.model_validate(raw)
-    except ValidationError as exc:
-        raise config_error(exc, AssessmentConfig, prefix) from None
+    return parse(AssessmentConfig, raw, prefix)
 
 
 def resolved_config(config: AssessmentConfig) -> dict:

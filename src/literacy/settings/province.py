@@ -11,10 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from literacy.errors import ConfigError
-from literacy.settings.base import Code, Number, Real, Section, Share, Whole, config_error
+from literacy.settings.base import Code, Number, Real, Section, Share, Whole, parse
 from literacy.settings.estimation import National
 
 __all__ = ["ProvinceConfig", "Member", "MemberDistrict", "Rollup", "ProvinceSimulation", "parse_province",
@@ -154,10 +153,4 @@ class ProvinceConfig(Section):
 
 def parse_province(raw: Any) -> ProvinceConfig:
     """The typed province config; one-line :class:`ConfigError` naming the key's path."""
-    prefix = "province config: "
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{prefix}the file does not hold a mapping of sections")
-    try:
-        return ProvinceConfig.model_validate(raw)
-    except ValidationError as exc:
-        raise config_error(exc, ProvinceConfig, prefix) from None
+    return parse(ProvinceConfig, raw, "province config: ")

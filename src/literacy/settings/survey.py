@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_serializer, model_validator
 
-from literacy.settings.base import Code, Columns, Flag, Number, Section, Whole, ZhEn
+from literacy.settings.base import Code, Columns, Flag, Labelled, Number, Section, Whole, ZhEn
 
 __all__ = ["Assessment", "Paths", "Round", "AgeBand", "Survey", "Design", "Scoring", "Level", "Condition",
            "Group", "ROLES", "LONELY_PSU"]
@@ -50,21 +50,16 @@ class Round(Section):
         return self
 
 
-class AgeBand(Section):
+class AgeBand(Labelled):
     """``survey.age_bands[]``: ``[low, high]`` inclusive."""
 
-    code: Code
     low: Whole
     high: Whole
-    zh: str | None = None
-    en: str | None = None
 
     @model_validator(mode="after")
     def _check(self):
         if self.low > self.high:
             raise ValueError("low is above high")
-        self.zh = self.zh or self.code
-        self.en = self.en or self.code
         return self
 
 
@@ -95,19 +90,10 @@ class Design(Section):
     lonely_psu: Literal[LONELY_PSU] = "fail"
 
 
-class Level(Section):
+class Level(Labelled):
     """``scoring.levels[]``: a cumulative literacy level."""
 
-    code: Code
     threshold: Number
-    zh: str | None = None
-    en: str | None = None
-
-    @model_validator(mode="after")
-    def _labels(self):
-        self.zh = self.zh or self.code
-        self.en = self.en or self.code
-        return self
 
 
 class Scoring(Section):
@@ -149,21 +135,12 @@ class Condition(Section):
         return {k: v for k, v in handler(self).items() if v is not None}
 
 
-class Group(Section):
+class Group(Labelled):
     """``groups[]``: one of the plan's key groups, a rule on survey variables."""
 
-    code: Code
-    zh: str | None = None
-    en: str | None = None
     lead_zh: str = ""
     lead_en: str = ""
     rule: list[Condition] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _labels(self):
-        self.zh = self.zh or self.code
-        self.en = self.en or self.code
-        return self
 
 
 BreakdownList = list[Columns]
