@@ -282,7 +282,7 @@ def estimate(config: dict, round_id: str, weighted: dict) -> dict:
 
 def _analysis(design, config: dict, round_id: str, work: Path, logger) -> dict:
     """What drives literacy in one round: the design-based logistic regression of the headline level
-    (odds ratios) and the Rao–Scott tests of the literacy level against each breakdown (README:
+    (odds ratios) and the Rao–Scott tests of the literacy level against each breakdown (docs/methods/determinants.md:
     "What drives literacy"). A model that cannot be fitted (perfect separation in a tiny delivery,
     a constant covariate) is logged and left out with its reason, never a crash."""
     from literacy.errors import DesignError
@@ -576,7 +576,7 @@ def report(config: dict, meta: dict, ingested: dict, validated: dict, scored: di
                        _read(ingested["work"]["instruments"][rid]), config), f"{rid}/item_responses.parquet", "parquet")
     measured = measured or {}
     linked_sheets = {}
-    for rid in estimated:   # the measurement stage's per-round tables (README: "Comparable rounds")
+    for rid in estimated:   # the measurement stage's per-round tables (docs/methods/determinants.md: "Comparable rounds")
         for key, name, schema in (("items", "items", S.items_schema), ("reliability", "reliability",
                                                                         S.reliability_schema),
                                   ("estimates_linked", "estimates_linked", S.estimates_linked_schema)):

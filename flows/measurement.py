@@ -26,7 +26,7 @@ _TASK = dict(cache_policy=NO_CACHE, persist_result=False, retries=0)
 
 @task(name="measure", **_TASK)
 def measure(config: dict, ingested: dict, weighted: dict[str, dict]) -> dict:
-    """Comparable rounds: the measurement stage of the assessment (README: "Comparable rounds").
+    """Comparable rounds: the measurement stage of the assessment (docs/methods/comparable-rounds.md).
 
     Returns
     -------

@@ -298,7 +298,7 @@ def headline_text(head: dict, config: dict, language: str = "en") -> str:
 
 
 def headline_lines(head: dict, config: dict) -> list[str]:
-    """The headline as ``literacy run`` prints it (and the README shows it), one line a fact."""
+    """The headline as ``literacy run`` prints it (and the README shows it, tested), one line a fact."""
     zh, en = _level_labels(config, head["level"])
     conf = int(round(100 * float(config["estimation"]["level"])))
     verdict = {"met": "met with confidence (the whole CI is at or above the target)", "not_met": "not met",

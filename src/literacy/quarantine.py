@@ -69,7 +69,7 @@ __all__ = ["RULES", "QUARANTINE_COLUMNS", "ColumnTypeError", "Screened", "parse_
            "screen_sample", "match_to_sample", "quarantine_table", "recode", "declared_columns",
            "RESPONSES_TEXT", "SAMPLE_TEXT", "placeholders"]
 
-#: Rule code -> what it means (the README's table; the reason column adds the detail).
+#: Rule code -> what it means (docs/reference/delivery-formats.md, "Quarantine"; the reason column adds the detail).
 RULES = {
     "malformed_row": "the record has more or fewer fields than the header",
     "identifier_value": "a personal identifier (phone, ID number, e-mail) in a kept column",

@@ -1,4 +1,4 @@
-"""The typed assessment config (README "The config"): one pydantic model per section, unknown keys
+"""The typed assessment config (docs/reference/config.md): one pydantic model per section, unknown keys
 refused, each default written once; :func:`parse_config` reads a parsed YAML mapping into
 :class:`AssessmentConfig`, :func:`resolved_config` gives the plain mapping the pipeline passes
 between tasks, and :func:`json_schema` the JSON Schema editors check a config against.

@@ -18,7 +18,7 @@ STANDARD_VARIABLES = ("district", "residence", "sex", "age_band", "education", "
 
 
 class Measurement(Section):
-    """``measurement``: linking rounds answered on different forms (README "Comparable rounds").
+    """``measurement``: linking rounds answered on different forms (docs/methods/comparable-rounds.md).
 
     ``conditioning`` and ``dif_groupings`` left out (null) use the standard variables the data
     has; written out, every column named must exist in the data.
@@ -96,7 +96,7 @@ DEFAULT_SMALL_AREA_MODELS = (
 
 
 class SmallArea(Section):
-    """``small_area``: area-level Fay–Herriot models on the arcsine scale (README "Small areas")."""
+    """``small_area``: area-level Fay–Herriot models on the arcsine scale (docs/methods/small-areas.md)."""
 
     enabled: Flag = True
     levels: Names | None = None                    # None: the headline level
@@ -113,7 +113,7 @@ class SmallArea(Section):
 
 
 class Planning(Section):
-    """``planning``: the next plan's survey (README "The next sample")."""
+    """``planning``: the next plan's survey (docs/methods/small-areas.md)."""
 
     target_neff: Real = Field(400, gt=0)
     half_width: Real | None = Field(None, gt=0, lt=1)   # e.g. 0.02 for +-2 points (replaces target_neff)

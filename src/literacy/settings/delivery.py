@@ -31,7 +31,7 @@ class ConsistencyRule(Section):
 
 
 class Ingest(Section):
-    """``ingest``: README "Delivery formats", "Quarantine" and "Privacy"."""
+    """``ingest``: docs/reference/delivery-formats.md."""
 
     max_quarantine_share: Real = Field(0.05, ge=0, le=1)
     column_map: dict[Code, Code] = {}             # vendor column names -> ours

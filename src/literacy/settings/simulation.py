@@ -1,4 +1,4 @@
-"""``simulation``: the embedded default data (``literacy simulate``; README "Simulation").
+"""``simulation``: the embedded default data (``literacy simulate``; docs/methods/core.md, "Simulation").
 
 Optional for ``validate`` and ``run`` (a real delivery needs none); ``literacy simulate`` needs
 ``target_rates``, ``respondents_per_round``, ``sampled_psus`` and ``population``.
