@@ -279,14 +279,60 @@ class DesignEstimators:
         return svyglm(self, formula, family, subset, level)
 
     def quantile(self, variable: str, q=(0.25, 0.5, 0.75), ci: bool = True, by=None,
-                 level: float = 0.95) -> pd.DataFrame:
-        """Quantiles with Woodruff intervals (R: ``svyquantile(..., qrule="math", interval.type="mean")``).
+                 level: float = 0.95, qrule: str = "math", interval_type: str = "mean",
+                 df=None) -> pd.DataFrame:
+        """Quantiles with confidence intervals (R: ``svyquantile``, survey 4.1-1).
 
-        Returns ``[by...], quantile, estimate, se, ci_low, ci_high`` (one row per domain and
-        quantile); ``se`` is R's: interval width / (2 t). See :mod:`literacy.models.quantile`.
+        Parameters
+        ----------
+        variable : str
+            Numeric column.
+        q : float or sequence of float
+            Probabilities in [0, 1] (R: ``quantiles``).
+        ci : bool
+            Add ``se, ci_low, ci_high``.
+        by : str or list of str, optional
+            Domain column(s), estimated as ``svyby`` (each domain's subset).
+        level : float
+            Confidence level (R: ``alpha = 1 - level``).
+        qrule : {"math", "school", "shahvaish", "hf1", ..., "hf9"}
+            How the weighted distribution function is inverted (R: ``qrule``): "math" = "hf1"
+            (inverse of the distribution function, default), "school" = "hf2" (average at an
+            exact hit), "hf3" (nearest even order statistic), "hf4" ... "hf9" (the interpolating
+            definitions of Hyndman & Fan 1996, weighted as R), "shahvaish" (Shah & Vaish 2006).
+        interval_type : str
+            R's ``interval.type``. Taylor designs: "mean" (Woodruff 1952, default), "beta",
+            "xlogit", "asin" (Woodruff with a Korn–Graubard, logit or arcsine interval for the
+            share below the estimate) and "score" (Francisco & Fuller 1991, R's ``ffullerCI``).
+            Replicate designs: "mean", "quantile" (the quantile on every replicate, replicate
+            variance), and "beta", "xlogit", "asin", which R 4.1-1 accepts there but computes
+            as "mean" (its replicate method passes no type on), and so do we.
+        df : float, optional
+            Degrees of freedom of the t quantiles (R: ``df``); None: R's ``degf`` of each
+            domain's subset; ``numpy.inf``: normal quantiles.
+
+        Returns
+        -------
+        DataFrame ``[by...], quantile, estimate, se, ci_low, ci_high``, one row per domain and
+        quantile. ``se`` is R's: interval width / (2 t_df) (Dorfman & Valliant 1993). An interval
+        R cannot compute (a share bound outside [0, 1], a score test without a sign change) is
+        NaN. See :mod:`literacy.models.quantile` for the formulas.
+
+        Raises
+        ------
+        DesignError
+            An unknown ``qrule`` or ``interval_type`` (or one the design type does not have), a
+            bad ``df``, ``q`` or ``level``.
+
+        References
+        ----------
+        Hyndman & Fan (1996), Am. Stat. 50; Woodruff (1952), JASA 47; Francisco & Fuller (1991),
+        Ann. Stat. 19; Shah & Vaish (2006), ASA SRMS; Dorfman & Valliant (1993), ASA SRMS;
+        checked against R's survey 4.1-1 (``tests/test_quantile_rules.py``).
         """
         from literacy.models.quantile import svyquantile
-        out = svyquantile(self, variable, q, ci=ci, by=by, level=level)
+        out = svyquantile(self, variable, q, ci=ci, by=by, level=level, qrule=qrule,
+                          interval_type=interval_type, df=df)
         cols = _as_list(by) + ["quantile", "estimate"] + (["se", "ci_low", "ci_high"] if ci else [])
         return out[cols]
 
