@@ -918,10 +918,8 @@ class SurveyDesign(DesignEstimators):
         K, L = x.shape[1], y.shape[1]
         total = np.zeros((K, L))
         for s, st in enumerate(self._stages):
-            S = sparse.csr_matrix((np.ones(self.n), (st.cluster, np.arange(self.n))),
-                                  shape=(st.n_clusters, self.n))
-            t = np.asarray(S @ x)                                       # clusters x K totals
-            u = np.asarray(S @ y) if cross else t                       # clusters x L totals
+            t = self._cluster_totals(s, x)                              # clusters x K totals
+            u = self._cluster_totals(s, y) if cross else t              # clusters x L totals
             h = st.cluster_stratum
             sums = np.zeros((st.n_strata, K))
             np.add.at(sums, h, t) if st.n_strata > 1 else sums.__setitem__(0, t.sum(axis=0))
@@ -946,6 +944,38 @@ class SurveyDesign(DesignEstimators):
                 cov = cov * (st.n_strata / n_ok if n_ok > 0 else np.nan)
             total += cov
         return total
+
+    def _cluster_totals(self, stage: int, x: np.ndarray) -> np.ndarray:
+        """Clusters x K totals of the n x K values ``x`` at a stage. Rows sorted by cluster (files
+        usually come sorted by PSU) and ``x`` held column by column (the GLM's estimating functions)
+        take ``np.add.reduceat`` over contiguous runs; otherwise one sparse product."""
+        starts = self._sorted_starts(stage)
+        if starts is not None and x.flags.f_contiguous and not x.flags.c_contiguous:
+            return np.add.reduceat(x.T, starts, axis=1).T
+        return np.asarray(self._cluster_indicator(stage) @ x)
+
+    def _sorted_starts(self, stage: int) -> np.ndarray | None:
+        """First row of each cluster when the rows are sorted by cluster (else None), cached."""
+        cache = self.__dict__.setdefault("_sorted_cache", {})
+        if stage not in cache:
+            cl = self._stages[stage].cluster
+            ok = len(cl) > 0 and bool(np.all(cl[1:] >= cl[:-1]))
+            cache[stage] = np.flatnonzero(np.r_[True, cl[1:] != cl[:-1]]) if ok else None
+        return cache[stage]
+
+    def _cluster_indicator(self, stage: int) -> sparse.csr_matrix:
+        """The clusters x rows 0/1 indicator of a stage, built once per design (cluster totals of
+        many columns are then one sparse product)."""
+        cache = self.__dict__.setdefault("_indicator_cache", {})
+        S = cache.get(stage)
+        if S is None:
+            st = self._stages[stage]
+            # CSR built directly: rows sorted by cluster (a stable argsort), one entry per row
+            order = np.argsort(st.cluster, kind="stable")
+            indptr = np.concatenate([[0], np.cumsum(np.bincount(st.cluster, minlength=st.n_clusters))])
+            S = sparse.csr_matrix((np.ones(self.n), order, indptr), shape=(st.n_clusters, self.n))
+            cache[stage] = S
+        return S
 
     def _stage_sum(self, st: _Stage, cl: np.ndarray, dom: np.ndarray, t: np.ndarray, D: int,
                    present: np.ndarray | None) -> np.ndarray:

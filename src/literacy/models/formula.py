@@ -136,11 +136,16 @@ def _is_categorical(s: pd.Series) -> bool:
     return not (pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s))
 
 
-def model_frame(design, formula: str, mask: np.ndarray | None = None, numeric_response: bool = True) -> ModelFrame:
+def model_frame(design, formula: str, mask: np.ndarray | None = None, numeric_response: bool = True,
+                *, empty=np.empty) -> ModelFrame:
     """Design matrix of ``formula`` on the rows of ``design`` in ``mask`` with no missing value.
 
     Categorical variables are coded from the design's cached factor codes (levels in sorted
-    order among the rows used, as ``factor()`` on them).
+    order among the rows used, as ``factor()`` on them). The matrix is built column by column
+    into one p x n C-ordered array (each column contiguous: what the IRLS products read), and
+    ``ModelFrame.X`` is its n x p transpose (a view); no DataFrame, no dummy table. ``empty``
+    allocates that array (``np.empty`` by default; the GLM passes its buffer cache). ``y`` is
+    the design's numeric column itself when every row is used: read it, do not write to it.
     """
     response, terms, intercept = parse_formula(formula)
     data = design.data
@@ -149,9 +154,17 @@ def model_frame(design, formula: str, mask: np.ndarray | None = None, numeric_re
         if nm not in data.columns:
             raise DesignError(f"formula: column '{nm}' is not in the data")
     n = len(data)
-    ok = np.ones(n, dtype=bool) if mask is None else np.asarray(mask, dtype=bool).copy()
+    ok = None if mask is None else np.asarray(mask, dtype=bool).copy()
+
+    def keep(bad_fn) -> None:                        # drop the rows where bad_fn() is True
+        nonlocal ok
+        bad = bad_fn()
+        if bad.any():
+            ok = ~bad if ok is None else ok & ~bad
+
     y = design._numeric(response.name)
-    ok &= ~np.isnan(y)
+    if np.isnan(y.sum()):                            # a sum is NaN only if some value is (or inf - inf)
+        keep(lambda: np.isnan(y))
     variables: dict[str, _Var] = {}
     for t in terms:
         for v in t:
@@ -162,40 +175,52 @@ def model_frame(design, formula: str, mask: np.ndarray | None = None, numeric_re
         s = data[nm]
         if v.forced or _is_categorical(s):
             codes, uniques = design._factor(nm)
-            ok &= codes >= 0
+            if codes.size and codes.min() < 0:
+                keep(lambda: codes < 0)
             coded[nm] = ("cat", codes, uniques)
         else:
             x = design._numeric(nm)
-            ok &= ~np.isnan(x)
+            if np.isnan(x.sum()):
+                keep(lambda: np.isnan(x))
             coded[nm] = ("num", x, None)
-    rows = np.flatnonzero(ok)
+    every = ok is None or bool(ok.all())
+    rows = np.arange(n) if every else np.flatnonzero(ok)
     if rows.size == 0:
         raise DesignError(f"formula: no rows with every variable of {formula!r} present")
+
+    def used(a: np.ndarray) -> np.ndarray:           # the values on the rows used (no copy for all rows)
+        return a if every else a[rows]
+
     # levels present among the rows used, sorted (factor() on them)
     cat: dict[str, tuple[np.ndarray, list[str]]] = {}
     for nm, (kind, a, uniques) in coded.items():
         if kind == "cat":
-            c = a[rows]
+            c = used(a)
             present = np.flatnonzero(np.bincount(c, minlength=len(uniques)))
-            remap = np.full(len(uniques), -1, dtype=np.int64)
-            remap[present] = np.arange(len(present))
-            cat[nm] = (remap[c], [_label(uniques[i]) for i in present])
+            if present.size < len(uniques):
+                remap = np.full(len(uniques), -1, dtype=np.int64)
+                remap[present] = np.arange(len(present))
+                c = remap[c]
+            cat[nm] = (c, [_label(uniques[i]) for i in present])
     term_sets = {frozenset(v.name for v in t) for t in terms}
-    columns, ours, rn, var_col, lev_col, term_col = [], [], [], [], [], []
+    # column specifications first (names and factors), then one p x n array filled row by row;
+    # a factor of a column is None (intercept), a numeric vector, or (codes, level) for an indicator
+    specs: list[list] = []
+    ours, rn, var_col, lev_col, term_col = [], [], [], [], []
     m = rows.size
     if intercept:
-        columns.append(np.ones(m))
+        specs.append([])
         ours.append("(Intercept)"); rn.append("(Intercept)"); var_col.append(""); lev_col.append("")
         term_col.append("(Intercept)")
     first_factor_full = not intercept
     for t in terms:
         names_t = [v.name for v in t]
-        # per variable: list of (our label, R label, level, column values)
+        # per variable: list of (our label, R label, level, factor)
         per_var = []
         for v in t:
             kind = coded[v.name][0]
             if kind == "num":
-                per_var.append([(v.name, v.name, "", coded[v.name][1][rows])])
+                per_var.append([(v.name, v.name, "", coded[v.name][1])])
                 continue
             codes, labels = cat[v.name]
             rest = frozenset(names_t) - {v.name}
@@ -206,24 +231,40 @@ def model_frame(design, formula: str, mask: np.ndarray | None = None, numeric_re
                 first_factor_full = False
             start = 1 if contrasts else 0
             rprefix = f"C({v.name})" if v.forced else v.name
-            per_var.append([(f"{v.name}[{labels[k]}]", f"{rprefix}{labels[k]}", labels[k],
-                             (codes == k).astype(float)) for k in range(start, len(labels))])
+            per_var.append([(f"{v.name}[{labels[k]}]", f"{rprefix}{labels[k]}", labels[k], (codes, k))
+                            for k in range(start, len(labels))])
         # first variable varies fastest
         combos = [[]]
         for options in per_var:
             combos = [c + [o] for o in options for c in combos]
         for c in combos:
-            val = np.ones(m)
-            for o in c:
-                val = val * o[3]
-            columns.append(val)
+            specs.append([o[3] for o in c])
             ours.append(":".join(o[0] for o in c))
             rn.append(":".join(o[1] for o in c))
             var_col.append(":".join(names_t))
             lev_col.append(":".join(o[2] for o in c if o[2]))
             term_col.append(":".join(names_t))
-    X = np.column_stack(columns) if columns else np.zeros((m, 0))
-    return ModelFrame(response.name, y[rows], X, rows, ours, rn, var_col, lev_col, term_col, intercept)
+    Xt = empty((len(specs), m))
+    for j, factors in enumerate(specs):
+        row = Xt[j]
+        if not factors:
+            row.fill(1.0)
+            continue
+        for i, f in enumerate(factors):
+            if isinstance(f, tuple):                    # indicator of one level, straight into the row
+                if i == 0:
+                    np.equal(f[0], f[1], out=row, casting="unsafe")
+                else:
+                    row *= f[0] == f[1]
+            elif i == 0:
+                if every:
+                    row[...] = f
+                else:
+                    np.take(f, rows, out=row)
+            else:
+                row *= f if every else f[rows]
+    # y is only read: on every row it is the design's numeric column itself (no copy)
+    return ModelFrame(response.name, used(y), Xt.T, rows, ours, rn, var_col, lev_col, term_col, intercept)
 
 
 def _label(value) -> str:
