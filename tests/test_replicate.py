@@ -208,6 +208,10 @@ def test_domain_df_is_the_rank_of_the_domains_replicate_weights(seed, method):
     data["y"] = rng.integers(0, 2, len(data))
     strata = "h" if method in ("jkn", "brr") else None
     design = SurveyDesign(data, weights="w", strata=strata, psu="psu", lonely_psu="remove")
+    if method == "jkn" and (n_h[:H] == 1).all():        # no replicate at all: R's jknweights stops too
+        with pytest.raises(DesignError, match="no stratum gives a jackknife replicate"):
+            design.replicate(method)
+        return
     rep = design.replicate(method, replicates=7, seed=seed)
     df = rep.proportion("y", by="g", ci="wald").set_index("g")["df"]
     for g in df.index:

@@ -489,6 +489,9 @@ def replicate_design(design: SurveyDesign, method: str, replicates: int | None =
             rscales = np.r_[rscales, np.full(len(alone), (H - 1.0) / H)][order_h]
             jackknife = None                          # not delete-one-within-stratum: the factor product
         R_ = factors.shape[1]
+        if R_ == 0:   # R's jknweights stops here too
+            raise DesignError("design: no stratum gives a jackknife replicate (every stratum has one PSU or was "
+                              "sampled with certainty): there is no sampling variance to estimate")
         scale = C / R_ if (design.lonely_psu == "average" and R_ < C) else 1.0
         # R's degf() of a replicate design: the rank of its replicate weights minus one
         degf = _rank(factors) - 1
