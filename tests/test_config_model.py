@@ -211,3 +211,19 @@ def test_the_schema_rejects_what_the_model_rejects():
     bad["reporting"]["minn"] = 50
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(json.loads(json.dumps(bad)), schema)
+
+
+@pytest.mark.parametrize("where, old, new, message", [
+    ("survey.labels", "district", "distrct",
+     "survey.labels.distrct is not a survey variable the assessment uses; did you mean 'district'?"),
+    ("targets.national", "2025", "2052", "targets.national.2052 is not a round id; did you mean '2025'?"),
+    ("simulation.forms", "2025", "2205", "simulation.forms.2205 is not a round id; did you mean '2025'?"),
+])
+def test_a_misspelt_data_key_names_what_it_should_be(where, old, new, message):
+    # keys that are data (a variable's labels, a round's national figure) still name something known
+    cfg = copy.deepcopy(RAW)
+    holder = _get(cfg, where)
+    holder[new] = holder.pop(old)
+    with pytest.raises(ConfigError) as err:
+        validate_config(cfg)
+    assert str(err.value) == f"config: {message}"

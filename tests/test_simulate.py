@@ -316,7 +316,7 @@ def test_config_problems_are_one_line_errors(config):
     cfg["simulation"]["target_rates"] = {"2020": 0.09}
     with pytest.raises(ConfigError, match="2025"):
         simulate_programme(cfg)
-    for forms, fragment in (({"2030": {"anchors": 15, "seed": 1}}, "simulation.forms names round '2030'"),
+    for forms, fragment in (({"2030": {"anchors": 15, "seed": 1}}, "simulation.forms.2030 is not a round id"),
                             ({"2020": {"anchors": 15, "seed": 1}}, "may not list the baseline round '2020'"),
                             ({"2025": {"anchors": 3, "seed": 1}}, "simulation.forms.2025.anchors"),
                             ({"2025": {"anchors": 6, "seed": 1}}, "anchors is too small"),

@@ -50,6 +50,12 @@ class AssessmentConfig(Section):
     analysis: Analysis = Analysis()
     simulation: Simulation = Simulation()
 
+    @staticmethod
+    def _known_keys(where: str, mapping, known, what: str) -> None:
+        for key in mapping:
+            if key not in known:
+                raise ValueError(f"{where}.{key} is not {what}{_nearest(key, known)}")
+
     @model_validator(mode="after")
     def _across_sections(self):
         ids = [r.id for r in self.rounds]
@@ -71,6 +77,15 @@ class AssessmentConfig(Section):
         clash = sorted({c.lower() for c in self.ingest.identifiers} & contract)
         if clash:
             raise ValueError(f"ingest.identifiers lists '{clash[0]}', a column the assessment needs")
+        # keys that are data still name something the config knows: a round, a survey variable
+        self._known_keys("targets.national", self.targets.national, ids, "a round id")
+        self._known_keys("simulation.forms", self.simulation.forms, ids, "a round id")
+        self._known_keys("simulation.target_rates", self.simulation.target_rates or {}, ids, "a round id")
+        used = set(CONTRACT_COLUMNS) | {"age_band"} | {c for cols in self.breakdowns for c in cols} \
+            | {cond.column for g in self.groups for cond in g.rule} | set(self.weighting.nonresponse.classes) \
+            | {c for m in self.weighting.raking.margins for c in m} | set(self.ingest.value_map) \
+            | {c for m in self.small_area.models for c in m.breakdown} | {"group"}
+        self._known_keys("survey.labels", self.survey.labels, sorted(used), "a survey variable the assessment uses")
         seed = self.assessment.seed
         if self.measurement.seed is None:
             self.measurement.seed = seed
@@ -85,6 +100,13 @@ class AssessmentConfig(Section):
         if bad:
             raise ValueError(f"small_area.levels: {bad[0]!r} is not a scoring level ({', '.join(codes)})")
         return self
+
+
+def _nearest(key: str, known) -> str:
+    import difflib
+
+    near = difflib.get_close_matches(str(key), [str(k) for k in known], n=1, cutoff=0.6)
+    return f"; did you mean {near[0]!r}?" if near else f" ({', '.join(map(str, known))})"
 
 
 def parse_config(raw: Any, prefix: str = "config: ") -> AssessmentConfig:
