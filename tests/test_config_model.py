@@ -216,7 +216,6 @@ def test_the_schema_rejects_what_the_model_rejects():
 @pytest.mark.parametrize("where, old, new, message", [
     ("survey.labels", "district", "distrct",
      "survey.labels.distrct is not a survey variable the assessment uses; did you mean 'district'?"),
-    ("targets.national", "2025", "2052", "targets.national.2052 is not a round id; did you mean '2025'?"),
     ("simulation.forms", "2025", "2205", "simulation.forms.2205 is not a round id; did you mean '2025'?"),
 ])
 def test_a_misspelt_data_key_names_what_it_should_be(where, old, new, message):

@@ -77,10 +77,10 @@ class AssessmentConfig(Section):
         clash = sorted({c.lower() for c in self.ingest.identifiers} & contract)
         if clash:
             raise ValueError(f"ingest.identifiers lists '{clash[0]}', a column the assessment needs")
-        # keys that are data still name something the config knows: a round, a survey variable
-        self._known_keys("targets.national", self.targets.national, ids, "a round id")
+        # keys that are data still name something the config knows: a survey variable (labels of a
+        # misspelt variable would leave the real one unchecked), a round with its own form. (The
+        # national figures and simulated rates may list years beyond the rounds: not checked.)
         self._known_keys("simulation.forms", self.simulation.forms, ids, "a round id")
-        self._known_keys("simulation.target_rates", self.simulation.target_rates or {}, ids, "a round id")
         used = set(CONTRACT_COLUMNS) | {"age_band"} | {c for cols in self.breakdowns for c in cols} \
             | {cond.column for g in self.groups for cond in g.rule} | set(self.weighting.nonresponse.classes) \
             | {c for m in self.weighting.raking.margins for c in m} | set(self.ingest.value_map) \
