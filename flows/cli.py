@@ -281,6 +281,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     try:
         # Checked before Prefect starts: a bad config or a missing file fails in a second.
         loaded = fio.load_config(args.config, args.raw, args.out)
+        loaded.check_roles()                    # the baseline and endline rounds, before Prefect starts
         loaded.check_raw_dir()
         files = fio.delivery_files(loaded.raw_dir, loaded.config)
         missing = [p for p in fio.expected_files(files) if not p.is_file()]
@@ -460,6 +461,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     try:
         # the output folder is not used: any value satisfies the config loader
         loaded = fio.load_config(args.config, args.raw, out_dir=Path.cwd())
+        loaded.check_roles()                    # what run needs, said here rather than after 30 s
         loaded.check_raw_dir()
         delivery = dlv.load_delivery(loaded.config, loaded.raw_dir)
         names, shown = {}, {}

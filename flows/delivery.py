@@ -144,6 +144,9 @@ class Delivery:
         ``{file: list of int}``: the file line (row, case) of every kept row.
     units : dict
         ``{file: "line" | "row" | "case"}``.
+    unlisted : list of str
+        Folders of the delivery that hold a round's responses but are not rounds of the config
+        (not read; said in the summary, never silently).
     """
 
     raw_dir: Path
@@ -159,6 +162,7 @@ class Delivery:
     lines: dict
     units: dict
     max_share: float
+    unlisted: list = field(default_factory=list)
 
     def info(self, rel: str) -> FileInfo:
         return next(f for f in self.files if f.rel == rel)
@@ -436,7 +440,11 @@ def load_delivery(config: dict, raw_dir: str | os.PathLike) -> Delivery:
         lines[infos[-1].rel] = [int(v) for v in table.lines]
     for info in infos:
         units[info.rel] = info.unit
+    listed = {str(r["id"]) for r in config["rounds"]}
+    unlisted = sorted(d.name for d in raw.iterdir() if d.is_dir() and d.name not in listed
+                      and any(p.is_file() and p.stem == "responses" for p in d.iterdir()))
     return Delivery(raw_dir=raw, files=infos, instrument=instrument, instruments=instruments, forms=forms,
+                    unlisted=unlisted,
                     form_files=form_files, linking={"feasible": bool(feasible), "reason": reason}, rounds=rounds,
                     scorecard=scorecard,
                     quarantine=quarantine, lines=lines, units=units,
@@ -615,6 +623,10 @@ def summary_lines(delivery: Delivery) -> list[str]:
         out.append("Cells recoded (ingest.value_map; labels delivered instead of codes read through survey.labels): "
                    + "; ".join(recoded))
     out.append(forms_line(delivery))
+    if delivery.unlisted:
+        out.append("Round folders not in the config's rounds, not read: " + ", ".join(f"{u}/" for u in
+                                                                                   delivery.unlisted)
+                   + " (add them to 'rounds' to assess them)")
     encodings = [f"{info.rel} ({info.encoding})" for info in delivery.files
                  if info.encoding and info.encoding not in ("utf-8",)]
     if encodings:

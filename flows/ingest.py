@@ -96,6 +96,10 @@ def cache_key(config: dict, raw_dir: str | os.PathLike) -> str:
     h.update(str(store_root()).encode())
     for p in paths:
         h.update(f"{fio.relative_to(p, raw)}\0{fio.sha256_file(p)}\n".encode())
+    # round folders the config does not list: the summary names them, so they are part of the key
+    listed = {str(r["id"]) for r in config["rounds"]}
+    unlisted = sorted(d.name for d in raw.iterdir() if d.is_dir() and d.name not in listed) if raw.is_dir() else []
+    h.update(f"unlisted\0{','.join(unlisted)}\n".encode())
     return h.hexdigest()
 
 

@@ -80,6 +80,16 @@ class LoadedConfig:
     processed_dir: Path
     raw_from: str = "paths.raw"
 
+    def check_roles(self) -> None:
+        """A one-line :class:`ConfigError` naming the file when no round is the baseline or the endline."""
+        from literacy.deliverables import round_roles
+        from literacy.errors import ConfigError
+
+        try:
+            round_roles(self.config)
+        except ConfigError as exc:
+            raise ConfigError(f"{shown(self.path)}: {str(exc).removeprefix('config: ')}") from None
+
     def check_raw_dir(self) -> None:
         """A one-line :class:`InputError` when the delivery folder does not exist, saying where it came from."""
         if self.raw_dir.is_dir():

@@ -158,3 +158,25 @@ def test_validate_does_not_tell_the_user_to_run_validate(tmp_path, capsys):
     assert status == 2
     assert "literacy validate" not in err and "the summary above counts them by rule" in err
     assert "--write DIR" in err
+
+
+def test_rounds_without_a_baseline_or_endline_role_are_one_line_before_any_work(tmp_path, capsys):
+    cfg = copy.deepcopy(CONFIG)
+    cfg["rounds"][1]["role"] = "midterm"
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    raw = kit.make_delivery(tmp_path / "raw")
+    for command in (["validate"], ["run", "--out", str(tmp_path / "out")]):
+        assert cli.main([*command, "--config", str(path), "--raw", str(raw)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err == [f"literacy: error: {path}: no round has role 'endline' (rounds: 2020 (baseline), 2025 "
+                       f"(midterm)); the assessment compares a 'baseline' and an 'endline' round: give each its "
+                       f"role in 'rounds'"]
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_round_folder_the_config_does_not_list_is_named(tmp_path, capsys):
+    raw = kit.make_delivery(tmp_path / "raw", rounds=("2020", "2023", "2025"))
+    status, out, err = _validate(capsys, "--config", kit.CONFIG, "--raw", raw)
+    assert status == 0, err
+    assert "Round folders not in the config's rounds, not read: 2023/ (add them to 'rounds' to assess them)" in out

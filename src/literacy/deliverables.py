@@ -60,8 +60,22 @@ _TOTAL = ("total", "总分", "Total score")
 
 
 def round_roles(config: dict) -> tuple[str, str]:
-    """(baseline round id, end-of-period round id)."""
-    roles = {r.get("role"): str(r["id"]) for r in config["rounds"]}
+    """(baseline round id, end-of-period round id).
+
+    Raises
+    ------
+    ConfigError
+        One line when no round has role ``baseline`` or ``endline`` (the assessment compares
+        the two; ``literacy validate`` and ``literacy run`` check this before any work starts).
+    """
+    from literacy.errors import ConfigError
+
+    roles = {r["role"]: str(r["id"]) for r in config["rounds"]}
+    for role in ("baseline", "endline"):
+        if role not in roles:
+            given = ", ".join(f"{r['id']} ({r['role']})" for r in config["rounds"])
+            raise ConfigError(f"config: no round has role '{role}' (rounds: {given}); the assessment compares a "
+                              f"'baseline' and an 'endline' round: give each its role in 'rounds'")
     return roles["baseline"], roles["endline"]
 
 
