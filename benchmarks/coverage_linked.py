@@ -139,7 +139,7 @@ def run_replication(rep: int, sim_seed: int, pv_seed: int, raw: dict, respondent
     """One simulated programme through the pipeline: the long table of estimates against the truth
     and the replication's diagnostics."""
     from literacy.assessment import compare_rounds
-    from literacy.deliverables import round_roles
+    from literacy.assessment import round_roles
     from literacy.measurement import compare_forms, linking_feasible
     from literacy.measurement.assessment import (anchor_jackknife, calibration_error, change_calibration,
                                                  change_linked_table, item_scores, link_forms, linked_round,

@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 def replication(args) -> dict:
     rep, (sim_seed, pv_seed), raw = args
     import coverage_linked as cl
-    from literacy.deliverables import round_roles
+    from literacy.assessment import round_roles
     from literacy.measurement import compare_forms
     from literacy.measurement.assessment import (calibration_error, item_scores, link_forms, linked_round,
                                                  plausible_values, round_parameters)
@@ -135,7 +135,7 @@ def main(argv=None) -> None:
     import yaml
 
     from literacy.config import validate_config
-    from literacy.deliverables import round_roles
+    from literacy.assessment import round_roles
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--replications", type=int, default=40)

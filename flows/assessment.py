@@ -366,7 +366,8 @@ def compare(config: dict, ingested: dict, estimated: dict[str, dict], measured: 
     from literacy.planning import plan_inputs, sample_plan
     from literacy.sae.assessment import small_area_table
     from literacy.decomposition import decompose_change
-    from literacy.deliverables import evaluator_tables, finish_verdicts, round_roles
+    from literacy.assessment import round_roles
+    from literacy.deliverables import evaluator_tables, finish_verdicts
     from literacy.reliability import propagate_suppression
 
     logger = get_run_logger()

@@ -82,7 +82,7 @@ class LoadedConfig:
 
     def check_roles(self) -> None:
         """A one-line :class:`ConfigError` naming the file when no round is the baseline or the endline."""
-        from literacy.deliverables import round_roles
+        from literacy.assessment import round_roles
         from literacy.errors import ConfigError
 
         try:

@@ -35,7 +35,7 @@ def measure(config: dict, ingested: dict, weighted: dict[str, dict]) -> dict:
         paths of the work tables: ``items`` and ``reliability`` per round, ``dif``,
         ``irt_items``, ``irt_scale``, ``estimates_linked`` per round, ``linking``.
     """
-    from literacy.deliverables import round_roles
+    from literacy.assessment import round_roles
     from literacy.errors import DataError
     from literacy.measurement import compare_forms, linking_feasible
     from literacy.measurement.assessment import dif_review, item_review, item_scores, measurement_config

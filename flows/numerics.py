@@ -88,13 +88,10 @@ def numeric_environment() -> dict:
     from threadpoolctl import threadpool_info
 
     _load_blas_libraries()
-    try:
-        from numpy._core._multiarray_umath import __cpu_features__ as features  # numpy >= 2
-    except ImportError:  # pragma: no cover - numpy 1.x
-        from numpy.core._multiarray_umath import __cpu_features__ as features
+    simd = np.show_config(mode="dicts").get("SIMD Extensions", {})
     return {
         "numpy": np.__version__,
-        "simd": sorted(k for k, v in features.items() if v),
+        "simd": list(simd.get("baseline", [])) + list(simd.get("found", [])),
         "blas": [{"library": i.get("prefix"), "version": i.get("version"), "kernel": i.get("architecture"),
                   "threads": i.get("num_threads")} for i in threadpool_info()],
     }

@@ -226,3 +226,20 @@ def test_a_misspelt_data_key_names_what_it_should_be(where, old, new, message):
     with pytest.raises(ConfigError) as err:
         validate_config(cfg)
     assert str(err.value) == f"config: {message}"
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda c: c["survey"]["labels"]["district"].__setitem__("haibowan", ["海勃湾区"]),
+     "survey.labels.district.haibowan: must be a pair [zh, en], not ['海勃湾区']"),
+    (lambda c: c["scoring"]["parts"].__setitem__("knowledge", [40, "科学知识"]),
+     "scoring.parts.knowledge: must be [points, zh, en], not [40, '科学知识']"),
+    (lambda c: c["weighting"]["trimming"].update({"enabled": True, "upper": {"median": 3, "mean": 2}}),
+     "weighting.trimming.upper: a cap is a number or a mapping with exactly one of value, median, mean, "
+     "percentile, groups"),
+])
+def test_a_nested_value_names_what_it_should_be(mutate, message):
+    cfg = copy.deepcopy(RAW)
+    mutate(cfg)
+    with pytest.raises(ConfigError) as err:
+        validate_config(cfg)
+    assert str(err.value) == f"config: {message}"

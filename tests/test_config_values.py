@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from literacy.config import validate_config
-from literacy.config_values import check_columns, flag, names, number
+from literacy.config_values import check_columns
 from literacy.errors import ConfigError
 
 RAW = yaml.safe_load((Path(__file__).resolve().parents[1] / "config" / "wuhai.yaml").read_text(encoding="utf-8"))
@@ -53,17 +53,17 @@ def test_a_negative_simulation_seed_is_one_line():
         simulate_programme(cfg, seed=1)
 
 
-def test_values_by_hand():
-    assert number(3, "k", integer=True, low=2) == 3 and isinstance(number(3.0, "k", integer=True), int)
-    for bad in (True, "1", float("nan"), float("inf"), 0):
-        with pytest.raises(ConfigError, match="config: k must be a number > 0"):
-            number(bad, "k", low=0, low_open=True)
-    assert names("sex", "k") == ["sex"] and names(["a", 2], "k") == ["a", "2"]
-    with pytest.raises(ConfigError):
-        names([True], "k")
-    assert flag(False, "k") is False
-    with pytest.raises(ConfigError, match="k must be true or false, not 'false'"):
-        flag("false", "k")
+def test_names_and_flags_are_read_as_meant():
+    # a single name is a list of one (not its letters); "false" in quotes is not false; a bool is no name
+    cfg = copy.deepcopy(RAW)
+    cfg["analysis"] = {"determinants": {"covariates": "sex"}}
+    assert validate_config(cfg)["analysis"]["determinants"]["covariates"] == ["sex"]
+    cfg["analysis"] = {"determinants": {"covariates": [True]}}
+    with pytest.raises(ConfigError, match=r"^config: analysis.determinants.covariates\[0\] must be text"):
+        validate_config(cfg)
+    cfg["analysis"] = {"enabled": "false"}
+    with pytest.raises(ConfigError, match="^config: analysis.enabled must be true or false, not 'false'$"):
+        validate_config(cfg)
 
 
 def test_a_configured_column_the_data_lacks_is_an_error_a_default_is_left_out():

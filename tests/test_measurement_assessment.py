@@ -21,7 +21,6 @@ from literacy.measurement.assessment import (
     change_linked_table,
     cut_scores,
     item_scores,
-    measurement_config,
     pv_distribution,
 )
 

@@ -21,7 +21,6 @@ from literacy.sae.assessment import (
     SMALL_AREA_COLUMNS,
     area_covariates,
     cell_frame,
-    small_area_config,
     small_area_table,
 )
 

@@ -20,7 +20,7 @@ from literacy.design import SurveyDesign
 from literacy.errors import ConfigError
 
 __all__ = [
-    "DomainSpec", "domain_specs", "GROUP_TOKEN", "round_design", "estimate_round", "population_rates",
+    "DomainSpec", "domain_specs", "round_roles", "GROUP_TOKEN", "round_design", "estimate_round", "population_rates",
     "compare_rounds", "adjust_multiple_comparisons", "target_verdicts", "headline", "ESTIMATE_COLUMNS",
     "CHANGE_COLUMNS",
     "VERDICT_COLUMNS",
@@ -275,11 +275,26 @@ def population_rates(population: pd.DataFrame, config: dict, round_id: str) -> p
     return out[["round", "breakdown", "domain", "level", "population", "rate"]]
 
 
+def round_roles(config: dict) -> tuple[str, str]:
+    """(baseline round id, end-of-period round id).
+
+    Raises
+    ------
+    ConfigError
+        One line when no round has role ``baseline`` or ``endline`` (the assessment compares
+        the two; ``literacy validate`` and ``literacy run`` check this before any work starts).
+    """
+    roles = {r["role"]: str(r["id"]) for r in config["rounds"]}
+    for role in ("baseline", "endline"):
+        if role not in roles:
+            given = ", ".join(f"{r['id']} ({r['role']})" for r in config["rounds"])
+            raise ConfigError(f"config: no round has role '{role}' (rounds: {given}); the assessment compares a "
+                              f"'baseline' and an 'endline' round: give each its role in 'rounds'")
+    return roles["baseline"], roles["endline"]
+
+
 def _round_by_role(config: dict, role: str) -> str:
-    for r in config["rounds"]:
-        if r.get("role") == role:
-            return r["id"]
-    raise ConfigError(f"config: no round has role '{role}'")
+    return round_roles(config)[0 if role == "baseline" else 1]
 
 
 def compare_rounds(estimates: pd.DataFrame, config: dict) -> pd.DataFrame:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from literacy.errors import ConfigError
 from literacy.settings import AssessmentConfig, parse_config, resolved_config
 from literacy.settings.estimation import VARIANCE_METHODS, Nchs, Reporting
 

@@ -21,14 +21,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from literacy.assessment import _labels, domain_specs, level_codes
+from literacy.assessment import _labels, domain_specs, level_codes, round_roles
 from literacy.reliability import suppress_rows, suppression_flags
 
 __all__ = [
     "VERDICT_LABELS", "STATUS_LABELS", "SCORECARD_COLUMNS", "SCORECARD_INPUT_COLUMNS", "PART_COLUMNS",
     "METHODOLOGY_COLUMNS", "finish_verdicts", "evaluator_table", "evaluator_columns", "part_means",
     "scorecard_table", "illustrative_scorecard", "response_rates", "design_facts", "methodology_table",
-    "round_roles", "evaluator_specs", "evaluator_tables",
+    "evaluator_specs", "evaluator_tables",
 ]
 
 #: Verdict code -> (zh, en) wording.
@@ -57,26 +57,6 @@ PART_COLUMNS = ["round", "breakdown", "domain", "label_zh", "label_en", "lead_zh
 SCORE_QUANTILES = {"p25": 0.25, "median": 0.5, "p75": 0.75}
 METHODOLOGY_COLUMNS = ["section", "item", "label_zh", "label_en", "round", "value", "text"]
 _TOTAL = ("total", "总分", "Total score")
-
-
-def round_roles(config: dict) -> tuple[str, str]:
-    """(baseline round id, end-of-period round id).
-
-    Raises
-    ------
-    ConfigError
-        One line when no round has role ``baseline`` or ``endline`` (the assessment compares
-        the two; ``literacy validate`` and ``literacy run`` check this before any work starts).
-    """
-    from literacy.errors import ConfigError
-
-    roles = {r["role"]: str(r["id"]) for r in config["rounds"]}
-    for role in ("baseline", "endline"):
-        if role not in roles:
-            given = ", ".join(f"{r['id']} ({r['role']})" for r in config["rounds"])
-            raise ConfigError(f"config: no round has role '{role}' (rounds: {given}); the assessment compares a "
-                              f"'baseline' and an 'endline' round: give each its role in 'rounds'")
-    return roles["baseline"], roles["endline"]
 
 
 # --------------------------------------------------------------------------- verdicts

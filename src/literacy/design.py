@@ -26,6 +26,7 @@ import pandas as pd
 from scipy import sparse, stats
 
 from literacy.errors import DesignError, not_in_data
+from literacy.profile_interval import likelihood_interval
 
 __all__ = ["SurveyDesign", "DesignEstimators", "LONELY_PSU", "CI_METHODS", "DEFF_KINDS"]
 
@@ -437,7 +438,7 @@ class DesignEstimators:
             missing |= codes_c < 0
             key = key * k + np.maximum(codes_c, 0)
             size *= k
-        if size < (1 << 62) // max(n, 1):
+        if size < (1 << 62):                   # the combined key fits an int64
             observed = key if not missing.any() else key[~missing]
             if _dense(size, len(observed)):
                 counts = np.bincount(observed, minlength=size)
@@ -554,8 +555,6 @@ class DesignEstimators:
             cv = se / est
 
         if ci == "likelihood" and kind == "mean":
-            from literacy.profile_interval import likelihood_interval
-
             self._likelihood_interval_supported()
             low, high = likelihood_interval(est, logit_se, n_d, wu, yu, d, df_d, level)
         else:

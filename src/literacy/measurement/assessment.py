@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from literacy.errors import ConfigError, DataError
+from literacy.errors import DataError
 from literacy.measurement.change import linked_change, linking_error
 from literacy.measurement.dif import anchor_drift, dif_table
 from literacy.measurement.irt import fit_irt

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from literacy.settings.base import Code, Columns, Flag, Names, Number, Real, Section, Whole
+from literacy.settings.base import Columns, Flag, Names, Number, Real, Section, Whole
 
 __all__ = ["Measurement", "Analysis", "Determinants", "Associations", "SmallArea", "SmallAreaModel", "Bootstrap",
            "Planning", "STANDARD_VARIABLES", "DEFAULT_SMALL_AREA_MODELS"]

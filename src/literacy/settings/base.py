@@ -64,7 +64,15 @@ Columns = Annotated[list[Code], BeforeValidator(_columns, json_schema_input_type
 Crossings = Annotated[list[Code | list[Code]], BeforeValidator(_columns,
                                                                 json_schema_input_type=str | list[str | list[str]])]
 #: A label pair [zh, en].
-ZhEn = Annotated[tuple[Code, Code], BeforeValidator(lambda v: tuple(v) if isinstance(v, list) else v)]
+def _zh_en(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        if len(value) != 2:
+            raise ValueError(f"must be a pair [zh, en], not {list(value)!r}")
+        return tuple(value)
+    return value
+
+
+ZhEn = Annotated[tuple[Code, Code], BeforeValidator(_zh_en, json_schema_input_type=list[str])]
 
 
 class Section(BaseModel):
@@ -103,6 +111,16 @@ def known_keys(model: type[BaseModel]) -> list[str]:
     return [f.alias or name for name, f in model.model_fields.items()]
 
 
+def _section_names() -> set[str]:
+    """Class names of every section model (pydantic puts them in an error's location)."""
+    out, todo = set(), [Section]
+    while todo:
+        cls = todo.pop()
+        out.add(cls.__name__)
+        todo.extend(cls.__subclasses__())
+    return out
+
+
 def _path(loc: tuple) -> str:
     out = ""
     for part in loc:
@@ -117,7 +135,6 @@ def _path(loc: tuple) -> str:
 
 def _model_at(root: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
     """The section model that holds the last key of ``loc`` (for "did you mean")."""
-    import typing
 
     model: Any = root
     for part in loc[:-1]:
@@ -169,12 +186,15 @@ def config_error(exc: ValidationError, root: type[BaseModel], prefix: str = "con
     known setting; did you mean reporting.min_n?``).
     """
     errors = exc.errors(include_url=False)
-    # an unknown key first: it is the likeliest cause of the other messages (a misspelt required key)
-    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-    # pydantic names the branch of a union it tried (e.g. 'float', 'int', 'list[...]'): not a config key
-    loc = tuple(p for p in loc if not (isinstance(p, str) and (p in ("float", "int", "str", "bool", "none")
-                                                              or "[" in p or p.startswith("tagged-union"))))
+    # an unknown key first (the likeliest cause of the other messages: a misspelt required key), then
+    # a check of the value itself, then a missing key; a union's "not this type" only when nothing else
+    rank = {"extra_forbidden": 0, "value_error": 1, "missing": 2}
+    err = min(errors, key=lambda e: rank.get(e["type"], 3))
+    # pydantic names the branch of a union it tried ('float', 'list[...]', a section's class): not a key
+    branches = _section_names()
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and (
+        p.startswith(("function-", "tagged-union")) or p in ("float", "int", "str", "bool", "none") or "[" in p
+        or p in branches)))
     path = _path(loc)
     kind = err["type"]
     if kind == "extra_forbidden":

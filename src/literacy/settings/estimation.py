@@ -6,19 +6,24 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from literacy.replicate import REPLICATE_METHODS
 from literacy.settings.base import Code, Flag, Number, Real, Section, Share, Whole
 
-__all__ = ["Estimation", "Targets", "National", "Reporting", "Nchs", "VARIANCE_METHODS", "CI_METHODS"]
+__all__ = ["Estimation", "Targets", "National", "Reporting", "Nchs", "VARIANCE_METHODS", "PUBLISHED_CI_METHODS"]
 
-VARIANCE_METHODS = ("taylor", "jk1", "jkn", "brr", "fay", "bootstrap")
-CI_METHODS = ("logit", "beta", "wilson", "wald")
+#: Taylor linearisation or a replicate method built from the design (delivered weights, "other", are
+#: not a config choice).
+VARIANCE_METHODS = ("taylor", *(m for m in REPLICATE_METHODS if m != "other"))
+#: The intervals the assessment may publish for its shares (a subset of the design's ``CI_METHODS``:
+#: those every design type gives).
+PUBLISHED_CI_METHODS = ("logit", "beta", "wilson", "wald")
 
 
 class Estimation(Section):
     """``estimation``: Taylor linearisation (raking-aware) or a replicate method, and the intervals."""
 
     method: Literal[VARIANCE_METHODS] = "taylor"
-    ci: Literal[CI_METHODS] = "logit"
+    ci: Literal[PUBLISHED_CI_METHODS] = "logit"
     level: Number = Field(0.95, gt=0, lt=1)
     replicates: Whole | None = Field(None, ge=2)   # bootstrap: required; jk1/jkn/brr: the design's own
     seed: Whole | None = Field(None, ge=0)         # bootstrap: required

@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_serializer, model_validator
+from pydantic import BeforeValidator, Field, model_serializer, model_validator
 
+from literacy.design import LONELY_PSU   # what a stratum with one PSU does (R's survey.lonely.psu)
 from literacy.settings.base import Code, Columns, Flag, Labelled, Number, Section, Whole, ZhEn
 
 __all__ = ["Assessment", "Paths", "Round", "AgeBand", "Survey", "Design", "Scoring", "Level", "Condition",
@@ -15,8 +16,12 @@ __all__ = ["Assessment", "Paths", "Round", "AgeBand", "Survey", "Design", "Scori
 #: A round's role in the plan: the baseline and end-of-period rounds the change is measured
 #: between, a mid-term evaluation (中期评估), an annual monitoring round, or any other round.
 ROLES = ("baseline", "endline", "midterm", "annual", "round")
-#: What a stratum with one PSU does (R's ``options(survey.lonely.psu=)``).
-LONELY_PSU = ("fail", "remove", "adjust", "average", "certainty")
+
+
+def _part(value):
+    if isinstance(value, (list, tuple)) and len(value) != 3:
+        raise ValueError(f"must be [points, zh, en], not {list(value)!r}")
+    return value
 
 
 class Assessment(Section):
@@ -102,7 +107,7 @@ class Scoring(Section):
     instrument: str = "instrument.csv"
     rule: Literal["graded"] = "graded"
     max_score: Number
-    parts: dict[Code, tuple[Number, str, str]]
+    parts: dict[Code, Annotated[tuple[Number, str, str], BeforeValidator(_part)]]   # part: [points, zh, en]
     inclusive: Flag = False          # "at least" (及以上) when true, "above" (超过) when false
     levels: list[Level] = Field(min_length=1)
     headline: Code

@@ -7,12 +7,10 @@ from typing import Literal
 from pydantic import Field, model_serializer, model_validator
 
 from literacy.settings.base import Code, Columns, Crossings, Flag, Names, Number, Section, Whole
+from literacy.weighting.nonresponse import PROPENSITY_FACTORS   # how a class's factor is formed
 
 __all__ = ["Weighting", "Nonresponse", "Propensity", "Raking", "Trimming", "Cap", "PROPENSITY_FACTORS"]
 
-#: How a propensity class's adjustment factor is formed (literacy.weighting.nonresponse).
-PROPENSITY_FACTORS = ("weighted_rate", "unweighted_rate", "mean_propensity", "weighted_mean_propensity",
-                      "median_propensity")
 
 
 class Propensity(Section):
