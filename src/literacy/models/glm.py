@@ -153,11 +153,11 @@ def _irls(fam: Family, Xt: np.ndarray, y: np.ndarray, pw: np.ndarray, terms: lis
     p, n = Xt.shape
     if work is None:
         work = np.empty((N_WORK, n))
-    mu, eta, me, w_a, w_b, r, sign = work[:N_WORK]
+    mu, eta, me, w_a, w_b, r, wy = work[:N_WORK]
     B = max(1, min(n, max(4096, BLOCK_BYTES // (8 * p))))
     blk = np.empty((p + 2, B))                               # Z, sqrt(w) and a scratch row, per block
     logit01 = fam.binary and y1 is not None
-    sw = _Sweep(fam, Xt, y, pw, y1, logit01, mu, eta, me, r, sign, blk)
+    sw = _Sweep(fam, Xt, y, pw, y1, logit01, mu, eta, me, r, wy, blk)
     # R's start (eta = linkfun(mustart), mu = linkinv(eta)), its deviance and the first step's
     # X'WX and X'Wz, z = eta + (y - mu) / mu.eta, in one sweep
     devold, G, rhs = sw(None, w_a, start=True)
@@ -201,15 +201,16 @@ class _Sweep:
     Returns (deviance or None, X'WX or None, X'Wt or None).
     """
 
-    def __init__(self, fam, Xt, y, pw, y1, logit01, mu, eta, me, r, sign, blk):
+    def __init__(self, fam, Xt, y, pw, y1, logit01, mu, eta, me, r, wy, blk):
         self.fam, self.Xt, self.y, self.pw, self.y1, self.logit01 = fam, Xt, y, pw, y1, logit01
-        self.mu, self.eta, self.me, self.r, self.sign, self.blk = mu, eta, me, r, sign, blk
+        self.mu, self.eta, self.me, self.r, self.wy, self.blk = mu, eta, me, r, wy, blk
 
     def __call__(self, coef, w, start: bool = False):
         fam, Xt, y, pw, mu, eta, me, r = self.fam, self.Xt, self.y, self.pw, self.mu, self.eta, self.me, self.r
         p, n = Xt.shape
-        B = self.blk.shape[1]
-        Zb, sb, tb = self.blk[:p], self.blk[p], self.blk[p + 1]
+        blk = self.blk
+        B = blk.shape[1]
+        Zb, sb, tb = blk[:p], blk[p], blk[p + 1]
         dev = 0.0 if (start or coef is not None) else None
         G = np.zeros((p, p)) if w is not None else None
         rhs = np.zeros(p) if w is not None else None
@@ -220,13 +221,12 @@ class _Sweep:
                 if start:
                     e = start_eta(fam, y[sl], pw[sl], eta[sl], tb[:m])
                     if self.logit01:
-                        sg = np.multiply(y[sl], -2.0, out=self.sign[sl])
-                        sg += 1.0                            # 1 - 2y: log(1 + exp(sign eta))
+                        np.multiply(pw[sl], y[sl], out=self.wy[sl])
                 else:
                     e = np.matmul(coef, X, out=eta[sl])
                 _, _, canonical = linkinv_mu_eta(fam, e, mu[sl], me[sl], tb[:m])
-                if self.logit01 and canonical:
-                    dev += logit_deviance(e, self.sign[sl], pw[sl], tb[:m])
+                if self.logit01 and canonical:               # tb holds 1 + exp(eta)
+                    dev += logit_deviance(e, tb[:m], pw[sl], self.wy[sl])
                 else:
                     dev += deviance(fam, y[sl], mu[sl], pw[sl], None if self.y1 is None else self.y1[sl], tb[:m])
             else:
@@ -381,6 +381,15 @@ def svyglm(design, formula: str, family: str = "gaussian", subset=None, level: f
 
     See :meth:`literacy.design.DesignEstimators.glm` for the parameters and the result.
     """
+    from literacy.replicate import ReplicateDesign
+
+    if isinstance(design, ReplicateDesign):                  # replicate refits are BLAS-3: not pinned
+        return _svyglm(design, formula, family, subset, level)
+    with _one_blas_thread():                                 # matrix-vector work and p x p products
+        return _svyglm(design, formula, family, subset, level)
+
+
+def _svyglm(design, formula: str, family: str, subset, level: float) -> pd.DataFrame:
     from literacy.replicate import ReplicateDesign, _rank
 
     if family not in FAMILIES:
