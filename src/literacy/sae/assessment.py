@@ -48,7 +48,7 @@ SMALL_AREA_COLUMNS = [
 
 def small_area_config(config: dict) -> dict:
     """The resolved ``small_area`` section (:class:`literacy.settings.analysis.SmallArea`, every default
-    filled when the config was read): ``enabled``, ``levels``, ``method`` (REML | ML | FH),
+    filled when the config was read): ``enabled``, ``levels``, ``method`` (REML | ML | FH | AMRL | AMRL_YL | AMPL | AMPL_YL),
     ``deff_pooling``, ``alpha``, ``replicates`` and ``seed`` (of ``bootstrap``) and ``models`` (each
     ``{breakdown, formula: "<right-hand side>", benchmark: auto|true|false}``; the token ``group``
     stands for the key groups)."""

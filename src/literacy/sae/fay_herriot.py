@@ -118,8 +118,9 @@ def fay_herriot(data: pd.DataFrame, formula: str, variance: str, method: str = "
         patsy formula, e.g. ``"y ~ C(district) + share_rural"``.
     variance : str
         Column of the sampling variances ψ_i (known; positive where y is present).
-    method : {"REML", "ML", "FH"}
-        Estimator of σ²_u (see :mod:`literacy.sae.fitting`).
+    method : {"REML", "ML", "FH", "AMRL", "AMRL_YL", "AMPL", "AMPL_YL"}
+        Estimator of σ²_u (see :mod:`literacy.sae.fitting`); the last four are the adjusted
+        likelihoods of :mod:`literacy.sae.adjusted`, never 0.
     area : str, optional
         Column naming the areas in messages and notes (default: the index).
     max_iter, tol : int, float

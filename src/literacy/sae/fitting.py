@@ -12,7 +12,13 @@ Molina & Marhuenda 2015), with its starting value (the median of ψ), stopping r
 * ``"ML"``: score ``-tr(V^{-1})/2 + y'P P y/2``, information ``tr(V^{-2})/2`` (sae's choice:
   ``Py`` as in REML, which equals ``V^{-1}(y - X β̂)``);
 * ``"FH"``: the Fay–Herriot moment equation ``Σ (y_i - x_i'β̂)² / (A + ψ_i) = m - p``,
-  updated with ``A + s / Σ 1/(A + ψ_i)`` (Rao & Molina 2015, sec. 6.1.2, eq. 6.1.17).
+  updated with ``A + s / Σ 1/(A + ψ_i)`` (Rao & Molina 2015, sec. 6.1.2, eq. 6.1.17);
+* ``"AMRL"``, ``"AMRL_YL"``, ``"AMPL"``, ``"AMPL_YL"``: the adjusted residual / profile
+  likelihoods of Li & Lahiri (2010) and Yoshimori & Lahiri (2014) (:mod:`literacy.sae.adjusted`),
+  whose maximiser is never 0: the REML or ML score plus ``d log h / dA``, scaled by the
+  information minus ``d² log h / dA²``, from the same start; a step that would leave A > 0 is
+  halved towards 0 instead. No R program iterates these (emdi maximises them with
+  ``optimize()``), so they are iterated to a relative change of 1e-10 whatever ``tol`` says.
 
 Every quantity is computed for a batch of response vectors at once (``Y`` is B x m, one
 row per bootstrap replicate; a single fit is B = 1): the m x m matrix P is never formed,
@@ -34,9 +40,14 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
+from literacy.sae.adjusted import ADJUSTED_METHODS, REFERENCE, log_adjustment
+
 __all__ = ["VarianceFit", "fit_sigma2", "gls", "METHODS"]
 
-METHODS = ("REML", "ML", "FH")
+METHODS = ("REML", "ML", "FH", *ADJUSTED_METHODS)
+
+#: Iteration tolerance of the adjusted estimators (see the module notes).
+ADJUSTED_TOL = 1e-10
 
 
 @dataclass
@@ -85,13 +96,24 @@ def _score_information(method, Y, X, psi, A):
     return -0.5 * trP + 0.5 * yPPy, 0.5 * trPP
 
 
+def _adjusted_score_information(method, Y, X, psi, A):
+    """Score and scaling of an adjusted likelihood: the reference likelihood's, plus log h's."""
+    s, F = _score_information(REFERENCE[method], Y, X, psi, A)
+    _, first, second = log_adjustment(method, A, psi)
+    return s + first, F + np.maximum(-second, 0.0)
+
+
 def _objective(method, y, X, psi):
     """Scalar criterion of one replicate for the fallback search."""
+    ref = REFERENCE.get(method, method)
+
     def negloglik(A):
         w, Q, _, r = gls(y[None, :], X, psi, np.array([A]))
         val = 0.5 * (np.sum(np.log(A + psi)) + np.sum(w[0] * r[0] ** 2))
-        if method == "REML":
+        if ref == "REML":
             val -= 0.5 * np.linalg.slogdet(Q[0])[1]  # + log det(X'V^{-1}X) / 2
+        if method in ADJUSTED_METHODS:
+            val -= float(log_adjustment(method, np.array([A]), psi)[0][0])
         return val
 
     def moment(A):
@@ -99,7 +121,7 @@ def _objective(method, y, X, psi):
         w, _, _, r = gls(y[None, :], X, psi, np.array([A]))
         return np.sum(w[0] * r[0] ** 2) - (m - p)
 
-    return negloglik if method in ("REML", "ML") else moment
+    return moment if method == "FH" else negloglik
 
 
 def _fallback(method, y, X, psi):
@@ -112,7 +134,8 @@ def _fallback(method, y, X, psi):
         while f(hi) > 0:  # the moment function decreases to -(m - p) as A grows
             hi *= 10.0
         return optimize.brentq(f, 0.0, hi, xtol=1e-12)
-    res = optimize.minimize_scalar(f, bounds=(0.0, upper), method="bounded",
+    lower = 1e-12 * upper if method in ADJUSTED_METHODS else 0.0    # log h(0) = -inf
+    res = optimize.minimize_scalar(f, bounds=(lower, upper), method="bounded",
                                    options={"xatol": 1e-10 * max(upper, 1.0)})
     return max(float(res.x), 0.0)
 
@@ -129,9 +152,10 @@ def fit_sigma2(Y: np.ndarray, X: np.ndarray, psi: np.ndarray, method: str = "REM
         Area covariates, full column rank.
     psi : ndarray (m,)
         Known sampling variances, positive.
-    method : {"REML", "ML", "FH"}
+    method : {"REML", "ML", "FH", "AMRL", "AMRL_YL", "AMPL", "AMPL_YL"}
     max_iter, tol : int, float
-        sae's ``MAXITER`` and ``PRECISION`` (defaults 100 and 1e-4).
+        sae's ``MAXITER`` and ``PRECISION`` (defaults 100 and 1e-4); the adjusted estimators
+        use ``min(tol, ADJUSTED_TOL)``.
 
     Returns
     -------
@@ -141,6 +165,9 @@ def fit_sigma2(Y: np.ndarray, X: np.ndarray, psi: np.ndarray, method: str = "REM
         raise ValueError(f"method must be one of {METHODS}, not {method!r}")
     Y = np.atleast_2d(np.asarray(Y, dtype=float))
     B = Y.shape[0]
+    adjusted = method in ADJUSTED_METHODS
+    if adjusted:
+        tol = min(tol, ADJUSTED_TOL)
     A = np.full(B, float(np.median(psi)))   # sae: Aest[1] <- median(vardir)
     k = np.zeros(B, dtype=int)
     diff = np.full(B, tol + 1.0)
@@ -148,8 +175,13 @@ def fit_sigma2(Y: np.ndarray, X: np.ndarray, psi: np.ndarray, method: str = "REM
     active = np.ones(B, dtype=bool)
     while active.any():
         idx = np.flatnonzero(active)
-        s, F = _score_information(method, Y[idx], X, psi, A[idx])
-        A_new = A[idx] + s / F
+        if adjusted:
+            s, F = _adjusted_score_information(method, Y[idx], X, psi, A[idx])
+            A_new = A[idx] + s / F
+            A_new = np.where(A_new > 0, A_new, 0.5 * A[idx])     # stay inside A > 0
+        else:
+            s, F = _score_information(method, Y[idx], X, psi, A[idx])
+            A_new = A[idx] + s / F
         k[idx] += 1
         with np.errstate(divide="ignore", invalid="ignore"):
             diff[idx] = np.abs((A_new - A[idx]) / A[idx])

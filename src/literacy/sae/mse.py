@@ -15,6 +15,9 @@ order 1/m, corrected as in Datta & Lahiri (2000) and Datta, Rao & Smith (2005):
 (``b_ML = -tr(Q X'V^{-2}X) / Σ(σ²_u+ψ_j)^{-2}``,
 ``b_FH = 2 (m Σ(σ²_u+ψ_j)^{-2} - (Σ(σ²_u+ψ_j)^{-1})²) / (Σ(σ²_u+ψ_j)^{-1})³``).
 
+The adjusted likelihoods of :mod:`literacy.sae.adjusted` (AMRL, AMPL and their
+Yoshimori–Lahiri forms) use the same expression with their own bias ``b`` of σ̂²_u.
+
 Areas without a direct estimate get the synthetic predictor ``x_i'β̂``; their MSE is the
 same expression in the limit ψ_i → ∞ (B_i → 1, g3 → 0): ``σ²_u + x_i'Q x_i`` (minus ``b``
 for ML and FH). This is the second-order MSE of ``x_i'β̂`` for θ_i = x_i'β + u_i
@@ -24,6 +27,8 @@ for ML and FH). This is the second-order MSE of ``x_i'β̂`` for θ_i = x_i'β +
 from __future__ import annotations
 
 import numpy as np
+
+from literacy.sae.adjusted import ADJUSTED_METHODS, adjusted_bias
 
 __all__ = ["mse_components"]
 
@@ -42,7 +47,9 @@ def mse_components(sigma2: float, psi: np.ndarray, X: np.ndarray, Q: np.ndarray,
         Covariates of the sampled areas.
     Q : ndarray (p, p)
         ``(X'V^{-1}X)^{-1}`` at ``sigma2``.
-    method : {"REML", "ML", "FH"}
+    method : {"REML", "ML", "FH", "AMRL", "AMRL_YL", "AMPL", "AMPL_YL"}
+        The adjusted estimators take the bias ``b`` of :func:`literacy.sae.adjusted.adjusted_bias`
+        (emdi's ``li_lahiri`` / ``yoshimori_lahiri`` MSE).
     X_new : ndarray (k, p), optional
         Covariates of areas without a sample.
 
@@ -64,7 +71,10 @@ def mse_components(sigma2: float, psi: np.ndarray, X: np.ndarray, Q: np.ndarray,
         bias = 2.0 * (m * sum_w2 - sum_w**2) / sum_w**3
     else:
         var_a = 2.0 / sum_w2
-        bias = 0.0 if method == "REML" else -np.trace(Q @ ((X * (w**2)[:, None]).T @ X)) / sum_w2
+        if method in ADJUSTED_METHODS:
+            bias = adjusted_bias(method, sigma2, psi, X, Q)
+        else:
+            bias = 0.0 if method == "REML" else -np.trace(Q @ ((X * (w**2)[:, None]).T @ X)) / sum_w2
     g3 = Bd**2 * var_a * w
     mse = g1 + g2 + 2.0 * g3 - bias * Bd**2
     out = {"g1": g1, "g2": g2, "g3": g3, "mse": mse, "var_sigma2": var_a, "bias_sigma2": bias}

@@ -135,7 +135,7 @@ def fay_herriot_proportion(data: pd.DataFrame, formula: str, n: str, *, deff: st
     deff : str or float
         Design effect per cell (a column, e.g. pooled by :func:`literacy.sae.gvf.pooled_deff`)
         or one value for all cells; ``n_eff = n / deff``.
-    method : {"REML", "ML", "FH"}
+    method : {"REML", "ML", "FH", "AMRL", "AMRL_YL", "AMPL", "AMPL_YL"}
     area : str, optional
         Column naming the areas in messages, notes and flags.
     B : int

@@ -100,7 +100,7 @@ class SmallArea(Section):
 
     enabled: Flag = True
     levels: Names | None = None                    # None: the headline level
-    method: Literal["REML", "ML", "FH"] = "REML"
+    method: Literal["REML", "ML", "FH", "AMRL", "AMRL_YL", "AMPL", "AMPL_YL"] = "REML"
     deff_pooling: Literal["mean", "loglinear"] = "mean"
     alpha: Number | None = Field(None, gt=0, lt=1)  # None: 1 - estimation.level
     bootstrap: Bootstrap = Bootstrap()
