@@ -15,8 +15,9 @@ import pytest
 from scipy import integrate, stats
 
 from literacy.errors import DataError
-from literacy.sae import (arcsin_expectation, fay_herriot, fay_herriot_proportion, gvf_variances, pooled_deff,
+from literacy.sae import (Benchmark, arcsin_expectation, fay_herriot, fay_herriot_proportion, gvf_variances, pooled_deff,
                           ratio_benchmark)
+from literacy.sae.benchmark import benchmark_replicates
 
 
 def cells(m=50, seed=1, deff=1.5):
@@ -183,3 +184,57 @@ def test_benchmark_errors_name_the_district():
         ratio_benchmark(d, "eblup", "share", "district", "direct_district")
     with pytest.raises(DataError, match="target.*B"):
         ratio_benchmark(bench_cells(), "eblup", "share", "district", {"A": 0.66})
+
+
+# --------------------------------------------------------------------------- benchmark uncertainty
+def test_benchmark_replicates_by_hand():
+    # district 0: one cell (share 1); district 1: two cells (shares 0.25, 0.75)
+    p_hat = np.array([[0.30, 0.20, 0.40]])
+    p_true = np.array([[0.32, 0.22, 0.38]])
+    err = np.array([[0.01, -0.02, 0.04]])
+    share = np.array([1.0, 0.25, 0.75])
+    out = benchmark_replicates(p_hat, p_true, err, share, np.array([0, 1, 1]), 2)
+    # one-cell district: benchmarked to its own direct estimate p* + e*
+    assert out[0, 0] == pytest.approx(0.33)
+    target = 0.25 * (0.22 - 0.02) + 0.75 * (0.38 + 0.04)      # 0.365
+    f = target / (0.25 * 0.20 + 0.75 * 0.40)                   # / 0.35
+    np.testing.assert_allclose(out[0, 1:], [0.20 * f, 0.40 * f])
+
+
+def _districts(seed=4):
+    d = cells(m=40, seed=seed)
+    d["district"] = np.repeat([f"d{k}" for k in range(10)], 4)
+    d["share"] = np.tile([0.1, 0.2, 0.3, 0.4], 10)
+    d.loc[d["district"] == "d9", "share"] = [1.0, 0.0, 0.0, 0.0]     # a district that is one cell
+    target = (d["p"] * d["share"]).groupby(d["district"]).sum().to_dict()
+    return d, target
+
+
+def test_benchmarked_proportions_keep_the_unbenchmarked_columns_and_add_up():
+    d, target = _districts()
+    plain = fay_herriot_proportion(d, "p ~ x", "n", deff="deff", B=200, seed=7, area="cell").estimates
+    res = fay_herriot_proportion(d, "p ~ x", "n", deff="deff", B=200, seed=7, area="cell",
+                                 benchmark=Benchmark("district", "share", target)).estimates
+    pd.testing.assert_frame_equal(res[plain.columns], plain)            # no extra random numbers drawn
+    ref = ratio_benchmark(plain.assign(district=d["district"], share=d["share"]), "estimate", "share",
+                          "district", target)
+    np.testing.assert_allclose(res["estimate_benchmarked"], ref["benchmarked"])
+    np.testing.assert_allclose(res["benchmark_factor"], ref["factor"])
+    sums = (res["estimate_benchmarked"] * d["share"]).groupby(d["district"]).sum()
+    np.testing.assert_allclose(sums, pd.Series(target)[sums.index])
+    assert (res["ci_low_benchmarked"] <= res["estimate_benchmarked"]).all()
+    assert (res["estimate_benchmarked"] <= res["ci_high_benchmarked"]).all()
+
+
+def test_a_one_cell_district_gets_its_direct_estimates_uncertainty():
+    # benchmarked to its own direct estimate, the cell's MSE is the direct estimate's sampling
+    # variance (p(1-p) deff / n), not the model's (much smaller) MSE scaled by f²
+    d, target = _districts()
+    res = fay_herriot_proportion(d, "p ~ x", "n", deff="deff", B=2000, seed=3, area="cell",
+                                 benchmark=Benchmark("district", "share", target)).estimates
+    i = d.index[(d["district"] == "d9") & (d["share"] == 1.0)][0]
+    p, n = d.loc[i, "p"], d.loc[i, "n"]
+    direct_var = p * (1 - p) * 1.5 / n
+    assert res.loc[i, "estimate_benchmarked"] == pytest.approx(p)
+    assert res.loc[i, "mse_benchmarked"] == pytest.approx(direct_var, rel=0.15)
+    assert res.loc[i, "mse_benchmarked"] > 1.5 * res.loc[i, "benchmark_factor"] ** 2 * res.loc[i, "mse"]

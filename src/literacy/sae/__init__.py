@@ -7,10 +7,10 @@ bootstrap MSE; ``gvf_variances`` / ``pooled_deff`` smooth sampling variances;
 ``ratio_benchmark`` makes cells add up to their district's direct estimate.
 """
 
-from literacy.sae.benchmark import ratio_benchmark
+from literacy.sae.benchmark import Benchmark, ratio_benchmark
 from literacy.sae.fay_herriot import FayHerriotResult, fay_herriot
 from literacy.sae.gvf import gvf_variances, pooled_deff
 from literacy.sae.proportions import ProportionResult, arcsin_expectation, fay_herriot_proportion
 
 __all__ = ["fay_herriot", "FayHerriotResult", "fay_herriot_proportion", "ProportionResult",
-           "arcsin_expectation", "gvf_variances", "pooled_deff", "ratio_benchmark"]
+           "arcsin_expectation", "gvf_variances", "pooled_deff", "ratio_benchmark", "Benchmark"]

@@ -24,7 +24,7 @@ import pandas as pd
 
 from literacy.config import label
 from literacy.errors import ConfigError, DataError
-from literacy.sae.benchmark import ratio_benchmark
+from literacy.sae.benchmark import Benchmark
 from literacy.sae.gvf import gvf_variances
 from literacy.sae.proportions import fay_herriot_proportion
 
@@ -279,11 +279,18 @@ def _model_cells(cells, est, dist, shares, model, sa, rid, bd, level, notes) -> 
         # a share of 0 or 1 has no design effect: the pooled one applies (that is the point of the GVF)
         pooled = float(np.nanmedian(work["deff_pooled"])) if np.isfinite(work["deff_pooled"]).any() else 1.0
         work["deff_pooled"] = work["deff_pooled"].fillna(pooled)
+        bench = model["benchmark"] if model["benchmark"] != "auto" else shares is not None
+        benchmark = None
+        if bench and shares is not None and len(dist):
+            target = dist.set_index("domain")
+            tcol = "estimate_raw" if "estimate_raw" in target.columns else "estimate"
+            benchmark = Benchmark("district", "population_share", {k: float(v) for k, v in target[tcol].items()})
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             res = fay_herriot_proportion(work, f"p ~ {model['formula']}", n="n", deff="deff_pooled",
                                          method=sa["method"], area="domain", B=sa["replicates"],
-                                         seed=_seed(sa["seed"], rid, bd, level), alpha=sa["alpha"])
+                                         seed=_seed(sa["seed"], rid, bd, level), alpha=sa["alpha"],
+                                         benchmark=benchmark)
         fit = res.estimates
         converged = bool(res.model.converged)
         for w in caught:
@@ -301,17 +308,12 @@ def _model_cells(cells, est, dist, shares, model, sa, rid, bd, level, notes) -> 
         # standardised residuals of the arcsine-scale fit, (y - x'b) / sqrt(sigma2_u + psi)
         c["std_residual"] = res.model.estimates["std_residual"].to_numpy(dtype=float)
         factor = np.ones(len(c))
-        bench = model["benchmark"] if model["benchmark"] != "auto" else shares is not None
-        if bench and shares is not None and len(dist):
-            target = dist.set_index("domain")
-            tcol = "estimate_raw" if "estimate_raw" in target.columns else "estimate"
-            targets = {k: float(v) for k, v in target[tcol].items()}
-            b = ratio_benchmark(c.assign(_e=est_m, _s=c["population_share"], _m=mse_m), "_e", "_s", "district",
-                                targets, mse="_m")
-            factor = b["factor"].to_numpy(dtype=float)
-            est_m = b["benchmarked"].to_numpy(dtype=float)
-            mse_m = b["mse_benchmarked"].to_numpy(dtype=float)
-            low, high = np.clip(low * factor, 0, 1), np.clip(high * factor, 0, 1)
+        if benchmark is not None:            # the benchmark's own uncertainty is in the bootstrap MSE and CI
+            factor = fit["benchmark_factor"].to_numpy(dtype=float)
+            est_m = fit["estimate_benchmarked"].to_numpy(dtype=float)
+            mse_m = fit["mse_benchmarked"].to_numpy(dtype=float)
+            low = fit["ci_low_benchmarked"].to_numpy(dtype=float)
+            high = fit["ci_high_benchmarked"].to_numpy(dtype=float)
         elif bench and shares is None:
             notes.append(f"{rid} {bd}: no margin '{bd}' in margins.csv: the cells are not benchmarked")
         c["benchmark_factor"] = factor if bench and shares is not None else np.nan

@@ -9,17 +9,81 @@ cells' population shares W_c (Σ_c W_c = 1 in each district),
 
 The MSE column, when given, is carried over as ``f_d² mse_c`` (the factor treated as
 fixed): this omits the variability of f_d, a first-order approximation that can
-understate the benchmarked estimate's MSE.
+understate the benchmarked estimate's MSE. The small-area proportions carry the factor's
+own uncertainty instead (:func:`benchmark_replicates`, used by the parametric bootstrap of
+:func:`literacy.sae.fay_herriot_proportion` when given a :class:`Benchmark`).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from literacy.errors import DataError
 
-__all__ = ["ratio_benchmark"]
+__all__ = ["ratio_benchmark", "Benchmark", "benchmark_replicates"]
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """What to ratio-benchmark small-area cells to: see :func:`ratio_benchmark`.
+
+    Attributes
+    ----------
+    group : str
+        Column naming each cell's district.
+    share : str
+        Column of the cells' population shares within their district (adding to 1).
+    target : dict
+        The district's direct estimate, by district.
+    """
+
+    group: str
+    share: str
+    target: dict
+
+
+def benchmark_replicates(p_hat: np.ndarray, p_true: np.ndarray, direct_error: np.ndarray,
+                         share: np.ndarray, group_codes: np.ndarray, n_groups: int) -> np.ndarray:
+    """Benchmarked bootstrap estimates: every replicate benchmarked to its own district estimate.
+
+    In bootstrap replicate b the district's direct estimate is its true share plus the
+    share-weighted sum of its cells' direct sampling errors,
+    ``p̂*_d = Σ_c W_c (p*_c + e*_c)``: the post-stratified form of a district's direct
+    estimate, so the district's error is made of the same sampling errors as its cells'
+    direct estimates (the correlation the data have). The cells' model-based estimates are
+    then ratio-benchmarked to it, ``p̂^b*_c = p̂*_c p̂*_d / Σ_c W_c p̂*_c``. The mean squared
+    difference from ``p*_c`` over the replicates is the MSE of the benchmarked estimator with the
+    benchmark's own uncertainty (Pfeffermann & Tiller 2006; Rao & Molina 2015, sec. 6.3.2).
+
+    Parameters
+    ----------
+    p_hat : ndarray (B, M)
+        Model-based estimates of the M cells in each replicate.
+    p_true : ndarray (B, M)
+        The replicates' true cell shares.
+    direct_error : ndarray (B, M)
+        Each replicate's direct-estimate error of each cell (0 for a cell without a sample).
+    share : ndarray (M,)
+        Population shares W_c within the district.
+    group_codes : ndarray (M,)
+        District of each cell, 0..n_groups-1.
+    n_groups : int
+
+    Returns
+    -------
+    ndarray (B, M)
+        The benchmarked replicate estimates ``p̂^b*``.
+    """
+    ind = np.zeros((p_hat.shape[1], n_groups))
+    ind[np.arange(p_hat.shape[1]), group_codes] = 1.0        # cell x district indicator
+    target = ((p_true + direct_error) * share) @ ind         # (B, G)
+    weighted = (p_hat * share) @ ind
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(weighted > 0, target / weighted, 1.0)
+    return p_hat * factor[:, group_codes]
 
 
 def ratio_benchmark(data: pd.DataFrame, estimate: str, share: str, group: str | list[str],

@@ -26,6 +26,15 @@ p*_i)²``. The (1 - α) interval is the bootstrap prediction interval on the arc
 ``θ̂_i + [q_{α/2}, q_{1-α/2}]`` of ``θ*_i - θ̂*_i`` (percentile form of Chatterjee,
 Lahiri & Li 2008, without studentisation), mapped back with ``h`` (monotone), so it stays
 within [0, 1]. All B replicates are fitted together (:mod:`literacy.sae.fitting`).
+
+Benchmarking (``benchmark=``, a :class:`literacy.sae.benchmark.Benchmark`): the estimates are
+ratio-benchmarked to the districts' direct estimates (:func:`literacy.sae.ratio_benchmark`), and
+each bootstrap replicate is benchmarked to its own district estimate
+(:func:`literacy.sae.benchmark.benchmark_replicates`, whose district errors are the replicate's
+own cell errors ``h(y*_i) - h(θ*_i)``), so ``mse_benchmarked`` and the benchmarked interval
+(the same percentile form on the arcsine scale, around the benchmarked estimate) carry the
+benchmark's sampling error. No extra random numbers are drawn: the unbenchmarked columns are
+the same with or without it.
 """
 
 from __future__ import annotations
@@ -37,6 +46,7 @@ import pandas as pd
 from scipy import special
 
 from literacy.errors import DataError
+from literacy.sae.benchmark import Benchmark, benchmark_replicates, ratio_benchmark
 from literacy.sae.fay_herriot import FayHerriotResult, fay_herriot
 from literacy.sae.fitting import fit_sigma2, gls
 from literacy.sae.model import area_labels, name_areas
@@ -47,6 +57,10 @@ __all__ = ["ProportionResult", "fay_herriot_proportion", "arcsin_expectation", "
 PROPORTION_COLUMNS = ["direct", "n", "deff", "n_eff", "variance", "gamma", "eblup_asin", "mse_asin",
                       "estimate", "mse", "rmse", "cv", "ci_low", "ci_high", "in_sample", "is_synthetic",
                       "flag"]
+
+#: Columns added to ``ProportionResult.estimates`` when the estimates are benchmarked.
+BENCHMARK_COLUMNS = ["benchmark_factor", "estimate_benchmarked", "mse_benchmarked", "ci_low_benchmarked",
+                     "ci_high_benchmarked"]
 
 _HALF_PI = np.pi / 2
 _GL_T, _GL_W = np.polynomial.legendre.leggauss(40)
@@ -89,7 +103,9 @@ class ProportionResult:
         ``eblup_asin`` and ``mse_asin`` (transformed scale, analytic), ``estimate`` (the
         bias-corrected proportion), ``mse``/``rmse`` (bootstrap), ``cv`` (rmse / estimate),
         ``ci_low``/``ci_high`` (bootstrap interval), ``in_sample``, ``is_synthetic`` and
-        ``flag`` (why an area has no direct estimate; empty otherwise).
+        ``flag`` (why an area has no direct estimate; empty otherwise); with a benchmark also
+        :data:`BENCHMARK_COLUMNS` (the factor f_d, the benchmarked estimate, its bootstrap MSE
+        with the benchmark's uncertainty and its interval).
     model : FayHerriotResult
         The fit on the arcsine scale (coefficients, σ²_u, diagnostics).
     B, seed, alpha : int, int or None, float
@@ -118,7 +134,7 @@ def _column_or_scalar(data, value, name):
 def fay_herriot_proportion(data: pd.DataFrame, formula: str, n: str, *, deff: str | float = 1.0,
                            method: str = "REML", area: str | None = None, B: int = 200,
                            seed: int | None = None, alpha: float = 0.05, max_iter: int = 100,
-                           tol: float = 1e-4) -> ProportionResult:
+                           tol: float = 1e-4, benchmark: Benchmark | None = None) -> ProportionResult:
     """Small-area proportions from a Fay–Herriot model on the arcsine-square-root scale.
 
     Parameters
@@ -146,6 +162,9 @@ def fay_herriot_proportion(data: pd.DataFrame, formula: str, n: str, *, deff: st
         1 - confidence level of the intervals.
     max_iter, tol : int, float
         Fisher-scoring settings (sae's defaults).
+    benchmark : Benchmark, optional
+        Ratio-benchmark the cells to their districts' direct estimates, with the benchmark's
+        uncertainty in the bootstrap MSE and interval (module notes).
 
     Returns
     -------
@@ -204,9 +223,16 @@ def fay_herriot_proportion(data: pd.DataFrame, formula: str, n: str, *, deff: st
     ci_low = np.full(len(data), np.nan)
     ci_high = np.full(len(data), np.nan)
     n_failed = 0
+    bench = None
+    if benchmark is not None:
+        rb = ratio_benchmark(data.assign(__sae_est=estimate), "__sae_est", benchmark.share, benchmark.group,
+                             benchmark.target)
+        codes, _ = pd.factorize(data[benchmark.group], use_na_sentinel=False)
+        bench = {"factor": rb["factor"].to_numpy(dtype=float), "estimate": rb["benchmarked"].to_numpy(dtype=float),
+                 "share": rb["share"].to_numpy(dtype=float), "codes": codes, "n_groups": int(codes.max()) + 1}
     if B > 0:
         mse, ci_low, ci_high, n_failed = _bootstrap(fit, in_sample, psi, method, B, seed, alpha,
-                                                     max_iter, tol, mu)
+                                                     max_iter, tol, mu, bench)
         if n_failed:
             notes.append(f"{n_failed} of {B} bootstrap fits needed the fallback search for σ²_u")
     rmse = np.sqrt(mse)
@@ -218,6 +244,11 @@ def fay_herriot_proportion(data: pd.DataFrame, formula: str, n: str, *, deff: st
         "estimate": estimate, "mse": mse, "rmse": rmse, "cv": cv, "ci_low": ci_low, "ci_high": ci_high,
         "in_sample": in_sample, "is_synthetic": est["is_synthetic"].to_numpy(), "flag": flag,
     }, index=data.index)
+    if bench is not None:
+        out["benchmark_factor"] = bench["factor"]
+        out["estimate_benchmarked"] = bench["estimate"]
+        for col in ("mse_benchmarked", "ci_low_benchmarked", "ci_high_benchmarked"):
+            out[col] = bench.get(col, np.full(len(data), np.nan))
     if no_resp.any():
         notes.append(f"cell(s) with zero respondents, predicted from their covariates: "
                      f"{name_areas(labels, no_resp)}")
@@ -225,8 +256,10 @@ def fay_herriot_proportion(data: pd.DataFrame, formula: str, n: str, *, deff: st
                             notes=notes)
 
 
-def _bootstrap(fit: FayHerriotResult, in_sample, psi, method, B, seed, alpha, max_iter, tol, mu_hat):
-    """Parametric bootstrap (González-Manteiga et al. 2008), all replicates at once."""
+def _bootstrap(fit: FayHerriotResult, in_sample, psi, method, B, seed, alpha, max_iter, tol, mu_hat,
+               bench: dict | None = None):
+    """Parametric bootstrap (González-Manteiga et al. 2008), all replicates at once; with
+    ``bench`` also the benchmarked estimator's MSE and interval, written into ``bench``."""
     rng = np.random.default_rng(seed)
     X_all = fit.X
     beta = fit.coefficients["estimate"].to_numpy()
@@ -245,6 +278,18 @@ def _bootstrap(fit: FayHerriotResult, in_sample, psi, method, B, seed, alpha, ma
     var_b[:, in_sample] = gamma_b * psi_s
     p_hat = arcsin_expectation(eblup_b, var_b)
     mse = np.mean((p_hat - p_true) ** 2, axis=0)
+    if bench is not None:
+        direct_error = np.zeros_like(p_true)
+        direct_error[:, in_sample] = _clamped_sin2(y_star) - p_true[:, in_sample]
+        p_bench = benchmark_replicates(p_hat, p_true, direct_error, bench["share"], bench["codes"],
+                                       bench["n_groups"])
+        bench["mse_benchmarked"] = np.mean((p_bench - p_true) ** 2, axis=0)
+        # percentile interval on the arcsine scale around the benchmarked estimate
+        asin = lambda q: np.arcsin(np.sqrt(np.clip(q, 0.0, 1.0)))       # noqa: E731
+        b_lo, b_hi = np.quantile(asin(p_true) - asin(p_bench), [alpha / 2, 1 - alpha / 2], axis=0)
+        centre = asin(bench["estimate"])
+        bench["ci_low_benchmarked"] = _clamped_sin2(centre + b_lo)
+        bench["ci_high_benchmarked"] = _clamped_sin2(centre + b_hi)
     q_lo, q_hi = np.quantile(theta - eblup_b, [alpha / 2, 1 - alpha / 2], axis=0)
     return mse, _clamped_sin2(mu_hat + q_lo), _clamped_sin2(mu_hat + q_hi), int(vf.fallback.sum())
 
