@@ -189,8 +189,10 @@ def fay_herriot(data: pd.DataFrame, formula: str, variance: str, method: str = "
     std_res[in_sample] = resid * np.sqrt(w)
     is_synth = ~in_sample | (sigma2 <= 0)
     if sigma2 <= 0:
-        notes.append(f"σ²_u estimated at 0 ({method}): every EBLUP is the synthetic estimate x'β̂ "
-                     "(no weight on the direct estimates)")
+        notes.append(f"σ²_u estimated at 0 ({method}): with {m} areas the data cannot tell the areas' own "
+                     "effects from sampling noise, so every EBLUP is the synthetic estimate x'β̂ (no weight on "
+                     "the direct estimates) and its MSE has no σ²_u term; an adjusted likelihood (method AMRL, "
+                     "AMRL_YL, AMPL or AMPL_YL) never estimates 0 and keeps that uncertainty in the MSE")
     if (~in_sample).any():
         notes.append(f"{int((~in_sample).sum())} area(s) without a direct estimate get the synthetic "
                      f"estimate x'β̂: {name_areas(mod.labels, ~in_sample)}")
