@@ -234,9 +234,9 @@ def fay_herriot_proportion(data: pd.DataFrame, formula: str, n: str, *, deff: st
         mse, ci_low, ci_high, n_failed = _bootstrap(fit, in_sample, psi, method, B, seed, alpha,
                                                      max_iter, tol, mu, bench)
         if n_failed:
-            notes.append(f"{n_failed} of {B} bootstrap refits of σ²_u did not converge in Fisher scoring (usually a step below 0, "
-                         "as happens when σ²_u is near 0) and were solved by a bounded search of the same criterion; "
-                         f"the MSE and intervals use all {B} replicates")
+            notes.append(f"{n_failed} of {B} bootstrap refits of σ²_u did not converge in Fisher scoring "
+                         "(usually a step below 0, as happens when σ²_u is near 0) and were solved by a bounded "
+                         f"search of the same criterion; the MSE and intervals use all {B} replicates")
     rmse = np.sqrt(mse)
     with np.errstate(divide="ignore", invalid="ignore"):
         cv = np.where(estimate > 0, rmse / estimate, np.nan)
