@@ -1,0 +1,12 @@
+"""Fieldwork quality: case dispositions and AAPOR outcome rates (issue 26).
+
+Pure computation. :func:`disposition_codes` reads a delivery's disposition column (names,
+Chinese or AAPOR's numeric codes); :func:`outcome_rates` computes AAPOR's RR1–RR6, COOP1–4,
+REF1–3 and CON1–3, unweighted and weighted, for the sample and its domains.
+"""
+
+from literacy.quality.dispositions import CATEGORIES, DISPOSITIONS, disposition_codes, dispositions_from_responded
+from literacy.quality.rates import OUTCOME_COLUMNS, RATE_COLUMNS, outcome_rates, rates_from_counts
+
+__all__ = ["CATEGORIES", "DISPOSITIONS", "disposition_codes", "dispositions_from_responded", "OUTCOME_COLUMNS",
+           "RATE_COLUMNS", "outcome_rates", "rates_from_counts"]
