@@ -2,11 +2,17 @@
 
 Pure computation. :func:`disposition_codes` reads a delivery's disposition column (names,
 Chinese or AAPOR's numeric codes); :func:`outcome_rates` computes AAPOR's RR1–RR6, COOP1–4,
-REF1–3 and CON1–3, unweighted and weighted, for the sample and its domains.
+REF1–3 and CON1–3, unweighted and weighted, for the sample and its domains;
+:func:`frame_bias`, :func:`response_propensities` and :func:`representativeness` are the
+nonresponse bias analysis on the frame variables (design-based tests, bias by weighting stage,
+R-indicator).
 """
 
 from literacy.quality.dispositions import CATEGORIES, DISPOSITIONS, disposition_codes, dispositions_from_responded
+from literacy.quality.nonresponse_bias import (BIAS_COLUMNS, VERDICTS, frame_bias, representativeness,
+                                               response_propensities)
 from literacy.quality.rates import OUTCOME_COLUMNS, RATE_COLUMNS, outcome_rates, rates_from_counts
 
 __all__ = ["CATEGORIES", "DISPOSITIONS", "disposition_codes", "dispositions_from_responded", "OUTCOME_COLUMNS",
-           "RATE_COLUMNS", "outcome_rates", "rates_from_counts"]
+           "RATE_COLUMNS", "outcome_rates", "rates_from_counts", "BIAS_COLUMNS", "VERDICTS", "frame_bias",
+           "representativeness", "response_propensities"]
