@@ -1,0 +1,169 @@
+"""The data explorer (literacy_flows.explorer): payload, self-containment, and the page in Chromium.
+
+The browser test loads the page from ``file://`` in Debian's headless Chromium (no download),
+with a probe script appended that drives the page as a user would (language switch, sorting,
+selecting a row by click and by keyboard, every view, the CSV of the view) and writes what it saw
+into the DOM, which ``--dump-dom`` returns.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from literacy_flows.explorer import explorer_html, explorer_payload
+
+EST_COLS = ["round", "breakdown", "domain", "label_zh", "label_en", "level", "estimate", "se", "ci_low", "ci_high",
+            "n", "reliability", "suppressed"]
+
+
+def _tables() -> dict[str, pd.DataFrame]:
+    rows = []
+    for rnd, shift in (("2020", 0.0), ("2025", 0.02)):
+        for dom, zh, en, e, n, rel, sup in (("all", "全市", "City", 0.10, 4000, "present", False),
+                                            ("east", "东区", "East", 0.12, 1500, "present", False),
+                                            ("west", "西区", "West", 0.07, 900, "review", False),
+                                            ("north", "北区", "North", np.nan, 20, "suppress", True)):
+            b = "city" if dom == "all" else "district"
+            rows.append([rnd, b, dom, zh, en, "literate", e + shift, 0.01, e + shift - 0.02, e + shift + 0.02,
+                         n, rel, sup])
+    est = pd.DataFrame(rows, columns=EST_COLS)
+    linked = est.assign(estimate=est["estimate"] - 0.01)
+    change = pd.DataFrame({
+        "breakdown": ["district", "district"], "domain": ["east", "west"], "label_zh": ["东区", "西区"],
+        "label_en": ["East", "West"], "level": "literate", "baseline_round": "2020", "endline_round": "2025",
+        "baseline": [0.12, 0.07], "endline": [0.14, 0.09], "change": [0.02, 0.02], "ci_low": [0.001, -0.01],
+        "ci_high": [0.04, 0.05], "p_value_bh": [0.03, 0.2], "significant_bh": [True, False], "comparable": False,
+        "suppressed": False})
+    sa = pd.DataFrame({
+        "round": "2025", "breakdown": "district+group", "domain": ["east+youth", "east+elderly", "west+youth",
+                                                                   "west+elderly"],
+        "label_zh": ["东区·青少年", "东区·老年人", "西区·青少年", "西区·老年人"],
+        "label_en": ["East · Youth", "East · Elderly", "West · Youth", "West · Elderly"], "level": "literate",
+        "n": [300, 40, 200, 25], "published": [0.2, 0.03, 0.18, 0.02], "published_ci_low": [0.16, 0.01, 0.13, 0.005],
+        "published_ci_high": [0.25, 0.06, 0.24, 0.05], "source": ["direct", "model", "direct", "model"],
+        "reliability": ["present", "suppress", "present", "suppress"]})
+    verdicts = pd.DataFrame({"round": "2025", "breakdown": ["city", "district", "district"],
+                             "domain": ["all", "east", "west"], "level": "literate", "target": 0.12,
+                             "verdict": ["inconclusive", "met", "not_met"], "verdict_zh": ["无法判定", "达到目标", "未达到目标"],
+                             "verdict_en": ["inconclusive", "met", "not met"]})
+    return {"estimates": est, "estimates_linked": linked, "small_area": sa, "change": change,
+            "change_linked": change.assign(comparable=True), "verdicts": verdicts}
+
+
+META = {"title": {"zh": "测试市 数据浏览", "en": "Test city: data explorer"},
+        "subtitle": {"zh": "基线—终期", "en": "baseline — endline"},
+        "rounds": [{"id": "2020", "role": "baseline"}, {"id": "2025", "role": "endline"}],
+        "levels": [{"code": "literate", "zh": "具备科学素质", "en": "Has scientific literacy"}],
+        "breakdowns": [{"code": "city", "zh": "全市", "en": "City"}, {"code": "district", "zh": "区", "en": "District"},
+                       {"code": "district+group", "zh": "区×重点人群", "en": "District × key group"}],
+        "target": 0.12, "national": {"rate": 0.1537, "year": 2024}}
+
+
+def test_payload_holds_every_published_row():
+    t = _tables()
+    p = explorer_payload(t, META)
+    assert len(p["estimates"]) == len(t["estimates"]) + len(t["estimates_linked"]) + len(t["small_area"])
+    north = [r for r in p["estimates"] if r["d"] == "north" and r["k"] == "direct"]
+    assert all(r["sup"] and r["e"] is None for r in north)                 # NaN -> null, flagged
+    assert len(p["changes"]) == 4 and p["forms_differ"]                    # raw change not comparable
+    assert p["grid_breakdown"] == "district+group"
+    sa = {r["d"]: r for r in p["estimates"] if r["k"] == "small_area"}
+    assert sa["east+elderly"]["src"] == "model" and sa["east+elderly"]["e"] == 0.03
+    json.dumps(p, allow_nan=False)
+
+
+def test_page_is_one_self_contained_file():
+    html = explorer_html(_tables(), META)
+    assert not re.search(r"""(src|href)\s*=\s*["']?https?:""", html)
+    assert "<link" not in html and "@import" not in html and "url(" not in html
+    assert html.count("<script") == 2 and len(html) < 5_000_000
+    # the data cannot end the script element early
+    data = html.split('id="explorer-data">', 1)[1].split("</script>", 1)[0]
+    assert "</" not in data
+
+
+PROBE = r"""
+<script>
+(function () {
+  function txt(sel) { var e = document.querySelector(sel); return e ? e.textContent : null; }
+  function click(sel) { document.querySelector(sel).click(); }
+  var X = window.literacyExplorer, out = {};
+  out.lang0 = document.documentElement.lang;
+  out.caption0 = txt('caption');
+  click('#lang');
+  out.lang1 = document.documentElement.lang; out.caption1 = txt('caption');
+  out.headers = Array.prototype.map.call(document.querySelectorAll('thead th'), function (th) { return th.scope; });
+  click('th button[data-sort="e"]');
+  out.sorted = Array.prototype.map.call(document.querySelectorAll('tbody tr'), function (r) { return r.dataset.domain; });
+  out.ariaSort = document.querySelector('th button[data-sort="e"]').parentNode.getAttribute('aria-sort');
+  click('th button[data-sort="e"]');
+  out.sortedDesc = Array.prototype.map.call(document.querySelectorAll('tbody tr'), function (r) { return r.dataset.domain; });
+  document.querySelector('tbody tr[data-domain="west"]').click();
+  out.selected = txt('#selected h2');
+  out.selectedRows = document.querySelectorAll('#selected tbody tr').length;
+  var row = document.querySelector('tbody tr[data-domain="east"]');
+  row.focus();
+  row.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+  out.keyboardSelected = X.state.sel;
+  out.focusable = document.querySelectorAll('tbody tr[tabindex="0"]').length;
+  out.csv = X.csv();
+  click('[data-view="chart"]');
+  out.chartRows = document.querySelectorAll('svg g.row').length;
+  out.chartLabels = Array.prototype.map.call(document.querySelectorAll('svg g.row'), function (g) { return g.getAttribute('aria-label'); });
+  click('[data-view="change"]');
+  out.changeWarn = txt('.warn');
+  out.changeRows = document.querySelectorAll('#view tbody tr').length;
+  click('[data-view="grid"]');
+  out.gridModel = document.querySelectorAll('td.model').length;
+  out.gridCells = document.querySelectorAll('.grid-table td[data-domain]').length;
+  out.hash = location.hash;
+  var pre = document.createElement('pre'); pre.id = 'probe-result'; pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+})();
+</script>
+"""
+
+
+def _chromium() -> str:
+    for tool in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(tool)
+        if path:
+            return path
+    pytest.skip("Chromium (chromium) not installed")
+
+
+def test_explorer_in_chromium_from_file(tmp_path):
+    html = explorer_html(_tables(), META)
+    page = tmp_path / "explorer.html"
+    page.write_text(html.replace("</body>", PROBE + "</body>"), encoding="utf-8")
+    profile = tmp_path / "profile"
+    cmd = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+           "--no-first-run", f"--user-data-dir={profile}", "--virtual-time-budget=5000", "--dump-dom", page.as_uri()]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env={**os.environ, "HOME": str(tmp_path)})
+    m = re.search(r'<pre id="probe-result">(.*?)</pre>', done.stdout, re.S)
+    assert m, done.stderr[-2000:]
+    out = json.loads(m.group(1).replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
+    assert out["lang0"] == "zh-CN" and out["lang1"] == "en"
+    assert "直接估计" in out["caption0"] and "Direct" in out["caption1"]
+    assert out["headers"][0] == "col"
+    # district rows, 2025: east 14%, west 9%, north suppressed (sorted last either way)
+    assert out["sorted"] == ["west", "east", "north"] and out["ariaSort"] == "ascending"
+    assert out["sortedDesc"] == ["east", "west", "north"]
+    assert "West" in out["selected"] and out["selectedRows"] == 4          # 2 rounds x (direct, linked)
+    assert out["keyboardSelected"] == "east" and out["focusable"] == 3
+    lines = out["csv"].lstrip("\ufeff").split("\r\n")
+    assert lines[0].startswith("Domain,Estimate") and len(lines) == 4
+    assert "East,14.0%" in out["csv"]
+    assert out["chartRows"] == 2 and any("East: 14.0%" in s for s in out["chartLabels"])
+    assert out["changeWarn"] and "not comparable" in out["changeWarn"] and out["changeRows"] == 2
+    assert out["gridModel"] == 2 and out["gridCells"] == 4
+    assert "view=grid" in out["hash"]
