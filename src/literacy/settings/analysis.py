@@ -100,7 +100,8 @@ class SmallArea(Section):
 
     enabled: Flag = True
     levels: Names | None = None                    # None: the headline level
-    method: Literal["REML", "ML", "FH", "AMRL", "AMRL_YL", "AMPL", "AMPL_YL"] = "REML"
+    # AMRL by default: never 0, the best coverage by cell class (benchmarks/results/sae_methods_study.md)
+    method: Literal["REML", "ML", "FH", "AMRL", "AMRL_YL", "AMPL", "AMPL_YL"] = "AMRL"
     deff_pooling: Literal["mean", "loglinear"] = "mean"
     alpha: Number | None = Field(None, gt=0, lt=1)  # None: 1 - estimation.level
     bootstrap: Bootstrap = Bootstrap()
