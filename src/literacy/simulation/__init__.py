@@ -12,7 +12,9 @@ of a delivery in the layout real data uses (``instrument``, ``responses``, ``sam
 City-specific numbers (district sizes, rural shares, sex ratio, PSU sizes, target rates,
 sample allocation) come from the config's ``simulation`` section; the behavioural model
 (education by age, occupation, literacy, response propensity) is a generic, illustrative
-model of a Chinese industrial prefecture-level city, written down as the constants below.
+model of a Chinese industrial prefecture-level city, written down as the constants of
+:mod:`~literacy.simulation.population`, :mod:`~literacy.simulation.responses` and
+:mod:`~literacy.simulation.sampling`.
 Nothing here reads or writes files.
 
 Modules: :mod:`~literacy.simulation.codes` (the contract's codes),
