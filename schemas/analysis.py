@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandera.pandas as pa
 
-from literacy_schemas.outputs import _isin, _nonneg, _rounds, _text, _unique
+from literacy_schemas.checks import nonnegative_column, one_of, round_ids, text_column, unique_rows
 
 __all__ = ["determinants_schema", "associations_schema"]
 
@@ -14,16 +14,16 @@ def determinants_schema(config: dict) -> pa.DataFrameSchema:
     per round (R's ``svyglm(family=quasibinomial)``), with odds ratios and their intervals."""
     return pa.DataFrameSchema(
         {
-            "round": _text([_isin(_rounds(config))]),
-            "term": _text(nullable=True), "variable": _text(nullable=True), "level": _text(nullable=True),
-            "reference": _text(nullable=True),
-            "estimate": pa.Column(float, nullable=True), "se": _nonneg(),
-            "odds_ratio": _nonneg(), "or_ci_low": _nonneg(), "or_ci_high": _nonneg(),
+            "round": text_column([one_of(round_ids(config))]),
+            "term": text_column(nullable=True), "variable": text_column(nullable=True), "level": text_column(nullable=True),
+            "reference": text_column(nullable=True),
+            "estimate": pa.Column(float, nullable=True), "se": nonnegative_column(),
+            "odds_ratio": nonnegative_column(), "or_ci_low": nonnegative_column(), "or_ci_high": nonnegative_column(),
             "p_value": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
             "df": pa.Column(float, pa.Check.ge(0), nullable=True),
-            "note": _text(nullable=True),
+            "note": text_column(nullable=True),
         },
-        checks=[_unique(["round", "term"]),
+        checks=[unique_rows(["round", "term"]),
                 pa.Check(lambda df: df["note"].notna() | df["term"].notna(), error="a row without a term says why")],
         strict=True, ordered=True, name="determinants",
     )
@@ -34,12 +34,12 @@ def associations_schema(config: dict) -> pa.DataFrameSchema:
     literacy level against each breakdown, per round, with BH-adjusted p-values within the round."""
     return pa.DataFrameSchema(
         {
-            "round": _text([_isin(_rounds(config))]), "breakdown": _text(), "outcome": _text(),
-            "statistic": _nonneg(), "ndf": _nonneg(), "ddf": _nonneg(),
+            "round": text_column([one_of(round_ids(config))]), "breakdown": text_column(), "outcome": text_column(),
+            "statistic": nonnegative_column(), "ndf": nonnegative_column(), "ddf": nonnegative_column(),
             "p_value": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
             "p_value_bh": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
             "significant_bh": pa.Column("boolean", nullable=True),
-            "note": _text(nullable=True),
+            "note": text_column(nullable=True),
         },
-        checks=[_unique(["round", "breakdown"])], strict=True, ordered=True, name="associations",
+        checks=[unique_rows(["round", "breakdown"])], strict=True, ordered=True, name="associations",
     )

@@ -6,19 +6,18 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from literacy_schemas.outputs import (
-    BREAKDOWNS,
+from literacy_schemas.checks import (
     TOL,
-    _inside,
-    _isin,
-    _levels,
-    _nonneg,
-    _rounds,
-    _share,
-    _text,
-    _unique,
-    estimates_schema,
+    inside_interval,
+    level_codes,
+    nonnegative_column,
+    one_of,
+    round_ids,
+    share_column,
+    text_column,
+    unique_rows,
 )
+from literacy_schemas.outputs import BREAKDOWNS, estimates_schema
 
 __all__ = ["items_schema", "reliability_schema", "dif_schema", "irt_items_schema", "irt_scale_schema",
            "estimates_linked_schema", "change_linked_schema", "pv_distribution_schema"]
@@ -30,19 +29,19 @@ def items_schema(config: dict) -> pa.DataFrameSchema:
     """``<round>/items.csv``: weighted classical statistics of each item of the round's form."""
     return pa.DataFrameSchema(
         {
-            "round": _text([_isin(_rounds(config))]),
-            "item": _text(),
-            "part": _text([_isin(list(config["scoring"]["parts"]))]),
+            "round": text_column([one_of(round_ids(config))]),
+            "item": text_column(),
+            "part": text_column([one_of(list(config["scoring"]["parts"]))]),
             "n": pa.Column(int, pa.Check.ge(0)),
-            "p_correct": _share(nullable=True),
+            "p_correct": share_column(nullable=True),
             "item_rest_r": _R,
-            "dont_know_share": _share(nullable=True),
-            "skipped_share": _share(nullable=True),
+            "dont_know_share": share_column(nullable=True),
+            "skipped_share": share_column(nullable=True),
             "flag_low_discrimination": pa.Column(bool),
             "flag_extreme": pa.Column(bool),
-            "flags": _text(nullable=True),
+            "flags": text_column(nullable=True),
         },
-        checks=[_unique(["round", "item"])], strict=True, ordered=True, name="items",
+        checks=[unique_rows(["round", "item"])], strict=True, ordered=True, name="items",
     )
 
 
@@ -50,15 +49,15 @@ def reliability_schema(config: dict) -> pa.DataFrameSchema:
     """``<round>/reliability.csv``: Cronbach's alpha and McDonald's omega per part and for the test."""
     return pa.DataFrameSchema(
         {
-            "round": _text([_isin(_rounds(config))]),
-            "scale": _text([_isin(list(config["scoring"]["parts"]) + ["total"])]),
+            "round": text_column([one_of(round_ids(config))]),
+            "scale": text_column([one_of(list(config["scoring"]["parts"]) + ["total"])]),
             "items": pa.Column(int, pa.Check.ge(1)),
             "alpha": pa.Column(float, pa.Check.le(1), nullable=True),
             "alpha_std": pa.Column(float, pa.Check.le(1), nullable=True),
             "omega": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
             "n": pa.Column(int, pa.Check.ge(0)),
         },
-        checks=[_unique(["round", "scale"])], strict=True, ordered=True, name="reliability",
+        checks=[unique_rows(["round", "scale"])], strict=True, ordered=True, name="reliability",
     )
 
 
@@ -67,25 +66,25 @@ def dif_schema(config: dict) -> pa.DataFrameSchema:
     (grouping ``round``)."""
     return pa.DataFrameSchema(
         {
-            "round": _text([_isin(_rounds(config))]),
-            "grouping": _text(),
-            "comparison": _text(),
-            "item": _text(),
-            "reference": _text(),
-            "focal": _text(),
-            "alpha_mh": _nonneg(),
+            "round": text_column([one_of(round_ids(config))]),
+            "grouping": text_column(),
+            "comparison": text_column(),
+            "item": text_column(),
+            "reference": text_column(),
+            "focal": text_column(),
+            "alpha_mh": nonnegative_column(),
             "delta_mh": pa.Column(float, nullable=True),
-            "se_delta": _nonneg(),
-            "chi2": _nonneg(),
+            "se_delta": nonnegative_column(),
+            "chi2": nonnegative_column(),
             "p_value": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
-            "ets_class": _text([_isin(["A", "B", "C"])], nullable=True),
-            "favours": _text(nullable=True),
+            "ets_class": text_column([one_of(["A", "B", "C"])], nullable=True),
+            "favours": text_column(nullable=True),
             "n_reference": pa.Column(None, pa.Check.ge(0), nullable=True),
             "n_focal": pa.Column(None, pa.Check.ge(0), nullable=True),
             "n_bands": pa.Column(None, pa.Check.ge(0), nullable=True),
-            "reason": _text(nullable=True),
+            "reason": text_column(nullable=True),
         },
-        checks=[_unique(["round", "grouping", "comparison", "item"]),
+        checks=[unique_rows(["round", "grouping", "comparison", "item"]),
                 pa.Check(lambda df: pd.Series(np.isnan(df["delta_mh"].to_numpy(dtype=float))
                                               | (np.abs(df["delta_mh"].to_numpy(dtype=float)
                                                         + 2.35 * np.log(df["alpha_mh"].to_numpy(dtype=float)))
@@ -102,27 +101,27 @@ def irt_items_schema(config: dict) -> pa.DataFrameSchema:
     the row's parameters were not used in it).
     """
     cols = {
-        "item": _text(), "group": _text([_isin(_rounds(config))], nullable=True),
-        "part": _text([_isin(list(config["scoring"]["parts"]))]), "points": pa.Column(float, pa.Check.gt(0)),
-        "forms": _text(),
+        "item": text_column(), "group": text_column([one_of(round_ids(config))], nullable=True),
+        "part": text_column([one_of(list(config["scoring"]["parts"]))]), "points": pa.Column(float, pa.Check.gt(0)),
+        "forms": text_column(),
         "a": pa.Column(float), "d": pa.Column(float), "b": pa.Column(float, nullable=True),
-        "se_a": _nonneg(), "se_d": _nonneg(), "se_b": _nonneg(), "n": pa.Column(None, pa.Check.ge(0)),
+        "se_a": nonnegative_column(), "se_d": nonnegative_column(), "se_b": nonnegative_column(), "n": pa.Column(None, pa.Check.ge(0)),
     }
-    for rid in _rounds(config):
+    for rid in round_ids(config):
         cols[f"rmsd_{rid}"] = pa.Column(float, pa.Check.ge(0), nullable=True, required=False)
-    cols.update({"anchor": pa.Column(bool), "freed_reason": _text(nullable=True)})
-    return pa.DataFrameSchema(cols, checks=[_unique(["item", "group"])], strict=True, name="irt_items")
+    cols.update({"anchor": pa.Column(bool), "freed_reason": text_column(nullable=True)})
+    return pa.DataFrameSchema(cols, checks=[unique_rows(["item", "group"])], strict=True, name="irt_items")
 
 
 def irt_scale_schema(config: dict) -> pa.DataFrameSchema:
     """``assessment/irt_scale.csv``: each round's latent mean and SD (the baseline fixed at 0 and 1)
     and the cuts θ* of every level on the baseline form."""
-    cols = {"group": _text([_isin(_rounds(config))]), "mean": pa.Column(float), "sd": pa.Column(float, pa.Check.gt(0)),
-            "se_mean": _nonneg(), "se_sd": _nonneg(), "n": pa.Column(None, pa.Check.ge(0))}
-    for lv in _levels(config):
+    cols = {"group": text_column([one_of(round_ids(config))]), "mean": pa.Column(float), "sd": pa.Column(float, pa.Check.gt(0)),
+            "se_mean": nonnegative_column(), "se_sd": nonnegative_column(), "n": pa.Column(None, pa.Check.ge(0))}
+    for lv in level_codes(config):
         cols[f"cut_{lv}"] = pa.Column(float)
     cols.update({"loglik": pa.Column(float), "converged": pa.Column(bool)})
-    return pa.DataFrameSchema(cols, checks=[_unique(["group"])], strict=True, ordered=True, name="irt_scale")
+    return pa.DataFrameSchema(cols, checks=[unique_rows(["group"])], strict=True, ordered=True, name="irt_scale")
 
 
 def estimates_linked_schema(config: dict) -> pa.DataFrameSchema:
@@ -131,8 +130,8 @@ def estimates_linked_schema(config: dict) -> pa.DataFrameSchema:
     ``se_linking`` beside, not in ``se``), ``fmi`` and ``pv_count``."""
     base = estimates_schema(config)
     cols = dict(base.columns)
-    cols.update({"se_sampling": _nonneg(), "se_calibration": pa.Column(float, nullable=True),
-                 "se_imputation": _nonneg(), "se_linking": _nonneg(),
+    cols.update({"se_sampling": nonnegative_column(), "se_calibration": pa.Column(float, nullable=True),
+                 "se_imputation": nonnegative_column(), "se_linking": nonnegative_column(),
                  "fmi": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
                  "pv_count": pa.Column(int, pa.Check.ge(2))})
 
@@ -154,7 +153,7 @@ def estimates_linked_schema(config: dict) -> pa.DataFrameSchema:
 
 def change_linked_schema(config: dict) -> pa.DataFrameSchema:
     """``assessment/change_linked.csv``: the change on the linked scale with its error budget."""
-    rounds = _rounds(config)
+    rounds = round_ids(config)
 
     def budget(df: pd.DataFrame) -> pd.Series:
         parts = [df[c].to_numpy(dtype=float) for c in ("se_sampling", "se_imputation", "se_linking")]
@@ -169,26 +168,26 @@ def change_linked_schema(config: dict) -> pa.DataFrameSchema:
 
     return pa.DataFrameSchema(
         {
-            "breakdown": _text([_isin(BREAKDOWNS(config))]),
-            "domain": _text(), "label_zh": _text(), "label_en": _text(),
-            "level": _text([_isin(_levels(config))]),
-            "baseline_round": _text([_isin(rounds)]), "endline_round": _text([_isin(rounds)]),
-            "baseline": _share(nullable=True), "endline": _share(nullable=True),
+            "breakdown": text_column([one_of(BREAKDOWNS(config))]),
+            "domain": text_column(), "label_zh": text_column(), "label_en": text_column(),
+            "level": text_column([one_of(level_codes(config))]),
+            "baseline_round": text_column([one_of(rounds)]), "endline_round": text_column([one_of(rounds)]),
+            "baseline": share_column(nullable=True), "endline": share_column(nullable=True),
             "change": pa.Column(float, pa.Check.in_range(-1, 1), nullable=True),
-            "se_sampling": _nonneg(), "se_imputation": _nonneg(), "se_linking": _nonneg(), "se_total": _nonneg(),
+            "se_sampling": nonnegative_column(), "se_imputation": nonnegative_column(), "se_linking": nonnegative_column(), "se_total": nonnegative_column(),
             "ci_low": pa.Column(float, nullable=True), "ci_high": pa.Column(float, nullable=True),
             "p_value": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
             "p_value_bh": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
             "significant_bh": pa.Column("boolean", nullable=True),
             "raw_change": pa.Column(float, nullable=True),
             "comparable": pa.Column(bool),
-            "note": _text(nullable=True),
+            "note": text_column(nullable=True),
             "suppressed": pa.Column(bool),
-            "suppression_reason": _text(nullable=True),
+            "suppression_reason": text_column(nullable=True),
         },
         checks=[pa.Check(budget, error="se_total² = se_sampling² + se_imputation² + se_linking²"),
-                pa.Check(difference, error="change = endline - baseline"), _inside("ci_low", "change", "ci_high"),
-                _unique(["breakdown", "domain", "level"]),
+                pa.Check(difference, error="change = endline - baseline"), inside_interval("ci_low", "change", "ci_high"),
+                unique_rows(["breakdown", "domain", "level"]),
                 pa.Check(lambda df: (df["comparable"].astype(bool) | df["change"].isna()),
                          error="a change is given only when the rounds are comparable")],
         strict=True, ordered=True, name="change_linked",
@@ -198,9 +197,9 @@ def change_linked_schema(config: dict) -> pa.DataFrameSchema:
 def pv_distribution_schema(config: dict) -> pa.DataFrameSchema:
     """``assessment/pv_distribution.csv``: each round's weighted distribution of plausible values."""
     return pa.DataFrameSchema(
-        {"round": _text([_isin(_rounds(config))]), "theta_low": pa.Column(float), "theta_high": pa.Column(float),
+        {"round": text_column([one_of(round_ids(config))]), "theta_low": pa.Column(float), "theta_high": pa.Column(float),
          "theta_mid": pa.Column(float), "share": pa.Column(float, pa.Check.in_range(0, 1))},
-        checks=[_unique(["round", "theta_low"]),
+        checks=[unique_rows(["round", "theta_low"]),
                 pa.Check(lambda df: (df.groupby("round")["share"].transform("sum") - 1).abs() <= 1e-9,
                          error="the shares of a round add to 1")],
         strict=True, ordered=True, name="pv_distribution",

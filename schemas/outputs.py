@@ -11,14 +11,25 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from literacy.deliverables import VERDICT_LABELS
+from literacy_schemas.checks import (
+    TOL,
+    inside_interval,
+    level_codes,
+    nonnegative_column,
+    one_of,
+    round_ids,
+    share_column,
+    text_column,
+    unique_rows,
+)
+
 __all__ = ["estimates_schema", "change_schema", "verdicts_schema", "headline_schema", "weights_diagnostics_schema",
            "weights_margins_schema", "WEIGHT_STAGES", "BREAKDOWNS",
            "VERDICTS", "RELIABILITY", "SCORECARD_STATUS", "evaluator_schema", "decomposition_schema",
            "decomposition_detail_schema", "part_scores_schema", "scorecard_table_schema", "methodology_schema"]
 
 VERDICTS = ("met", "not_met", "inconclusive")
-#: Tolerance of the consistency checks (floating point).
-TOL = 1e-9
 
 
 def BREAKDOWNS(config: dict) -> list[str]:
@@ -30,43 +41,6 @@ def BREAKDOWNS(config: dict) -> list[str]:
     return out
 
 
-def _levels(config: dict) -> list[str]:
-    return [str(lv["code"]) for lv in config["scoring"]["levels"]]
-
-
-def _rounds(config: dict) -> list[str]:
-    return [str(r["id"]) for r in config["rounds"]]
-
-
-def _isin(values: list[str]) -> pa.Check:
-    return pa.Check.isin(values, error=f"one of {'|'.join(values)}")
-
-
-def _text(checks=None, nullable: bool = False) -> pa.Column:
-    # computed tables may carry str (pandas default) or string dtype: check values, not dtype
-    return pa.Column(None, checks or [], nullable=nullable)
-
-
-def _share(nullable: bool = False) -> pa.Column:
-    return pa.Column(float, pa.Check.in_range(0, 1, error="a share in [0, 1]"), nullable=nullable)
-
-
-def _nonneg(nullable: bool = True) -> pa.Column:
-    return pa.Column(float, pa.Check.ge(0, error=">= 0"), nullable=nullable)
-
-
-def _inside(low: str, mid: str, high: str):
-    def check(df: pd.DataFrame) -> pd.Series:
-        lo, m, hi = (df[c].to_numpy(dtype=float, na_value=np.nan) for c in (low, mid, high))
-        ok = np.isnan(lo) | np.isnan(hi) | ((lo <= m + TOL) & (m <= hi + TOL))
-        return pd.Series(ok, index=df.index)
-    return pa.Check(check, error=f"{low} <= {mid} <= {high}")
-
-
-def _unique(cols: list[str]) -> pa.Check:
-    return pa.Check(lambda df: ~df.duplicated(subset=cols, keep="first"), error=f"one row per {'/'.join(cols)}")
-
-
 #: NCHS reliability outcomes (``literacy.reliability``).
 RELIABILITY = ("present", "review", "suppress")
 
@@ -74,13 +48,13 @@ RELIABILITY = ("present", "review", "suppress")
 def _reliability_columns() -> dict:
     """The NCHS flags and the suppression columns appended to an estimates table."""
     return {
-        "n_effective": _nonneg(),
-        "ci_width": _nonneg(),
-        "relative_ci_width": _nonneg(),
-        "reliability": _text([_isin(list(RELIABILITY))]),
-        "reliability_reason": _text(nullable=True),
+        "n_effective": nonnegative_column(),
+        "ci_width": nonnegative_column(),
+        "relative_ci_width": nonnegative_column(),
+        "reliability": text_column([one_of(list(RELIABILITY))]),
+        "reliability_reason": text_column(nullable=True),
         "suppressed": pa.Column(bool),
-        "suppression_reason": _text(nullable=True),
+        "suppression_reason": text_column(nullable=True),
     }
 
 
@@ -101,24 +75,24 @@ def estimates_schema(config: dict) -> pa.DataFrameSchema:
     """``<round>/estimates.csv``: one row per round, breakdown, domain and level."""
     return pa.DataFrameSchema(
         {
-            "round": _text([_isin(_rounds(config))]),
-            "breakdown": _text([_isin(BREAKDOWNS(config))]),
-            "domain": _text(),
-            "label_zh": _text(),
-            "label_en": _text(),
-            "level": _text([_isin(_levels(config))]),
-            "estimate": _share(nullable=True),
-            "se": _nonneg(),
-            "ci_low": _share(nullable=True),
-            "ci_high": _share(nullable=True),
+            "round": text_column([one_of(round_ids(config))]),
+            "breakdown": text_column([one_of(BREAKDOWNS(config))]),
+            "domain": text_column(),
+            "label_zh": text_column(),
+            "label_en": text_column(),
+            "level": text_column([one_of(level_codes(config))]),
+            "estimate": share_column(nullable=True),
+            "se": nonnegative_column(),
+            "ci_low": share_column(nullable=True),
+            "ci_high": share_column(nullable=True),
             "df": pa.Column(None, pa.Check.ge(0, error="df >= 0"), nullable=True),
             "n": pa.Column(None, pa.Check.ge(1, error="n >= 1")),
-            "deff": _nonneg(),
-            "cv": _nonneg(),
-            "population": _nonneg(),
+            "deff": nonnegative_column(),
+            "cv": nonnegative_column(),
+            "population": nonnegative_column(),
             **_reliability_columns(),
         },
-        checks=[_inside("ci_low", "estimate", "ci_high"), _unique(["round", "breakdown", "domain", "level"]),
+        checks=[inside_interval("ci_low", "estimate", "ci_high"), unique_rows(["round", "breakdown", "domain", "level"]),
                 _blanked(["estimate", "se", "ci_low", "ci_high", "deff", "cv", "n_effective", "ci_width",
                           "relative_ci_width"]),
                 pa.Check(lambda df: df["suppressed"].astype(bool) | df["estimate"].notna(),
@@ -143,22 +117,22 @@ def change_schema(config: dict) -> pa.DataFrameSchema:
         blank = np.isnan(d) & np.isnan(c)   # a suppressed round blanks the change
         return pd.Series(blank | (np.abs(d - c) <= TOL), index=df.index)
 
-    rounds = _rounds(config)
+    rounds = round_ids(config)
     return pa.DataFrameSchema(
         {
-            "breakdown": _text([_isin(BREAKDOWNS(config))]),
-            "domain": _text(),
-            "label_zh": _text(),
-            "label_en": _text(),
-            "level": _text([_isin(_levels(config))]),
-            "baseline_round": _text([_isin(rounds)]),
-            "endline_round": _text([_isin(rounds)]),
-            "baseline": _share(nullable=True),
-            "baseline_se": _nonneg(),
-            "endline": _share(nullable=True),
-            "endline_se": _nonneg(),
+            "breakdown": text_column([one_of(BREAKDOWNS(config))]),
+            "domain": text_column(),
+            "label_zh": text_column(),
+            "label_en": text_column(),
+            "level": text_column([one_of(level_codes(config))]),
+            "baseline_round": text_column([one_of(rounds)]),
+            "endline_round": text_column([one_of(rounds)]),
+            "baseline": share_column(nullable=True),
+            "baseline_se": nonnegative_column(),
+            "endline": share_column(nullable=True),
+            "endline_se": nonnegative_column(),
             "change": pa.Column(float, pa.Check.in_range(-1, 1, error="a difference of shares"), nullable=True),
-            "se": _nonneg(),
+            "se": nonnegative_column(),
             "ci_low": pa.Column(float, nullable=True),
             "ci_high": pa.Column(float, nullable=True),
             "df": pa.Column(float, pa.Check.ge(0), nullable=True),
@@ -166,10 +140,10 @@ def change_schema(config: dict) -> pa.DataFrameSchema:
             "p_value_bh": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
             "significant_bh": pa.Column("boolean", nullable=True),
             "suppressed": pa.Column(bool),
-            "suppression_reason": _text(nullable=True),
+            "suppression_reason": text_column(nullable=True),
         },
-        checks=[pa.Check(difference, error="change = endline - baseline"), _bh_not_below("p_value"), _inside("ci_low", "change", "ci_high"),
-                _unique(["breakdown", "domain", "level"]),
+        checks=[pa.Check(difference, error="change = endline - baseline"), _bh_not_below("p_value"), inside_interval("ci_low", "change", "ci_high"),
+                unique_rows(["breakdown", "domain", "level"]),
                 _blanked(["change", "se", "ci_low", "ci_high", "p_value"]),
                 pa.Check(lambda df: df["suppressed"].astype(bool) | df["change"].notna(),
                          error="a change is blank only when suppressed")],
@@ -187,23 +161,23 @@ def verdicts_schema(config: dict) -> pa.DataFrameSchema:
 
     return pa.DataFrameSchema(
         {
-            "round": _text([_isin(_rounds(config))]),
-            "breakdown": _text([_isin(BREAKDOWNS(config))]),
-            "domain": _text(),
-            "label_zh": _text(),
-            "label_en": _text(),
-            "level": _text([_isin(_levels(config))]),
-            "estimate": _share(nullable=True),
-            "ci_low": _share(nullable=True),
-            "ci_high": _share(nullable=True),
-            "target": _share(),
-            "verdict": _text([_isin(list(VERDICTS) + ["suppressed"])]),
-            "verdict_zh": _text(),
-            "verdict_en": _text(),
-            "national_rate": _share(nullable=True),
+            "round": text_column([one_of(round_ids(config))]),
+            "breakdown": text_column([one_of(BREAKDOWNS(config))]),
+            "domain": text_column(),
+            "label_zh": text_column(),
+            "label_en": text_column(),
+            "level": text_column([one_of(level_codes(config))]),
+            "estimate": share_column(nullable=True),
+            "ci_low": share_column(nullable=True),
+            "ci_high": share_column(nullable=True),
+            "target": share_column(),
+            "verdict": text_column([one_of(list(VERDICTS) + ["suppressed"])]),
+            "verdict_zh": text_column(),
+            "verdict_en": text_column(),
+            "national_rate": share_column(nullable=True),
             "national_year": pa.Column(None, nullable=True),
             "gap_to_national": pa.Column(float, nullable=True),
-            "versus_national": _text(nullable=True),
+            "versus_national": text_column(nullable=True),
             "change": pa.Column(float, nullable=True),
             "change_ci_low": pa.Column(float, nullable=True),
             "change_ci_high": pa.Column(float, nullable=True),
@@ -212,11 +186,11 @@ def verdicts_schema(config: dict) -> pa.DataFrameSchema:
             "significant_bh": pa.Column("boolean", nullable=True),
             "comparable": pa.Column(bool),
             "suppressed": pa.Column(bool),
-            "suppression_reason": _text(nullable=True),
+            "suppression_reason": text_column(nullable=True),
         },
         checks=[pa.Check(reads_interval, error="verdict reads the CI against the target"),
                 _bh_not_below("change_p_value"),
-                _inside("ci_low", "estimate", "ci_high"), _unique(["round", "breakdown", "domain", "level"])],
+                inside_interval("ci_low", "estimate", "ci_high"), unique_rows(["round", "breakdown", "domain", "level"])],
         strict=True, ordered=True, name="verdicts",
     )
 
@@ -225,12 +199,12 @@ def headline_schema(config: dict) -> pa.DataFrameSchema:
     """``assessment/headline.csv``: one row per headline figure (key, value, labels)."""
     return pa.DataFrameSchema(
         {
-            "key": _text(),
-            "label_zh": _text(),
-            "label_en": _text(),
-            "value": _text(nullable=True),
+            "key": text_column(),
+            "label_zh": text_column(),
+            "label_en": text_column(),
+            "value": text_column(nullable=True),
         },
-        checks=[_unique(["key"])],
+        checks=[unique_rows(["key"])],
         strict=True, ordered=True, name="headline",
     )
 
@@ -257,27 +231,27 @@ def weights_diagnostics_schema(config: dict) -> pa.DataFrameSchema:
 
     return pa.DataFrameSchema(
         {
-            "round": _text([_isin(_rounds(config))]),
+            "round": text_column([one_of(round_ids(config))]),
             "stage": _stage(),
-            "stage_zh": _text(),
-            "stage_en": _text(),
-            "domain": _text(),
-            "label_zh": _text(),
-            "label_en": _text(),
+            "stage_zh": text_column(),
+            "stage_en": text_column(),
+            "domain": text_column(),
+            "label_zh": text_column(),
+            "label_en": text_column(),
             "n": pa.Column(None, pa.Check.ge(1, error="n >= 1")),
             "sum_weights": pa.Column(float, pa.Check.gt(0, error="> 0")),
-            "population": _nonneg(),
-            "weights_to_population": _nonneg(),
-            "deff_weighting": _nonneg(nullable=False),
-            "n_effective": _nonneg(nullable=False),
-            "cv": _nonneg(nullable=False),
-            "min": _nonneg(nullable=False),
-            "max": _nonneg(nullable=False),
+            "population": nonnegative_column(),
+            "weights_to_population": nonnegative_column(),
+            "deff_weighting": nonnegative_column(nullable=False),
+            "n_effective": nonnegative_column(nullable=False),
+            "cv": nonnegative_column(nullable=False),
+            "min": nonnegative_column(nullable=False),
+            "max": nonnegative_column(nullable=False),
             "max_min_ratio": pa.Column(float, pa.Check.ge(1, error=">= 1")),
             "n_trimmed": pa.Column(None, pa.Check.ge(0, error=">= 0")),
         },
         checks=[pa.Check(kish, error="deff_weighting >= 1 and n_effective <= n"),
-                pa.Check(ordered, error="0 < min <= max"), _unique(["round", "stage", "domain"])],
+                pa.Check(ordered, error="0 < min <= max"), unique_rows(["round", "stage", "domain"])],
         strict=True, ordered=True, name="weights_diagnostics",
     )
 
@@ -291,20 +265,20 @@ def weights_margins_schema(config: dict) -> pa.DataFrameSchema:
 
     return pa.DataFrameSchema(
         {
-            "round": _text([_isin(_rounds(config))]),
+            "round": text_column([one_of(round_ids(config))]),
             "stage": _stage(),
-            "stage_zh": _text(),
-            "stage_en": _text(),
-            "margin": _text(),
-            "level": _text(),
+            "stage_zh": text_column(),
+            "stage_en": text_column(),
+            "margin": text_column(),
+            "level": text_column(),
             "n": pa.Column(None, pa.Check.ge(0, error=">= 0")),
-            "target": _nonneg(nullable=False),
-            "achieved": _nonneg(nullable=False),
-            "abs_error": _nonneg(nullable=False),
-            "rel_error": _nonneg(),
+            "target": nonnegative_column(nullable=False),
+            "achieved": nonnegative_column(nullable=False),
+            "abs_error": nonnegative_column(nullable=False),
+            "rel_error": nonnegative_column(),
         },
         checks=[pa.Check(error, error="abs_error = |achieved - target|"),
-                _unique(["round", "stage", "margin", "level"])],
+                unique_rows(["round", "stage", "margin", "level"])],
         strict=True, ordered=True, name="weights_margins",
     )
 
@@ -316,11 +290,11 @@ def nonresponse_classes_schema(config: dict) -> pa.DataFrameSchema:
     respondents, weighted response rate and adjustment factor. Further columns depend on the method."""
     return pa.DataFrameSchema(
         {
-            "round": _text([_isin(_rounds(config))]),
-            "method": _text([_isin(["classes", "propensity"])]),
+            "round": text_column([one_of(round_ids(config))]),
+            "method": text_column([one_of(["classes", "propensity"])]),
             "sampled": pa.Column(None, pa.Check.ge(0, error=">= 0")),
             "respondents": pa.Column(None, pa.Check.ge(0, error=">= 0")),
-            "weighted_response_rate": _share(nullable=True),
+            "weighted_response_rate": share_column(nullable=True),
             "factor": pa.Column(float, pa.Check.ge(1 - TOL, error="an adjustment factor >= 1"), nullable=True),
         },
         checks=[pa.Check(lambda df: df["respondents"] <= df["sampled"], error="respondents <= sampled")],
@@ -333,52 +307,50 @@ def propensity_model_schema(config: dict) -> pa.DataFrameSchema:
     term: coefficient, SE, t, df, p-value, odds ratio)."""
     return pa.DataFrameSchema(
         {
-            "round": _text([_isin(_rounds(config))]),
-            "term": _text(),
+            "round": text_column([one_of(round_ids(config))]),
+            "term": text_column(),
             "estimate": pa.Column(float),
-            "se": _nonneg(),
+            "se": nonnegative_column(),
             "t": pa.Column(float, nullable=True),
             "df": pa.Column(None, pa.Check.ge(0, error=">= 0")),
-            "p_value": _share(nullable=True),
-            "odds_ratio": _nonneg(),
+            "p_value": share_column(nullable=True),
+            "odds_ratio": nonnegative_column(),
         },
-        checks=[_unique(["round", "term"])], strict=True, ordered=True, name="propensity_model",
+        checks=[unique_rows(["round", "term"])], strict=True, ordered=True, name="propensity_model",
     )
 
 
 def _share_or_blank() -> pa.Column:
-    return _share(nullable=True)
+    return share_column(nullable=True)
 
 
 def evaluator_schema(config: dict, name: str, with_lead: bool = False,
                      with_verdict: bool = False, with_model: bool = False) -> pa.DataFrameSchema:
     """``assessment/<name>.csv`` (headline_levels, districts, key_groups, demographics, district_groups):
     the two rounds side by side with the change (``literacy.deliverables.evaluator_table``)."""
-    from literacy.deliverables import VERDICT_LABELS
-
-    rounds = _rounds(config)
+    rounds = round_ids(config)
     cols: dict = {
-        "breakdown": _text([_isin(BREAKDOWNS(config))]),
-        "domain": _text(),
-        "label_zh": _text(),
-        "label_en": _text(),
+        "breakdown": text_column([one_of(BREAKDOWNS(config))]),
+        "domain": text_column(),
+        "label_zh": text_column(),
+        "label_en": text_column(),
     }
     if with_lead:
-        cols.update({"lead_zh": _text(), "lead_en": _text()})
-    cols.update({"level": _text([_isin(_levels(config))]), "level_zh": _text(), "level_en": _text()})
+        cols.update({"lead_zh": text_column(), "lead_en": text_column()})
+    cols.update({"level": text_column([one_of(level_codes(config))]), "level_zh": text_column(), "level_en": text_column()})
     for role in ("baseline", "endline"):
         cols.update({
-            f"{role}_round": _text([_isin(rounds)]),
+            f"{role}_round": text_column([one_of(rounds)]),
             role: _share_or_blank(),
-            f"{role}_se": _nonneg(),
+            f"{role}_se": nonnegative_column(),
             f"{role}_ci_low": _share_or_blank(),
             f"{role}_ci_high": _share_or_blank(),
             f"{role}_n": pa.Column(None, pa.Check.ge(0), nullable=True),
-            f"{role}_reliability": _text([_isin(list(RELIABILITY))], nullable=True),
+            f"{role}_reliability": text_column([one_of(list(RELIABILITY))], nullable=True),
         })
     cols.update({
         "change": pa.Column(float, pa.Check.in_range(-1, 1), nullable=True),
-        "change_se": _nonneg(),
+        "change_se": nonnegative_column(),
         "change_ci_low": pa.Column(float, nullable=True),
         "change_ci_high": pa.Column(float, nullable=True),
         "change_p_value": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
@@ -393,23 +365,23 @@ def evaluator_schema(config: dict, name: str, with_lead: bool = False,
                 f"{role}_model_ci_low": _share_or_blank(),
                 f"{role}_model_ci_high": _share_or_blank(),
                 f"{role}_published": _share_or_blank(),
-                f"{role}_published_source": _text([_isin(["direct", "model", "none"])], nullable=True),
+                f"{role}_published_source": text_column([one_of(["direct", "model", "none"])], nullable=True),
             })
     if with_verdict:
         cols.update({
             "target": _share_or_blank(),
-            "verdict": _text([_isin(list(VERDICT_LABELS))], nullable=True),
-            "verdict_zh": _text(nullable=True),
-            "verdict_en": _text(nullable=True),
+            "verdict": text_column([one_of(list(VERDICT_LABELS))], nullable=True),
+            "verdict_zh": text_column(nullable=True),
+            "verdict_en": text_column(nullable=True),
             "national_rate": _share_or_blank(),
             "national_year": pa.Column(None, nullable=True),
             "gap_to_national": pa.Column(float, nullable=True),
-            "versus_national": _text(nullable=True),
+            "versus_national": text_column(nullable=True),
         })
     cols.update({
-        "reliability_reason": _text(nullable=True),
+        "reliability_reason": text_column(nullable=True),
         "suppressed": pa.Column(bool),
-        "suppression_reason": _text(nullable=True),
+        "suppression_reason": text_column(nullable=True),
     })
 
     def change_reads(df: pd.DataFrame) -> pd.Series:
@@ -433,10 +405,10 @@ def evaluator_schema(config: dict, name: str, with_lead: bool = False,
         cols,
         checks=[pa.Check(change_reads, error="change = endline - baseline"),
                 pa.Check(blank_when_suppressed, error="suppressed values are blank"),
-                _inside("baseline_ci_low", "baseline", "baseline_ci_high"),
-                _inside("endline_ci_low", "endline", "endline_ci_high"),
-                _inside("change_ci_low", "change", "change_ci_high"),
-                _unique(["breakdown", "domain", "level"])],
+                inside_interval("baseline_ci_low", "baseline", "baseline_ci_high"),
+                inside_interval("endline_ci_low", "endline", "endline_ci_high"),
+                inside_interval("change_ci_low", "change", "change_ci_high"),
+                unique_rows(["breakdown", "domain", "level"])],
         strict=True, ordered=True, name=name,
     )
 
@@ -448,25 +420,25 @@ def decomposition_schema(config: dict) -> pa.DataFrameSchema:
         d = df["endline"].to_numpy(dtype=float) - df["baseline"].to_numpy(dtype=float)
         return pd.Series((np.abs(comp + rate - c) <= 1e-12) & (np.abs(d - c) <= TOL), index=df.index)
 
-    rounds = _rounds(config)
+    rounds = round_ids(config)
     return pa.DataFrameSchema(
         {
-            "level": _text([_isin(_levels(config))]),
-            "label_zh": _text(),
-            "label_en": _text(),
-            "baseline_round": _text([_isin(rounds)]),
-            "endline_round": _text([_isin(rounds)]),
-            "baseline": _share(),
-            "endline": _share(),
+            "level": text_column([one_of(level_codes(config))]),
+            "label_zh": text_column(),
+            "label_en": text_column(),
+            "baseline_round": text_column([one_of(rounds)]),
+            "endline_round": text_column([one_of(rounds)]),
+            "baseline": share_column(),
+            "endline": share_column(),
             "change": pa.Column(float, pa.Check.in_range(-1, 1)),
             "composition": pa.Column(float, pa.Check.in_range(-1, 1)),
             "rate": pa.Column(float, pa.Check.in_range(-1, 1)),
             "composition_share": pa.Column(float, nullable=True),
             "rate_share": pa.Column(float, nullable=True),
             "cells": pa.Column(None, pa.Check.ge(1)),
-            "factors": _text(),
+            "factors": text_column(),
         },
-        checks=[pa.Check(adds_up, error="composition + rate = change = endline - baseline"), _unique(["level"])],
+        checks=[pa.Check(adds_up, error="composition + rate = change = endline - baseline"), unique_rows(["level"])],
         strict=True, ordered=True, name="decomposition",
     )
 
@@ -475,21 +447,21 @@ def decomposition_detail_schema(config: dict) -> pa.DataFrameSchema:
     """``assessment/decomposition_detail.csv``: the Kitagawa components by education and by age band."""
     return pa.DataFrameSchema(
         {
-            "level": _text([_isin(_levels(config))]),
-            "factor": _text(),
-            "category": _text(),
-            "label_zh": _text(),
-            "label_en": _text(),
-            "baseline_population_share": _share(),
-            "endline_population_share": _share(),
+            "level": text_column([one_of(level_codes(config))]),
+            "factor": text_column(),
+            "category": text_column(),
+            "label_zh": text_column(),
+            "label_en": text_column(),
+            "baseline_population_share": share_column(),
+            "endline_population_share": share_column(),
             "baseline_n": pa.Column(None, pa.Check.ge(0)),
             "endline_n": pa.Column(None, pa.Check.ge(0)),
             "composition": pa.Column(float, pa.Check.in_range(-1, 1), nullable=True),
             "rate": pa.Column(float, pa.Check.in_range(-1, 1), nullable=True),
             "suppressed": pa.Column(bool),
-            "suppression_reason": _text(nullable=True),
+            "suppression_reason": text_column(nullable=True),
         },
-        checks=[_blanked(["composition", "rate"]), _unique(["level", "factor", "category"])],
+        checks=[_blanked(["composition", "rate"]), unique_rows(["level", "factor", "category"])],
         strict=True, ordered=True, name="decomposition_detail",
     )
 
@@ -504,37 +476,37 @@ def part_scores_schema(config: dict) -> pa.DataFrameSchema:
 
     return pa.DataFrameSchema(
         {
-            "round": _text([_isin(_rounds(config))]),
-            "breakdown": _text([_isin(BREAKDOWNS(config))]),
-            "domain": _text(),
-            "label_zh": _text(),
-            "label_en": _text(),
-            "lead_zh": _text(),
-            "lead_en": _text(),
-            "part": _text([_isin(parts)]),
-            "part_zh": _text(),
-            "part_en": _text(),
+            "round": text_column([one_of(round_ids(config))]),
+            "breakdown": text_column([one_of(BREAKDOWNS(config))]),
+            "domain": text_column(),
+            "label_zh": text_column(),
+            "label_en": text_column(),
+            "lead_zh": text_column(),
+            "lead_en": text_column(),
+            "part": text_column([one_of(parts)]),
+            "part_zh": text_column(),
+            "part_en": text_column(),
             "max_points": pa.Column(float, pa.Check.gt(0)),
             "mean": pa.Column(float, nullable=True),
-            "se": _nonneg(),
+            "se": nonnegative_column(),
             "ci_low": pa.Column(float, nullable=True),
             "ci_high": pa.Column(float, nullable=True),
             "df": pa.Column(None, pa.Check.ge(0), nullable=True),
             "n": pa.Column(None, pa.Check.ge(1)),
-            "deff": _nonneg(),
-            "mean_share": _share(nullable=True),
+            "deff": nonnegative_column(),
+            "mean_share": share_column(nullable=True),
             "difference_from_city": pa.Column(float, nullable=True),
             **{f"{q}{s}": pa.Column(float, pa.Check.in_range(0, float(config["scoring"]["max_score"])), nullable=True)
                for q in ("p25", "median", "p75") for s in ("", "_ci_low", "_ci_high")},
             "suppressed": pa.Column(bool),
-            "suppression_reason": _text(nullable=True),
+            "suppression_reason": text_column(nullable=True),
         },
-        checks=[pa.Check(within_points, error="0 <= mean <= max_points"), _inside("ci_low", "mean", "ci_high"),
-                _inside("median_ci_low", "median", "median_ci_high"),
+        checks=[pa.Check(within_points, error="0 <= mean <= max_points"), inside_interval("ci_low", "mean", "ci_high"),
+                inside_interval("median_ci_low", "median", "median_ci_high"),
                 pa.Check(lambda df: pd.Series(~((df["part"] != "total") & df["median"].notna()), index=df.index),
                          error="quantiles are given for the total score only"),
                 _blanked(["mean", "se", "ci_low", "ci_high", "deff", "mean_share", "difference_from_city"]),
-                _unique(["round", "breakdown", "domain", "part"])],
+                unique_rows(["round", "breakdown", "domain", "part"])],
         strict=True, ordered=True, name="part_scores",
     )
 
@@ -556,26 +528,26 @@ def scorecard_table_schema(config: dict) -> pa.DataFrameSchema:
 
     return pa.DataFrameSchema(
         {
-            "indicator": _text([_isin(codes)] if codes else None),
-            "indicator_zh": _text(),
-            "indicator_en": _text(),
-            "lead_zh": _text(),
-            "lead_en": _text(),
-            "reported_by_zh": _text(),
-            "reported_by_en": _text(),
-            "period": _text(),
-            "comparison": _text([_isin([">=", "<="])]),
+            "indicator": text_column([one_of(codes)] if codes else None),
+            "indicator_zh": text_column(),
+            "indicator_en": text_column(),
+            "lead_zh": text_column(),
+            "lead_en": text_column(),
+            "reported_by_zh": text_column(),
+            "reported_by_en": text_column(),
+            "period": text_column(),
+            "comparison": text_column([one_of([">=", "<="])]),
             "target": pa.Column(float),
             "actual": pa.Column(float, nullable=True),
-            "unit_zh": _text(),
-            "unit_en": _text(),
+            "unit_zh": text_column(),
+            "unit_en": text_column(),
             "gap": pa.Column(float, nullable=True),
-            "status": _text([_isin(list(SCORECARD_STATUS))]),
-            "status_zh": _text(),
-            "status_en": _text(),
-            "note": _text(),
+            "status": text_column([one_of(list(SCORECARD_STATUS))]),
+            "status_zh": text_column(),
+            "status_en": text_column(),
+            "note": text_column(),
         },
-        checks=[pa.Check(status_reads, error="status reads the actual against the target"), _unique(["indicator"])],
+        checks=[pa.Check(status_reads, error="status reads the actual against the target"), unique_rows(["indicator"])],
         strict=True, ordered=True, name="scorecard",
     )
 
@@ -584,15 +556,15 @@ def methodology_schema(config: dict) -> pa.DataFrameSchema:
     """``assessment/methodology.csv``: how the figures were made, one fact a row."""
     return pa.DataFrameSchema(
         {
-            "section": _text([_isin(["sample", "design", "weighting", "reliability", "scoring", "estimation"])]),
-            "item": _text(),
-            "label_zh": _text(),
-            "label_en": _text(),
-            "round": _text(nullable=True),
+            "section": text_column([one_of(["sample", "design", "weighting", "reliability", "scoring", "estimation"])]),
+            "item": text_column(),
+            "label_zh": text_column(),
+            "label_en": text_column(),
+            "round": text_column(nullable=True),
             "value": pa.Column(float, nullable=True),
-            "text": _text(nullable=True),
+            "text": text_column(nullable=True),
         },
         checks=[pa.Check(lambda df: df["value"].notna() | df["text"].notna(), error="a value or a text"),
-                _unique(["section", "item", "round"])],
+                unique_rows(["section", "item", "round"])],
         strict=True, ordered=True, name="methodology",
     )

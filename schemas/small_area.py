@@ -6,7 +6,19 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from literacy_schemas.outputs import RELIABILITY, TOL, _isin, _levels, _nonneg, _rounds, _share, _text, _unique
+from literacy.planning.assessment import SAMPLE_PLAN_COLUMNS
+from literacy.sae.assessment import SMALL_AREA_COLUMNS, small_area_config
+from literacy_schemas.checks import (
+    TOL,
+    level_codes,
+    nonnegative_column,
+    one_of,
+    round_ids,
+    share_column,
+    text_column,
+    unique_rows,
+)
+from literacy_schemas.outputs import RELIABILITY
 
 __all__ = ["small_area_schema", "sample_plan_schema"]
 
@@ -14,10 +26,8 @@ __all__ = ["small_area_schema", "sample_plan_schema"]
 def small_area_schema(config: dict) -> pa.DataFrameSchema:
     """``assessment/small_area.csv``: direct and model-based figures per cell and round
     (``literacy.sae.assessment.small_area_table``)."""
-    from literacy.sae.assessment import SMALL_AREA_COLUMNS, small_area_config
-
     breakdowns = ["+".join(m["breakdown"]) for m in small_area_config(config)["models"]]
-    share = _share(nullable=True)
+    share = share_column(nullable=True)
 
     def published_is_direct_or_model(df: pd.DataFrame) -> pd.Series:
         src = df["source"].astype(str).to_numpy()
@@ -34,39 +44,39 @@ def small_area_schema(config: dict) -> pa.DataFrameSchema:
         return pd.Series((df["source"].astype(str) == "direct").to_numpy() == direct_ok, index=df.index)
 
     cols = {
-        "round": _text([_isin(_rounds(config))]),
-        "breakdown": _text([_isin(breakdowns)]),
-        "domain": _text(),
-        "label_zh": _text(),
-        "label_en": _text(),
-        "level": _text([_isin(_levels(config))]),
+        "round": text_column([one_of(round_ids(config))]),
+        "breakdown": text_column([one_of(breakdowns)]),
+        "domain": text_column(),
+        "label_zh": text_column(),
+        "label_en": text_column(),
+        "level": text_column([one_of(level_codes(config))]),
         "n": pa.Column(int, pa.Check.ge(0)),
         "population_share": share,
-        "direct": share, "direct_se": _nonneg(), "direct_ci_low": share, "direct_ci_high": share,
-        "deff": _nonneg(),
-        "reliability": _text([_isin(list(RELIABILITY))]),
+        "direct": share, "direct_se": nonnegative_column(), "direct_ci_low": share, "direct_ci_high": share,
+        "deff": nonnegative_column(),
+        "reliability": text_column([one_of(list(RELIABILITY))]),
         "suppressed": pa.Column(bool),
-        "deff_pooled": _nonneg(),
-        "n_effective": _nonneg(),
+        "deff_pooled": nonnegative_column(),
+        "n_effective": nonnegative_column(),
         "gamma": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
-        "model_estimate": share, "model_rmse": _nonneg(), "model_cv": _nonneg(),
+        "model_estimate": share, "model_rmse": nonnegative_column(), "model_cv": nonnegative_column(),
         "model_ci_low": share, "model_ci_high": share,
         "is_synthetic": pa.Column(bool),
-        "benchmark_factor": _nonneg(),
+        "benchmark_factor": nonnegative_column(),
         "published": share, "published_ci_low": share, "published_ci_high": share,
-        "source": _text([_isin(["direct", "model", "none"])]),
-        "source_zh": _text(), "source_en": _text(),
+        "source": text_column([one_of(["direct", "model", "none"])]),
+        "source_zh": text_column(), "source_en": text_column(),
         "model_converged": pa.Column(bool),
-        "sigma2_u": _nonneg(),
+        "sigma2_u": nonnegative_column(),
         "std_residual": pa.Column(float, nullable=True),
-        "note": _text(nullable=True),
+        "note": text_column(nullable=True),
     }
     assert list(cols) == SMALL_AREA_COLUMNS
     return pa.DataFrameSchema(
         cols,
         checks=[pa.Check(published_is_direct_or_model, error="published is the direct or the model-based figure"),
                 pa.Check(model_where_direct_unreliable, error="direct is published exactly where NCHS says present"),
-                _unique(["round", "breakdown", "domain", "level"])],
+                unique_rows(["round", "breakdown", "domain", "level"])],
         strict=True, ordered=True, name="small_area",
     )
 
@@ -74,21 +84,19 @@ def small_area_schema(config: dict) -> pa.DataFrameSchema:
 def sample_plan_schema(config: dict) -> pa.DataFrameSchema:
     """``assessment/sample_plan.csv``: the next round's sample per reporting domain
     (``literacy.planning.sample_plan``), with its inputs and assumptions."""
-    from literacy.planning.assessment import SAMPLE_PLAN_COLUMNS
-
     pos = pa.Column(float, pa.Check.gt(0), nullable=True)
     cols = {
-        "round": _text([_isin(_rounds(config))]),
-        "breakdown": _text([_isin(["city", "district", "group"])]),
-        "domain": _text(), "label_zh": _text(), "label_en": _text(),
-        "level": _text([_isin(_levels(config))]),
+        "round": text_column([one_of(round_ids(config))]),
+        "breakdown": text_column([one_of(["city", "district", "group"])]),
+        "domain": text_column(), "label_zh": text_column(), "label_en": text_column(),
+        "level": text_column([one_of(level_codes(config))]),
         "n": pa.Column(int, pa.Check.ge(0)), "psus_with_respondents": pa.Column(int, pa.Check.ge(0)),
-        "p": _share(), "deff": pos, "respondents_per_psu": pos, "rho": _nonneg(), "planned_per_psu": pos,
-        "deff_planned": pos, "response_rate": pa.Column(float, pa.Check.in_range(0, 1)), "target": _text(),
+        "p": share_column(), "deff": pos, "respondents_per_psu": pos, "rho": nonnegative_column(), "planned_per_psu": pos,
+        "deff_planned": pos, "response_rate": pa.Column(float, pa.Check.in_range(0, 1)), "target": text_column(),
         "n_eff_required": pos, "respondents": pa.Column(int, pa.Check.ge(1)),
         "sampled_adults": pa.Column(int, pa.Check.ge(1)), "psus": pa.Column(int, pa.Check.ge(1)),
-        "detectable_change": pos, "alpha": _share(), "power": _share(),
+        "detectable_change": pos, "alpha": share_column(), "power": share_column(),
     }
     assert list(cols) == SAMPLE_PLAN_COLUMNS
-    return pa.DataFrameSchema(cols, checks=[_unique(["breakdown", "domain"])], strict=True, ordered=True,
+    return pa.DataFrameSchema(cols, checks=[unique_rows(["breakdown", "domain"])], strict=True, ordered=True,
                               name="sample_plan")

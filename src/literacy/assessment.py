@@ -17,11 +17,14 @@ from scipy import stats
 
 from literacy.config import label
 from literacy.design import SurveyDesign
+from literacy.domains import add_derived
 from literacy.errors import ConfigError
+from literacy.multiplicity import adjust_by_family
 
 __all__ = [
     "DomainSpec", "domain_specs", "round_roles", "GROUP_TOKEN", "round_design", "estimate_round", "population_rates",
     "compare_rounds", "adjust_multiple_comparisons", "target_verdicts", "headline", "ESTIMATE_COLUMNS",
+    "group_column", "domain_labels", "domain_population",
     "CHANGE_COLUMNS",
     "VERDICT_COLUMNS",
 ]
@@ -78,13 +81,40 @@ def domain_specs(config: dict) -> Iterator[DomainSpec]:
         yield DomainSpec("group", (f"group_{g['code']}",), g)
 
 
-def _group_column(spec: DomainSpec) -> str:
-    """The ``group_<code>`` indicator column of a key-group spec."""
+def group_column(spec: DomainSpec) -> str:
+    """The indicator column of a key-group domain spec.
+
+    Parameters
+    ----------
+    spec : DomainSpec
+        A spec whose ``group`` is set (a key group, alone or crossed).
+
+    Returns
+    -------
+    str
+        ``group_<code>``: the 0/1 column marking the group's members.
+    """
     return f"group_{spec.group['code']}"
 
 
-def _labels(config: dict, spec: DomainSpec, keys: pd.DataFrame) -> pd.DataFrame:
-    """domain code and bilingual labels for each row of ``keys`` (the ``by`` values)."""
+def domain_labels(config: dict, spec: DomainSpec, keys: pd.DataFrame) -> pd.DataFrame:
+    """The domain code and its bilingual labels for each row of ``keys``.
+
+    Parameters
+    ----------
+    config : dict
+        The resolved assessment config (its ``survey.labels`` name the codes).
+    spec : DomainSpec
+        The breakdown the rows belong to.
+    keys : DataFrame
+        The ``spec.by`` values of each domain (any frame for the city).
+
+    Returns
+    -------
+    DataFrame
+        ``domain`` (the codes joined by ``+``; a key group's own code; ``all`` for the city),
+        ``label_zh`` and ``label_en``, on the index of ``keys``.
+    """
     if spec.breakdown == "city":
         k = len(keys)
         return pd.DataFrame({"domain": ["all"] * k, "label_zh": ["全市"] * k, "label_en": ["City"] * k},
@@ -94,7 +124,7 @@ def _labels(config: dict, spec: DomainSpec, keys: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({"domain": [g["code"]] * len(keys), "label_zh": [g["zh"]] * len(keys),
                              "label_en": [g["en"]] * len(keys)}, index=keys.index)
     if spec.group is not None:   # a crossing with a key group: the group's code and labels
-        gcol, g = _group_column(spec), spec.group
+        gcol, g = group_column(spec), spec.group
         codes = keys[list(spec.by)].astype(str)
         codes[gcol] = str(g["code"])
         zh_cols = [[label(config, c, v)[0] for v in codes[c]] if c != gcol else [str(g["zh"])] * len(keys)
@@ -184,10 +214,10 @@ def estimate_round(design: SurveyDesign, config: dict, round_id: str) -> pd.Data
         res = design.proportion(levels, by=by, ci=method, level=conf)
         keys = res[list(spec.by)] if spec.by else pd.DataFrame(index=res.index)
         if spec.group is not None:
-            member = keys[_group_column(spec)].astype(int) == 1
+            member = keys[group_column(spec)].astype(int) == 1
             res, keys = res[member], keys[member]
-        labels = _labels(config, spec, keys if spec.by else res)
-        pop = _domain_population(design, spec)
+        labels = domain_labels(config, spec, keys if spec.by else res)
+        pop = domain_population(design, spec)
         out = pd.concat([labels.reset_index(drop=True), res[["variable"] + [c for c in res.columns
                          if c in ("estimate", "se", "ci_low", "ci_high", "df", "n", "deff", "cv")]].reset_index(drop=True)],
                         axis=1)
@@ -204,8 +234,21 @@ def estimate_round(design: SurveyDesign, config: dict, round_id: str) -> pd.Data
     return est[ESTIMATE_COLUMNS]
 
 
-def _domain_population(design: SurveyDesign, spec: DomainSpec) -> dict:
-    """Sum of weights per domain code (the estimated number of adults in the domain)."""
+def domain_population(design: SurveyDesign, spec: DomainSpec) -> dict:
+    """The estimated number of adults in each domain of a breakdown.
+
+    Parameters
+    ----------
+    design : SurveyDesign
+        The round's design (its weights).
+    spec : DomainSpec
+        The breakdown; a key group counts its members only.
+
+    Returns
+    -------
+    dict
+        Domain code (as :func:`domain_labels` writes it) -> sum of weights.
+    """
     w = pd.Series(design.weights, index=design.data.index)
     if not spec.by:
         return {"all": float(w.sum())}
@@ -214,7 +257,7 @@ def _domain_population(design: SurveyDesign, spec: DomainSpec) -> dict:
         return {spec.group["code"]: float(w[member].sum())}
     keys = design.data[list(spec.by)].astype(str)
     if spec.group is not None:   # crossing with a key group: members only, coded by the group's code
-        gcol = _group_column(spec)
+        gcol = group_column(spec)
         member = (design.data[gcol].astype(int) == 1).to_numpy()
         w, keys = w[member], keys[member].assign(**{gcol: str(spec.group["code"])})
     sums = w.groupby([keys[c] for c in spec.by], sort=True).sum()
@@ -234,7 +277,6 @@ def population_rates(population: pd.DataFrame, config: dict, round_id: str) -> p
     -------
     DataFrame with round, breakdown, domain, level, population, rate.
     """
-    from literacy.domains import add_derived
 
     data = add_derived(population, config)
     levels = level_codes(config)
@@ -252,7 +294,7 @@ def population_rates(population: pd.DataFrame, config: dict, round_id: str) -> p
         else:
             sub = data
             if spec.group is not None:   # crossing with a key group: members only
-                gcol = _group_column(spec)
+                gcol = group_column(spec)
                 sub = data[data[gcol] == 1]
             keys = sub[list(spec.by)].astype(str)
             if spec.group is not None:
@@ -348,7 +390,6 @@ def adjust_multiple_comparisons(change: pd.DataFrame, config: dict, p_column: st
     and ``significant_bh`` (nullable boolean) inserted after ``p_column``. ``family`` names the
     columns whose combination is one family (another table: e.g. the tests of one round).
     """
-    from literacy.multiplicity import adjust_by_family
 
     alpha = 1 - float(config["estimation"]["level"])
     out = change.reset_index(drop=True).copy()

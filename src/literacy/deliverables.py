@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from literacy.assessment import _labels, domain_specs, level_codes, round_roles
+from literacy.assessment import domain_labels, domain_specs, level_codes, round_roles
 from literacy.reliability import suppress_rows, suppression_flags
 
 __all__ = [
@@ -338,7 +338,7 @@ def part_means(design, config: dict, round_id: str,
         if spec.group is not None:
             member = keys[f"group_{spec.group['code']}"].astype(int) == 1
             res, keys = res[member], keys[member]
-        labels = _labels(config, spec, keys if spec.by else res)
+        labels = domain_labels(config, spec, keys if spec.by else res)
         part = pd.concat([labels.reset_index(drop=True), res.reset_index(drop=True)[
             ["variable", "estimate", "se", "ci_low", "ci_high", "df", "n", "deff"]]], axis=1)
         part.insert(0, "breakdown", spec.breakdown)

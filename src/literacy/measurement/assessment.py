@@ -36,12 +36,24 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from literacy.assessment import adjust_multiple_comparisons, domain_labels, domain_specs, group_column
+from literacy.config_values import check_columns
 from literacy.errors import DataError
+from literacy.measurement.calibration_error import (
+    RoundCalibration,
+    calibration_increment,
+    cut_gradient,
+    influence_covariance,
+    influence_totals,
+    parameter_influence,
+    share_gradient,
+)
 from literacy.measurement.change import linked_change, linking_error
 from literacy.measurement.dif import anchor_drift, dif_table
+from literacy.measurement.forms import minimum_anchors
 from literacy.measurement.irt import fit_irt
 from literacy.measurement.items import item_analysis
-from literacy.measurement.linked import linked_estimates
+from literacy.measurement.linked import calibration_parts, linked_estimates
 from literacy.measurement.linking import concurrent_calibration
 from literacy.measurement.plausible import (
     conditioning_matrix,
@@ -50,6 +62,8 @@ from literacy.measurement.plausible import (
     response_loglik,
 )
 from literacy.measurement.scale import theta_cut
+from literacy.reliability import flag_estimates
+from literacy.settings.analysis import STANDARD_VARIABLES
 
 __all__ = ["measurement_config", "item_scores", "item_review", "dif_review",
            "link_forms", "cut_scores", "round_parameters", "plausible_values", "linked_round", "anchor_jackknife",
@@ -67,7 +81,6 @@ def measurement_config(config: dict) -> dict:
     default filled when the config was read) with the standard variables in place of a left-out
     ``conditioning`` / ``dif_groupings``; ``configured`` names those the user wrote out (every
     column named there must exist in the data)."""
-    from literacy.settings.analysis import STANDARD_VARIABLES
 
     m = dict(config["measurement"])
     m["configured"] = {k for k in ("conditioning", "dif_groupings") if m[k] is not None}
@@ -120,7 +133,6 @@ def item_review(scored: pd.DataFrame, weights, instrument: pd.DataFrame, dont_kn
 
 def dif_review(scored: pd.DataFrame, weights, data: pd.DataFrame, config: dict, round_id: str) -> pd.DataFrame:
     """Mantel–Haenszel DIF of one round by the configured groupings (each district against the rest)."""
-    from literacy.config_values import check_columns
 
     mc = measurement_config(config)
     cols = check_columns(mc["dif_groupings"], data.columns, "measurement.dif_groupings",
@@ -188,7 +200,6 @@ def _linking_minimum(instruments: dict[str, pd.DataFrame], config: dict) -> int:
     """The fewest anchors a link may rest on (:func:`literacy.measurement.forms.minimum_anchors`, the
     rule of ``linking_feasible``), so freeing flagged anchors never takes the link below what
     linking required in the first place."""
-    from literacy.measurement.forms import minimum_anchors
 
     return max(1, minimum_anchors(min(len(f) for f in instruments.values()), config))
 
@@ -244,7 +255,6 @@ def plausible_values(scored: pd.DataFrame, a: np.ndarray, d: np.ndarray, data: p
     (:func:`literacy.measurement.conditioning_matrix`); the item parameters are the linked
     calibration's, fixed. Returns the n × M draws and a summary of the latent regression.
     """
-    from literacy.config_values import check_columns
 
     mc = measurement_config(config)
     cols = check_columns(mc["conditioning"], data.columns, "measurement.conditioning",
@@ -272,14 +282,6 @@ def calibration_error(scale: LinkedScale, scored: dict[str, pd.DataFrame], weigh
     no covariance (a singular information matrix): the figures then treat the calibration as known,
     and say so.
     """
-    from literacy.measurement.calibration_error import (
-        RoundCalibration,
-        cut_gradient,
-        influence_covariance,
-        influence_totals,
-        parameter_influence,
-        share_gradient,
-    )
 
     fit = scale.fit
     if not np.isfinite(np.asarray(fit.cov, dtype=float)).all():
@@ -305,9 +307,6 @@ def change_calibration(designs: dict, pvs: dict[str, np.ndarray], calibration: d
     (:func:`literacy.measurement.linked.calibration_parts`), not the sum of the rounds' own parts.
     ``designs``, ``pvs`` and ``calibration`` are keyed by round id, baseline first.
     """
-    from literacy.assessment import domain_specs
-    from literacy.measurement.calibration_error import calibration_increment
-    from literacy.measurement.linked import calibration_parts
 
     if calibration is None:
         return None
@@ -340,8 +339,6 @@ def linked_round(design, pvs: np.ndarray, cuts: dict[str, float], config: dict, 
     the anchor jackknife's spread of the round's share shown beside (``linking``:
     :func:`anchor_jackknife`, ``role``: baseline or endline; see :func:`add_linking_error`) and the
     NCHS flags (on the interval of the total error) and suppression of estimates.csv."""
-    from literacy.assessment import domain_specs
-    from literacy.reliability import flag_estimates
 
     conf = float(config["estimation"]["level"])
     frames = []
@@ -395,7 +392,6 @@ def anchor_jackknife(scale: LinkedScale, scored: dict[str, pd.DataFrame], weight
     (Monseur & Berezner 2007; OECD 2020, PISA 2018 TR 12). Returns one row per breakdown,
     domain and level with ``se_linking`` and the number of anchors ``linking_anchors``.
     """
-    from literacy.assessment import domain_specs
 
     mc = measurement_config(config)
     rounds = scale.rounds
@@ -471,7 +467,6 @@ def add_linking_error(linked: pd.DataFrame, linking: pd.DataFrame | None, role: 
 
 def _domain_means(design, q: dict[str, np.ndarray], specs, config: dict) -> pd.DataFrame:
     """Weighted domain means of each level's expected indicator (point estimates only)."""
-    from literacy.assessment import _group_column, _labels
 
     w = np.asarray(design.weights, dtype=float)
     frames = []
@@ -482,9 +477,9 @@ def _domain_means(design, q: dict[str, np.ndarray], specs, config: dict) -> pd.D
         W = np.bincount(codes[ok], weights=w[ok], minlength=D)
         keep = np.ones(D, dtype=bool)
         if spec.group is not None:
-            keep = (table[_group_column(spec)].astype(int) == 1).to_numpy()
+            keep = (table[group_column(spec)].astype(int) == 1).to_numpy()
         keys = table.loc[keep, list(spec.by)].reset_index(drop=True) if spec.by else pd.DataFrame(index=[0])
-        labels = _labels(config, spec, keys)
+        labels = domain_labels(config, spec, keys)
         for level, values in q.items():
             with np.errstate(invalid="ignore", divide="ignore"):
                 share = np.bincount(codes[ok], weights=(w * values)[ok], minlength=D) / W
@@ -505,7 +500,6 @@ def change_linked_table(linked: dict[str, pd.DataFrame], linking: pd.DataFrame |
     each change's sampling variance; None: the rounds' sampling variances add as they are). A change
     resting on a suppressed linked estimate is blanked.
     """
-    from literacy.assessment import adjust_multiple_comparisons
 
     rounds = list(linked)
     base, end = linked[rounds[0]], linked[rounds[-1]]

@@ -97,7 +97,7 @@ import pandas as pd
 from scipy import stats
 
 from literacy.errors import DataError
-from literacy.measurement.items import _item_points, _scored_matrix, _weight_vector
+from literacy.measurement.items import item_points, scored_matrix, weight_vector
 
 __all__ = ["mantel_haenszel", "dif_table", "anchor_drift", "ets_class", "MH_COLUMNS", "TEST_WEIGHTS"]
 
@@ -304,10 +304,10 @@ def mantel_haenszel(scored: pd.DataFrame, group, focal, reference=None, weights=
     """
     if test_weights not in TEST_WEIGHTS:
         raise DataError(f"test_weights: {test_weights!r} is not one of {', '.join(TEST_WEIGHTS)}")
-    items, X = _scored_matrix(scored)
+    items, X = scored_matrix(scored)
     n, J = X.shape
-    w = _weight_vector(weights, n)
-    pts = _item_points(points, items)
+    w = weight_vector(weights, n)
+    pts = item_points(points, items)
     is_foc, is_ref, foc_label, ref_label = _group_masks(group, n, focal, reference)
 
     M = ~np.isnan(X)

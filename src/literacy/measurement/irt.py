@@ -32,6 +32,7 @@ group's posterior density among those who answered the item, and ``r_jq / n_jq``
 posterior-weighted observed proportion correct at node q.
 """
 
+
 from __future__ import annotations
 
 import warnings
@@ -40,10 +41,18 @@ from typing import Any, Hashable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
 from threadpoolctl import threadpool_limits
 
 from literacy.errors import DataError
+from literacy.measurement.irt_data import (
+    aligned_vector,
+    check_responses,
+    collapse_patterns,
+    person_weights,
+    response_matrix,
+    sorted_labels,
+)
+from literacy.measurement.irt_likelihood import ItemGroup, MarginalLikelihood
 
 __all__ = ["IRTFit", "IRTConvergenceWarning", "fit_irt", "quadrature"]
 
@@ -166,301 +175,6 @@ class IRTFit:
         return self._problem.derivs(b, self._problem.estep(b, louis=True), louis=True)[2]
 
 
-# ---------------------------------------------------------------------------------------------
-# data preparation
-
-
-@dataclass
-class _Group:
-    label: Hashable
-    cols: np.ndarray          # global item indices active in this group
-    ia: np.ndarray            # param index of each active item's slope
-    id: np.ndarray            # param index of each active item's intercept
-    im: int                   # param index of the group mean (-1: fixed at 0)
-    isd: int                  # param index of the group SD (-1: fixed at 1)
-    X: np.ndarray             # rows x active items, 1.0 where correct
-    O: np.ndarray | None      # 1.0 where answered; None: every row answered every active item
-    w: np.ndarray             # row weights (after collapsing)
-    opat: np.ndarray | None   # missingness-pattern id of each row (when O is not None)
-    opats: np.ndarray | None  # the distinct missingness patterns (n_pat x active items)
-    n_persons: int
-    n_item: np.ndarray        # unweighted respondents per active item
-
-
-def _check_responses(responses) -> pd.DataFrame:
-    if not isinstance(responses, pd.DataFrame):
-        raise DataError("responses must be a pandas DataFrame with one column per item")
-    if responses.shape[1] == 0:
-        raise DataError("responses has no items (no columns)")
-    if responses.shape[0] == 0:
-        raise DataError("responses has no rows")
-    if responses.columns.has_duplicates:
-        dup = responses.columns[responses.columns.duplicated()][0]
-        raise DataError(f"item {dup!r} appears twice in responses")
-    return responses
-
-
-def _response_matrix(responses: pd.DataFrame) -> np.ndarray:
-    out = np.empty(responses.shape, dtype=float)
-    for k, col in enumerate(responses.columns):
-        s = responses[col]
-        try:
-            v = pd.to_numeric(s, errors="raise").to_numpy(dtype=float, na_value=np.nan)
-        except (TypeError, ValueError):
-            bad = s.dropna().iloc[0] if s.notna().any() else None
-            raise DataError(f"item {col!r} is not numeric 0/1 (e.g. {bad!r})") from None
-        ok = np.isnan(v) | (v == 0) | (v == 1)
-        if not ok.all():
-            raise DataError(f"item {col!r} has values other than 0/1/missing (e.g. {v[~ok][0]!r})")
-        out[:, k] = v
-    return out
-
-
-def _vector(x, responses: pd.DataFrame, what: str) -> np.ndarray:
-    if isinstance(x, pd.Series):
-        if not x.index.equals(responses.index):
-            if len(x) == len(responses) and x.index.sort_values().equals(responses.index.sort_values()):
-                x = x.reindex(responses.index)
-            else:
-                raise DataError(f"{what} index does not match the responses' rows")
-        return x.to_numpy()
-    arr = np.asarray(x)
-    if arr.ndim != 1 or len(arr) != len(responses):
-        raise DataError(f"{what} must have one value per response row ({len(responses)}), got shape {arr.shape}")
-    return arr
-
-
-def _weights(weights, responses) -> np.ndarray:
-    if weights is None:
-        return np.ones(len(responses))
-    w = _vector(weights, responses, "weights")
-    try:
-        w = w.astype(float)
-    except (TypeError, ValueError):
-        raise DataError("weights are not numeric") from None
-    if not np.isfinite(w).all():
-        raise DataError(f"weights have a missing or infinite value (row {int(np.flatnonzero(~np.isfinite(w))[0])})")
-    if (w < 0).any():
-        raise DataError(f"weights have a negative value (row {int(np.flatnonzero(w < 0)[0])})")
-    if not (w > 0).any():
-        raise DataError("weights are all zero")
-    return w
-
-
-def _collapse(X: np.ndarray, O: np.ndarray | None, w: np.ndarray):
-    """Identical response patterns -> one row with the summed weight (exact for the likelihood)."""
-    code = X.astype(np.int8)
-    if O is not None:
-        code[O == 0] = 2
-    code = np.ascontiguousarray(code)
-    view = code.view(np.dtype((np.void, code.shape[1])))[:, 0]
-    uniq, inv = np.unique(view, return_inverse=True)
-    if len(uniq) > 0.7 * len(view):
-        return X, O, w
-    w2 = np.bincount(inv.ravel(), weights=w, minlength=len(uniq))
-    first = np.zeros(len(uniq), dtype=np.int64)
-    first[inv.ravel()[::-1]] = np.arange(len(inv))[::-1]
-    X2 = X[first]
-    O2 = None if O is None else O[first]
-    return X2, O2, w2
-
-
-# ---------------------------------------------------------------------------------------------
-# likelihood machinery (per group)
-
-
-def _group_eta(g: _Group, beta: np.ndarray, z: np.ndarray):
-    a = beta[g.ia]
-    d = beta[g.id]
-    mu = beta[g.im] if g.im >= 0 else 0.0
-    sd = beta[g.isd] if g.isd >= 0 else 1.0
-    theta = mu + sd * z
-    eta = np.outer(a, theta) + d[:, None]
-    return a, mu, sd, theta, eta
-
-
-def _estep(g: _Group, beta, z, logpi, chunk, louis=False):
-    """Marginal log-likelihood, expected counts r, n (J x Q) and, with ``louis``, the pieces of the
-    posterior covariance of the complete-data score."""
-    a, mu, sd, theta, eta = _group_eta(g, beta, z)
-    J, Q = eta.shape
-    P = expit(eta)
-    log1mP = -np.logaddexp(0.0, eta)
-    col1m = log1mP.sum(0)
-    r = np.zeros((J, Q))
-    nn = np.zeros((J, Q)) if g.O is not None else np.zeros(Q)
-    ll = 0.0
-    out: dict[str, Any] = {}
-    if louis:
-        zc = (theta - mu) / sd                        # = z
-        cz = np.vstack([np.ones(Q), zc, zc * zc])     # c_k(q) = z_q^k
-        T1 = np.zeros((3, J, J))                      # sum_n w (h_n.c_k) x x'
-        T2 = np.zeros((3, J, J))                      # sum_n w x_j o_k (sum_q c_k h P_kq)
-        Npat = np.zeros((0 if g.opats is None else len(g.opats), Q))
-        gl = _local_index(g)
-        A0, B0 = _design(g, gl, a, mu, sd, z)[:2]
-        SWS = np.zeros((len(gl), len(gl)))
-    for s in range(0, len(g.w), chunk):
-        X = g.X[s:s + chunk]
-        w = g.w[s:s + chunk]
-        L = X @ eta
-        if g.O is None:
-            L += col1m
-        else:
-            L += g.O[s:s + chunk] @ log1mP
-        L += logpi
-        m = L.max(axis=1, keepdims=True)
-        np.subtract(L, m, out=L)
-        np.exp(L, out=L)
-        tot = L.sum(axis=1, keepdims=True)
-        L /= tot                                       # L is now the posterior h
-        ll += float(w @ (m[:, 0] + np.log(tot[:, 0])))
-        wh = L * w[:, None]
-        r += X.T @ wh
-        if g.O is None:
-            nn += wh.sum(0)
-        else:
-            nn += g.O[s:s + chunk].T @ wh
-        if louis:
-            h = L
-            O = g.O[s:s + chunk] if g.O is not None else None
-            for k in range(3):
-                hc = h @ cz[k]
-                T1[k] += (X * (w * hc)[:, None]).T @ X
-                M = h @ (P * cz[k]).T                  # n x J: sum_q c_k h_nq P_jq
-                if O is not None:
-                    M *= O
-                T2[k] += (X * w[:, None]).T @ M
-            if O is not None:
-                np.add.at(Npat, g.opat[s:s + chunk], wh)
-            # per-person posterior mean of the complete-data score, in the local parameter space
-            HP = h @ P.T                               # sum_q h P_jq
-            HzP = h @ (P * zc).T                       # sum_q h z_q P_jq
-            Ez = h @ zc
-            u = X - (HP if O is None else O * HP)      # sum_q h e_j(q)
-            t = X * Ez[:, None] - (HzP if O is None else O * HzP)   # sum_q h z_q e_j(q)
-            S = u @ A0 + t @ B0                        # sbar_n = sum_j (u_nj A0[j] + t_nj B0[j])
-            SWS += (S * w[:, None]).T @ S
-    if g.O is None:
-        out["Nq"] = nn.copy()
-        nn = np.broadcast_to(nn, (J, Q)).copy()
-    out.update(ll=ll, r=r, n=nn, P=P, theta=theta, a=a)
-    if louis:
-        out.update(T1=T1, T2=T2, Npat=Npat, cz=cz, SWS=SWS)
-    return out
-
-
-def _local_index(g: _Group):
-    idx = [g.ia, g.id]
-    if g.im >= 0:
-        idx.append(np.array([g.im, g.isd]))
-    gl = np.unique(np.concatenate(idx))
-    return gl
-
-
-def _design(g: _Group, gl, a, mu, sd, z):
-    """D_q[j, c] = d eta_jq / d beta_c = A0[j, c] + B0[j, c] z_q (theta_q = mu + sd z_q)."""
-    J = len(g.ia)
-    p = len(gl)
-    la = np.searchsorted(gl, g.ia)
-    ld = np.searchsorted(gl, g.id)
-    A0 = np.zeros((J, p))
-    B0 = np.zeros((J, p))
-    rows = np.arange(J)
-    A0[rows, la] += mu
-    B0[rows, la] += sd
-    A0[rows, ld] += 1.0
-    lm = ls = -1
-    if g.im >= 0:
-        lm = int(np.searchsorted(gl, g.im))
-        ls = int(np.searchsorted(gl, g.isd))
-        A0[:, lm] = a
-        B0[:, ls] = a
-    return A0, B0, la, ld, lm, ls
-
-
-def _derivs(g: _Group, beta, z, e: dict, p_total: int, louis: bool):
-    """Gradient and Hessian (complete-data expected, plus Louis terms if asked) in the full
-    parameter space, from one group's E-step output ``e``."""
-    a, mu, sd, theta, eta = _group_eta(g, beta, z)
-    P = e["P"] if louis else expit(eta)
-    r, n = e["r"], e["n"]
-    R = r - n * P                          # J x Q
-    W = n * P * (1.0 - P)
-    gl = _local_index(g)
-    A0, B0, la, ld, lm, ls = _design(g, gl, a, mu, sd, z)
-    # D as (Q, J, p): A0 + z_q B0
-    D = A0[None, :, :] + z[:, None, None] * B0[None, :, :]
-    grad = np.einsum("jq,qjc->c", R, D)
-    Dw = D * W.T[:, :, None]
-    p = len(gl)
-    H = -(Dw.reshape(-1, p).T @ D.reshape(-1, p))
-    if lm >= 0:
-        # second derivatives of eta: d2 eta / (da_j dmu) = 1, d2 eta / (da_j dsd) = z_q
-        s0 = R.sum(1)
-        s1 = R @ z
-        np.add.at(H, (la, np.full_like(la, lm)), s0)
-        np.add.at(H, (np.full_like(la, lm), la), s0)
-        np.add.at(H, (la, np.full_like(la, ls)), s1)
-        np.add.at(H, (np.full_like(la, ls), la), s1)
-    if louis:
-        T1, T2, cz = e["T1"], e["T2"], e["cz"]
-        # G_k = sum_q z_q^k E_q,  E_q[j,k] = sum_n w h_nq e_nj(q) e_nk(q),
-        # e_nj(q) = x_nj - o_nj P_jq  (Louis 1982)
-        if g.O is not None:
-            # C_q[j, k] = sum_n w h_nq o_nj o_nk, by missingness pattern (booklet): one
-            # J x n_pat x J product per node
-            C = np.stack([(g.opats.T * e["Npat"][:, q]) @ g.opats for q in range(len(z))])
-        G = []
-        for k in range(3):
-            if g.O is None:
-                T4 = (P * (cz[k] * e["Nq"])) @ P.T
-            else:
-                T4 = np.einsum("q,jq,kq,qjk->jk", cz[k], P, P, C, optimize=True)
-            G.append(T1[k] - T2[k] - T2[k].T + T4)
-        H += A0.T @ G[0] @ A0 + A0.T @ G[1] @ B0 + B0.T @ G[1] @ A0 + B0.T @ G[2] @ B0
-        H -= e["SWS"]                          # minus sum_n w sbar_n sbar_n'
-    G_full = np.zeros(p_total)
-    G_full[gl] = grad
-    H_full = np.zeros((p_total, p_total))
-    H_full[np.ix_(gl, gl)] = H
-    return G_full, H_full
-
-
-# ---------------------------------------------------------------------------------------------
-# the fit
-
-
-def _sort_labels(labels) -> list:
-    try:
-        return sorted(labels)
-    except TypeError:
-        return sorted(labels, key=str)
-
-
-class _Problem:
-    """Everything fixed during one calibration: groups' data, parameter layout, quadrature."""
-
-    def __init__(self, groups: list[_Group], p: int, z, pi, chunk):
-        self.groups = groups
-        self.p = p
-        self.z = z
-        self.logpi = np.log(pi)
-        self.chunk = chunk
-
-    def estep(self, beta, louis=False):
-        return [_estep(g, beta, self.z, self.logpi, self.chunk, louis) for g in self.groups]
-
-    def derivs(self, beta, es, louis=False):
-        grad = np.zeros(self.p)
-        H = np.zeros((self.p, self.p))
-        for g, e in zip(self.groups, es):
-            gg, hh = _derivs(g, beta, self.z, e, self.p, louis)
-            grad += gg
-            H += hh
-        return sum(e["ll"] for e in es), grad, H
-
-
 #: The largest change of any parameter in one EM step (logit units; see ``em_map``).
 _MAX_STEP = 2.0
 
@@ -568,9 +282,9 @@ def _fit(responses, weights, model, groups, anchors, opt) -> IRTFit:
         raise DataError(f"model must be '2pl' or '1pl', not {model!r}")
     if opt["weight_type"] not in ("sampling", "frequency"):
         raise DataError(f"weight_type must be 'sampling' or 'frequency', not {opt['weight_type']!r}")
-    responses = _check_responses(responses)
-    Y = _response_matrix(responses)
-    w_all = _weights(weights, responses)
+    responses = check_responses(responses)
+    Y = response_matrix(responses)
+    w_all = person_weights(weights, responses)
     items = list(responses.columns)
     J = len(items)
     dropped: list[dict] = []
@@ -581,10 +295,10 @@ def _fit(responses, weights, model, groups, anchors, opt) -> IRTFit:
         labels: list = [None]
         base = 0
     else:
-        gv = _vector(groups, responses, "groups")
+        gv = aligned_vector(groups, responses, "groups")
         if pd.isna(gv).any():
             raise DataError(f"groups has a missing label (row {int(np.flatnonzero(pd.isna(gv))[0])})")
-        labels = _sort_labels([x.item() if isinstance(x, np.generic) else x for x in pd.unique(gv)])
+        labels = sorted_labels([x.item() if isinstance(x, np.generic) else x for x in pd.unique(gv)])
         lookup = {lab: k for k, lab in enumerate(labels)}
         gcode = np.array([lookup[x] for x in gv], dtype=np.int64)
         if opt["baseline"] is not None:
@@ -689,7 +403,7 @@ def _fit(responses, weights, model, groups, anchors, opt) -> IRTFit:
                                 f"{labels[base]!r}: its mean and SD are not identified")
 
     # group data
-    glist: list[_Group] = []
+    glist: list[ItemGroup] = []
     person_n = np.zeros(G)
     for gi in range(G):
         cols = np.flatnonzero(active[gi])
@@ -715,20 +429,20 @@ def _fit(responses, weights, model, groups, anchors, opt) -> IRTFit:
         if opt["weight_type"] == "frequency":
             person_n[gi] = wg.sum()
         if opt["collapse"]:
-            Xg, Og, wg = _collapse(Xg, Og, wg)
+            Xg, Og, wg = collapse_patterns(Xg, Og, wg)
         opat = opats = None
         if Og is not None:
             opats, opat = np.unique(Og.astype(bool), axis=0, return_inverse=True)
             opat = opat.ravel()
             opats = opats.astype(float)
-        glist.append(_Group(label=labels[gi], cols=cols, ia=a_idx[set_of[gi, cols]], id=d_idx[set_of[gi, cols]],
+        glist.append(ItemGroup(label=labels[gi], cols=cols, ia=a_idx[set_of[gi, cols]], id=d_idx[set_of[gi, cols]],
                             im=int(mu_idx[gi]), isd=int(sd_idx[gi]), X=np.ascontiguousarray(Xg), O=Og, w=wg,
                             opat=opat, opats=opats, n_persons=len(rows), n_item=n_item))
 
     if opt["n_points"] < 41:
         notes.append(f"quadrature with {opt['n_points']} points (< 41): meant only to reproduce another program")
     z, pi = quadrature(opt["quadrature"], opt["n_points"], opt["theta_range"])
-    prob = _Problem(glist, p, z, pi, int(opt["chunk_rows"]))
+    prob = MarginalLikelihood(glist, p, z, pi, int(opt["chunk_rows"]))
 
     # starting values: a = 1, d from the weighted proportion correct (marginal logit inflated
     # for the latent variance, Lord 1980 sec. 2.6 normal-ogive relation)

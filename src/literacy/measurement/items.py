@@ -56,7 +56,7 @@ from scipy.optimize import minimize
 from literacy.errors import DataError
 
 __all__ = ["ItemAnalysis", "item_analysis", "cronbach_alpha", "omega_total", "minres_one_factor",
-           "ITEM_COLUMNS", "RELIABILITY_COLUMNS"]
+           "ITEM_COLUMNS", "RELIABILITY_COLUMNS", "scored_matrix", "weight_vector", "item_points"]
 
 #: Columns of :attr:`ItemAnalysis.items`, in order.
 ITEM_COLUMNS = ["item", "part", "n", "p_correct", "item_rest_r", "dont_know_share", "skipped_share",
@@ -79,8 +79,29 @@ class ItemAnalysis(NamedTuple):
 # input checks shared with dif.py
 # ---------------------------------------------------------------------------------------------
 
-def _scored_matrix(scored: pd.DataFrame, name: str = "scored") -> tuple[list[str], np.ndarray]:
-    """The item names and an n x J float matrix of 0/1/NaN, or a DataError naming the column."""
+def scored_matrix(scored: pd.DataFrame, name: str = "scored") -> tuple[list[str], np.ndarray]:
+    """The item names and the scores of a table of scored items, checked.
+
+    Parameters
+    ----------
+    scored : DataFrame
+        One column per item, 0/1 (or bool) scores, blank for an item not seen.
+    name : str, default "scored"
+        What the table is called in an error.
+
+    Returns
+    -------
+    items : list of str
+        The column names, as text.
+    X : ndarray
+        An n x J float matrix of 0, 1 and NaN.
+
+    Raises
+    ------
+    DataError
+        Not a DataFrame, no item column, a duplicated column, or a value other than 0/1/blank
+        (naming the column).
+    """
     if not isinstance(scored, pd.DataFrame):
         raise DataError(f"{name}: expected a DataFrame of 0/1 item scores, got {type(scored).__name__}")
     if scored.shape[1] == 0:
@@ -106,8 +127,28 @@ def _scored_matrix(scored: pd.DataFrame, name: str = "scored") -> tuple[list[str
     return items, X
 
 
-def _weight_vector(weights, n: int, name: str = "weights") -> np.ndarray:
-    """Weights as a float vector of length n (ones when None), checked."""
+def weight_vector(weights, n: int, name: str = "weights") -> np.ndarray:
+    """Survey weights as a checked float vector.
+
+    Parameters
+    ----------
+    weights : array-like or None
+        One weight per respondent; None for equal weights.
+    n : int
+        The number of respondents.
+    name : str, default "weights"
+        What the weights are called in an error.
+
+    Returns
+    -------
+    ndarray
+        Length ``n`` (ones when ``weights`` is None).
+
+    Raises
+    ------
+    DataError
+        A wrong length, a missing, non-numeric or negative weight, or all weights zero.
+    """
     if weights is None:
         return np.ones(n)
     w = pd.to_numeric(pd.Series(np.asarray(weights).ravel()), errors="coerce").to_numpy(dtype=float)
@@ -122,8 +163,28 @@ def _weight_vector(weights, n: int, name: str = "weights") -> np.ndarray:
     return w
 
 
-def _item_points(points, items: list[str], name: str = "points") -> np.ndarray:
-    """Points per item (ones when None), from a mapping or Series keyed by item."""
+def item_points(points, items: list[str], name: str = "points") -> np.ndarray:
+    """The points of each item, checked.
+
+    Parameters
+    ----------
+    points : mapping, Series or None
+        Points keyed by item; None for one point each.
+    items : list of str
+        The items, in the order wanted.
+    name : str, default "points"
+        What the points are called in an error.
+
+    Returns
+    -------
+    ndarray
+        The points of ``items`` in order (ones when ``points`` is None).
+
+    Raises
+    ------
+    DataError
+        An item without points, or points that are not positive numbers.
+    """
     if points is None:
         return np.ones(len(items))
     pts = pd.Series(points, dtype=object)
@@ -328,10 +389,10 @@ def item_analysis(scored: pd.DataFrame, weights=None, parts: Mapping | pd.Series
         Non-0/1 scores, bad weights, an item without a part or points, a flag frame that does
         not match, or a "don't know"/skipped answer that is scored correct.
     """
-    items, X = _scored_matrix(scored)
+    items, X = scored_matrix(scored)
     n, J = X.shape
-    w = _weight_vector(weights, n)
-    pts = _item_points(points, items)
+    w = weight_vector(weights, n)
+    pts = item_points(points, items)
     if parts is not None:
         pmap = pd.Series(parts, dtype=object)
         pmap.index = pmap.index.map(str)

@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from literacy.assessment import ESTIMATE_COLUMNS, DomainSpec, _domain_population, _group_column, _labels
+from literacy.assessment import ESTIMATE_COLUMNS, DomainSpec, domain_labels, domain_population, group_column
 from literacy.design import CI_METHODS, _confidence_interval, srs_variance_of_mean
+from literacy.measurement.calibration_error import calibration_increment, domain_cross
 from literacy.measurement.rubin import rubin_combine
 
 __all__ = ["linked_estimates", "calibration_parts", "LINKED_COLUMNS"]
@@ -139,7 +140,7 @@ def linked_estimates(design, pvs, cut: float, by_specs, level: float = 0.95, *, 
         se = np.where(single, np.nan, se)
         low, high = _confidence_interval(ci, pool.estimate, se, pool.df, nk, nk, level)
         keys = table.loc[keep, by].reset_index(drop=True) if by else pd.DataFrame(index=range(int(keep.sum())))
-        labels = _labels(cfg, spec, keys if by else pd.DataFrame(index=range(int(keep.sum()))))
+        labels = domain_labels(cfg, spec, keys if by else pd.DataFrame(index=range(int(keep.sum()))))
         with np.errstate(invalid="ignore", divide="ignore"):
             cv = se / pool.estimate
         out = pd.DataFrame({
@@ -153,7 +154,7 @@ def linked_estimates(design, pvs, cut: float, by_specs, level: float = 0.95, *, 
             "se_imputation": np.where(single, np.nan, pool.se_imputation), "fmi": pool.fmi,
             "pv_count": M,
         })
-        pop = _domain_population(design, spec)
+        pop = domain_population(design, spec)
         out["population"] = out["domain"].map(pop).astype(float)
         frames.append(out)
     if not frames:
@@ -182,7 +183,7 @@ class _Breakdown:
             self.est = np.asarray(self.ind @ self.Yr).T / self.W_d     # M x D
         self.keep = self.n_d > 0
         if spec.group is not None:                              # a key group: its members only
-            self.keep &= (self.table[_group_column(spec)].astype(int) == 1).to_numpy()
+            self.keep &= (self.table[group_column(spec)].astype(int) == 1).to_numpy()
 
 
 def _calibration_parts(design, b: _Breakdown, calibration):
@@ -190,7 +191,6 @@ def _calibration_parts(design, b: _Breakdown, calibration):
     change between rounds needs: ``(G, cross, increment)`` with ``G`` (D x p) the domains' share
     gradients in ψ and ``cross`` (D x p) the design covariance of each domain's own linearised total
     with the influence totals."""
-    from literacy.measurement.calibration_error import calibration_increment, domain_cross
 
     gradient, influence, covariance = calibration
     gradient = np.asarray(gradient, dtype=float)
@@ -226,7 +226,7 @@ def calibration_parts(design, pvs, cut: float, by_specs, gradient, influence, *,
         G, cross, _ = _calibration_parts(design, b, (gradient, influence, None))
         keep = b.keep
         kt = b.table.loc[keep, b.by].reset_index(drop=True) if b.by else pd.DataFrame(index=range(int(keep.sum())))
-        keys.append(pd.DataFrame({"breakdown": spec.breakdown, "domain": _labels(cfg, spec, kt)["domain"].to_numpy(),
+        keys.append(pd.DataFrame({"breakdown": spec.breakdown, "domain": domain_labels(cfg, spec, kt)["domain"].to_numpy(),
                                   "level": level_code}))
         Gs.append(G[keep])
         crosses.append(cross[keep])
