@@ -16,6 +16,18 @@ __all__ = ["as_list", "factorize", "level_codes", "recode", "dense", "cell_sums"
 
 
 def as_list(x: str | Sequence[str] | None) -> list[str]:
+    """A column name, a sequence of them or None as a list.
+
+    Parameters
+    ----------
+    x : str, sequence of str or None
+        Column name(s).
+
+    Returns
+    -------
+    list of str
+        Empty for None.
+    """
     if x is None:
         return []
     if isinstance(x, str):
@@ -28,6 +40,16 @@ def factorize(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray | 
 
     Non-negative integer columns with a dense range (PSU and stratum numbers, coded domains)
     take an O(n) path through ``np.bincount``; everything else goes to ``pd.factorize``.
+
+    Parameters
+    ----------
+    values : Series or ndarray
+        A column.
+
+    Returns
+    -------
+    (ndarray, ndarray or Index)
+        Per value its code (int64, -1 for missing), and the distinct values in sorted order.
     """
     if isinstance(values, pd.Series):
         # only plain numpy integers take the bincount path; strings (pyarrow-backed or object)
@@ -82,13 +104,37 @@ def _factorize_arrow(values: pd.Series) -> tuple[np.ndarray, pd.Index] | None:
 
 
 def level_codes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, int]:
-    """Integer codes 0..k-1 of the distinct values (sorted), and k."""
+    """Integer codes 0..k-1 of the distinct values (sorted), and k.
+
+    Parameters
+    ----------
+    values : Series or ndarray
+        A column.
+
+    Returns
+    -------
+    (ndarray, int)
+        The codes (:func:`factorize`) and the number of distinct values.
+    """
     codes, uniques = factorize(values)
     return codes, len(uniques)
 
 
 def recode(key: np.ndarray, n_keys: int) -> tuple[np.ndarray, int]:
-    """Integer keys in [0, n_keys) relabelled 0..k-1 in sorted order, and k (O(n) when dense)."""
+    """Integer keys in [0, n_keys) relabelled 0..k-1 in sorted order, and k (O(n) when dense).
+
+    Parameters
+    ----------
+    key : ndarray
+        Non-negative integer keys.
+    n_keys : int
+        An upper bound of the keys.
+
+    Returns
+    -------
+    (ndarray, int)
+        The relabelled keys and the number of distinct keys.
+    """
     if dense(n_keys, len(key)):
         present = np.bincount(key, minlength=n_keys) > 0
         mapping = np.cumsum(present) - 1
@@ -98,7 +144,19 @@ def recode(key: np.ndarray, n_keys: int) -> tuple[np.ndarray, int]:
 
 
 def dense(n_keys: int, n_rows: int) -> bool:
-    """Count keys with a dense bincount (O(n)) when the key space is not much larger than the data."""
+    """Whether to count keys with a dense bincount (O(n)): the key space is not much larger than the data.
+
+    Parameters
+    ----------
+    n_keys : int
+        Size of the key space.
+    n_rows : int
+        Number of keys to count.
+
+    Returns
+    -------
+    bool
+    """
     return n_keys <= max(4 * n_rows, 1 << 16)
 
 
@@ -107,6 +165,20 @@ def cell_sums(key: np.ndarray, n_keys: int, values: np.ndarray) -> tuple[np.ndar
 
     Cells with a zero sum are left out: they add nothing to the sums and sums of squares
     the variance is made of.
+
+    Parameters
+    ----------
+    key : ndarray
+        Non-negative integer cell keys, one per value.
+    n_keys : int
+        An upper bound of the keys.
+    values : ndarray
+        The values to sum.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        The keys of the cells and their sums.
     """
     if dense(n_keys, len(key)):
         t = np.bincount(key, weights=values, minlength=n_keys)
@@ -117,13 +189,34 @@ def cell_sums(key: np.ndarray, n_keys: int, values: np.ndarray) -> tuple[np.ndar
 
 
 def distinct(key: np.ndarray, n_keys: int) -> np.ndarray:
-    """The distinct integer keys present, sorted."""
+    """The distinct integer keys present, sorted.
+
+    Parameters
+    ----------
+    key : ndarray
+        Non-negative integer keys.
+    n_keys : int
+        An upper bound of the keys.
+
+    Returns
+    -------
+    ndarray
+    """
     if dense(n_keys, len(key)):
         return np.flatnonzero(np.bincount(key, minlength=n_keys))
     return np.unique(key)
 
 
 def safe_inverse(x: np.ndarray) -> np.ndarray:
-    """1/x where x is nonzero, 0 elsewhere."""
+    """1/x where x is nonzero, 0 elsewhere.
+
+    Parameters
+    ----------
+    x : ndarray
+
+    Returns
+    -------
+    ndarray
+    """
     nz = x != 0
     return np.where(nz, 1.0 / np.where(nz, x, 1.0), 0.0)

@@ -4,7 +4,7 @@ Two layers:
 
 * ``poststratify_weights`` / ``rake_weights`` / ``calibrate_weights`` return adjusted weights.
 * ``poststratify_design`` / ``rake_design`` / ``calibrate_design`` return a new
-  :class:`literacy.design.SurveyDesign` carrying the new weights plus a calibration object whose
+  :class:`literacy.survey.SurveyDesign` carrying the new weights plus a calibration object whose
   ``residualize(x)`` gives calibration-aware (linearisation) standard errors. They reproduce
   R's survey package 4.1-1 (Lumley 2010, ch. 7; Lumley 2004), quirks included:
   ``postStratify.survey.design2``, ``rake`` and ``calibrate.survey.design2`` for the weights, and
