@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from literacy import SurveyDesign
-from literacy.design import _factorize
+from literacy.survey import factorize
 
 pa = pytest.importorskip("pyarrow")
 
@@ -22,7 +22,7 @@ def test_arrow_codes_are_pandas_sorted_codes(values):
     obj = pd.Series(values, dtype=object)
     arrow = pd.Series(values, dtype=pd.ArrowDtype(pa.string()))
     want_codes, want_uniques = pd.factorize(obj, sort=True)
-    got_codes, got_uniques = _factorize(arrow)
+    got_codes, got_uniques = factorize(arrow)
     assert got_codes.tolist() == want_codes.tolist()
     assert [str(u) for u in got_uniques] == [str(u) for u in want_uniques]
 

@@ -214,9 +214,7 @@ def test_linked_estimates_put_the_calibration_part_in_the_sampling_error(program
     Wt = w["e"].sum()
     f = w["e"] @ y / Wt
     g = (w["e"] @ grad) / Wt
-    from literacy.models.tests import _cov_of_totals
-
-    full = _cov_of_totals(design, np.column_stack([(y - f) / Wt, Z["e"]]), np.arange(n), mean=False)[1]
+    full = design.totals_covariance(np.column_stack([(y - f) / Wt, Z["e"]]), np.arange(n), mean=False)[1]
     assert K.iloc[0] == pytest.approx(g @ C @ g + 2 * g @ full[0, 1:], rel=1e-9)
     # no influence: nothing added
     none = linked_estimates(design, pvs, cut, specs, calibration=(grad, np.zeros_like(Z["e"]), np.zeros_like(C)))
@@ -234,8 +232,6 @@ def test_linked_estimates_put_the_calibration_part_in_the_sampling_error(program
 def test_domain_cross_is_the_stacked_covariance_on_every_design(kind):
     # the shortcut (the influence residualised or replicated once per round) against the covariance
     # of the stacked columns computed in one piece, raking and replicates included
-    from literacy.models.tests import _cov_of_totals
-
     rng = np.random.default_rng(8)
     n = 600
     data = pd.DataFrame({"stratum": rng.integers(0, 5, n), "sex": rng.choice(["m", "f"], n),
@@ -251,7 +247,7 @@ def test_domain_cross_is_the_stacked_covariance_on_every_design(kind):
         design = design.replicate("bootstrap", replicates=30, seed=4).rake(targets)
     lin = np.where(rng.random((n, 3)) < 0.4, rng.normal(size=(n, 3)), 0.0)
     Z = rng.normal(size=(n, 5)) + 0.5 * lin[:, [0]]
-    expected = _cov_of_totals(design, np.column_stack([lin, Z]), np.arange(n), mean=False)[1][:3, 3:]
+    expected = design.totals_covariance(np.column_stack([lin, Z]), np.arange(n), mean=False)[1][:3, 3:]
     assert np.abs(expected).max() > 0
     assert domain_cross(design, lin, Z) == pytest.approx(expected, rel=1e-9, abs=1e-12 * np.abs(expected).max())
 

@@ -22,8 +22,8 @@ def test_the_site_builds_strictly(tmp_path):
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "WARNING" not in done.stderr, done.stderr[-3000:]
-    html = (tmp_path / "site" / "api" / "design" / "index.html").read_text(encoding="utf-8")
-    assert 'id="literacy.design.SurveyDesign"' in html            # the API reference is generated
+    html = (tmp_path / "site" / "api" / "survey" / "index.html").read_text(encoding="utf-8")
+    assert 'id="literacy.survey.taylor.SurveyDesign"' in html      # the API reference is generated
     assert (tmp_path / "site" / "reference" / "config" / "index.html").is_file()
 
 

@@ -201,11 +201,11 @@ def test_quantile_without_ci(designs):
 # ---------------------------------------------------------------------------------- factor cache
 def test_domain_codes_cached_per_design(designs):
     d = SurveyDesign(designs["clus1"].data, "pw", psu="dnum", fpc="fpc")
-    first = d._factor("stype")
+    first = d.factor_codes("stype")
     d.mean("api00", by="stype")
-    assert d._factor("stype")[0] is first[0]            # factorised once
+    assert d.factor_codes("stype")[0] is first[0]            # factorised once
     other = SurveyDesign(d.data.copy(), "pw", psu="dnum", fpc="fpc")
-    assert other._factor("stype")[0] is not first[0]     # a new design (new data) factorises again
+    assert other.factor_codes("stype")[0] is not first[0]     # a new design (new data) factorises again
 
 
 def test_string_and_categorical_domains_agree(designs):

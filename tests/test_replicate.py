@@ -128,15 +128,15 @@ def test_replicate_factors_leave_the_callers_data_alone():
 def test_large_replicate_weights_are_read_in_blocks(monkeypatch):
     # above _CONTIGUOUS_BYTES the N x R weights stay column-major and are summed in row blocks;
     # the result must equal the one-copy path (and R's, tested above)
-    import literacy.replicate as rep_mod
+    import literacy.survey.replicate as rep_mod
 
     data = golden("apistrat_fay_repweights.csv")
     whole = ReplicateDesign(data, weights="pw", replicate_weights="^repw", method="fay", rho=0.3)
     monkeypatch.setattr(rep_mod, "_CONTIGUOUS_BYTES", 0)
-    blocks = list(rep_mod._row_blocks(np.asfortranarray(np.ones((50, 4))), block_bytes=8 * 4 * 7))
+    blocks = list(rep_mod.row_blocks(np.asfortranarray(np.ones((50, 4))), block_bytes=8 * 4 * 7))
     assert [s for s, _ in blocks] == list(range(0, 50, 7)) and sum(len(b) for _, b in blocks) == 50
-    original = rep_mod._row_blocks
-    monkeypatch.setattr(rep_mod, "_row_blocks", lambda m, block_bytes=8 * 4 * 13: original(m, block_bytes))
+    original = rep_mod.row_blocks
+    monkeypatch.setattr(rep_mod, "row_blocks", lambda m, block_bytes=8 * 4 * 13: original(m, block_bytes))
     blocked = ReplicateDesign(data, weights="pw", replicate_weights="^repw", method="fay", rho=0.3)
     assert not blocked.replicate_weights().flags.c_contiguous
     assert blocked.degf() == whole.degf()
@@ -217,7 +217,7 @@ def test_domain_df_is_the_rank_of_the_domains_replicate_weights(seed, method):
     for g in df.index:
         assert df[g] == _subset_rank(rep, (data["g"] == g).to_numpy()) - 1, (method, g)
     if rep._jackknife is not None:       # the closed form equals the general Gram path
-        slow = type(rep)._from_factors(rep.data, rep.weights, *rep._factors, rep.method, rep.scale, rep.rscales,
+        slow = type(rep).from_factors(rep.data, rep.weights, *rep._factors, rep.method, rep.scale, rep.rscales,
                                        rep.rho, rep.mse, rep._degf)
         pd.testing.assert_series_equal(slow.proportion("y", by="g", ci="wald").set_index("g")["df"], df)
 

@@ -65,7 +65,7 @@ class _Design:
     def __init__(self, data, weights, calibration=()):
         self.data, self.weights, self.calibration = data, np.asarray(weights, float), tuple(calibration)
 
-    def _replace(self, weights=None, calibration=None):
+    def with_weights(self, weights=None, calibration=None):
         return _Design(self.data, self.weights if weights is None else weights,
                        self.calibration if calibration is None else calibration)
 

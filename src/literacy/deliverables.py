@@ -480,7 +480,7 @@ def response_rates(sample: pd.DataFrame, config: dict) -> pd.DataFrame:
 
 def design_facts(design) -> dict:
     """Strata, PSUs and design degrees of freedom of a Taylor design (for the methodology)."""
-    st = design._stages[0]
+    st = design.stages[0]
     return {"respondents": int(design.n), "strata": int(st.n_strata), "psus": int(st.n_clusters),
             "df": int(design.degf())}
 

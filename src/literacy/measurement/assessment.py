@@ -471,7 +471,7 @@ def _domain_means(design, q: dict[str, np.ndarray], specs, config: dict) -> pd.D
     w = np.asarray(design.weights, dtype=float)
     frames = []
     for spec in specs:   # the breakdowns (a dozen); domains are vectorised by bincount
-        codes, table = design._domains(list(spec.by) or None)
+        codes, table = design.domain_index(list(spec.by) or None)
         D = len(table)
         ok = codes >= 0
         W = np.bincount(codes[ok], weights=w[ok], minlength=D)

@@ -262,9 +262,7 @@ def share_gradient(fit, scored: pd.DataFrame, round_id: str, cuts: dict[str, flo
 @_one_blas_thread
 def influence_covariance(design, influence: np.ndarray) -> np.ndarray:
     """The design covariance (p x p) of ``Σ_i w_i z_i`` (Taylor, calibration-aware, or replicate)."""
-    from literacy.models.tests import _cov_of_totals
-
-    return _cov_of_totals(design, np.asarray(influence, dtype=float), np.arange(design.n), mean=False)[1]
+    return design.totals_covariance(np.asarray(influence, dtype=float), np.arange(design.n), mean=False)[1]
 
 
 @dataclass
@@ -281,14 +279,8 @@ class InfluenceTotals:
 @_one_blas_thread
 def influence_totals(design, influence: np.ndarray) -> InfluenceTotals:
     """:class:`InfluenceTotals` of a round's influence (n x p) on its design."""
-    from literacy.replicate import ReplicateDesign
-
-    Z = np.asarray(influence, dtype=float)
-    if isinstance(design, ReplicateDesign):
-        n, p = Z.shape
-        theta = design._replicate_sums(np.tile(np.arange(n), p), np.repeat(np.arange(p), n), Z.T.ravel(), p)
-        return InfluenceTotals("replicate", theta, design.weights @ Z)
-    return InfluenceTotals("taylor", design._residualize(design.weights[:, None] * Z))
+    values, full = design.totals_basis(np.asarray(influence, dtype=float))
+    return InfluenceTotals("replicate" if design.has_replicate_weights else "taylor", values, full)
 
 
 @_one_blas_thread
@@ -296,22 +288,11 @@ def domain_cross(design, linearised: np.ndarray, influence) -> np.ndarray:
     """``Cov(Σ w v_d, Σ w z)`` (D x p): the design covariance of D figures' own linearised totals
     (``linearised``, n x D, unweighted: for a domain share ``1[i in d] (y_i − f_d) / W_d``) with
     the round's influence totals (``influence``: n x p, :func:`parameter_influence`, or its
-    :func:`influence_totals`). As ``_cov_of_totals`` computes it for the stacked columns, without
+    :func:`influence_totals`). As the design's ``totals_covariance`` computes it for the stacked columns, without
     residualising the influence again for every breakdown."""
     if not isinstance(influence, InfluenceTotals):
         influence = influence_totals(design, influence)
-    lin = np.asarray(linearised, dtype=float)
-    if influence.kind == "taylor":
-        x = design._residualize(design.weights[:, None] * lin)
-        return design._covariance_dense(x, influence.values, residualized=True)
-    n, D = lin.shape
-    theta = design._replicate_sums(np.tile(np.arange(n), D), np.repeat(np.arange(D), n), lin.T.ravel(), D)
-    rs = design.rscales
-    if design.mse:
-        cl, cz = design.weights @ lin, influence.full
-    else:
-        cl, cz = theta[rs > 0].mean(axis=0), influence.values[rs > 0].mean(axis=0)
-    return design.scale * ((theta - cl) * rs[:, None]).T @ (influence.values - cz)
+    return design.cross_covariance(np.asarray(linearised, dtype=float), influence.values, influence.full)
 
 
 @_one_blas_thread

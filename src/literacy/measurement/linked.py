@@ -16,9 +16,9 @@ import pandas as pd
 from scipy import sparse
 
 from literacy.assessment import ESTIMATE_COLUMNS, DomainSpec, domain_labels, domain_population, group_column
-from literacy.design import CI_METHODS, _confidence_interval, srs_variance_of_mean
 from literacy.measurement.calibration_error import calibration_increment, domain_cross
 from literacy.measurement.rubin import rubin_combine
+from literacy.survey import CI_METHODS, confidence_interval, srs_variance_of_mean
 
 __all__ = ["linked_estimates", "calibration_parts", "LINKED_COLUMNS"]
 
@@ -122,9 +122,9 @@ def linked_estimates(design, pvs, cut: float, by_specs, level: float = 0.95, *, 
         rows_m = np.tile(rows, M)
         d_m = (np.arange(M)[:, None] * D + d[None, :]).ravel()
         y_m = Yr.T.ravel()
-        var = design._estimator_variance("mean", rows_m, d_m, y_m, None, est.ravel(), np.tile(W_d, M), None,
+        var = design.estimator_variance("mean", rows_m, d_m, y_m, None, est.ravel(), np.tile(W_d, M), None,
                                          M * D).reshape(M, D)
-        df_d = design._domain_df(b.domain, D).astype(float)
+        df_d = design.domain_degf(b.domain, D).astype(float)
         # design effects as design.mean gives them (R's svymean(deff=TRUE)), all draws at once
         with np.errstate(invalid="ignore", divide="ignore"):
             deff = np.where(W_d >= n_d, var / srs_variance_of_mean(d, w[rows], Yr, n_d, W_d, D), np.nan)
@@ -138,7 +138,7 @@ def linked_estimates(design, pvs, cut: float, by_specs, level: float = 0.95, *, 
         se = pool.se
         single = nk == 1                                        # one respondent: no SE (as the engine)
         se = np.where(single, np.nan, se)
-        low, high = _confidence_interval(ci, pool.estimate, se, pool.df, nk, nk, level)
+        low, high = confidence_interval(ci, pool.estimate, se, pool.df, nk, nk, level)
         keys = table.loc[keep, by].reset_index(drop=True) if by else pd.DataFrame(index=range(int(keep.sum())))
         labels = domain_labels(cfg, spec, keys if by else pd.DataFrame(index=range(int(keep.sum()))))
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -170,7 +170,7 @@ class _Breakdown:
     def __init__(self, design, spec: DomainSpec, Y: np.ndarray, w: np.ndarray):
         self.spec = spec
         self.by = list(spec.by)
-        self.domain, self.table = design._domains(self.by or None)
+        self.domain, self.table = design.domain_index(self.by or None)
         self.D = D = len(self.table)
         self.rows = np.flatnonzero(self.domain >= 0)
         self.d = self.domain[self.rows]

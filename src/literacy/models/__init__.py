@@ -2,7 +2,7 @@
 
 ``svyglm`` (:mod:`.glm`), ``svyquantile`` (:mod:`.quantile`), ``svychisq`` and ``svyttest``
 (:mod:`.tests`), with formulas in :mod:`.formula`; reached through the methods ``glm``,
-``quantile``, ``chisq`` and ``ttest`` of every design (:class:`literacy.design.DesignEstimators`).
+``quantile``, ``chisq`` and ``ttest`` of every design (:class:`literacy.survey.DesignEstimators`).
 Assessment tables built on them are in :mod:`.assessment_tables`.
 """
 

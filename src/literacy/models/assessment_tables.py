@@ -19,7 +19,7 @@ from typing import Sequence
 import pandas as pd
 
 from literacy.errors import DesignError
-from literacy.models.formula import _label
+from literacy.models.formula import level_label
 
 __all__ = ["determinants_table", "associations_table", "score_quantiles"]
 
@@ -61,8 +61,8 @@ def determinants_table(design, outcome: str, covariates: Sequence[str], round_id
     refs = {}
     for c in covs:
         if c in categorical:               # the reference: the first level (sorted) among the rows used
-            codes, uniques = design._factor(c)
-            refs[c] = _label(uniques[codes[rows].min()])
+            codes, uniques = design.factor_codes(c)
+            refs[c] = level_label(uniques[codes[rows].min()])
     out = pd.DataFrame({
         "round": str(round_id),
         "term": fit["term"],

@@ -162,7 +162,7 @@ def model_frame(design, formula: str, mask: np.ndarray | None = None, numeric_re
         if bad.any():
             ok = ~bad if ok is None else ok & ~bad
 
-    y = design._numeric(response.name)
+    y = design.numeric_column(response.name)
     if np.isnan(y.sum()):                            # a sum is NaN only if some value is (or inf - inf)
         keep(lambda: np.isnan(y))
     variables: dict[str, _Var] = {}
@@ -174,12 +174,12 @@ def model_frame(design, formula: str, mask: np.ndarray | None = None, numeric_re
     for nm, v in variables.items():
         s = data[nm]
         if v.forced or _is_categorical(s):
-            codes, uniques = design._factor(nm)
+            codes, uniques = design.factor_codes(nm)
             if codes.size and codes.min() < 0:
                 keep(lambda: codes < 0)
             coded[nm] = ("cat", codes, uniques)
         else:
-            x = design._numeric(nm)
+            x = design.numeric_column(nm)
             if np.isnan(x.sum()):
                 keep(lambda: np.isnan(x))
             coded[nm] = ("num", x, None)
@@ -201,7 +201,7 @@ def model_frame(design, formula: str, mask: np.ndarray | None = None, numeric_re
                 remap = np.full(len(uniques), -1, dtype=np.int64)
                 remap[present] = np.arange(len(present))
                 c = remap[c]
-            cat[nm] = (c, [_label(uniques[i]) for i in present])
+            cat[nm] = (c, [level_label(uniques[i]) for i in present])
     term_sets = {frozenset(v.name for v in t) for t in terms}
     # column specifications first (names and factors), then one p x n array filled row by row;
     # a factor of a column is None (intercept), a numeric vector, or (codes, level) for an indicator
@@ -267,7 +267,18 @@ def model_frame(design, formula: str, mask: np.ndarray | None = None, numeric_re
     return ModelFrame(response.name, used(y), Xt.T, rows, ours, rn, var_col, lev_col, term_col, intercept)
 
 
-def _label(value) -> str:
+def level_label(value) -> str:
+    """A factor level as R prints it in a term name (``2`` for 2.0, ``TRUE``/``FALSE`` for booleans).
+
+    Parameters
+    ----------
+    value
+        A level.
+
+    Returns
+    -------
+    str
+    """
     if isinstance(value, (float, np.floating)) and float(value).is_integer():
         return str(int(value))
     if isinstance(value, (bool, np.bool_)):

@@ -7,7 +7,7 @@ errors:
 * Taylor designs: the sandwich ``A^-1 var(sum U_i) A^-1`` with ``U_i`` the estimating functions
   ``x_i r_i w_i`` (working residual times working weight) and ``var`` the design variance of
   their totals (``svy.varcoef``: ``svyrecvar(estfun %*% Ainv)``; Binder 1983; Lumley 2010, 5.2),
-  calibration-aware through :meth:`SurveyDesign._covariance_dense`;
+  calibration-aware through the design's ``covariance_of_totals``;
 * replicate designs: the model is refitted with every replicate's weights (each normalised to sum
   one, IRLS started at the full-sample estimate as R), all replicates at once; the variance is
   ``svrVar`` of the replicate coefficients (Lumley 2010, 2.3).
@@ -15,6 +15,10 @@ errors:
 As R, ``glm.fit`` returns the working weights of its last iteration, computed before the last
 update of the coefficients; the sandwich uses them, so we take the same IRLS steps from the same
 start (``family$initialize``) and stop on the same deviance criterion.
+
+Which of the two applies is the design's business: the fit hands a :class:`ModelFit` to the design's
+``coefficient_covariance``, which forms the sandwich (:class:`literacy.survey.SurveyDesign`) or
+refits on every replicate (:class:`literacy.survey.ReplicateDesign`).
 
 Speed (``benchmarks/bench_glm.py``): the model matrix is built once as a p x n array (no
 DataFrame, indicator columns straight from the design's cached factor codes); each IRLS sweep
@@ -41,7 +45,7 @@ from literacy.models.families import (EPS, FAMILIES, Family, deviance, family as
                                        linkinv_mu_eta, logit_deviance, start_eta, variance)
 from literacy.models.formula import ModelFrame, model_frame
 
-__all__ = ["svyglm", "GLM_COLUMNS"]
+__all__ = ["svyglm", "GLM_COLUMNS", "ModelFit"]
 
 GLM_COLUMNS = ["term", "estimate", "se", "t", "p_value", "df", "ci_low", "ci_high"]
 EPSILON = 1e-8      # glm.control()
@@ -379,19 +383,85 @@ def _one_blas_thread() -> Iterator[None]:
 def svyglm(design, formula: str, family: str = "gaussian", subset=None, level: float = 0.95) -> pd.DataFrame:
     """Fit a design-weighted GLM (R: ``svyglm(formula, design, family=, subset=)``).
 
-    See :meth:`literacy.design.DesignEstimators.glm` for the parameters and the result.
+    See :meth:`literacy.survey.DesignEstimators.glm` for the parameters and the result.
     """
-    from literacy.replicate import ReplicateDesign
-
-    if isinstance(design, ReplicateDesign):                  # replicate refits are BLAS-3: not pinned
+    if design.has_replicate_weights:                         # replicate refits are BLAS-3: not pinned
         return _svyglm(design, formula, family, subset, level)
     with _one_blas_thread():                                 # matrix-vector work and p x p products
         return _svyglm(design, formula, family, subset, level)
 
 
-def _svyglm(design, formula: str, family: str, subset, level: float) -> pd.DataFrame:
-    from literacy.replicate import ReplicateDesign, _rank
+class ModelFit:
+    """A full-sample GLM fit, as a design's ``coefficient_covariance`` reads it.
 
+    Parameters
+    ----------
+    fam : Family
+        The model family.
+    X : ndarray
+        n_used x p model matrix (``Xt`` is its p x n_used transpose, possibly the same memory).
+    Xt : ndarray
+        p x n_used model matrix, overwritten by :meth:`estimating_functions`.
+    y : ndarray
+        The outcome on the rows used.
+    coef : ndarray
+        The p coefficients.
+    ainv : ndarray
+        (X'WX)^-1 with the last working weights.
+    resid, wt : ndarray
+        Working residuals and working weights on the rows used.
+    rows : ndarray
+        The design rows used.
+    mask : ndarray or None
+        The subset (None: no subset).
+    n : int
+        Rows of the design.
+    """
+
+    def __init__(self, fam: Family, X: np.ndarray, Xt: np.ndarray, y: np.ndarray, coef: np.ndarray,
+                 ainv: np.ndarray, resid: np.ndarray, wt: np.ndarray, rows: np.ndarray, mask, n: int):
+        self.fam, self.X, self.Xt, self.y = fam, X, Xt, y
+        self.coef, self.ainv, self.resid, self.wt = coef, ainv, resid, wt
+        self.rows, self.mask, self.n = rows, mask, n
+
+    def estimating_functions(self) -> np.ndarray:
+        """The n x p estimating functions ``x_i r_i w_i`` (zero off the rows used).
+
+        svyrecvar(estfun %*% Ainv) = Ainv' var(totals of estfun) Ainv: the design covariance is
+        linear in the values (calibration residualising included), so the n x p product is not
+        needed. The estimating functions overwrite X' (p x n, no longer needed: no new n x p
+        array), handed over as its n x p transpose. Call once.
+
+        Returns
+        -------
+        ndarray
+            n x p (a transposed view).
+        """
+        v = np.multiply(self.resid, self.wt, out=self.resid)
+        estfun_t = np.multiply(self.Xt, v, out=self.Xt)
+        if self.rows.size != self.n:
+            full = np.zeros((estfun_t.shape[0], self.n))
+            full[:, self.rows] = estfun_t
+            estfun_t = full
+        return estfun_t.T
+
+    def refit(self, weights: np.ndarray) -> np.ndarray:
+        """Coefficients refitted with each column of ``weights`` (R's ``glm.fit`` from ``coef``).
+
+        Parameters
+        ----------
+        weights : ndarray
+            n_used x R prior weights, one column per replicate.
+
+        Returns
+        -------
+        ndarray
+            R x p coefficients.
+        """
+        return _irls_replicates(self.fam, self.X, self.y, weights, self.coef)
+
+
+def _svyglm(design, formula: str, family: str, subset, level: float) -> pd.DataFrame:
     if family not in FAMILIES:
         raise DesignError(f"glm: family must be one of {FAMILIES}, not {family!r}")
     fam = get_family(family)
@@ -410,12 +480,11 @@ def _svyglm(design, formula: str, family: str, subset, level: float) -> pd.DataF
             raise DesignError(f"glm: the outcome '{mf.response}' must be 0/1 (or a share) for family {family!r}")
     if family == "poisson" and (y < 0).any():
         raise DesignError(f"glm: the outcome '{mf.response}' must be non-negative for family 'poisson'")
-    replicate = isinstance(design, ReplicateDesign)
     w_all = design.weights
     # R rescales the weights to mean one over the design's rows before glm() drops missing values:
     # the subset's rows (an uncalibrated design is subset), all rows with zeros outside the subset
     # for a calibrated design (R sets their probability to Inf)
-    calibrated = bool(getattr(design, "calibration", ())) and not replicate
+    calibrated = bool(getattr(design, "calibration", ()))       # (replicate designs have none)
     if mask is None:
         mean_w = w_all.sum() / design.n
     else:
@@ -433,36 +502,8 @@ def _svyglm(design, formula: str, family: str, subset, level: float) -> pd.DataF
         raise DesignError("glm: fitted probabilities of 0 or 1 (perfect separation: a term predicts the "
                           "outcome exactly; its coefficient diverges)")
 
-    if replicate:
-        W = design.replicate_weights()[rows]
-        W = W / W.sum(axis=0, keepdims=True)
-        betas = _irls_replicates(fam, X, y, W, coef)
-        rs = design.rscales
-        centre = coef if design.mse else betas[rs > 0].mean(axis=0)
-        dev_r = (betas - centre) * np.sqrt(rs)[:, None]
-        vcov = design.scale * dev_r.T @ dev_r
-        if mask is None:
-            design_df = design.degf()
-        else:
-            design_df = _rank(design.replicate_weights()[np.flatnonzero(mask)]) - 1
-    else:
-        # svyrecvar(estfun %*% Ainv) = Ainv' var(totals of estfun) Ainv: the design covariance is
-        # linear in the values (calibration residualising included), so the n x p product is not
-        # needed. The estimating functions x_i r_i w_i overwrite X' (p x n, no longer needed: no
-        # new n x p array), handed over as its n x p transpose; zero off the rows used.
-        v = np.multiply(resid, wt, out=resid)
-        estfun_t = np.multiply(Xt, v, out=Xt)
-        if not every:
-            full = np.zeros((p, design.n))
-            full[:, rows] = estfun_t
-            estfun_t = full
-        vcov = ainv @ design._covariance_dense(estfun_t.T) @ ainv
-        if every:                                          # PSUs minus strata of the whole design
-            design_df = int(design.degf())
-        else:                                              # ... among the rows used
-            dom = np.full(design.n, -1, dtype=np.int64)
-            dom[rows] = 0
-            design_df = int(design._domain_df(dom, 1)[0])
+    fit = ModelFit(fam, X, Xt, y, coef, ainv, resid, wt, rows, mask, design.n)
+    vcov, design_df = design.coefficient_covariance(fit)
     df = design_df + 1 - p
 
     se = np.sqrt(np.diag(vcov))

@@ -314,7 +314,7 @@ def _domain_mean_var(design, ind: np.ndarray, rows: np.ndarray, d: np.ndarray, D
     Y_d = np.bincount(d, weights=w * ind, minlength=D)
     with np.errstate(invalid="ignore", divide="ignore"):
         est = Y_d / W_d
-    var = design._estimator_variance("mean", rows, d, ind, None, est, W_d, None, D)
+    var = design.estimator_variance("mean", rows, d, ind, None, est, W_d, None, D)
     return est, var
 
 
@@ -436,46 +436,6 @@ def _type7(xs: np.ndarray, start: np.ndarray, count: np.ndarray, prob: float) ->
         return np.where((index > lo) & (x_hi != x_lo), (1 - h) * x_lo + h * x_hi, x_lo)
 
 
-def _domain_degf(design, domain: np.ndarray, D: int, weight_rank: bool) -> np.ndarray:
-    """R's ``degf()`` of each domain's subset.
-
-    Taylor designs and replicates built here from PSU factors: ``design._domain_df``. A
-    replicate design holding its N x R weights (delivered, or calibrated) has no PSU structure
-    to count; R's ``degf`` of the subset is the rank of the subset's replicate weights minus one
-    (``qr(weights, tol = 1e-5)$rank - 1``): the rank of each domain's Gram matrix W_d' W_d,
-    accumulated over blocks of rows sorted by domain, columns scaled to unit norm as
-    ``literacy.replicate._rank`` does.
-    """
-    if not weight_rank or design._full is None:
-        return design._domain_df(domain, D).astype(float)
-    full = design._full
-    R = full.shape[1]
-    rows = np.flatnonzero(domain >= 0)
-    rows = rows[np.argsort(domain[rows], kind="stable")]
-    G = np.zeros((D, R, R))
-    step = max(1, (1 << 22) // max(R * R, 1))
-    for b0 in range(0, len(rows), step):            # blocks of rows (memory), each vectorised
-        idx = rows[b0:b0 + step]
-        dd = domain[idx]
-        cuts = np.flatnonzero(np.r_[True, dd[1:] != dd[:-1]])
-        Wb = full[idx]
-        G[dd[cuts]] += np.add.reduceat(Wb[:, :, None] * Wb[:, None, :], cuts, axis=0)
-    norms = np.sqrt(np.diagonal(G, axis1=1, axis2=2))
-    norms = np.where(norms > 0, norms, 1.0)
-    eig = np.linalg.eigvalsh(G / (norms[:, :, None] * norms[:, None, :]))
-    top = eig.max(axis=1, keepdims=True)
-    rank = ((eig > (1e-5) ** 2 * top) & (top > 0)).sum(axis=1)
-    return (rank - 1).astype(float)
-
-
-def _replicate_weights(design, r: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Analysis weights (R's ``weights(design, "analysis")``) of rows ``r``, columns ``cols``."""
-    if design._full is not None:
-        return design._full[np.ix_(r, cols)]
-    cluster, factors = design._factors
-    return design.weights[r][:, None] * factors[np.ix_(cluster[r], cols)]
-
-
 def _r_mean_rows(v: np.ndarray, keep: np.ndarray) -> np.ndarray:
     """R's mean() of each row of ``v`` over the columns ``keep`` (long double, corrected)."""
     n = keep.sum(axis=1).astype(np.longdouble)
@@ -504,18 +464,16 @@ def _check_options(qrule, interval_type, df, replicate: bool) -> None:
 # ------------------------------------------------------------------------------ main
 def svyquantile(design, variable: str, q, ci: bool = True, by=None, level: float = 0.95,
                 qrule: str = "math", interval_type: str = "mean", df=None) -> pd.DataFrame:
-    """Quantiles of ``variable`` overall or by domain; see :meth:`DesignEstimators.quantile`."""
-    from literacy.replicate import ReplicateDesign
-
-    replicate = isinstance(design, ReplicateDesign)
+    """Quantiles of ``variable`` overall or by domain; see :meth:`literacy.survey.DesignEstimators.quantile`."""
+    replicate = design.has_replicate_weights           # R offers other interval types there
     _check_options(qrule, interval_type, df, replicate)
     qs = np.atleast_1d(np.asarray(q, dtype=float))
     if ((qs < 0) | (qs > 1)).any() or np.isnan(qs).any():
         raise DesignError("quantile: q must be between 0 and 1")
     if not 0 < level < 1:
         raise DesignError("quantile: level must be between 0 and 1")
-    x_all = design._numeric(variable)
-    domain, table = design._domains(by)
+    x_all = design.numeric_column(variable)
+    domain, table = design.domain_index(by)
     D = len(table)
     ok = (domain >= 0) & ~np.isnan(x_all)
     # R without na.rm returns NA for a domain with a missing value
@@ -530,14 +488,16 @@ def svyquantile(design, variable: str, q, ci: bool = True, by=None, level: float
 
     alpha = 1 - level
     a = (1 - (1 - alpha)) / 2                                   # R's confint(level = 1 - alpha)
-    degf_d = _domain_degf(design, np.where(ok, domain, -1), D, replicate and by is not None)
+    # R's degf() of each domain's subset (of the whole design without domains)
+    used = np.where(ok, domain, -1)
+    degf_d = design.subset_degf(used, D) if by is not None else design.domain_degf(used, D).astype(float)
     df_use = degf_d if df is None else np.full(D, float(df))
     q_half = _crit(1 - alpha / 2, df_use)
     qlo, qhi = _crit(a, df_use), _crit(1 - a, df_use)
 
     # R's rows of the domain subset: the domain's, except a calibrated Taylor design (R keeps
     # every row with weight zero) and the whole sample
-    whole = by is None or (not replicate and bool(getattr(design, "calibration", ())))
+    whole = by is None or bool(getattr(design, "calibration", ()))     # (replicate designs have none)
     n_ctx = np.full(D, float(design.n)) if whole else np.bincount(domain[domain >= 0], minlength=D).astype(float)
 
     frames = []
@@ -586,7 +546,7 @@ def _replicate_interval(design, qrule, S, rows, p, est, q_half):
     step = max(1, _BLOCK_CELLS // max(S.n, 1))
     for c0 in range(0, R, step):                 # blocks of replicate columns (memory), each vectorised
         cols = np.arange(c0, min(R, c0 + step))
-        Wb = _replicate_weights(design, r_sorted, cols)
+        Wb = design.replicate_weight_columns(r_sorted, cols)
         # _Rule expects weights in sorted order: r_sorted already is
         reps[:, cols] = _Rule(qrule, S, Wb)(np.full((D, len(cols)), p))
     rscales = np.asarray(design.rscales, dtype=float)

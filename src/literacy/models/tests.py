@@ -17,36 +17,11 @@ import numpy as np
 from scipy import stats
 
 from literacy.errors import DesignError
+from literacy.models.glm import svyglm
 
 __all__ = ["svychisq", "svyttest", "CHISQ_STATISTICS"]
 
 CHISQ_STATISTICS = ("F", "Chisq", "Wald", "adjWald")
-
-
-def _cov_of_totals(design, Y: np.ndarray, rows: np.ndarray, mean: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Estimated totals (or means over ``rows``) of the columns of Y (on ``rows``) and their covariance."""
-    from literacy.replicate import ReplicateDesign, _replicate_variance  # noqa: F401
-
-    w = design.weights[rows]
-    tot = w @ Y
-    W = w.sum()
-    est = tot / W if mean else tot
-    K = Y.shape[1]
-    if isinstance(design, ReplicateDesign):
-        # replicate totals of every column (and of the weights for a mean), one pass
-        cols = K + (1 if mean else 0)
-        vals = np.column_stack([Y, np.ones(len(rows))]) if mean else Y
-        rr = np.tile(rows, cols)
-        dd = np.repeat(np.arange(cols), len(rows))
-        sums = design._replicate_sums(rr, dd, vals.T.ravel(), cols)      # R x cols
-        theta = sums[:, :K] / sums[:, K:K + 1] if mean else sums
-        rs = design.rscales
-        centre = est if design.mse else theta[rs > 0].mean(axis=0)
-        dev = (theta - centre) * np.sqrt(rs)[:, None]
-        return est, design.scale * dev.T @ dev
-    z = np.zeros((design.n, K))
-    z[rows] = (w[:, None] * (Y - est[None, :]) / W) if mean else w[:, None] * Y
-    return est, design._covariance_dense(z)
 
 
 def _nu(design) -> int:
@@ -55,13 +30,13 @@ def _nu(design) -> int:
 
 
 def svychisq(design, a: str, b: str, statistic: str = "F") -> dict:
-    """Test of association of ``a`` and ``b``; see :meth:`DesignEstimators.chisq`."""
+    """Test of association of ``a`` and ``b``; see :meth:`literacy.survey.DesignEstimators.chisq`."""
     if statistic not in CHISQ_STATISTICS:
         raise DesignError(f"chisq: statistic must be one of {CHISQ_STATISTICS}, not {statistic!r}")
     if a == b:
         raise DesignError("chisq: the two variables must differ")
-    ca, la = design._factor(a)
-    cb, lb = design._factor(b)
+    ca, la = design.factor_codes(a)
+    cb, lb = design.factor_codes(b)
     nr, nc = len(la), len(lb)
     if nr < 2 or nc < 2:
         raise DesignError(f"chisq: '{a if nr < 2 else b}' has fewer than two levels")
@@ -77,7 +52,7 @@ def svychisq(design, a: str, b: str, statistic: str = "F") -> dict:
         Y[np.arange(len(rows)), K + ia] = 1.0
         Y[np.arange(len(rows)), K + nr + ib] = 1.0
         Y[:, -1] = 1.0
-        cells, Vc = _cov_of_totals(design, Y, rows, mean=False)
+        cells, Vc = design.totals_covariance(Y, rows, mean=False)
         rt, ct, one = cells[K:K + nr], cells[K + nr:K + nr + nc], cells[-1]
         rr, cc = np.tile(np.arange(nr), nc), np.repeat(np.arange(nc), nr)
         J = np.zeros((K, Y.shape[1]))
@@ -99,7 +74,7 @@ def svychisq(design, a: str, b: str, statistic: str = "F") -> dict:
 
     Y = np.zeros((len(rows), K))
     Y[np.arange(len(rows)), cell] = 1.0
-    mean2, V = _cov_of_totals(design, Y, rows, mean=True)
+    mean2, V = design.totals_covariance(Y, rows, mean=True)
     # Pearson X^2 of the weighted table scaled to N (svytable(..., Ntotal = N))
     tab = np.bincount(cell, weights=design.weights[rows], minlength=K)
     tab = tab * N / tab.sum()
@@ -130,13 +105,11 @@ def svychisq(design, a: str, b: str, statistic: str = "F") -> dict:
 
 
 def svyttest(design, variable: str, group: str, level: float = 0.95) -> dict:
-    """Two-group t test of ``variable`` by ``group``; see :meth:`DesignEstimators.ttest`."""
-    from literacy.models.glm import svyglm
-
+    """Two-group t test of ``variable`` by ``group``; see :meth:`literacy.survey.DesignEstimators.ttest`."""
     if group not in design.data.columns:
         raise DesignError(f"ttest: column '{group}' is not in the data")
-    codes, levels = design._factor(group)
-    y = design._numeric(variable)
+    codes, levels = design.factor_codes(group)
+    y = design.numeric_column(variable)
     used = (codes >= 0) & ~np.isnan(y)
     present = np.unique(codes[used])
     if len(present) != 2:

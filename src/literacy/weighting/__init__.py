@@ -12,11 +12,8 @@ from literacy.weighting.calibration import (
     PostStratification,
     Raking,
     RakingConvergenceWarning,
-    calibrate_design,
     calibrate_weights,
-    poststratify_design,
     poststratify_weights,
-    rake_design,
     rake_weights,
 )
 from literacy.weighting.chain import (
@@ -29,6 +26,7 @@ from literacy.weighting.chain import (
     weight_summary,
     weighting_options,
 )
+from literacy.weighting.designs import calibrate_design, poststratify_design, rake_design, trim_design
 from literacy.weighting.nonresponse import (
     PROPENSITY_FACTORS,
     PropensityAdjustment,
@@ -36,7 +34,7 @@ from literacy.weighting.nonresponse import (
     nonresponse_adjust,
     propensity_adjust,
 )
-from literacy.weighting.trimming import CAP_KINDS, resolve_caps, trim_design, trim_weights
+from literacy.weighting.trimming import CAP_KINDS, resolve_caps, trim_weights
 
 __all__ = [
     "WeightingError",

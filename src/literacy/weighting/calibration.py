@@ -4,7 +4,7 @@ Two layers:
 
 * ``poststratify_weights`` / ``rake_weights`` / ``calibrate_weights`` return adjusted weights.
 * ``poststratify_design`` / ``rake_design`` / ``calibrate_design`` return a new
-  :class:`literacy.design.SurveyDesign` carrying the new weights plus a calibration object whose
+  :class:`literacy.survey.SurveyDesign` carrying the new weights plus a calibration object whose
   ``residualize(x)`` gives calibration-aware (linearisation) standard errors. They reproduce
   R's survey package 4.1-1 (Lumley 2010, ch. 7; Lumley 2004), quirks included:
   ``postStratify.survey.design2``, ``rake`` and ``calibrate.survey.design2`` for the weights, and
@@ -29,12 +29,10 @@ import pandas as pd
 import scipy.linalg
 import scipy.sparse as sp
 
-from literacy.errors import DesignError
 from literacy.weighting._common import (
     LEVEL_SEP,
     Margin,
     WeightingError,
-    check_weights,
     code_margin,
     data_weights,
     code_margins,
@@ -51,9 +49,13 @@ __all__ = [
     "poststratify_weights",
     "rake_weights",
     "calibrate_weights",
-    "poststratify_design",
-    "rake_design",
-    "calibrate_design",
+    "rake_margins",
+    "poststratify_to_margin",
+    "poststratum_margin",
+    "calibration_function",
+    "calibration_matrix",
+    "trim_g_weights",
+    "greg_calibrate",
 ]
 
 Convergence = Literal["margins", "r"]
@@ -222,7 +224,21 @@ class GregCalibration:
 # Weights
 # ---------------------------------------------------------------------------------------------
 
-def _poststratify(margin: Margin, w: np.ndarray) -> np.ndarray:
+def poststratify_to_margin(margin: Margin, w: np.ndarray) -> np.ndarray:
+    """Weights post-stratified to one margin: ``w * N_h / sum_{i in h} w_i`` in each level h.
+
+    Parameters
+    ----------
+    margin : Margin
+        The coded margin (:func:`poststratum_margin`).
+    w : ndarray
+        The weights.
+
+    Returns
+    -------
+    ndarray
+        The post-stratified weights.
+    """
     """One post-stratification step: w * N_h / sum_{i in h} w_i (R: prob <- prob / reweight)."""
     tot = margin.totals(w)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -240,8 +256,8 @@ def _max_rel_error(margins: list[Margin], w: np.ndarray) -> float:
     return err
 
 
-def _rake(margins: list[Margin], w0: np.ndarray, tol: float, max_iter: int, convergence: Convergence,
-          step=None):
+def rake_margins(margins: list[Margin], w0: np.ndarray, tol: float, max_iter: int, convergence: Convergence,
+                 step=None):
     """Iterative proportional fitting (Deming & Stephan 1940; Lohr 2019, 8.6.2).
 
     ``w0`` is a weight vector, or an N x C matrix whose column 0 holds the full-sample
@@ -263,7 +279,7 @@ def _rake(margins: list[Margin], w0: np.ndarray, tol: float, max_iter: int, conv
         raise WeightingError(f"raking: tol must be positive, got {tol!r}")
     if isinstance(max_iter, bool) or int(max_iter) != max_iter or max_iter < 1:
         raise WeightingError(f"raking: max_iter must be a positive integer, got {max_iter!r}")
-    step = _poststratify if step is None else step
+    step = poststratify_to_margin if step is None else step
     full = (lambda x: x) if w0.ndim == 1 else (lambda x: x[:, 0])
     codes = np.stack([m.codes for m in margins], axis=1)
     _, cells = np.unique(codes, axis=0, return_inverse=True)
@@ -345,11 +361,31 @@ def rake_weights(data: pd.DataFrame, weights, targets: Mapping[Hashable, Mapping
     """
     w0 = data_weights(data, weights)
     margins = code_margins(data, targets, w0)
-    w, _, record, _ = _rake(margins, w0, tol, max_iter, convergence)
+    w, _, record, _ = rake_margins(margins, w0, tol, max_iter, convergence)
     return w, record
 
 
-def _single_margin(data: pd.DataFrame, targets: Mapping, w: np.ndarray) -> Margin:
+def poststratum_margin(data: pd.DataFrame, targets: Mapping, w: np.ndarray) -> Margin:
+    """The one margin of post-stratification targets, coded against the data.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The sample.
+    targets : mapping
+        Exactly one ``{column_or_crossing: {level: population count}}``.
+    w : ndarray
+        The weights (checked: each level needs a positive weight).
+
+    Returns
+    -------
+    Margin
+
+    Raises
+    ------
+    WeightingError
+        Not exactly one margin, or a margin that does not match the data.
+    """
     if not isinstance(targets, Mapping) or len(targets) != 1:
         raise WeightingError("post-stratification: targets must hold exactly one margin "
                              "(a column, or a crossing 'a+b') -> {level: count}")
@@ -376,7 +412,7 @@ def poststratify_weights(data: pd.DataFrame, weights, targets: Mapping[Hashable,
         Post-stratified weights (Lohr 2019, 4.4; Lumley 2010, 7.2).
     """
     w0 = data_weights(data, weights)
-    return _poststratify(_single_margin(data, targets, w0), w0)
+    return poststratify_to_margin(poststratum_margin(data, targets, w0), w0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -446,8 +482,19 @@ def _model_matrix(data: pd.DataFrame, totals: Mapping) -> tuple[np.ndarray, np.n
     return np.column_stack(cols), np.array(pops, dtype=float), names
 
 
-def _calfun(method: str):
-    """(Fm1, dF) of R's cal.linear, cal.raking and cal.logit."""
+def calibration_function(method: str):
+    """(Fm1, dF) of R's ``cal.linear``, ``cal.raking`` and ``cal.logit``.
+
+    Parameters
+    ----------
+    method : {"linear", "raking", "logit"}
+        The calibration distance.
+
+    Returns
+    -------
+    (callable, callable)
+        ``fm1(u, lo, hi)``: g - 1 at u = x'eta within the bounds, and its derivative ``df(u, lo, hi)``.
+    """
     if method == "linear":
         def fm1(u, lo, hi):
             return np.minimum(np.maximum(u + 1, lo), hi) - 1
@@ -481,7 +528,7 @@ def _calfun(method: str):
 def _grake(mm: np.ndarray, ww: np.ndarray, method: str, lo: float, hi: float, population: np.ndarray,
            epsilon: float, maxit: int) -> np.ndarray:
     """g-weights by Newton iterations, as R's ``grake`` (Deville & Särndal 1992)."""
-    fm1, df = _calfun(method)
+    fm1, df = calibration_function(method)
     sample_total = mm.T @ ww
     eta = np.zeros(mm.shape[1])
     xeta = mm @ eta
@@ -519,8 +566,28 @@ def _grake(mm: np.ndarray, ww: np.ndarray, method: str, lo: float, hi: float, po
     return g * scale if scale is not None else g
 
 
-def _calibration_matrix(data: pd.DataFrame, totals: Mapping, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The model matrix and population totals R calibrates with, checked against the sample."""
+def calibration_matrix(data: pd.DataFrame, totals: Mapping, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The model matrix and population totals R calibrates with, checked against the sample.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The sample.
+    totals : mapping
+        As in :func:`calibrate_weights`.
+    w : ndarray
+        The starting weights.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        n x k model matrix and the k population totals (columns empty in both dropped, as R).
+
+    Raises
+    ------
+    WeightingError
+        A population total with no sampled unit of positive weight.
+    """
     mm, population, names = _model_matrix(data, totals)
     sample_total = mm.T @ w
     # R drops columns that are zero in the sample and in the population (empty, zero-count levels).
@@ -534,12 +601,26 @@ def _calibration_matrix(data: pd.DataFrame, totals: Mapping, w: np.ndarray) -> t
     return mm, population
 
 
-def _trim_g(g: np.ndarray, w: np.ndarray, trim: tuple[float, float]) -> np.ndarray:
+def trim_g_weights(g: np.ndarray, w: np.ndarray, trim: tuple[float, float]) -> np.ndarray:
     """R's ``calibrate(trim=)`` on g-weights (a vector, or one column per replicate).
 
     g-weights outside ``trim`` are set to the bound and the excess (in weight units) is added
     back as a common increment of g on the others, i.e. in proportion to their starting
     weights; the totals are then no longer met exactly.
+
+    Parameters
+    ----------
+    g : ndarray
+        g-weights, n or n x C.
+    w : ndarray
+        The starting weights, shaped as ``g``.
+    trim : (float, float)
+        Lower and upper bound of g.
+
+    Returns
+    -------
+    ndarray
+        The trimmed g-weights.
     """
     clipped = np.clip(g, trim[0], trim[1])
     outside = (g < trim[0]) | (g > trim[1])
@@ -561,9 +642,32 @@ def _cluster_mean(x: np.ndarray, cluster: np.ndarray) -> np.ndarray:
     return (sums / counts[:, None])[cluster]
 
 
-def _calibrate(data: pd.DataFrame, w: np.ndarray, totals: Mapping, method: str, bounds, maxit: int,
-               epsilon: float, trim=None, aggregate: np.ndarray | None = None) -> tuple[np.ndarray, GregCalibration]:
-    mm, population = _calibration_matrix(data, totals, w)
+def greg_calibrate(data: pd.DataFrame, w: np.ndarray, totals: Mapping, method: str, bounds, maxit: int,
+                   epsilon: float, trim=None, aggregate: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, GregCalibration]:
+    """Calibrated weights and the :class:`GregCalibration` that residualises on them (R's ``calibrate``).
+
+    Parameters
+    ----------
+    data : DataFrame
+        The sample.
+    w : ndarray
+        The starting weights.
+    totals, method, bounds, maxit, epsilon, trim
+        As in :func:`calibrate_weights`.
+    aggregate : ndarray, optional
+        Per row its cluster code: g constant within clusters (R's ``aggregate.stage``).
+
+    Returns
+    -------
+    (ndarray, GregCalibration)
+
+    Raises
+    ------
+    WeightingError
+        Bad totals or bounds, no convergence.
+    """
+    mm, population = calibration_matrix(data, totals, w)
     w_start = w
     if aggregate is not None:
         # R's calibrate(aggregate.stage=): the model matrix and the weights are averaged within the
@@ -596,7 +700,7 @@ def _calibrate(data: pd.DataFrame, w: np.ndarray, totals: Mapping, method: str, 
     else:
         g = _grake(mm, w.copy(), method, lo, hi, population, epsilon, maxit)
         if trim is not None:
-            g = _trim_g(g, w, trim)
+            g = trim_g_weights(g, w, trim)
     return w_start * g, GregCalibration.from_model_matrix(mm, whalf, g)
 
 
@@ -637,124 +741,5 @@ def calibrate_weights(data: pd.DataFrame, weights, totals: Mapping, method: str 
         Calibrated weights (Deville & Särndal 1992; Lumley 2010, 7.4).
     """
     w0 = data_weights(data, weights)
-    w, _ = _calibrate(data, w0, totals, method, bounds, max_iter, epsilon, trim)
+    w, _ = greg_calibrate(data, w0, totals, method, bounds, max_iter, epsilon, trim)
     return w
-
-
-# ---------------------------------------------------------------------------------------------
-# Designs
-# ---------------------------------------------------------------------------------------------
-
-def _design_parts(design) -> tuple[pd.DataFrame, np.ndarray, tuple]:
-    for attr in ("data", "weights", "calibration", "_replace"):
-        if not hasattr(design, attr):
-            raise WeightingError(f"expected a SurveyDesign, got {type(design).__name__} without '{attr}'")
-    w = check_weights(design.weights, len(design.data), "design weights")
-    return design.data, w, tuple(design.calibration or ())
-
-
-def poststratify_design(design, targets: Mapping[Hashable, Mapping]):
-    """Post-stratify a survey design, as R's ``postStratify(design, ~var, pop)``.
-
-    Parameters
-    ----------
-    design : literacy.design.SurveyDesign
-        The design (its ``data``, ``weights``, ``calibration``).
-    targets : mapping
-        Exactly one margin ``{column_or_crossing: {level: population count}}``, e.g.
-        ``{"stype": {"E": 4421, "H": 755, "M": 1018}}``.
-
-    Returns
-    -------
-    SurveyDesign
-        ``design._replace(weights=new, calibration=design.calibration + (PostStratification,))``:
-        its standard errors account for the post-stratification (Lumley 2010, 7.2).
-    """
-    from literacy.weighting import replicates
-    if replicates.is_replicate_design(design):  # each replicate is post-stratified too
-        return replicates.poststratify_replicates(design, targets)
-    data, w, cal = _design_parts(design)
-    margin = _single_margin(data, targets, w)
-    new = _poststratify(margin, w)
-    obj = PostStratification(margin.codes, new, w)
-    return design._replace(weights=new, calibration=cal + (obj,))
-
-
-def rake_design(design, targets: Mapping[Hashable, Mapping], tol: float = 1e-8, max_iter: int = 100,
-                convergence: Convergence = "margins"):
-    """Rake a survey design to population margins, as R's ``rake()``.
-
-    Parameters
-    ----------
-    design : literacy.design.SurveyDesign
-        The design to rake (its current weights are the starting weights).
-    targets : mapping
-        ``{margin: {level: population count}}`` as in :func:`rake_weights`.
-    tol, max_iter, convergence
-        As in :func:`rake_weights`. To reproduce R's ``rake()`` with its default
-        ``control = list(maxit = 10, epsilon = 1)`` exactly, pass ``tol=1, max_iter=10,
-        convergence="r"``.
-
-    Returns
-    -------
-    SurveyDesign
-        ``design._replace(weights=raked, calibration=design.calibration + (Raking,))``. The
-        :class:`Raking` object holds each margin's post-strata and weights from the last
-        sweep, and its ``residualize`` backfits 10 passes as R's ``svyrecvar`` does
-        (Lumley 2010, 7.3).
-    """
-    from literacy.weighting import replicates
-    if replicates.is_replicate_design(design):  # each replicate is raked too
-        return replicates.rake_replicates(design, targets, tol=tol, max_iter=max_iter, convergence=convergence)
-    data, w, cal = _design_parts(design)
-    margins = code_margins(data, targets, w)
-    new, psw, record, _ = _rake(margins, w, tol, max_iter, convergence)
-    obj = Raking(tuple((m.codes, p) for m, p in zip(margins, psw)))
-    obj.record = record
-    return design._replace(weights=new, calibration=cal + (obj,))
-
-
-def calibrate_design(design, totals: Mapping, method: str = "linear", bounds: tuple[float, float] | None = None,
-                     max_iter: int = 50, epsilon: float = 1e-7, trim: tuple[float, float] | None = None,
-                     aggregate: int | None = None):
-    """Calibrate a survey design to population totals, as R's ``calibrate(design, ~..., pop)``.
-
-    Parameters
-    ----------
-    design : literacy.design.SurveyDesign
-        The design (its current weights are the starting weights).
-    totals : mapping
-        As in :func:`calibrate_weights`; e.g. ``{"stype": {"E": 4421, "H": 755, "M": 1018},
-        "api99": 3914069}``.
-    method, bounds, max_iter, epsilon, trim
-        As in :func:`calibrate_weights` (R's ``calfun``, ``bounds``, ``maxit``, ``epsilon``,
-        ``trim``).
-    aggregate : int, optional
-        R's ``aggregate.stage``: make the g-weights constant within the clusters of this
-        sampling stage (1 = PSUs), by calibrating on the model matrix and weights averaged
-        within each cluster (so the calibrated weights are constant within clusters when the
-        starting weights are, as in household or cluster-level weighting).
-
-    Returns
-    -------
-    SurveyDesign
-        ``design._replace(weights=calibrated, calibration=design.calibration + (GregCalibration,))``;
-        its standard errors use the GREG residuals (Lumley 2010, 7.4; Särndal, Swensson &
-        Wretman 1992, 6.5).
-    """
-    from literacy.weighting import replicates
-    if replicates.is_replicate_design(design):  # each replicate is calibrated too
-        if aggregate is not None:
-            raise WeightingError("calibration: aggregate is for a design with its sampling stages (R's "
-                                 "aggregate.stage); a replicate design has none")
-        return replicates.calibrate_replicates(design, totals, method=method, bounds=bounds,
-                                               max_iter=max_iter, epsilon=epsilon, trim=trim)
-    data, w, cal = _design_parts(design)
-    index = None
-    if aggregate is not None:
-        try:
-            index = design.cluster_codes(aggregate)
-        except DesignError as exc:
-            raise WeightingError(f"calibration: aggregate: {exc}") from None
-    new, obj = _calibrate(data, w, totals, method, bounds, max_iter, epsilon, trim, aggregate=index)
-    return design._replace(weights=new, calibration=cal + (obj,))

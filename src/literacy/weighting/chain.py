@@ -25,9 +25,10 @@ import pandas as pd
 
 from literacy.domains import age_band
 from literacy.weighting._common import KEY_SEP, LEVEL_SEP, WeightingError, base_weights, code_margin, row_list
-from literacy.weighting.calibration import RakingConvergenceWarning, rake_design, rake_weights
+from literacy.weighting.calibration import RakingConvergenceWarning, rake_weights
+from literacy.weighting.designs import rake_design, trim_design
 from literacy.weighting.nonresponse import nonresponse_adjust, propensity_adjust
-from literacy.weighting.trimming import trim_design, trim_weights
+from literacy.weighting.trimming import trim_weights
 
 __all__ = ["WeightingResult", "weight_round", "weighting_options", "apply_calibration_steps", "margins_to_targets",
            "weight_summary", "margin_check", "STAGES"]
@@ -488,7 +489,7 @@ def apply_calibration_steps(design, steps: Sequence[Mapping]):
 
     Parameters
     ----------
-    design : literacy.design.SurveyDesign
+    design : literacy.survey.SurveyDesign
         The round's design with the nonresponse-adjusted weights (``weight_nonresponse``)
         and the raking (and trimming ``by``) columns in its data.
     steps : sequence of dict

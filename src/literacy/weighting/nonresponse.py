@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from literacy.survey.stages import design_stages
+from literacy.survey.variance import taylor_variance
 from literacy.weighting._common import WeightingError, as_float_vector, data_weights, row_list
 
 __all__ = ["nonresponse_adjust", "propensity_adjust", "PropensityAdjustment", "PropensityWarning", "PROPENSITY_FACTORS"]
@@ -353,8 +355,6 @@ def propensity_adjust(sample: pd.DataFrame, weights, responded, covariates: Sequ
     import statsmodels.api as sm
     from scipy import stats
 
-    from literacy.design import SurveyDesign
-
     if not isinstance(sample, pd.DataFrame):
         raise WeightingError("propensity model: sample must be a DataFrame")
     if isinstance(n_classes, bool) or int(n_classes) != n_classes or n_classes < 1:
@@ -397,15 +397,15 @@ def propensity_adjust(sample: pd.DataFrame, weights, responded, covariates: Sequ
     a = (x * (w * p * (1 - p))[:, None]).T @ x
     a_inv = np.linalg.pinv(a)
     z = (x * (y - p)[:, None]) @ a_inv
-    design_cols = {c for c in ([strata] if isinstance(strata, str) else list(strata or []))
-                   + ([psu] if isinstance(psu, str) else list(psu or []))
-                   + ([fpc] if isinstance(fpc, str) else list(fpc or []))}
-    zdata = pd.DataFrame(z, columns=[f"_z{j}" for j in range(z.shape[1])])
-    for c in design_cols:
-        zdata[c] = sample[c].to_numpy()
-    design = SurveyDesign(zdata, weights=w, strata=strata, psu=psu, fpc=fpc, nest=nest, lonely_psu=lonely_psu)
-    se = design.total(list(zdata.columns[:z.shape[1]]))["se"].to_numpy(dtype=float)
-    df = design.degf() + 1 - len(beta)
+    design_cols = {c for c in _names(strata) + _names(psu) + _names(fpc)}
+    # the design columns as a fresh frame (the sample's index is not the design's business)
+    frame = pd.DataFrame({c: sample[c].to_numpy() for c in design_cols}, index=pd.RangeIndex(len(sample)))
+    stages, _ = design_stages(frame, _names(strata), _names(psu), _names(fpc), bool(nest), lonely_psu)
+    # the design standard error of each column's total (SurveyDesign.total): cell sums per stage
+    every = np.zeros(len(sample), dtype=np.int64)
+    se = np.array([np.sqrt(taylor_variance(stages, slice(None), every, w * z[:, j], 1, lonely_psu)[0])
+                   for j in range(z.shape[1])])
+    df = int(stages[0].n_clusters - stages[0].n_strata) + 1 - len(beta)
     with np.errstate(divide="ignore", invalid="ignore"):
         tstat = beta / se
         pval = 2 * stats.t.sf(np.abs(tstat), df) if df > 0 else np.full(len(beta), np.nan)
@@ -452,3 +452,8 @@ def propensity_adjust(sample: pd.DataFrame, weights, responded, covariates: Sequ
     })
     return PropensityAdjustment(weights=adjusted, propensity=p, propensity_class=cls + 1, classes=classes,
                                 coefficients=coefficients)
+
+
+def _names(columns) -> list[str]:
+    """A column name or a list of them (or None) as a list."""
+    return [columns] if isinstance(columns, str) else list(columns or [])

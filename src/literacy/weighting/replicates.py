@@ -39,7 +39,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from literacy.weighting._common import WeightingError, code_margins
-from literacy.weighting.calibration import _calfun, _calibrate, _calibration_matrix, _rake, _single_margin, _trim_g
+from literacy.weighting.calibration import (calibration_function, calibration_matrix, greg_calibrate, poststratum_margin,
+                                            rake_margins, trim_g_weights)
 from literacy.weighting.trimming import trim_weights
 
 __all__ = ["is_replicate_design", "poststratify_replicates", "rake_replicates", "calibrate_replicates",
@@ -49,7 +50,7 @@ _SEP = "\x1f"
 
 
 def is_replicate_design(design) -> bool:
-    """True for a :class:`literacy.replicate.ReplicateDesign` (duck-typed: it has replicate weights)."""
+    """True for a :class:`literacy.survey.ReplicateDesign` (duck-typed: it has replicate weights)."""
     return hasattr(design, "replicate_weights") and hasattr(design, "rscales")
 
 
@@ -88,7 +89,7 @@ def _poststratify_columns(margin, W: np.ndarray) -> np.ndarray:
 
 
 def _with_weights(design, W: np.ndarray, recompute_degf: bool):
-    return design._with_replicate_weights(W[:, 0], W[:, 1:], recompute_degf=recompute_degf)
+    return design.with_replicate_weights(W[:, 0], W[:, 1:], recompute_degf=recompute_degf)
 
 
 def poststratify_replicates(design, targets: Mapping[Hashable, Mapping]):
@@ -96,7 +97,7 @@ def poststratify_replicates(design, targets: Mapping[Hashable, Mapping]):
 
     Parameters
     ----------
-    design : literacy.replicate.ReplicateDesign
+    design : literacy.survey.ReplicateDesign
     targets : mapping
         Exactly one margin ``{column_or_crossing: {level: population count}}``.
 
@@ -106,7 +107,7 @@ def poststratify_replicates(design, targets: Mapping[Hashable, Mapping]):
         Full-sample and replicate weights each matching the post-stratum counts.
     """
     W = _weight_matrix(design)
-    margin = _single_margin(design.data, targets, W[:, 0])
+    margin = poststratum_margin(design.data, targets, W[:, 0])
     return _with_weights(design, _poststratify_columns(margin, W), recompute_degf=True)
 
 
@@ -116,7 +117,7 @@ def rake_replicates(design, targets: Mapping[Hashable, Mapping], tol: float = 1e
 
     Parameters
     ----------
-    design : literacy.replicate.ReplicateDesign
+    design : literacy.survey.ReplicateDesign
     targets, tol, max_iter, convergence
         As :func:`literacy.weighting.rake_design`; convergence is judged on the full-sample
         weights and every replicate gets the same number of sweeps, as R's ``rake()`` on a
@@ -129,7 +130,7 @@ def rake_replicates(design, targets: Mapping[Hashable, Mapping], tol: float = 1e
     """
     W = _weight_matrix(design)
     margins = code_margins(design.data, targets, W[:, 0])
-    new, _, record, _ = _rake(margins, W, tol, max_iter, convergence, step=_poststratify_columns)
+    new, _, record, _ = rake_margins(margins, W, tol, max_iter, convergence, step=_poststratify_columns)
     out = _with_weights(design, new, recompute_degf=True)
     out.record = record
     return out
@@ -154,7 +155,7 @@ def _grake_columns(mm: np.ndarray, W: np.ndarray, method: str, lo: float, hi: fl
     Each column follows exactly the iterations R makes for it alone (its own step halving,
     iteration count and stopping point); converged columns are frozen.
     """
-    fm1, df = _calfun(method)
+    fm1, df = calibration_function(method)
     C = W.shape[1]
     pop = population[:, None]
     sample_total = mm.T @ W                                   # k x C
@@ -209,7 +210,7 @@ def calibrate_replicates(design, totals: Mapping, method: str = "linear", bounds
 
     Parameters
     ----------
-    design : literacy.replicate.ReplicateDesign
+    design : literacy.survey.ReplicateDesign
     totals, method, bounds, max_iter, epsilon, trim
         As :func:`literacy.weighting.calibrate_design`.
 
@@ -225,8 +226,8 @@ def calibrate_replicates(design, totals: Mapping, method: str = "linear", bounds
         the replicate. R would go on with that replicate's unconverged weights.
     """
     W = _weight_matrix(design)
-    new_full, _ = _calibrate(design.data, W[:, 0], totals, method, bounds, max_iter, epsilon, trim)
-    mm, population = _calibration_matrix(design.data, totals, W[:, 0])
+    new_full, _ = greg_calibrate(design.data, W[:, 0], totals, method, bounds, max_iter, epsilon, trim)
+    mm, population = calibration_matrix(design.data, totals, W[:, 0])
     rep = W[:, 1:]
     lo, hi = (-np.inf, np.inf) if bounds is None else (float(bounds[0]), float(bounds[1]))
     if method == "linear" and np.isneginf(lo) and np.isposinf(hi):
@@ -248,7 +249,7 @@ def calibrate_replicates(design, totals: Mapping, method: str = "linear", bounds
             raise WeightingError(f"replicate calibration failed to converge for replicate {r + 1} after "
                                  f"{max_iter} iterations (bounds too tight for the replicate?)")
         if trim is not None:
-            G = _trim_g(G, rep, (float(trim[0]), float(trim[1])))
+            G = trim_g_weights(G, rep, (float(trim[0]), float(trim[1])))
         recompute = False  # R's calibrate keeps degf on this path
     out = np.empty_like(W)
     out[:, 0] = new_full
@@ -262,7 +263,7 @@ def trim_replicates(design, upper=None, lower=None, by: str | None = None, redis
 
     Parameters
     ----------
-    design : literacy.replicate.ReplicateDesign
+    design : literacy.survey.ReplicateDesign
     upper, lower, by, redistribute, max_iter
         As :func:`literacy.weighting.trim_design`. Caps given relative to the weights
         (median, mean, percentile) are computed from each replicate's own positive weights;

@@ -32,7 +32,7 @@ import pandas as pd
 
 from literacy.weighting._common import WeightingError, as_float_vector, check_weights
 
-__all__ = ["trim_weights", "trim_design", "resolve_caps", "CAP_KINDS"]
+__all__ = ["trim_weights", "resolve_caps", "CAP_KINDS"]
 
 #: Ways of giving a cap: {"value": x}, {"median": k}, {"mean": k}, {"percentile": p}, and
 #: {"groups": {group: x}} (an absolute cap per group of ``by``).
@@ -303,45 +303,3 @@ def trim_weights(weights, upper=None, lower=None, by=None, redistribute: str = "
     if return_trimmed:
         return new, report, at_lo | at_hi
     return new, report
-
-
-def trim_design(design, upper=None, lower=None, by: str | None = None, redistribute: str = "proportional",
-                max_iter: int = 100):
-    """Trim a survey design's weights, as R's ``trimWeights(design, upper, lower, strict)``.
-
-    Parameters
-    ----------
-    design : literacy.design.SurveyDesign or literacy.replicate.ReplicateDesign
-        The (possibly calibrated) design. On a replicate design each replicate's weights
-        are trimmed by the same rule (see ``literacy.weighting.replicates.trim_replicates``).
-    upper, lower, redistribute, max_iter
-        As in :func:`trim_weights`. R's ``trimWeights(d, upper=u, lower=l, strict=TRUE)``
-        is ``trim_design(d, upper=u, lower=l, redistribute="equal")``.
-    by : str, optional
-        A column of the design's data: trim within its groups.
-
-    Returns
-    -------
-    SurveyDesign
-        ``design._replace(weights=trimmed)`` with the calibration steps kept, so standard
-        errors are those of the last calibration applied to the trimmed weights (what R's
-        ``svyrecvar`` does with ``postStrata`` after ``trimWeights``). The trimming report
-        is the returned design's ``trimming`` attribute.
-    """
-    from literacy.weighting import replicates
-    if replicates.is_replicate_design(design):  # each replicate is trimmed by the same rule
-        return replicates.trim_replicates(design, upper=upper, lower=lower, by=by, redistribute=redistribute,
-                                          max_iter=max_iter)
-    for attr in ("data", "weights", "_replace"):
-        if not hasattr(design, attr):
-            raise WeightingError(f"expected a SurveyDesign, got {type(design).__name__} without '{attr}'")
-    groups = None
-    if by is not None:
-        if by not in design.data.columns:
-            raise WeightingError(f"trimming: the data has no column '{by}'")
-        groups = design.data[by].to_numpy(dtype=object)
-    new, report = trim_weights(design.weights, upper=upper, lower=lower, by=groups, redistribute=redistribute,
-                               max_iter=max_iter)
-    out = design._replace(weights=new)
-    out.trimming = report
-    return out
