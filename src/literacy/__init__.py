@@ -7,9 +7,8 @@ folder of the repository).
 
 from importlib.metadata import PackageNotFoundError, version as _version
 
-from literacy.design import SurveyDesign
 from literacy.errors import ConfigError, DataError, DesignError, LiteracyError
-from literacy.replicate import ReplicateDesign, replicate_design
+from literacy.survey import ReplicateDesign, SurveyDesign, replicate_design
 
 try:
     __version__ = _version("literacy")

@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from literacy.config import label
-from literacy.design import SurveyDesign
+from literacy.survey import SurveyDesign
 from literacy.domains import add_derived
 from literacy.errors import ConfigError
 from literacy.multiplicity import adjust_by_family

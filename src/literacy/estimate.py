@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from literacy.design import CI_METHODS, SurveyDesign
+from literacy.survey import CI_METHODS, SurveyDesign
 from literacy.errors import DesignError, not_in_data
-from literacy.replicate import ReplicateDesign
+from literacy.survey import ReplicateDesign
 
 __all__ = ["EstimateSpec", "estimate_table", "STATISTICS"]
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from literacy.design import SurveyDesign
+from literacy.survey import SurveyDesign
 from literacy.errors import DataError
 from literacy.multiplicity import adjust_by_family
 

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from literacy.design import SurveyDesign
+from literacy.survey import SurveyDesign
 from literacy.errors import DataError
 from literacy.multiplicity import benjamini_hochberg
 

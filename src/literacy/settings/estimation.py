@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from literacy.replicate import REPLICATE_METHODS
+from literacy.survey import REPLICATE_METHODS
 from literacy.settings.base import Code, Flag, Number, Real, Section, Share, Whole
 
 __all__ = ["Estimation", "Targets", "National", "Reporting", "Nchs", "VARIANCE_METHODS", "PUBLISHED_CI_METHODS"]

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, model_serializer, model_validator
 
-from literacy.design import LONELY_PSU   # what a stratum with one PSU does (R's survey.lonely.psu)
+from literacy.survey import LONELY_PSU   # what a stratum with one PSU does (R's survey.lonely.psu)
 from literacy.settings.base import Code, Columns, Flag, Labelled, Number, Section, Whole, ZhEn
 
 __all__ = ["Assessment", "Paths", "Round", "AgeBand", "Survey", "Design", "Scoring", "Level", "Condition",
