@@ -505,7 +505,7 @@ def build_workbook(headline: pd.DataFrame, estimates: dict[str, pd.DataFrame], c
     ``tables`` (name -> table) are the evaluator tables, one sheet each after the headline;
     ``notes`` (name -> (zh, en)) the notes rows of the sheets (``estimates`` for every
     round's estimates sheet). Returns an openpyxl Workbook (write it with
-    ``literacy_flows.io.write_excel`` for reproducible bytes).
+    ``literacy_flows.ingest.io.write_excel`` for reproducible bytes).
     """
     from openpyxl import Workbook
 

@@ -30,12 +30,13 @@ import numpy as np
 import pandas as pd
 
 from literacy.errors import DataError
+from literacy_flows.ingest import io as fio
 
 __all__ = ["NOTEBOOKS", "NOTEBOOKS_DIR", "NotebookError", "item_table", "cjk_font_path", "use_cjk_font",
            "execute_notebooks"]
 
 #: notebooks/ sits at the repository root, beside flows/ (as config/ does).
-NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 
 #: The notebooks in execution order: (name, file under <processed>/ that must exist for it to run).
 NOTEBOOKS: tuple[tuple[str, str | None], ...] = (
@@ -282,8 +283,6 @@ def execute_notebooks(processed_dir: str | os.PathLike, out_dir: str | os.PathLi
     import nbformat
     import papermill as pm
     from nbconvert import HTMLExporter
-
-    from literacy_flows import io as fio
 
     processed, out, sources = Path(processed_dir), Path(out_dir), Path(notebooks_dir)
     known = [n for n, _ in NOTEBOOKS]
