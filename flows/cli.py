@@ -12,8 +12,13 @@ Each command's work is a function of ``literacy_flows.ingest``, ``literacy_flows
 ``literacy_flows.report`` (or of the ``literacy`` package); this module parses the arguments,
 calls it and turns a user error into one line. Mistakes in the input (a missing file, a bad
 config, data that breaks its schema) are reported as one line on stderr with exit status 2,
-never a traceback. Prefect is imported only by ``run`` and ``run-province``, so ``--help``,
-``simulate`` and ``validate`` start fast.
+never a traceback.
+
+Each command imports the modules it dispatches to when it runs, not at the top of this module:
+the ``literacy`` package takes a second or more to import (scipy), and ``--help`` starts at
+once; Prefect is imported only by ``run`` and ``run-province``, so ``simulate`` and ``validate``
+never wait for it (tests/test_cli.py checks both). These are the only function-local imports
+of project modules in ``literacy_flows``, and they are not there to break an import circle.
 """
 
 from __future__ import annotations
@@ -25,19 +30,7 @@ import warnings
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from literacy.errors import LiteracyError
-from literacy.estimate import EstimateSpec, estimate_table
-from literacy.planning import sample_plan
-from literacy_flows.ingest import io as fio
-from literacy_flows.ingest.checks import check_run_inputs, validate_delivery, write_quarantine
-from literacy_flows.ingest.config_text import config_schema_text, resolved_config_text
-from literacy_flows.ingest.delivery import check_quarantine_share, summary_lines
-from literacy_flows.ingest.estimate_file import read_estimate_file
-from literacy_flows.ingest.plan_inputs import plan_inputs_path, read_plan_inputs
-from literacy_flows.pipeline.members import load_province, province_folders, simulate_province
-from literacy_flows.pipeline.prefect_env import PREFECT_DEFAULTS, apply_prefect_defaults, quiet_user_errors
-from literacy_flows.pipeline.simulate import has_round_data, simulate_to_folder
-from literacy_flows.report.workbook import fmt_pct, fmt_pp, headline_lines
+from literacy_flows.pipeline.prefect_env import PREFECT_DEFAULTS, apply_prefect_defaults
 
 __all__ = ["main", "DEFAULT_CONFIG", "PREFECT_DEFAULTS"]
 
@@ -255,6 +248,11 @@ def _shown(path: Path) -> str:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from literacy.errors import LiteracyError
+    from literacy_flows.ingest.checks import check_run_inputs
+    from literacy_flows.pipeline.quiet_errors import quiet_user_errors
+    from literacy_flows.report.workbook import headline_lines
+
     started = time.monotonic()
     try:
         # Checked before Prefect starts: a bad config or a missing file fails in a second.
@@ -262,9 +260,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except (LiteracyError, OSError) as exc:
         return _error(str(exc))
     apply_prefect_defaults()
-    # imported here, not at the top: the flow imports Prefect (seconds), which --help, simulate
-    # and validate never need (tests/test_cli.py checks that they do not import it)
-    from literacy_flows.pipeline.assessment import assessment_flow
+    from literacy_flows.pipeline.assessment import assessment_flow   # imports Prefect: only now
 
     quiet_user_errors()
     try:
@@ -280,6 +276,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _province_lines(result: dict, cfg: dict, elapsed: float) -> list[str]:
+    from literacy_flows.report.workbook import fmt_pct, fmt_pp
+
     s = result["summary"]
     lines = ["", f"{cfg['province']['name_en']} ({cfg['province']['name_zh']})"]
     if "endline" in s:
@@ -296,6 +294,11 @@ def _province_lines(result: dict, cfg: dict, elapsed: float) -> list[str]:
 
 
 def _cmd_run_province(args: argparse.Namespace) -> int:
+    from literacy.errors import LiteracyError
+    from literacy_flows.pipeline.members import load_province, province_folders, simulate_province
+    from literacy_flows.pipeline.quiet_errors import quiet_user_errors
+    from literacy_flows.pipeline.simulate import has_round_data
+
     started = time.monotonic()
     apply_prefect_defaults()  # before anything imports Prefect (it reads them once)
     try:
@@ -310,8 +313,7 @@ def _cmd_run_province(args: argparse.Namespace) -> int:
             simulate_province(path, raw)
     except (LiteracyError, OSError) as exc:
         return _error(str(exc))
-    # imported here, not at the top: the province flow imports Prefect (see _cmd_run)
-    from literacy_flows.pipeline import province
+    from literacy_flows.pipeline import province   # imports Prefect and Dask: only now
 
     quiet_user_errors()
     try:
@@ -328,6 +330,10 @@ def _cmd_run_province(args: argparse.Namespace) -> int:
 
 
 def _cmd_simulate_province(args: argparse.Namespace) -> int:
+    from literacy.errors import LiteracyError
+    from literacy_flows.pipeline.members import load_province, province_folders, simulate_province
+    from literacy_flows.pipeline.simulate import has_round_data
+
     started = time.monotonic()
     try:
         path, cfg, _ = load_province(args.province)
@@ -349,6 +355,10 @@ def _cmd_simulate_province(args: argparse.Namespace) -> int:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
+    from literacy.errors import LiteracyError
+    from literacy_flows.ingest import io as fio
+    from literacy_flows.pipeline.simulate import has_round_data, simulate_to_folder
+
     if args.province is not None:
         return _cmd_simulate_province(args)
     started = time.monotonic()
@@ -375,6 +385,10 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def _cmd_config(args: argparse.Namespace) -> int:
+    from literacy.errors import LiteracyError
+    from literacy_flows.ingest import io as fio
+    from literacy_flows.ingest.config_text import config_schema_text, resolved_config_text
+
     if args.config_command == "schema":
         text = config_schema_text(province=args.province)
         if args.out is None:
@@ -398,6 +412,10 @@ def _cmd_config(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from literacy.errors import LiteracyError
+    from literacy_flows.ingest.checks import validate_delivery, write_quarantine
+    from literacy_flows.ingest.delivery import check_quarantine_share, summary_lines
+
     try:
         loaded, delivery = validate_delivery(args.config, args.raw)
     except (LiteracyError, OSError) as exc:
@@ -428,6 +446,11 @@ def _split(text: str) -> list[str]:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
+    from literacy.errors import LiteracyError
+    from literacy.planning import sample_plan
+    from literacy_flows.ingest import io as fio
+    from literacy_flows.ingest.plan_inputs import plan_inputs_path, read_plan_inputs
+
     try:
         loaded = fio.load_config(args.config, None, args.out)
         inputs = read_plan_inputs(plan_inputs_path(loaded.processed_dir))
@@ -444,6 +467,11 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _cmd_estimate(args: argparse.Namespace) -> int:
+    from literacy.errors import LiteracyError
+    from literacy.estimate import EstimateSpec, estimate_table
+    from literacy_flows.ingest import io as fio
+    from literacy_flows.ingest.estimate_file import read_estimate_file
+
     numeric = {*_split(args.y), args.weights, *_split(args.fpc)} | ({args.denominator} if args.denominator else set())
     codes = numeric | {*_split(args.psu)} | ({args.strata} if args.strata else set())
     try:

@@ -49,7 +49,7 @@ from literacy_flows.ingest import io as fio
 from literacy_flows.pipeline import assessment
 from literacy_flows.pipeline.members import load_province, prepare_members, province_folders
 from literacy_flows.pipeline.numerics import single_blas_thread
-from literacy_flows.pipeline.prefect_env import quiet_user_errors
+from literacy_flows.pipeline.quiet_errors import quiet_user_errors
 from literacy_flows.pipeline.work import WORK_DIR
 from literacy_flows.report.province_outputs import league_figure, province_workbook
 
