@@ -45,7 +45,7 @@ _CODE = ("readers.py", "delivery.py", "cache.py", "io.py")
 
 def store_root() -> Path:
     """``<Prefect local result storage>/literacy-ingest`` (``$PREFECT_HOME/storage`` by default)."""
-    try:
+    try:   # Prefect's settings, read only here: nothing else in this module needs Prefect
         from prefect.settings import get_current_settings
 
         base = Path(get_current_settings().results.local_storage_path)

@@ -15,6 +15,7 @@ times).
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import io
 import json
@@ -560,6 +561,8 @@ def parquet_bytes(df: pd.DataFrame) -> bytes:
     columns and dtypes. Statistics and dictionary encoding are kept (they depend only on the
     data); compression is zstd.
     """
+    # pyarrow and openpyxl are imported by the writers that use them: the command line's validate,
+    # plan and config read through this module and need neither
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -633,9 +636,7 @@ def excel_bytes(workbook) -> bytes:
     ``openpyxl.save_workbook`` stamps the current time into ``docProps/core.xml`` and the
     zip entries; the writer is driven directly here and the archive normalised instead.
     """
-    import datetime
-
-    from openpyxl.writer.excel import ExcelWriter
+    from openpyxl.writer.excel import ExcelWriter   # see parquet_bytes: imported where it is used
 
     fixed = datetime.datetime(*FIXED_DATETIME)
     workbook.properties.created = fixed
@@ -697,7 +698,7 @@ class _DirLock:
 
     def __enter__(self):
         try:
-            import fcntl
+            import fcntl   # POSIX only: elsewhere the lock is skipped
 
             self.fd = os.open(self.folder, os.O_RDONLY)
             fcntl.flock(self.fd, fcntl.LOCK_EX)
@@ -709,7 +710,7 @@ class _DirLock:
 
     def __exit__(self, *exc):
         if self.fd is not None:
-            import fcntl
+            import fcntl   # POSIX only (as in __enter__)
 
             fcntl.flock(self.fd, fcntl.LOCK_UN)
             os.close(self.fd)

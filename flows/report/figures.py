@@ -18,6 +18,8 @@ __all__ = ["forest_png"]
 # --------------------------------------------------------------------------- figures
 def forest_png(tables: Mapping[str, pd.DataFrame], level: str, config: dict, L: Language) -> bytes | None:
     """The end-of-period and baseline shares of the city, districts and key groups with their CIs."""
+    # matplotlib is imported when a figure is drawn: it is slow to import, and the Agg backend
+    # (no display) is chosen then, not when the module is imported
     import matplotlib
 
     matplotlib.use("Agg", force=False)

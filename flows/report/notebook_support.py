@@ -73,7 +73,7 @@ def suppressed(df: pd.DataFrame, value: str = "estimate") -> np.ndarray:
 
 def show(df: pd.DataFrame, formats: dict | None = None) -> None:
     """Display a table with some columns formatted as text (no Styler: its random ids change every run)."""
-    from IPython.display import display
+    from IPython.display import display   # the kernel's: only a running notebook calls this
 
     out = df.reset_index(drop=True).copy()
     for col, fmt in (formats or {}).items():
@@ -84,7 +84,7 @@ def show(df: pd.DataFrame, formats: dict | None = None) -> None:
 
 def missing(rel: str, what: str) -> None:
     """Say that a table is not in the outputs folder and what is skipped for it."""
-    from IPython.display import Markdown, display
+    from IPython.display import Markdown, display   # as in show()
 
     display(Markdown(f"_No `{rel}` in this folder: {what} skipped._"))
 
