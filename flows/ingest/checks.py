@@ -8,6 +8,7 @@ reads a delivery as the run does and reports it without running the assessment.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from literacy_flows.ingest import delivery as dlv
@@ -85,8 +86,8 @@ def validate_delivery(config: str | os.PathLike, raw: str | os.PathLike | None) 
     return loaded, delivery
 
 
-def write_quarantine(delivery: dlv.Delivery, folder: str | os.PathLike) -> list[tuple[Path, int]]:
-    """Each round's quarantine listing as ``<folder>/<round>/quarantine.csv``.
+def write_quarantine(delivery: dlv.Delivery, folder: str | os.PathLike) -> Iterator[tuple[Path, int]]:
+    """Each round's quarantine listing as ``<folder>/<round>/quarantine.csv``, one file at a time.
 
     Parameters
     ----------
@@ -95,10 +96,10 @@ def write_quarantine(delivery: dlv.Delivery, folder: str | os.PathLike) -> list[
     folder : path
         Where to write.
 
-    Returns
-    -------
-    list of (Path, int)
-        The files written and their rows.
+    Yields
+    ------
+    (Path, int)
+        Each file as it is written, with its rows (a caller reports it before the next is written).
     """
-    return [(fio.write_csv(table, Path(folder) / rid / "quarantine.csv"), len(table))
-            for rid, table in delivery.quarantine.items()]
+    for rid, table in delivery.quarantine.items():
+        yield fio.write_csv(table, Path(folder) / rid / "quarantine.csv"), len(table)
