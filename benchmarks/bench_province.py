@@ -43,7 +43,7 @@ def _run(mode: str, raw: Path, work: Path) -> dict:
         "import json, os, sys\n"
         "from literacy_flows.cli import PREFECT_DEFAULTS\n"
         "for k, v in PREFECT_DEFAULTS.items(): os.environ.setdefault(k, v)\n"
-        "from literacy_flows.province import run_province\n"
+        "from literacy_flows.pipeline.province import run_province\n"
         f"r = run_province({str(CONFIG)!r}, raw_dir={str(raw)!r}, out_dir={str(out)!r}, "
         + ("sequential=True" if mode == "sequential" else f"workers={int(mode)}") + ")\n"
         f"json.dump(r['cities'], open({str(work / f'cities-{mode}.json')!r}, 'w'), default=str)\n"

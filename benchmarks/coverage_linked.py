@@ -14,15 +14,15 @@ config's and the same in every replication). The pipeline's pure steps then run 
 them:
 
 * ``score``: :func:`literacy.scoring.score_responses` on the round's own form, then
-  :func:`literacy.domains.add_derived` (the few lines of ``flows/assessment.py::score``);
+  :func:`literacy.domains.add_derived` (the few lines of ``flows/pipeline/rounds.py::score``);
 * ``weight``: :func:`literacy.weighting.weight_round` with the config's chain
-  (``flows/assessment.py::weight``: ``weight_nonresponse`` and ``weight`` columns, the
+  (``flows/pipeline/rounds.py::weight``: ``weight_nonresponse`` and ``weight`` columns, the
   calibration steps through the flow's JSON encoding);
-* the calibrated design: :func:`literacy_flows.designs.design_from_weighted` (what
+* the calibrated design: :func:`literacy_flows.pipeline.designs.design_from_weighted` (what
   ``calibrated_design`` does after reading the files);
 * the official raw-score estimates and change: ``estimate_round`` (+ the Korn-Graubard flags),
-  ``compare_rounds`` (``flows/assessment.py::estimate`` and ``compare``);
-* the measurement stage in the order of ``flows/measurement.py::measure``: ``item_scores``,
+  ``compare_rounds`` (``flows/pipeline/rounds.py::estimate`` and ``compare``);
+* the measurement stage in the order of ``flows/pipeline/measurement.py::measure``: ``item_scores``,
   ``link_forms`` (drift review, concurrent calibration, cuts on the baseline form),
   ``anchor_jackknife``, ``calibration_error``, ``round_parameters`` + ``plausible_values`` +
   ``linked_round`` per round, ``change_calibration`` and ``change_linked_table``.
@@ -100,7 +100,7 @@ def _config(raw: dict, respondents: int | None, pv: int, pv_seed: int) -> tuple[
 
 
 def _score(config: dict, responses: pd.DataFrame, instrument: pd.DataFrame) -> pd.DataFrame:
-    # as flows/assessment.py::score (that file is not to be edited; these are its few lines)
+    # as flows/pipeline/rounds.py::score (that file is not to be edited; these are its few lines)
     from literacy.domains import add_derived
     from literacy.scoring import score_responses
 
@@ -110,10 +110,10 @@ def _score(config: dict, responses: pd.DataFrame, instrument: pd.DataFrame) -> p
 
 
 def _weight(config: dict, data: pd.DataFrame, sample: pd.DataFrame, margins: pd.DataFrame) -> tuple[pd.DataFrame, list]:
-    # as flows/assessment.py::weight: the configured chain, the two weight columns, and the
+    # as flows/pipeline/rounds.py::weight: the configured chain, the two weight columns, and the
     # calibration steps as the estimate task reads them back (the flow's JSON encoding)
     from literacy.weighting import weight_round
-    from literacy_flows import io as fio
+    from literacy_flows.ingest import io as fio
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -125,7 +125,7 @@ def _weight(config: dict, data: pd.DataFrame, sample: pd.DataFrame, margins: pd.
 
 
 def _raw_estimates(config: dict, design, round_id: str) -> pd.DataFrame:
-    # as flows/assessment.py::estimate: estimates with the NCHS flags read on the Korn-Graubard CI
+    # as flows/pipeline/rounds.py::estimate: estimates with the NCHS flags read on the Korn-Graubard CI
     from literacy.assessment import estimate_round
     from literacy.reliability import flag_estimates
 
@@ -146,7 +146,7 @@ def run_replication(rep: int, sim_seed: int, pv_seed: int, raw: dict, respondent
                                                  measurement_config, plausible_values, round_parameters)
     from literacy.reliability import propagate_suppression
     from literacy.simulate import simulate_programme
-    from literacy_flows.designs import design_from_weighted
+    from literacy_flows.pipeline.designs import design_from_weighted
 
     t0 = time.perf_counter()
     src, config = _config(raw, respondents, pv, pv_seed)
@@ -169,13 +169,13 @@ def run_replication(rep: int, sim_seed: int, pv_seed: int, raw: dict, respondent
             warnings.filterwarnings("ignore", message="a domain has a single observation", category=RuntimeWarning)
             raw_est.append(_raw_estimates(config, design, rid))
     est = pd.concat(raw_est, ignore_index=True)
-    # as flows/assessment.py::compare
+    # as flows/pipeline/compare.py::compare
     change = compare_rounds(est, config)
     change = propagate_suppression(change, est, {base_id: "baseline", end_id: "end-of-period"},
                                    ["change", "se", "ci_low", "ci_high", "df", "p_value"])
     t_design = time.perf_counter() - t0 - t_sim
 
-    # the measurement stage, in the order of flows/measurement.py::measure (item review and DIF,
+    # the measurement stage, in the order of flows/pipeline/measurement.py::measure (item review and DIF,
     # which feed no estimate, left out)
     mc = measurement_config(config)
     forms = compare_forms(instruments)

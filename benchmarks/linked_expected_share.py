@@ -50,7 +50,7 @@ def replication(args) -> dict:
     from literacy.measurement.calibration_error import (calibration_increment, cut_gradient, domain_cross,
                                                         influence_covariance, share_gradient)
     from literacy.simulate import simulate_programme
-    from literacy_flows.designs import design_from_weighted
+    from literacy_flows.pipeline.designs import design_from_weighted
 
     warnings.simplefilter("ignore")
     src, config = cl._config(raw, None, 20, pv_seed)

@@ -16,7 +16,7 @@ For each replication r = 1..R the script
    ``population_rates`` on the modelled breakdowns (district x key group, district x sex x age
    band): the population's share at the headline level in the cell;
 2. scores, weights and builds the calibrated design of every round as the flow's ``score``,
-   ``weight`` and ``estimate`` tasks do (``flows/assessment.py``; reimplemented in
+   ``weight`` and ``estimate`` tasks do (``flows/pipeline/rounds.py``; reimplemented in
    :func:`round_pipeline` from the in-memory tables instead of the delivery files, since that
    file may not be edited here);
 3. computes ``direct_cells(design, config, round_id)`` and ``small_area_table`` (the package's
@@ -84,10 +84,10 @@ def round_pipeline(config: dict, rid: str, responses: pd.DataFrame, sample: pd.D
                    margins: pd.DataFrame, instrument: pd.DataFrame):
     """The calibrated design of one round, as the flow builds it.
 
-    Mirrors ``flows/assessment.py``: task ``score`` (score_responses on the round's form, the
+    Mirrors ``flows/pipeline/rounds.py``: task ``score`` (score_responses on the round's form, the
     item columns dropped, ``add_derived``), task ``weight`` (``weight_round``; the nonresponse
     and final weights; the calibration steps passed as JSON) and task ``estimate`` through
-    ``flows/designs.py::calibrated_design`` (``round_design`` on the nonresponse weights,
+    ``flows/pipeline/designs.py::calibrated_design`` (``round_design`` on the nonresponse weights,
     ``variance_design``, the calibration steps replayed). Returns ``(data, design)``.
     """
     from literacy.assessment import round_design, variance_design

@@ -1,5 +1,17 @@
 """literacy_flows: file I/O, the Prefect assessment flow, the report and the ``literacy`` command line.
 
-The computation lives in the ``literacy`` package (no I/O there); this package reads a
-delivery, runs the flow (``literacy_flows.assessment``) and writes the output tables.
+The computation lives in the ``literacy`` package (no I/O there); this package is three rooms
+and the command line:
+
+``literacy_flows.ingest``
+    Reading a delivery (every format), screening and checking it, the ingest cache, the
+    config loader and atomic writing of every output file.
+``literacy_flows.pipeline``
+    The Prefect flows and their tasks (``literacy_flows.pipeline.assessment``, the province
+    roll-up), thin: each task calls the ``literacy`` package and writes its tables.
+``literacy_flows.report``
+    What a reader gets: the Excel workbook, the evaluation report (Word, PDF) and its
+    figures, the reviewer notebooks.
+``literacy_flows.cli``
+    The ``literacy`` command: argument parsing and dispatch to the rooms.
 """

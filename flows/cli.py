@@ -1,4 +1,4 @@
-"""The ``literacy`` command line.
+"""The ``literacy`` command line: argument parsing and dispatch to the rooms.
 
     literacy run      [--config F] [--raw DIR] [--out DIR] [--no-notebooks]   the assessment flow on a delivery
     literacy run-province [--config F] [--raw DIR] [--out DIR] [--dask-address A] [--workers N]  many cities on Dask
@@ -8,19 +8,29 @@
     literacy plan     [--config F] [--out DIR] [--target-neff N | --half-width H]  the next plan's sample
     literacy estimate FILE --y Y --weights W [design options] one design-based table from any survey file
 
-Mistakes in the input (a missing file, a bad config, data that breaks its schema) are
-reported as one line on stderr with exit status 2, never a traceback. Prefect is imported
-only by ``run``, so ``--help`` and ``simulate`` start fast.
+Each command's work is a function of ``literacy_flows.ingest``, ``literacy_flows.pipeline`` or
+``literacy_flows.report`` (or of the ``literacy`` package); this module parses the arguments,
+calls it and turns a user error into one line. Mistakes in the input (a missing file, a bad
+config, data that breaks its schema) are reported as one line on stderr with exit status 2,
+never a traceback.
+
+Each command imports the modules it dispatches to when it runs, not at the top of this module:
+the ``literacy`` package takes a second or more to import (scipy), and ``--help`` starts at
+once; Prefect is imported only by ``run`` and ``run-province``, so ``simulate`` and ``validate``
+never wait for it (tests/test_cli.py checks both). These are the only function-local imports
+of project modules in ``literacy_flows``, and they are not there to break an import circle.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
-import os
 import sys
 import time
+import warnings
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+
+from literacy_flows.pipeline.prefect_env import PREFECT_DEFAULTS, apply_prefect_defaults
 
 __all__ = ["main", "DEFAULT_CONFIG", "PREFECT_DEFAULTS"]
 
@@ -29,17 +39,6 @@ DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "config" / "wuhai.yaml"
 #: The embedded province example.
 DEFAULT_PROVINCE = Path(__file__).resolve().parents[1] / "config" / "inner-mongolia.yaml"
 
-#: Prefect settings for a local run without a server: the ephemeral API (no PREFECT_API_URL),
-#: a generous startup time for slow machines, nothing sent anywhere. Set only when unset.
-PREFECT_DEFAULTS = {
-    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "600",
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "PREFECT_SERVER_UI_ENABLED": "false",
-    "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",
-    "PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY": "false",
-    "PREFECT_TELEMETRY_ENABLE_RESOURCE_METRICS": "false",
-}
-
 EXIT_USER_ERROR = 2
 
 
@@ -47,6 +46,23 @@ def _error(message: str) -> int:
     first = str(message).strip().splitlines()[0] if str(message).strip() else "unknown error"
     print(f"literacy: error: {first}", file=sys.stderr)
     return EXIT_USER_ERROR
+
+
+def _config_option() -> argparse.ArgumentParser:
+    """The parent parser of ``--config``: the assessment config, shared by run, simulate, validate,
+    config show and plan."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="F",
+                        help=f"assessment config (YAML); default: {_shown(DEFAULT_CONFIG)}")
+    return parent
+
+
+def _raw_option() -> argparse.ArgumentParser:
+    """The parent parser of ``--raw``: the delivery folder, shared by run and validate."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--raw", type=Path, default=None, metavar="DIR",
+                        help="delivery folder; default: the config's paths.raw")
+    return parent
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -59,9 +75,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="<command>")
+    config, raw = _config_option(), _raw_option()
 
     run = sub.add_parser(
-        "run", formatter_class=fmt,
+        "run", formatter_class=fmt, parents=[config, raw],
         help="run the assessment flow (ingest, validate, score, weight, estimate, compare, report)",
         description="Run the assessment flow on a delivery and write the output tables.\n\n"
                     "Reads <raw>/instrument.csv (or a form per round, <raw>/<round>/instrument.csv) and\n"
@@ -70,10 +87,6 @@ def _parser() -> argparse.ArgumentParser:
                     "then executes the reviewer notebooks into <out>/notebooks/ (.ipynb and .html).\n"
                     "Prefect runs with its ephemeral API (no server to start).",
     )
-    run.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="F",
-                     help=f"assessment config (YAML); default: {_shown(DEFAULT_CONFIG)}")
-    run.add_argument("--raw", type=Path, default=None, metavar="DIR",
-                     help="delivery folder; default: the config's paths.raw")
     run.add_argument("--out", type=Path, default=None, metavar="DIR",
                      help="output folder; default: the config's paths.processed")
     run.add_argument("--keep-work", action="store_true",
@@ -106,15 +119,13 @@ def _parser() -> argparse.ArgumentParser:
                       help="no Dask: the cities one after another in this process")
 
     sim = sub.add_parser(
-        "simulate", formatter_class=fmt,
+        "simulate", formatter_class=fmt, parents=[config],
         help="write the simulated survey programme (the embedded default data)",
         description="Simulate the config's survey programme and write it as a delivery:\n"
                     "<out>/instrument.csv (or <out>/<round>/instrument.csv when the rounds have different\n"
                     "forms), <out>/<round>/{responses,sample,margins,truth}.csv and <out>/simulation_items.csv.\n"
                     "Deterministic: the same config and seed give the same files.",
     )
-    sim.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="F",
-                     help=f"assessment config (YAML); default: {_shown(DEFAULT_CONFIG)}")
     sim.add_argument("--seed", type=int, default=None, metavar="N",
                      help="random seed; default: the config's assessment.seed")
     sim.add_argument("--out", type=Path, default=None, metavar="DIR",
@@ -129,7 +140,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="simulate only when the folder holds no round yet (a <round>/responses file in any "
                            "format the ingest reads), else do nothing and exit 0: what 'make run' does")
     val = sub.add_parser(
-        "validate", formatter_class=fmt,
+        "validate", formatter_class=fmt, parents=[config, raw],
         help="check a delivery without running the assessment; print the quarantine summary",
         description="Read a delivery as 'literacy run' does (every format, identifiers dropped, rows screened)\n"
                     "and print, per file, the format, encoding and rows read / kept / quarantined, then the\n"
@@ -137,10 +148,6 @@ def _parser() -> argparse.ArgumentParser:
                     "Exit status: 0 when every file is within ingest.max_quarantine_share; 2 when a file is\n"
                     "over it or has a file-level problem (one line on stderr naming the file).",
     )
-    val.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="F",
-                     help=f"assessment config (YAML); default: {_shown(DEFAULT_CONFIG)}")
-    val.add_argument("--raw", type=Path, default=None, metavar="DIR",
-                     help="delivery folder; default: the config's paths.raw")
     val.add_argument("--write", type=Path, default=None, metavar="DIR",
                      help="also write each round's quarantine listing to DIR/<round>/quarantine.csv")
     conf = sub.add_parser(
@@ -154,15 +161,13 @@ def _parser() -> argparse.ArgumentParser:
                     "A config mistake is one line naming the file and the key (exit status 2).",
     )
     conf_sub = conf.add_subparsers(dest="config_command", metavar="<show | schema>")
-    show = conf_sub.add_parser("show", help="print the resolved config (every default filled)")
-    show.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="F",
-                      help=f"assessment config (YAML); default: {_shown(DEFAULT_CONFIG)}")
+    conf_sub.add_parser("show", parents=[config], help="print the resolved config (every default filled)")
     schema = conf_sub.add_parser("schema", help="write the JSON Schema of an assessment config")
     schema.add_argument("--out", type=Path, default=None, metavar="F",
                         help="write it to F (default: standard output)")
     schema.add_argument("--province", action="store_true", help="the province config's schema instead")
     plan = sub.add_parser(
-        "plan", formatter_class=fmt,
+        "plan", formatter_class=fmt, parents=[config],
         help="the next plan's survey: respondents, sampled adults and PSUs per reporting domain",
         description="Recompute the next round's sample from an assessment's outputs\n"
                     "(<out>/assessment/sample_plan.csv holds the end-of-period round's inputs: each reporting\n"
@@ -171,8 +176,6 @@ def _parser() -> argparse.ArgumentParser:
                     "half-width, and the smallest change two such rounds detect (power, alpha).\n"
                     "Prints the table (CSV) or writes it with -o. No Prefect.",
     )
-    plan.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="F",
-                      help=f"assessment config (YAML); default: {_shown(DEFAULT_CONFIG)}")
     plan.add_argument("--out", type=Path, default=None, metavar="DIR",
                       help="the assessment's output folder; default: the config's paths.processed")
     target = plan.add_mutually_exclusive_group()
@@ -231,7 +234,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
     try:
         return version("literacy")
     except PackageNotFoundError:
@@ -245,104 +247,40 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-class _NoUserErrorTraceback(logging.Filter):
-    """Drop the traceback Prefect logs for a failed task or flow when the cause is a user error."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        from literacy.errors import LiteracyError
-
-        exc = record.exc_info[1] if record.exc_info else None
-        if isinstance(exc, (LiteracyError, OSError)):
-            record.exc_info = None
-            record.exc_text = None
-        return True
-
-
-def _quiet_user_errors() -> None:
-    flt = _NoUserErrorTraceback()
-    for name in ("prefect.task_runs", "prefect.flow_runs", "prefect.engine", "prefect"):
-        logging.getLogger(name).addFilter(flt)
-
-
-def _print_headline(result: dict, config: dict, elapsed: float) -> None:
-    from literacy_flows.report import headline_lines
-
-    lines = ["", f"{config['assessment']['name_en']}", *headline_lines(result["headline"], config)]
-    lines.append(f"Tables in {_shown(Path(result['out_dir']))}/ (manifest.json lists every file); "
-                 f"{elapsed:.0f} s")
-    print("\n".join(lines))
-
-
 def _cmd_run(args: argparse.Namespace) -> int:
     from literacy.errors import LiteracyError
-    from literacy_flows import io as fio
+    from literacy_flows.ingest.checks import check_run_inputs
+    from literacy_flows.pipeline.quiet_errors import quiet_user_errors
+    from literacy_flows.report.workbook import headline_lines
 
     started = time.monotonic()
     try:
         # Checked before Prefect starts: a bad config or a missing file fails in a second.
-        loaded = fio.load_config(args.config, args.raw, args.out)
-        loaded.check_roles()                    # the baseline and endline rounds, before Prefect starts
-        loaded.check_raw_dir()
-        files = fio.delivery_files(loaded.raw_dir, loaded.config)
-        missing = [p for p in fio.expected_files(files) if not p.is_file()]
-        if missing:
-            more = f" ({len(missing) - 1} more missing)" if len(missing) > 1 else ""
-            return _error(f"{fio.shown(missing[0])}: file not found{more} (run 'literacy simulate' for the "
-                          f"simulated default, or pass --raw DIR)")
+        loaded = check_run_inputs(args.config, args.raw, args.out)
     except (LiteracyError, OSError) as exc:
         return _error(str(exc))
+    apply_prefect_defaults()
+    from literacy_flows.pipeline.assessment import assessment_flow   # imports Prefect: only now
 
-    for key, value in PREFECT_DEFAULTS.items():
-        os.environ.setdefault(key, value)
-    from literacy_flows.assessment import assessment_flow  # imports Prefect
-
-    _quiet_user_errors()
+    quiet_user_errors()
     try:
         result = assessment_flow(loaded.path, raw_dir=loaded.raw_dir, out_dir=loaded.processed_dir,
                                  keep_work=args.keep_work, with_notebooks=not args.no_notebooks)
     except (LiteracyError, OSError) as exc:
         return _error(str(exc))
-    _print_headline(result, loaded.config, time.monotonic() - started)
+    lines = ["", f"{loaded.config['assessment']['name_en']}", *headline_lines(result["headline"], loaded.config)]
+    lines.append(f"Tables in {_shown(Path(result['out_dir']))}/ (manifest.json lists every file); "
+                 f"{time.monotonic() - started:.0f} s")
+    print("\n".join(lines))
     return 0
 
 
-def _cmd_run_province(args: argparse.Namespace) -> int:
-    from literacy.errors import LiteracyError
+def _province_lines(result: dict, cfg: dict, elapsed: float) -> list[str]:
+    from literacy_flows.report.workbook import fmt_pct, fmt_pp
 
-    started = time.monotonic()
-    for key, value in PREFECT_DEFAULTS.items():  # before anything imports Prefect (it reads them once)
-        os.environ.setdefault(key, value)
-    try:
-        from literacy_flows.province import load_province, province_folders
-
-        path, cfg, _ = load_province(args.config)
-        raw, _ = province_folders(path, cfg, args.raw, args.out)
-        if args.workers is not None and args.workers < 1:
-            return _error("--workers must be at least 1")
-        # as make run: a province folder holding no member's round yet gets the simulated example
-        from literacy_flows.simulate import has_round_data
-
-        if not any(has_round_data(raw / c["id"]) for c in cfg["members"]):
-            from literacy_flows.province import simulate_province
-
-            print(f"No member delivery in {_shown(raw)}/: simulating the province's deliveries first "
-                  f"(literacy simulate --province)")
-            simulate_province(path, raw)
-    except (LiteracyError, OSError) as exc:
-        return _error(str(exc))
-    from literacy_flows.province import run_province
-
-    _quiet_user_errors()
-    try:
-        result = run_province(path, raw_dir=args.raw, out_dir=args.out, address=args.dask_address,
-                              workers=args.workers, with_notebooks=args.notebooks, sequential=args.sequential)
-    except (LiteracyError, OSError) as exc:
-        return _error(str(exc))
     s = result["summary"]
     lines = ["", f"{cfg['province']['name_en']} ({cfg['province']['name_zh']})"]
     if "endline" in s:
-        from literacy_flows.report import fmt_pct, fmt_pp
-
         lines.append(f"Province {s['endline_round']}: {fmt_pct(s['endline'])} (95% CI {fmt_pct(s['endline_ci_low'])}"
                      f"–{fmt_pct(s['endline_ci_high'])}), n = {s['endline_n']:,}; target {fmt_pct(s['target'])}: "
                      f"{s['verdict']}")
@@ -351,8 +289,40 @@ def _cmd_run_province(args: argparse.Namespace) -> int:
                          f"(95% CI {fmt_pp(s['change_ci_low'])} to {fmt_pp(s['change_ci_high'])})")
     done = [c for c in result["cities"] if c["status"] != "failed"]
     lines.append(f"{len(done)} of {len(result['cities'])} cities in the roll-up; outputs in "
-                 f"{_shown(Path(result['out_dir']))}/ ({time.monotonic() - started:.0f} s)")
-    print("\n".join(lines))
+                 f"{_shown(Path(result['out_dir']))}/ ({elapsed:.0f} s)")
+    return lines
+
+
+def _cmd_run_province(args: argparse.Namespace) -> int:
+    from literacy.errors import LiteracyError
+    from literacy_flows.pipeline.members import load_province, province_folders, simulate_province
+    from literacy_flows.pipeline.quiet_errors import quiet_user_errors
+    from literacy_flows.pipeline.simulate import has_round_data
+
+    started = time.monotonic()
+    apply_prefect_defaults()  # before anything imports Prefect (it reads them once)
+    try:
+        path, cfg, _ = load_province(args.config)
+        raw, _ = province_folders(path, cfg, args.raw, args.out)
+        if args.workers is not None and args.workers < 1:
+            return _error("--workers must be at least 1")
+        # as make run: a province folder holding no member's round yet gets the simulated example
+        if not any(has_round_data(raw / c["id"]) for c in cfg["members"]):
+            print(f"No member delivery in {_shown(raw)}/: simulating the province's deliveries first "
+                  f"(literacy simulate --province)")
+            simulate_province(path, raw)
+    except (LiteracyError, OSError) as exc:
+        return _error(str(exc))
+    from literacy_flows.pipeline import province   # imports Prefect and Dask: only now
+
+    quiet_user_errors()
+    try:
+        result = province.run_province(path, raw_dir=args.raw, out_dir=args.out, address=args.dask_address,
+                                       workers=args.workers, with_notebooks=args.notebooks,
+                                       sequential=args.sequential)
+    except (LiteracyError, OSError) as exc:
+        return _error(str(exc))
+    print("\n".join(_province_lines(result, cfg, time.monotonic() - started)))
     failed = [c for c in result["cities"] if c["status"] == "failed"]
     for c in failed:
         print(f"literacy: error: city {c['id']}: {c['error']}", file=sys.stderr)
@@ -361,13 +331,11 @@ def _cmd_run_province(args: argparse.Namespace) -> int:
 
 def _cmd_simulate_province(args: argparse.Namespace) -> int:
     from literacy.errors import LiteracyError
-    from literacy_flows.province import simulate_province
-    from literacy_flows.simulate import has_round_data
+    from literacy_flows.pipeline.members import load_province, province_folders, simulate_province
+    from literacy_flows.pipeline.simulate import has_round_data
 
     started = time.monotonic()
     try:
-        from literacy_flows.province import load_province, province_folders
-
         path, cfg, _ = load_province(args.province)
         raw, _ = province_folders(path, cfg, args.out, Path.cwd())
         held = [c["id"] for c in cfg["members"] if has_round_data(raw / c["id"])]
@@ -388,8 +356,8 @@ def _cmd_simulate_province(args: argparse.Namespace) -> int:
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from literacy.errors import LiteracyError
-    from literacy_flows import io as fio
-    from literacy_flows.simulate import has_round_data, simulate_to_folder
+    from literacy_flows.ingest import io as fio
+    from literacy_flows.pipeline.simulate import has_round_data, simulate_to_folder
 
     if args.province is not None:
         return _cmd_simulate_province(args)
@@ -417,21 +385,12 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def _cmd_config(args: argparse.Namespace) -> int:
-    import json
-
-    import yaml
-
     from literacy.errors import LiteracyError
-    from literacy_flows import io as fio
+    from literacy_flows.ingest import io as fio
+    from literacy_flows.ingest.config_text import config_schema_text, resolved_config_text
 
     if args.config_command == "schema":
-        from literacy.settings import json_schema
-        from literacy.settings.province import ProvinceConfig
-
-        schema = json_schema() if not args.province else {
-            "$schema": "https://json-schema.org/draft/2020-12/schema", "title": "literacy province config",
-            **ProvinceConfig.model_json_schema(by_alias=True, mode="validation")}
-        text = json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+        text = config_schema_text(province=args.province)
         if args.out is None:
             sys.stdout.write(text)
             return 0
@@ -444,44 +403,33 @@ def _cmd_config(args: argparse.Namespace) -> int:
     if args.config_command != "show":
         return _error("config: say 'literacy config show' or 'literacy config schema'")
     try:
-        path, _, _, config = fio.read_config(args.config)
+        path, text = resolved_config_text(args.config)
     except (LiteracyError, OSError) as exc:
         return _error(str(exc))
-    resolved = json.loads(json.dumps(config, ensure_ascii=False))   # tuples as lists
     print(f"# {_shown(path)}, resolved: every default filled (literacy {_version()})")
-    sys.stdout.write(yaml.safe_dump(resolved, allow_unicode=True, sort_keys=False, width=100))
+    sys.stdout.write(text)
     return 0
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from literacy.errors import LiteracyError
-    from literacy_flows import delivery as dlv
-    from literacy_flows import io as fio
+    from literacy_flows.ingest.checks import validate_delivery, write_quarantine
+    from literacy_flows.ingest.delivery import check_quarantine_share, summary_lines
 
     try:
-        # the output folder is not used: any value satisfies the config loader
-        loaded = fio.load_config(args.config, args.raw, out_dir=Path.cwd())
-        loaded.check_raw_dir()
-        delivery = dlv.load_delivery(loaded.config, loaded.raw_dir)
-        names, shown = {}, {}
-        for info in delivery.files:
-            key = info.role if info.round is None else f"{info.round}/{info.role}"
-            names[key], shown[key] = info.rel, fio.shown(info.path)
-        dlv.check_schemas(loaded.config, delivery.instrument, delivery.rounds, delivery.scorecard, names,
-                          delivery.lines, delivery.units, shown, instruments=delivery.instruments)
+        loaded, delivery = validate_delivery(args.config, args.raw)
     except (LiteracyError, OSError) as exc:
         return _error(str(exc))
     print(f"Delivery {_shown(loaded.raw_dir)}/ checked against {_shown(loaded.path)}:")
-    print("\n".join(dlv.summary_lines(delivery)))
+    print("\n".join(summary_lines(delivery)))
     if args.write is not None:
         try:
-            for rid, table in delivery.quarantine.items():
-                path = fio.write_csv(table, Path(args.write) / rid / "quarantine.csv")
-                print(f"wrote {_shown(path)} ({len(table)} rows)")
+            for path, rows in write_quarantine(delivery, args.write):
+                print(f"wrote {_shown(path)} ({rows} rows)")
         except OSError as exc:
             return _error(str(exc))
     try:
-        dlv.check_quarantine_share(delivery, listed="the summary above counts them by rule" + (
+        check_quarantine_share(delivery, listed="the summary above counts them by rule" + (
             "" if args.write is not None else "; --write DIR writes each round's rows to DIR/<round>/quarantine.csv"))
     except LiteracyError as exc:
         return _error(str(exc))
@@ -497,144 +445,16 @@ def _split(text: str) -> list[str]:
     return [t.strip() for t in str(text).split(",") if t.strip()]
 
 
-#: Cells read as missing by ``literacy estimate`` besides blank ones: the default missing
-#: markers of pandas' ``read_csv`` (R writes ``NA``), which the command used before it read
-#: files through the delivery readers.
-NA_TOKENS = frozenset({"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
-                       "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"})
-_TRUE, _FALSE = frozenset({"True", "TRUE", "true"}), frozenset({"False", "FALSE", "false"})
-
-
-def _typed_column(table, name: str, numeric: bool):
-    """One text column of a :class:`~literacy_flows.readers.TableRead` with the type ``read_csv`` would give.
-
-    All non-missing cells numbers: int64 (whole numbers, nothing missing) or float64;
-    all ``True``/``False``: bool; otherwise text, kept as it is. Whole numbers too long
-    for a float (more than 15 digits, as long identifiers) stay text rather than lose digits.
-
-    Parameters
-    ----------
-    table : TableRead
-        The file as the readers give it (text cells, blank as missing).
-    name : str
-        The column.
-    numeric : bool
-        The estimate computes with the column (Y, weights, fpc, denominator, replicate weights).
-
-    Returns
-    -------
-    Series
-
-    Raises
-    ------
-    InputError
-        ``numeric`` (a column the estimate computes with) and a cell is not a number: the
-        message names the file, the column, the cell and its line / row / case.
-    """
-    import numpy as np
-    import pandas as pd
-
-    from literacy_flows.readers import InputError, shown
-
-    text = table.data[name]
-    text = text.mask(text.isin(NA_TOKENS))
-    present = text.notna().to_numpy()
-    if not present.any():
-        return pd.Series(np.nan, index=text.index, dtype="float64")
-    values = text[present].astype(str)
-    if values.isin(_TRUE | _FALSE).all():
-        flags = text.map(lambda v: v in _TRUE if isinstance(v, str) else pd.NA)
-        return flags.astype(bool if present.all() else "boolean")
-    number = pd.to_numeric(text.astype(object).where(text.notna(), None), errors="coerce")
-    bad = present & number.isna().to_numpy()
-    if bad.any():
-        if numeric:
-            i = int(np.flatnonzero(bad)[0])
-            raise InputError(f"{shown(table.path)}: column '{name}' is not numeric: {text.iloc[i]!r} at "
-                             f"{table.where(i)}")
-        return text
-    if number.dtype.kind == "f" and values.str.fullmatch(r"[+-]?\d{16,}").any() and not numeric:
-        return text
-    return number
-
-
-def _read_estimate_data(args: argparse.Namespace):
-    """The survey file of ``literacy estimate`` as a typed DataFrame, read by the delivery readers.
-
-    SPSS / Stata value labels are applied by the readers to every column except those the
-    design or the statistic computes with (Y, weights, denominator, strata, PSUs, fpc,
-    replicate weights), which keep their codes; user-missing codes are read as missing.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        The parsed ``estimate`` options (the file and the columns it names).
-
-    Returns
-    -------
-    DataFrame
-        One row per record of the file, columns typed as :func:`_typed_column` says.
-
-    Raises
-    ------
-    InputError
-        The file cannot be read (missing, unknown extension, damaged, ...), or a cell of a
-        column the estimate computes with is not a number.
-    """
-    import re
-
-    import pandas as pd
-
-    from literacy_flows.readers import read_table
-
-    numeric = {*_split(args.y), args.weights, *_split(args.fpc)} | ({args.denominator} if args.denominator else set())
-    codes = numeric | {*_split(args.psu)} | ({args.strata} if args.strata else set())
-    table = read_table(args.file, keep_codes=codes, user_missing=False)
-    if args.replicate_weights:
-        try:
-            pattern = re.compile(args.replicate_weights)
-        except re.error:
-            pattern = None  # the design reports the bad pattern
-        replicates = {c for c in table.data.columns if pattern is not None and pattern.search(str(c))}
-        numeric |= replicates
-        if replicates & set(table.value_labels):
-            # labels were applied to a replicate weight column: read again keeping its codes
-            table = read_table(args.file, keep_codes=codes | replicates, user_missing=False)
-    return pd.DataFrame({c: _typed_column(table, c, c in numeric) for c in table.data.columns},
-                        index=table.data.index)
-
-
 def _cmd_plan(args: argparse.Namespace) -> int:
-    import numpy as np
-    import pandas as pd
-
     from literacy.errors import LiteracyError
     from literacy.planning import sample_plan
-    from literacy_flows import io as fio
+    from literacy_flows.ingest import io as fio
+    from literacy_flows.ingest.plan_inputs import plan_inputs_path, read_plan_inputs
 
     try:
         loaded = fio.load_config(args.config, None, args.out)
-        path = Path(loaded.processed_dir) / "assessment" / "sample_plan.csv"
-        if not path.is_file():
-            return _error(f"{fio.shown(path)}: file not found (run 'literacy run' first: it writes the plan's inputs)")
-        try:
-            inputs = pd.read_csv(path, dtype={"round": str, "domain": str}).rename(columns={"p": "estimate"})
-        except (ValueError, pd.errors.ParserError) as exc:
-            return _error(f"{fio.shown(path)}: not a readable CSV table ({exc})")
-        keep = ["round", "breakdown", "domain", "label_zh", "label_en", "level", "n", "psus_with_respondents",
-                "estimate", "deff", "respondents_per_psu", "response_rate"]
-        missing = [c for c in keep if c not in inputs.columns]
-        if missing:
-            return _error(f"{fio.shown(path)}: column '{missing[0]}' is missing (an output of another version?)")
-        for col in ("n", "psus_with_respondents", "estimate", "deff", "respondents_per_psu", "response_rate"):
-            values = pd.to_numeric(inputs[col], errors="coerce")
-            bad = (values.isna() & inputs[col].notna()) | (values < 0)
-            if bad.any():
-                row = int(np.flatnonzero(bad.to_numpy())[0])
-                return _error(f"{fio.shown(path)}: line {row + 2}, column '{col}': {inputs[col].iloc[row]!r} is not a "
-                              f"non-negative number")
-            inputs[col] = values
-        table = sample_plan(inputs[keep], loaded.config, target_neff=args.target_neff, half_width=args.half_width,
+        inputs = read_plan_inputs(plan_inputs_path(loaded.processed_dir))
+        table = sample_plan(inputs, loaded.config, target_neff=args.target_neff, half_width=args.half_width,
                             planned_per_psu=args.planned_per_psu, alpha=args.alpha, power=args.power)
     except (LiteracyError, OSError, ValueError) as exc:
         return _error(str(exc))
@@ -647,14 +467,15 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _cmd_estimate(args: argparse.Namespace) -> int:
-    import warnings
-
     from literacy.errors import LiteracyError
     from literacy.estimate import EstimateSpec, estimate_table
-    from literacy_flows import io as fio
+    from literacy_flows.ingest import io as fio
+    from literacy_flows.ingest.estimate_file import read_estimate_file
 
+    numeric = {*_split(args.y), args.weights, *_split(args.fpc)} | ({args.denominator} if args.denominator else set())
+    codes = numeric | {*_split(args.psu)} | ({args.strata} if args.strata else set())
     try:
-        data = _read_estimate_data(args)
+        data = read_estimate_file(args.file, numeric, codes, args.replicate_weights)
         spec = EstimateSpec(
             y=_split(args.y), weights=args.weights, by=_split(args.by), statistic=args.stat,
             denominator=args.denominator, strata=args.strata, psu=_split(args.psu), fpc=_split(args.fpc),
@@ -677,7 +498,18 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``literacy`` console script; returns the exit status."""
+    """Entry point of the ``literacy`` console script.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments (default: the process's).
+
+    Returns
+    -------
+    int
+        The exit status: 0, or 2 for a user error (one line on stderr).
+    """
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -11,7 +11,7 @@ from literacy.design import SurveyDesign
 
 
 def test_a_model_with_more_coefficients_than_design_df_is_a_note(tmp_path, config):
-    from literacy_flows.assessment import _analysis
+    from literacy_flows.pipeline.rounds import analysis_tables
 
     rng = np.random.default_rng(4)
     n = 400
@@ -24,9 +24,9 @@ def test_a_model_with_more_coefficients_than_design_df_is_a_note(tmp_path, confi
         "literate": (rng.random(n) < 0.3).astype(int),
         "level_class": rng.choice(["low", "basic", "literate"], n), "w": rng.uniform(1, 3, n)})
     design = SurveyDesign(data, weights="w", strata="stratum", psu="psu")    # 8 PSUs - 2 strata = 6 df
-    out = _analysis(design, config, "2025", tmp_path, logging.getLogger("test"))
+    out = analysis_tables(design, config, "2025", tmp_path, logging.getLogger("test"))
     import literacy_schemas as S
-    from literacy_flows.deliverables import table_schema
+    from literacy_flows.pipeline.deliverables import table_schema
 
     det = pd.read_parquet(out["determinants"])
     S.validate(det, table_schema("determinants", config), "determinants", line_offset=None)

@@ -1,7 +1,7 @@
 """Round detection for ``make run`` / ``literacy simulate --if-missing``.
 
 A round is present when the ingest would find ``<raw>/<round>/responses`` in any format it
-reads (:func:`literacy_flows.readers.find_delivery_file`), not only as ``responses.csv``:
+reads (:func:`literacy_flows.ingest.readers.find_delivery_file`), not only as ``responses.csv``:
 simulating beside a delivery in another format would leave two formats of one table.
 """
 
@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from literacy_flows import cli
-from literacy_flows.simulate import has_round_data
+from literacy_flows.pipeline.simulate import has_round_data
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "config" / "wuhai.yaml"

@@ -24,9 +24,9 @@ from literacy.deliverables import (evaluator_table, finish_verdicts, illustrativ
                                    part_means, response_rates, scorecard_table)
 from literacy.design import SurveyDesign
 from literacy.reliability import propagate_suppression
-from literacy_flows import io as fio
-from literacy_flows import report as rep
-from literacy_flows.deliverables import read_scorecard, table_schema
+from literacy_flows.ingest import io as fio
+from literacy_flows.report import workbook as rep
+from literacy_flows.pipeline.deliverables import read_scorecard, table_schema
 
 CONFIG = Path(__file__).resolve().parents[1] / "config" / "wuhai.yaml"
 
@@ -446,7 +446,7 @@ def test_methodology_table_with_replicate_variance(tables, config):
 
 
 def test_every_output_table_has_a_schema(config):
-    from literacy_flows.deliverables import TABLE_NOTES, TABLE_SCHEMAS
+    from literacy_flows.pipeline.deliverables import TABLE_NOTES, TABLE_SCHEMAS
 
     for name in TABLE_SCHEMAS:
         assert table_schema(name, config).name == name

@@ -19,7 +19,7 @@ import pytest
 
 import literacy_schemas as S
 from literacy_flows import cli
-from literacy_flows.io import load_config
+from literacy_flows.ingest.io import load_config
 
 pytestmark = pytest.mark.flow
 
@@ -45,7 +45,7 @@ def programme(simulated_programme) -> Path:
 
 @pytest.fixture(scope="module")
 def first_run(programme, prefect_harness):
-    from literacy_flows.assessment import assessment_flow
+    from literacy_flows.pipeline.assessment import assessment_flow
 
     result = assessment_flow(programme, with_notebooks=False)  # the notebooks: tests/test_notebooks.py
     out = programme.parent / "processed"
@@ -173,7 +173,7 @@ def test_suppressed_cells_are_blank_in_every_output_and_artifact(first_run, prog
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
-    from literacy_flows.deliverables import table_schema
+    from literacy_flows.pipeline.deliverables import table_schema
 
     _, out, _ = first_run
     cfg = load_config(programme).config
@@ -239,7 +239,7 @@ def test_simulated_truth_is_covered_by_the_city_interval(first_run):
 
 
 def test_rerun_is_byte_identical(first_run, programme):
-    from literacy_flows.assessment import assessment_flow
+    from literacy_flows.pipeline.assessment import assessment_flow
 
     _, out, tree = first_run
     assessment_flow(programme, with_notebooks=False)
@@ -249,7 +249,7 @@ def test_rerun_is_byte_identical(first_run, programme):
 def test_the_run_pins_every_loaded_blas_library_to_one_thread_and_restores_it():
     from threadpoolctl import threadpool_info, threadpool_limits
 
-    from literacy_flows.numerics import single_blas_thread
+    from literacy_flows.pipeline.numerics import single_blas_thread
 
     with threadpool_limits(limits=2):
         with single_blas_thread():

@@ -156,8 +156,8 @@ def _prepare(base: Path, tmp_path: Path, layout: str) -> tuple[Path, Path]:
 
 
 def _load(cfg_path: Path, raw: Path):
-    from literacy_flows.delivery import load_delivery
-    from literacy_flows.io import load_config
+    from literacy_flows.ingest.delivery import load_delivery
+    from literacy_flows.ingest.io import load_config
 
     return load_delivery(load_config(cfg_path, raw, raw).config, raw)
 
@@ -258,8 +258,8 @@ def test_a_per_round_form_in_another_format_is_read(base, tmp_path, capsys):
 
 
 def test_the_cache_key_covers_every_form(base, tmp_path):
-    from literacy_flows.ingest import cache_key
-    from literacy_flows.io import load_config
+    from literacy_flows.ingest.cache import cache_key
+    from literacy_flows.ingest.io import load_config
 
     cfg_path, raw = _prepare(base, tmp_path, "per_round")
     config = load_config(cfg_path, raw, raw).config

@@ -290,8 +290,8 @@ def _run(base: Path, tmp_path: Path, config_text: str, mutate, capsys, case: str
 
 
 def _load(cfg_path: Path, raw: Path):
-    from literacy_flows.delivery import load_delivery
-    from literacy_flows.io import load_config
+    from literacy_flows.ingest.delivery import load_delivery
+    from literacy_flows.ingest.io import load_config
 
     return load_delivery(load_config(cfg_path, raw, raw).config, raw)
 
@@ -329,7 +329,7 @@ def test_file_level_problem(base, tmp_path, config_text, capsys, case, mutate, s
 
 @pytest.mark.parametrize("case, mutate, status, expected", ROW_CASES, ids=[c[0] for c in ROW_CASES])
 def test_row_level_problem(base, tmp_path, config_text, case, mutate, status, expected):
-    from literacy_flows.delivery import check_quarantine_share
+    from literacy_flows.ingest.delivery import check_quarantine_share
 
     cfg_path, raw = _prepare(base, tmp_path, config_text, mutate, case)
     d = _load(cfg_path, raw)

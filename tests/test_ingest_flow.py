@@ -178,7 +178,7 @@ def errors(monkeypatch) -> list[str]:
 
 
 def _count_reads(monkeypatch) -> list:
-    from literacy_flows import delivery
+    from literacy_flows.ingest import delivery
 
     calls = []
     original = delivery.load_delivery
@@ -232,7 +232,7 @@ def test_first_run(programme, first_run):
     assert listed["2025/quarantine.csv"]["rows"] == len(q) and listed["2020/quarantine.csv"]["rows"] == 0
     assert listed["2025/quarantine.csv"]["sha256"] == runs["tree"]["2025/quarantine.csv"]
     # no identifier anywhere: outputs, the Prefect result store, artifacts, logs, the console
-    from literacy_flows.ingest import store_root
+    from literacy_flows.ingest.cache import store_root
 
     assert _leaks(out) == []
     assert _leaks(store_root().parent) == []
@@ -259,7 +259,7 @@ def test_rerun_reuses_the_cached_ingest_and_is_byte_identical(programme, first_r
 def test_interrupted_run_leaves_the_previous_outputs(programme, first_run, monkeypatch, errors):
     runs = first_run
     assert runs["code"] == 0, runs["errors"]
-    from literacy_flows import io as fio
+    from literacy_flows.ingest import io as fio
 
     raw = programme.parent / "raw"
     path = raw / "2025" / "margins.csv"

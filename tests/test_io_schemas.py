@@ -16,7 +16,7 @@ import yaml
 
 import literacy_schemas as S
 from literacy.errors import ConfigError, LiteracyError
-from literacy_flows import io as fio
+from literacy_flows.ingest import io as fio
 
 CONFIG = Path(__file__).resolve().parents[1] / "config" / "wuhai.yaml"
 

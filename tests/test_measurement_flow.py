@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 import literacy_schemas as S
-from literacy_flows.deliverables import table_schema
+from literacy_flows.pipeline.deliverables import table_schema
 
 pytestmark = pytest.mark.flow
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.flow
 @pytest.fixture(scope="module")
 def refused(simulated_programme, prefect_harness):
     """The small simulated programme with a linking minimum its forms cannot meet (15 anchors, 20 needed)."""
-    from literacy_flows.assessment import assessment_flow
+    from literacy_flows.pipeline.assessment import assessment_flow
 
     path = simulated_programme("refused")
     cfg = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -42,7 +42,7 @@ def test_too_few_anchors_runs_to_the_end_and_marks_the_change_not_comparable(ref
     # no linked estimates without a link; the item review and DIF are still there
     assert not (out / "2025" / "estimates_linked.csv").exists()
     assert (out / "2025" / "items.csv").is_file() and (out / "assessment" / "dif.csv").is_file()
-    from literacy_flows.report import headline_lines
+    from literacy_flows.report.workbook import headline_lines
 
     assert any("not comparable" in line for line in headline_lines(head, _validated(cfg)))
 

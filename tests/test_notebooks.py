@@ -27,7 +27,7 @@ import pytest
 import yaml
 
 from literacy.errors import DataError
-from literacy_flows.notebooks import NOTEBOOKS, cjk_font_path, execute_notebooks, item_table, use_cjk_font
+from literacy_flows.report.notebooks import NOTEBOOKS, cjk_font_path, execute_notebooks, item_table, use_cjk_font
 
 CONFIG = Path(__file__).resolve().parents[1] / "config" / "wuhai.yaml"
 NAMES = [name for name, _ in NOTEBOOKS]
@@ -62,7 +62,7 @@ def _text(nb) -> str:
 @pytest.fixture(scope="module")
 def executed(simulated_programme, prefect_harness):
     """A small simulated delivery (as in test_flow.py), assessed by the flow with the notebooks."""
-    from literacy_flows.assessment import assessment_flow
+    from literacy_flows.pipeline.assessment import assessment_flow
 
     path = simulated_programme("nb-programme")
     result = assessment_flow(path)
@@ -420,7 +420,7 @@ def test_web_report_in_chromium_fits_1280_px_and_renders(executed, tmp_path):
 
 # --------------------------------------------------------------------------- the flow's evaluation report
 def test_flow_writes_the_evaluation_report_with_the_headline_numbers(executed):
-    from literacy_flows.report_document import docx_text
+    from literacy_flows.report.document import docx_text
 
     result, out = executed
     head = pd.read_csv(out / "assessment" / "headline.csv", dtype=str, keep_default_na=False).set_index("key")["value"]

@@ -33,7 +33,7 @@ def _stub(calls):
 
 
 def test_an_empty_province_folder_is_simulated_first(province, monkeypatch, capsys):
-    import literacy_flows.province as prov
+    import literacy_flows.pipeline.province as prov
 
     calls: list = []
     monkeypatch.setattr(prov, "run_province", _stub(calls))

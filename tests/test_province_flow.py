@@ -47,7 +47,7 @@ def province(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def dask_run(province, prefect_harness):
-    from literacy_flows.province import run_province
+    from literacy_flows.pipeline.province import run_province
 
     out = province.parent / "dask-out"
     result = run_province(province, out_dir=out, workers=2)
@@ -74,15 +74,15 @@ def test_a_city_is_the_same_bytes_with_one_or_two_blas_threads(province, prefect
     # issue 19: a Dask worker runs with one BLAS thread, a city run alone with as many as the machine
     # has, and a threaded matrix product or factorisation adds in another order (these small cities'
     # linked estimates, determinants and Rao-Scott tests differed in the last bits before the run
-    # pinned one thread: literacy_flows.numerics). The measurement stage is part of the run.
+    # pinned one thread: literacy_flows.pipeline.numerics). The measurement stage is part of the run.
     from threadpoolctl import threadpool_info, threadpool_limits
 
-    from literacy_flows.assessment import assessment_flow
+    from literacy_flows.pipeline.assessment import assessment_flow
 
     member = "alxa"  # each of the three members differed without the pin
     cfg = province.parent / "dask-out" / ".province-work" / "configs" / f"{member}.yaml"
     if not cfg.is_file():  # the member configs the province run prepares
-        from literacy_flows.province import load_province, prepare_members
+        from literacy_flows.pipeline.members import load_province, prepare_members
 
         path, pcfg, _ = load_province(province)
         cfg = prepare_members(path, pcfg, tmp_path / "configs")[member]
@@ -122,7 +122,7 @@ def test_rollup_equals_a_hand_built_design(province, dask_run):
 
 
 def test_rerun_reuses_every_city(province, dask_run, prefect_harness):
-    from literacy_flows.province import run_province
+    from literacy_flows.pipeline.province import run_province
 
     result, out = dask_run
     before = _tree(out)

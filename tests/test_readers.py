@@ -18,9 +18,9 @@ import pytest
 import yaml
 
 import ingest_kit as kit
-from literacy_flows.delivery import load_delivery
-from literacy_flows.io import load_config
-from literacy_flows.readers import InputError, find_delivery_file, read_table
+from literacy_flows.ingest.delivery import load_delivery
+from literacy_flows.ingest.io import load_config
+from literacy_flows.ingest.readers import InputError, find_delivery_file, read_table
 
 R = "2025"
 

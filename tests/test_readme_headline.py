@@ -29,8 +29,8 @@ def _readme_sample() -> list[str]:
 
 def test_readme_shows_the_headline_of_the_default_run(tmp_path, prefect_harness):
     from literacy_flows import cli
-    from literacy_flows.assessment import assessment_flow
-    from literacy_flows.report import headline_lines
+    from literacy_flows.pipeline.assessment import assessment_flow
+    from literacy_flows.report.workbook import headline_lines
 
     cfg = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
     cfg["paths"] = {"raw": "raw", "processed": "processed"}      # everything else as make run

@@ -25,8 +25,8 @@ import pytest
 import yaml
 
 from literacy.config import validate_config
-from literacy_flows import report_document as rd
-from literacy_flows import report_pdf as rpdf
+from literacy_flows.report import document as rd
+from literacy_flows.report import pdf as rpdf
 
 CONFIG = Path(__file__).resolve().parents[1] / "config" / "wuhai.yaml"
 LEVELS = ["literate", "advanced", "basic"]

@@ -465,7 +465,7 @@ def test_answers_follow_the_2pl_with_the_written_item_parameters(full):
 
 
 def test_one_form_for_every_round_when_no_forms_are_configured(config, tmp_path):
-    from literacy_flows.simulate import write_programme
+    from literacy_flows.pipeline.simulate import write_programme
 
     cfg = copy.deepcopy(config)
     cfg["simulation"]["forms"] = {}

@@ -185,7 +185,7 @@ def test_delivered_area_covariates_enter_the_model_and_a_missing_one_is_a_reason
 
 
 def test_area_covariates_file_errors_name_line_and_column(tmp_path):
-    from literacy_flows import io as fio
+    from literacy_flows.ingest import io as fio
 
     path = tmp_path / "area_covariates.csv"
     path.write_text("district,unemployment\nhaibowan,0.03\nhainan,x\n", encoding="utf-8")
@@ -215,7 +215,7 @@ def test_area_covariates_file_errors_name_line_and_column(tmp_path):
 
 def test_the_ingest_reads_a_delivered_area_covariates_file(tmp_path, config):
     from ingest_kit import make_delivery
-    from literacy_flows import delivery as dlv
+    from literacy_flows.ingest import delivery as dlv
 
     raw = make_delivery(tmp_path / "raw")
     (raw / "2025" / "area_covariates.csv").write_text("district,unemployment\nhaibowan,0.03\nhainan,0.05\n"

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from literacy_flows import io as fio
+from literacy_flows.ingest import io as fio
 
 DEAD_PID = 2 ** 22 + 12345   # above Linux's default pid_max: no such process
 

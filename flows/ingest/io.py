@@ -1,12 +1,12 @@
 """File input and output of the assessment: the config, a delivery, and the output tables.
 
 Everything that touches the file system lives here (the ``literacy`` package is pure
-computation). Files are read in any delivery format (:mod:`literacy_flows.readers`: CSV in
+computation). Files are read in any delivery format (:mod:`literacy_flows.ingest.readers`: CSV in
 UTF-8 / GB18030 / UTF-16, Excel, SPSS, Stata, Parquet); the readers here are strict and
 typed: ids and categorical variables are strings, item answer codes are nullable ``Int64``
 (blank = skipped), probabilities are floats, and a value that cannot be read is a one-line
 :class:`InputError` naming the file, the line and the column. (The flow reads responses and
-samples through :mod:`literacy_flows.delivery` instead, which quarantines bad rows.) Output
+samples through :mod:`literacy_flows.ingest.delivery` instead, which quarantines bad rows.) Output
 sets are swapped in whole (:func:`new_staging`, :func:`swap_in`). Writing is atomic (a temporary file in the same folder, fsync, ``os.replace``)
 and byte-reproducible: the same tables give the same bytes (stable row order, fixed float
 format in CSV, Parquet without timestamps, Excel with fixed document dates and zip entry
@@ -15,6 +15,7 @@ times).
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import io
 import json
@@ -28,16 +29,21 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
+import yaml
 
+from literacy.assessment import round_roles
+from literacy.config import validate_config
+from literacy.errors import ConfigError
 from literacy.privacy import display_value
-from literacy_flows.readers import InputError, find_delivery_file, read_table, shown
+from literacy.sae.assessment import AREA_KEYS
+from literacy_flows.ingest.readers import InputError, find_delivery_file, read_table, shown
 
 __all__ = ["read_config", "write_text", 
     "InputError", "LoadedConfig", "load_config", "delivery_files", "expected_files", "read_instrument", "read_responses",
     "read_sample", "read_margins", "read_truth", "read_area_covariates", "read_round", "sha256_file", "atomic_write_bytes",
     "write_csv", "write_parquet", "write_json", "write_excel", "csv_bytes", "parquet_bytes", "json_bytes",
     "FLOAT_FORMAT", "ITEM_DTYPE", "relative_to", "shown", "excel_bytes", "new_staging", "swap_in",
-    "discard_staging",
+    "discard_staging", "read_text_table", "require_columns", "to_number", "normalise_zip",
 ]
 
 #: Fixed float format of every CSV output: 12 significant digits, enough for any reported
@@ -82,9 +88,6 @@ class LoadedConfig:
 
     def check_roles(self) -> None:
         """A one-line :class:`ConfigError` naming the file when no round is the baseline or the endline."""
-        from literacy.assessment import round_roles
-        from literacy.errors import ConfigError
-
         try:
             round_roles(self.config)
         except ConfigError as exc:
@@ -116,11 +119,6 @@ def read_config(path: str | os.PathLike) -> tuple[Path, bytes, Any, dict]:
         One line naming the file and the key (``config/my-city.yaml: reporting.minn is not a known
         setting; did you mean reporting.min_n?``).
     """
-    import yaml  # a fast import, but only needed here
-
-    from literacy.config import validate_config
-    from literacy.errors import ConfigError
-
     cfg_path = Path(path).expanduser().resolve()
     if not cfg_path.is_file():
         raise InputError(f"{shown(cfg_path)}: config file not found")
@@ -163,8 +161,6 @@ def load_config(path: str | os.PathLike, raw_dir: str | os.PathLike | None = Non
     literacy.errors.ConfigError
         The config is incomplete or inconsistent (prefixed with the file name).
     """
-    from literacy.errors import ConfigError
-
     cfg_path, data, source, config = read_config(path)
     paths = config["paths"]
     base = cfg_path.parent
@@ -270,10 +266,10 @@ MARGINS_COLUMNS = ["dimension", *MARGIN_VARIABLES, "population", "source"]
 TRUTH_COLUMNS = ["breakdown", "domain", "level", "population", "rate"]
 
 
-def _read_text_table(path: Path, column_map: Mapping[str, str] | None = None) -> pd.DataFrame:
+def read_text_table(path: Path, column_map: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Every cell as a string (blank -> <NA>), so that typing errors can be reported by line.
 
-    Any delivery format (:func:`literacy_flows.readers.read_table`); blank lines are not
+    Any delivery format (:func:`literacy_flows.ingest.readers.read_table`); blank lines are not
     rows. The file line (Excel row, case number) of each row is kept in
     ``df.attrs["lines"]`` and its unit in ``df.attrs["unit"]``; a malformed CSV record
     (a field count unlike the header's) is an error here (strict tables have no quarantine).
@@ -290,7 +286,22 @@ def _read_text_table(path: Path, column_map: Mapping[str, str] | None = None) ->
     return df
 
 
-def _require(df: pd.DataFrame, columns: Iterable[str], path: Path) -> None:
+def require_columns(df: pd.DataFrame, columns: Iterable[str], path: Path) -> None:
+    """Stop with a one-line :class:`InputError` naming the file when a column is missing.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The table as read.
+    columns : iterable of str
+        The columns it must have.
+    path : Path
+        The file (named in the message).
+
+    Raises
+    ------
+    InputError
+    """
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise InputError(f"{shown(path)}: missing column(s) {', '.join(map(repr, missing))}")
@@ -305,8 +316,30 @@ def _line(position: int, df: pd.DataFrame | None = None) -> str:
     return f"line {int(position) + 2}"
 
 
-def _to_number(df: pd.DataFrame, col: str, path: Path, integer: bool, required: bool) -> pd.Series:
-    """A numeric column; a non-number (or a fraction where an integer is needed) is an error."""
+def to_number(df: pd.DataFrame, col: str, path: Path, integer: bool, required: bool) -> pd.Series:
+    """A numeric column; a non-number (or a fraction where an integer is needed) is an error.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The table as text (:func:`read_text_table`).
+    col : str
+        The column.
+    path : Path
+        The file (named in the message with the line).
+    integer : bool
+        Whole numbers only (nullable ``Int64``); else float.
+    required : bool
+        A blank cell is an error too.
+
+    Returns
+    -------
+    Series
+
+    Raises
+    ------
+    InputError
+    """
     text = df[col]
     num = pd.to_numeric(text, errors="coerce")
     values = num.to_numpy(dtype=float, na_value=np.nan)
@@ -348,14 +381,14 @@ def read_instrument(path: str | os.PathLike, table: pd.DataFrame | None = None) 
 
     ``points`` float; ``correct`` and ``dont_know_code`` Int64; ``valid_codes`` kept as the
     delivered text ("1;2;3;4"); the rest strings. ``table``: the file already read as text
-    (:func:`literacy_flows.readers.read_table`), else it is read from ``path``.
+    (:func:`literacy_flows.ingest.readers.read_table`), else it is read from ``path``.
     """
     path = Path(path)
-    df = _read_text_table(path) if table is None else table
-    _require(df, INSTRUMENT_COLUMNS, path)
-    df["points"] = _to_number(df, "points", path, integer=False, required=True)
-    df["correct"] = _to_number(df, "correct", path, integer=True, required=True)
-    df["dont_know_code"] = _to_number(df, "dont_know_code", path, integer=True, required=True)
+    df = read_text_table(path) if table is None else table
+    require_columns(df, INSTRUMENT_COLUMNS, path)
+    df["points"] = to_number(df, "points", path, integer=False, required=True)
+    df["correct"] = to_number(df, "correct", path, integer=True, required=True)
+    df["dont_know_code"] = to_number(df, "dont_know_code", path, integer=True, required=True)
     return df
 
 
@@ -367,25 +400,25 @@ def read_responses(path: str | os.PathLike, item_ids: Iterable[str]) -> pd.DataF
     """
     path = Path(path)
     items = [str(i) for i in item_ids]
-    df = _read_text_table(path)
-    _require(df, RESPONSES_COLUMNS + items, path)
+    df = read_text_table(path)
+    require_columns(df, RESPONSES_COLUMNS + items, path)
     _ids(df, path, _ID_COLUMNS)
-    df["selection_prob"] = _to_number(df, "selection_prob", path, integer=False, required=True)
-    df["age"] = _to_number(df, "age", path, integer=True, required=True)
+    df["selection_prob"] = to_number(df, "selection_prob", path, integer=False, required=True)
+    df["age"] = to_number(df, "age", path, integer=True, required=True)
     for item in items:
-        df[item] = _to_number(df, item, path, integer=True, required=False)
+        df[item] = to_number(df, item, path, integer=True, required=False)
     return df
 
 
 def read_sample(path: str | os.PathLike) -> pd.DataFrame:
     """Every sampled adult of a round (``sample.csv``); ``responded`` Int64 (0/1)."""
     path = Path(path)
-    df = _read_text_table(path)
-    _require(df, SAMPLE_COLUMNS, path)
+    df = read_text_table(path)
+    require_columns(df, SAMPLE_COLUMNS, path)
     _ids(df, path, _ID_COLUMNS)
-    df["selection_prob"] = _to_number(df, "selection_prob", path, integer=False, required=True)
-    df["age"] = _to_number(df, "age", path, integer=True, required=True)
-    df["responded"] = _to_number(df, "responded", path, integer=True, required=True)
+    df["selection_prob"] = to_number(df, "selection_prob", path, integer=False, required=True)
+    df["age"] = to_number(df, "age", path, integer=True, required=True)
+    df["responded"] = to_number(df, "responded", path, integer=True, required=True)
     return df
 
 
@@ -394,26 +427,26 @@ def read_margins(path: str | os.PathLike, table: pd.DataFrame | None = None) -> 
 
     ``table``: the file already read as text, else it is read from ``path``."""
     path = Path(path)
-    df = _read_text_table(path) if table is None else table
-    _require(df, ["dimension", "population"], path)
+    df = read_text_table(path) if table is None else table
+    require_columns(df, ["dimension", "population"], path)
     for c in MARGIN_VARIABLES:
         if c not in df.columns:
             df[c] = pd.array([pd.NA] * len(df), dtype="string")
     if "source" not in df.columns:
         df["source"] = pd.array([pd.NA] * len(df), dtype="string")
-    df["population"] = _to_number(df, "population", path, integer=True, required=True)
+    df["population"] = to_number(df, "population", path, integer=True, required=True)
     return df
 
 
 def read_truth(path: str | os.PathLike, table: pd.DataFrame | None = None) -> pd.DataFrame:
     """A simulated round's true population values (``truth.csv``); ``table`` as in :func:`read_margins`."""
     path = Path(path)
-    df = _read_text_table(path) if table is None else table
-    _require(df, TRUTH_COLUMNS, path)
-    df["population"] = _to_number(df, "population", path, integer=True, required=True)
-    df["rate"] = _to_number(df, "rate", path, integer=False, required=True)
+    df = read_text_table(path) if table is None else table
+    require_columns(df, TRUTH_COLUMNS, path)
+    df["population"] = to_number(df, "population", path, integer=True, required=True)
+    df["rate"] = to_number(df, "rate", path, integer=False, required=True)
     if "rate_linked" in df.columns:   # optional: the share above the true cut on the linked scale
-        df["rate_linked"] = _to_number(df, "rate_linked", path, integer=False, required=True)
+        df["rate_linked"] = to_number(df, "rate_linked", path, integer=False, required=True)
     return df
 
 
@@ -429,11 +462,9 @@ def read_area_covariates(path: str | os.PathLike, table: pd.DataFrame | None = N
     ``codes`` (cell column -> the config's codes), a code the config does not know (``Haibowan``
     for ``haibowan``) as well.
     """
-    from literacy.sae.assessment import AREA_KEYS   # the cell columns (lazy: the CLI starts fast)
-
     path = Path(path)
-    df = _read_text_table(path) if table is None else table
-    _require(df, ["district"], path)
+    df = read_text_table(path) if table is None else table
+    require_columns(df, ["district"], path)
     keys = [c for c in df.columns if c in AREA_KEYS]
     for c in keys:
         df[c] = df[c].astype("string").str.strip()
@@ -449,7 +480,7 @@ def read_area_covariates(path: str | os.PathLike, table: pd.DataFrame | None = N
     if not covariates:
         raise InputError(f"{shown(path)}: no covariate column (every column besides {', '.join(keys)} is one)")
     for c in covariates:
-        df[c] = _to_number(df, c, path, integer=False, required=True)
+        df[c] = to_number(df, c, path, integer=False, required=True)
         blank = np.flatnonzero(df[c].isna().to_numpy())
         if len(blank):
             raise InputError(f"{shown(path)}: {_line(int(blank[0]), df)}, column '{c}': a covariate is blank")
@@ -530,6 +561,8 @@ def parquet_bytes(df: pd.DataFrame) -> bytes:
     columns and dtypes. Statistics and dictionary encoding are kept (they depend only on the
     data); compression is zstd.
     """
+    # pyarrow and openpyxl are imported by the writers that use them: the command line's validate,
+    # plan and config read through this module and need neither
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -573,8 +606,18 @@ def write_json(obj: Any, path: str | os.PathLike) -> Path:
     return atomic_write_bytes(path, json_bytes(obj))
 
 
-def _normalise_zip(data: bytes) -> bytes:
-    """Rewrite a zip archive with fixed entry times and attributes (same bytes on every run)."""
+def normalise_zip(data: bytes) -> bytes:
+    """Rewrite a zip archive with fixed entry times and attributes (same bytes on every run).
+
+    Parameters
+    ----------
+    data : bytes
+        A zip archive (an .xlsx or .docx file).
+
+    Returns
+    -------
+    bytes
+    """
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -593,9 +636,7 @@ def excel_bytes(workbook) -> bytes:
     ``openpyxl.save_workbook`` stamps the current time into ``docProps/core.xml`` and the
     zip entries; the writer is driven directly here and the archive normalised instead.
     """
-    import datetime
-
-    from openpyxl.writer.excel import ExcelWriter
+    from openpyxl.writer.excel import ExcelWriter   # see parquet_bytes: imported where it is used
 
     fixed = datetime.datetime(*FIXED_DATETIME)
     workbook.properties.created = fixed
@@ -606,7 +647,7 @@ def excel_bytes(workbook) -> bytes:
     archive = zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
     writer = ExcelWriter(workbook, archive)
     writer.save()
-    return _normalise_zip(buf.getvalue())
+    return normalise_zip(buf.getvalue())
 
 
 def write_excel(workbook, path: str | os.PathLike) -> Path:
@@ -657,7 +698,7 @@ class _DirLock:
 
     def __enter__(self):
         try:
-            import fcntl
+            import fcntl   # POSIX only: elsewhere the lock is skipped
 
             self.fd = os.open(self.folder, os.O_RDONLY)
             fcntl.flock(self.fd, fcntl.LOCK_EX)
@@ -669,7 +710,7 @@ class _DirLock:
 
     def __exit__(self, *exc):
         if self.fd is not None:
-            import fcntl
+            import fcntl   # POSIX only (as in __enter__)
 
             fcntl.flock(self.fd, fcntl.LOCK_UN)
             os.close(self.fd)

@@ -400,6 +400,8 @@ def _write_sheet(wb, title: str, df: pd.DataFrame, formats: dict[str, str] | Non
     ``notes`` (zh, en): definitions and sources, written as two rows below the table
     (注 / Notes) after a blank row.
     """
+    # openpyxl is imported by the workbook's builders only: the command line prints the headline
+    # from this module without it
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -462,7 +464,7 @@ def _cell(v):
 
 def _headline_sheet(wb, table: pd.DataFrame) -> None:
     """Headline sheet: one figure a row, numbers as numbers with percent formats."""
-    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.styles import Alignment, Font, PatternFill   # see _write_sheet
 
     ws = wb.create_sheet(title="headline")
     ws.append(["指标", "指标（英文）", "数值", "代码"])
@@ -505,9 +507,9 @@ def build_workbook(headline: pd.DataFrame, estimates: dict[str, pd.DataFrame], c
     ``tables`` (name -> table) are the evaluator tables, one sheet each after the headline;
     ``notes`` (name -> (zh, en)) the notes rows of the sheets (``estimates`` for every
     round's estimates sheet). Returns an openpyxl Workbook (write it with
-    ``literacy_flows.io.write_excel`` for reproducible bytes).
+    ``literacy_flows.ingest.io.write_excel`` for reproducible bytes).
     """
-    from openpyxl import Workbook
+    from openpyxl import Workbook   # see _write_sheet
 
     notes = notes or {}
     wb = Workbook()

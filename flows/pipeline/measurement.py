@@ -15,43 +15,34 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from prefect import get_run_logger, task
-from prefect.cache_policies import NO_CACHE
 
-from literacy_flows import io as fio
+from literacy.assessment import round_roles
+from literacy.errors import DataError
+from literacy.measurement import compare_forms, linking_feasible
+from literacy.measurement.assessment import (
+    anchor_jackknife,
+    calibration_error,
+    change_calibration,
+    dif_review,
+    irt_item_table,
+    item_review,
+    item_scores,
+    link_forms,
+    linked_round,
+    measurement_config,
+    plausible_values,
+    pv_distribution,
+    round_parameters,
+)
+from literacy_flows.ingest import io as fio
+from literacy_flows.pipeline.designs import calibrated_design
+from literacy_flows.pipeline.work import TASK_OPTIONS
 
 __all__ = ["measure"]
 
-_TASK = dict(cache_policy=NO_CACHE, persist_result=False, retries=0)
 
-
-@task(name="measure", **_TASK)
-def measure(config: dict, ingested: dict, weighted: dict[str, dict]) -> dict:
-    """Comparable rounds: the measurement stage of the assessment (docs/methods/comparable-rounds.md).
-
-    Returns
-    -------
-    dict
-        ``enabled``; ``comparable`` and ``reason``; ``same_form``; ``cuts`` (level -> θ*);
-        paths of the work tables: ``items`` and ``reliability`` per round, ``dif``,
-        ``irt_items``, ``irt_scale``, ``estimates_linked`` per round, ``linking``.
-    """
-    from literacy.assessment import round_roles
-    from literacy.errors import DataError
-    from literacy.measurement import compare_forms, linking_feasible
-    from literacy.measurement.assessment import dif_review, item_review, item_scores, measurement_config
-    from literacy_flows.designs import calibrated_design
-
-    logger = get_run_logger()
-    mc = measurement_config(config)
-    if not mc["enabled"]:
-        logger.info("measurement: off (measurement.enabled: false)")
-        return {"enabled": False}
-    base_id, end_id = round_roles(config)
-    rounds = [r for r in (base_id, end_id) if r in weighted]
-    work = Path(weighted[rounds[0]]["path"]).parent.parent / "measurement"
-    out: dict = {"enabled": True, "items": {}, "reliability": {}, "estimates_linked": {}}
-    started = time.monotonic()
-
+def _forms(config: dict, ingested: dict, rounds: list[str], out: dict):
+    """The rounds' forms, their anchor items and whether the rounds share one form or can be linked."""
     instruments = {rid: pd.read_parquet(ingested["work"]["instruments"][rid]) for rid in rounds}
     forms = compare_forms(instruments)
     anchors = [str(a) for a in forms.loc[forms["anchor"], "item_id"]]
@@ -60,7 +51,12 @@ def measure(config: dict, ingested: dict, weighted: dict[str, dict]) -> dict:
     feasible, reason = linking_feasible(forms, config)
     out.update({"same_form": bool(same_form), "comparable": bool(feasible), "reason": reason,
                 "anchors": len(anchors)})
+    return instruments, anchors, same_form, feasible, reason
 
+
+def _item_reviews(config: dict, ingested: dict, weighted: dict, rounds: list[str], instruments: dict, out: dict,
+                  work: Path, logger):
+    """Each round's item scores on its calibrated design, the item review and DIF (written to ``work``)."""
     scored, weights, designs, frames = {}, {}, {}, {}
     dif = []
     id_col = config["design"]["respondent_id"]
@@ -78,13 +74,41 @@ def measure(config: dict, ingested: dict, weighted: dict[str, dict]) -> dict:
         logger.info("round %s: item review of %d items; alpha %.3f, omega %.3f; %d items flagged", rid, len(items),
                     float(rel.loc[rel["scale"] == "total", "alpha"].iloc[0]),
                     float(rel.loc[rel["scale"] == "total", "omega"].iloc[0]), len(flagged))
+    return scored, weights, designs, frames, dif
 
+
+def _not_linked(out: dict, dif: list, work: Path, started: float) -> dict:
+    """The result without linked figures: the DIF table and the stage's time."""
+    out["dif"] = str(fio.write_parquet(pd.concat(dif, ignore_index=True), work / "dif.parquet"))
+    out["seconds"] = round(time.monotonic() - started, 1)
+    return out
+
+
+@task(name="measure", **TASK_OPTIONS)
+def measure(config: dict, ingested: dict, weighted: dict[str, dict]) -> dict:
+    """Comparable rounds: the measurement stage of the assessment (docs/methods/comparable-rounds.md).
+
+    Returns
+    -------
+    dict
+        ``enabled``; ``comparable`` and ``reason``; ``same_form``; ``cuts`` (level -> θ*);
+        paths of the work tables: ``items`` and ``reliability`` per round, ``dif``,
+        ``irt_items``, ``irt_scale``, ``estimates_linked`` per round, ``linking``.
+    """
+    logger = get_run_logger()
+    if not measurement_config(config)["enabled"]:
+        logger.info("measurement: off (measurement.enabled: false)")
+        return {"enabled": False}
+    rounds = [r for r in round_roles(config) if r in weighted]
+    work = Path(weighted[rounds[0]]["path"]).parent.parent / "measurement"
+    out: dict = {"enabled": True, "items": {}, "reliability": {}, "estimates_linked": {}}
+    started = time.monotonic()
+    instruments, anchors, same_form, feasible, reason = _forms(config, ingested, rounds, out)
+    scored, weights, designs, frames, dif = _item_reviews(config, ingested, weighted, rounds, instruments, out, work,
+                                                          logger)
     if not feasible:
         logger.warning("measurement: %s", reason)
-        out["dif"] = str(fio.write_parquet(pd.concat(dif, ignore_index=True), work / "dif.parquet"))
-        out["seconds"] = round(time.monotonic() - started, 1)
-        return out
-
+        return _not_linked(out, dif, work, started)
     try:
         return _link_and_draw(config, logger, out, work, rounds, instruments, anchors, same_form, scored, weights,
                               designs, frames, dif, started)
@@ -98,28 +122,13 @@ def measure(config: dict, ingested: dict, weighted: dict[str, dict]) -> dict:
             out.pop(key, None)
         out["estimates_linked"] = {}
         out.update({"comparable": False, "reason": reason})
-        out["dif"] = str(fio.write_parquet(pd.concat(dif, ignore_index=True), work / "dif.parquet"))
-        out["seconds"] = round(time.monotonic() - started, 1)
-        return out
+        return _not_linked(out, dif, work, started)
 
 
 def _link_and_draw(config, logger, out, work, rounds, instruments, anchors, same_form, scored, weights, designs,
                    frames, dif, started) -> dict:
     """The linked half of the measure task: calibration, cuts, plausible values, linked estimates,
     the anchor jackknife (raises on a model failure; the task turns that into "not comparable")."""
-    from literacy.measurement.assessment import (
-        anchor_jackknife,
-        calibration_error,
-        change_calibration,
-        irt_item_table,
-        link_forms,
-        linked_round,
-        measurement_config,
-        plausible_values,
-        pv_distribution,
-        round_parameters,
-    )
-
     mc = measurement_config(config)
     scale = link_forms(scored, weights, instruments, anchors, config)
     for note in scale.notes:

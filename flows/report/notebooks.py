@@ -30,12 +30,13 @@ import numpy as np
 import pandas as pd
 
 from literacy.errors import DataError
+from literacy_flows.ingest import io as fio
 
 __all__ = ["NOTEBOOKS", "NOTEBOOKS_DIR", "NotebookError", "item_table", "cjk_font_path", "use_cjk_font",
            "execute_notebooks"]
 
 #: notebooks/ sits at the repository root, beside flows/ (as config/ does).
-NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 
 #: The notebooks in execution order: (name, file under <processed>/ that must exist for it to run).
 NOTEBOOKS: tuple[tuple[str, str | None], ...] = (
@@ -158,7 +159,7 @@ def cjk_font_path() -> Path:
             return path
     except ImportError:
         pass
-    from matplotlib import font_manager as fm
+    from matplotlib import font_manager as fm   # slow to import: only when a font is looked up
 
     for family in _SYSTEM_CJK_FAMILIES:
         try:
@@ -175,7 +176,7 @@ def use_cjk_font() -> str:
 
     DejaVu Sans stays as the fallback for glyphs the CJK font lacks.
     """
-    import matplotlib as mpl
+    import matplotlib as mpl   # as in cjk_font_path
     from matplotlib import font_manager as fm
 
     path = cjk_font_path()
@@ -196,6 +197,8 @@ def _kernel_manager_class():
     ``ipykernel install``. The executed notebooks still record the standard ``python3``
     kernel name, which is what Jupyter opens them with.
     """
+    # the Jupyter stack (jupyter_client, papermill, nbconvert, jupytext) takes seconds to import and
+    # only executing the notebooks needs it: a run with --no-notebooks never loads it
     from jupyter_client import AsyncKernelManager
     from jupyter_client.kernelspec import KernelSpec
 
@@ -277,13 +280,12 @@ def execute_notebooks(processed_dir: str | os.PathLike, out_dir: str | os.PathLi
         has executed without error; a failing notebook raises :class:`NotebookError` and
         leaves the previous files in place.
     """
+    # the Jupyter stack: see _kernel_manager_class
     import jinja2
     import jupytext
     import nbformat
     import papermill as pm
     from nbconvert import HTMLExporter
-
-    from literacy_flows import io as fio
 
     processed, out, sources = Path(processed_dir), Path(out_dir), Path(notebooks_dir)
     known = [n for n, _ in NOTEBOOKS]

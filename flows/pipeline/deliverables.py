@@ -14,7 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from literacy_flows import io as fio
+import literacy_schemas as S
+from literacy.deliverables import SCORECARD_INPUT_COLUMNS
+from literacy.sae.assessment import small_area_config
+from literacy_flows.ingest import io as fio
 
 __all__ = ["scorecard_path", "read_scorecard", "write_scorecard", "TABLE_SCHEMAS", "table_schema"]
 
@@ -47,12 +50,8 @@ _OPTIONAL = ["indicator_zh", "indicator_en", "note"]
 
 def table_schema(name: str, config: dict):
     """The pandera schema of an output table of :data:`TABLE_SCHEMAS`."""
-    import literacy_schemas as S
-
     func, kwargs = TABLE_SCHEMAS[name]
     if func == "evaluator_schema":
-        from literacy.sae.assessment import small_area_config
-
         with_model = name == "district_groups" and small_area_config(config)["enabled"]
         return S.evaluator_schema(config, name, **kwargs, with_model=with_model)
     return getattr(S, func)(config, **kwargs)
@@ -70,20 +69,18 @@ def read_scorecard(path: str | os.PathLike) -> pd.DataFrame:
 
     Columns indicator, department_zh, department_en, target, actual (blank = not reported),
     unit_zh, unit_en, period, and optionally indicator_zh, indicator_en, note. Numbers are
-    floats; a non-number is a one-line :class:`~literacy_flows.io.InputError` naming the
+    floats; a non-number is a one-line :class:`~literacy_flows.ingest.io.InputError` naming the
     line and the column. The schema (``literacy_schemas.scorecard_schema``) checks the
     codes and targets against the config.
     """
-    from literacy.deliverables import SCORECARD_INPUT_COLUMNS
-
     path = Path(path)
-    df = fio._read_text_table(path)
-    fio._require(df, _REQUIRED, path)
+    df = fio.read_text_table(path)
+    fio.require_columns(df, _REQUIRED, path)
     for c in _OPTIONAL:
         if c not in df.columns:
             df[c] = pd.array([pd.NA] * len(df), dtype="string")
-    df["target"] = fio._to_number(df, "target", path, integer=False, required=True)
-    df["actual"] = fio._to_number(df, "actual", path, integer=False, required=False)
+    df["target"] = fio.to_number(df, "target", path, integer=False, required=True)
+    df["actual"] = fio.to_number(df, "actual", path, integer=False, required=False)
     extra = [c for c in df.columns if c not in SCORECARD_INPUT_COLUMNS]
     return df[SCORECARD_INPUT_COLUMNS + extra]
 

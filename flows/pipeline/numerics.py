@@ -55,7 +55,7 @@ def single_blas_thread() -> Iterator[None]:
     Re-entrant and safe across threads: the first entrant pins, the last to leave restores.
     """
     global _depth, _limits
-    from threadpoolctl import threadpool_limits
+    from threadpoolctl import threadpool_limits   # after _load_blas_libraries: it pins what is loaded
 
     with _lock:
         if _depth == 0:
@@ -84,6 +84,7 @@ def single_blas_thread() -> Iterator[None]:
 def numeric_environment() -> dict:
     """What decides the last bits of the figures: numpy's version and SIMD dispatch, and each
     loaded BLAS library's version, kernel (``architecture``) and thread count."""
+    # imported when called, as the other functions here: importing this module loads no BLAS
     import numpy as np
     from threadpoolctl import threadpool_info
 

@@ -33,6 +33,7 @@ import csv
 import datetime as _dt
 import io
 import os
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -347,9 +348,7 @@ def _title_rows(rows: list, width: int) -> int | None:
 
 
 def _read_xlsx(path: Path, column_map, header_row: int | None = None) -> TableRead:
-    import zipfile
-
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook   # only for .xlsx deliveries: CSV-only runs never import it
 
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
@@ -395,7 +394,7 @@ def _read_xlsx(path: Path, column_map, header_row: int | None = None) -> TableRe
 
 # --------------------------------------------------------------------------- SPSS / Stata
 def _read_stat(path: Path, fmt: str, column_map, keep_codes: set[str], user_missing: bool = True) -> TableRead:
-    try:
+    try:   # only for SPSS / Stata deliveries
         import pyreadstat
     except ImportError:  # pragma: no cover - a dependency of the package
         raise ReadError(f"{shown(path)}: reading .{fmt} files needs the pyreadstat package") from None

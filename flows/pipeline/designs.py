@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from literacy.assessment import round_design, variance_design
+from literacy.weighting import apply_calibration_steps
+
 __all__ = ["calibrated_design", "design_from_weighted"]
 
 
@@ -28,9 +31,6 @@ def design_from_weighted(config: dict, round_id: str, data: pd.DataFrame, steps:
     """``(taylor, design)`` of a round from its weighted data (with ``weight_nonresponse``) and the
     weighting chain's calibration steps, in memory (:func:`calibrated_design` without the files;
     also used by ``benchmarks/coverage_linked.py``)."""
-    from literacy.assessment import round_design, variance_design
-    from literacy.weighting import apply_calibration_steps
-
     taylor = round_design(data, config, data["weight_nonresponse"].to_numpy(dtype=float))
     design = apply_calibration_steps(variance_design(taylor, config, round_id), steps)
     return taylor, design

@@ -22,7 +22,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from literacy_flows.io import atomic_write_bytes, load_config
+from literacy.deliverables import illustrative_scorecard
+from literacy.simulate import simulate_programme
+from literacy_flows.ingest.io import atomic_write_bytes, load_config
+from literacy_flows.ingest.readers import FORMATS, ReadError, find_delivery_file
+from literacy_flows.pipeline.deliverables import scorecard_path, write_scorecard
 
 __all__ = ["write_programme", "simulate_to_folder", "raw_csv_bytes", "has_round_data"]
 
@@ -42,7 +46,7 @@ def has_round_data(raw_dir: str | os.PathLike) -> bool:
     """Whether a delivery folder already holds at least one round.
 
     A round is a subfolder (``<raw>/<round>/``, hidden folders aside) whose responses file
-    the ingest would find: :func:`literacy_flows.readers.find_delivery_file` with stem
+    the ingest would find: :func:`literacy_flows.ingest.readers.find_delivery_file` with stem
     ``responses``, so ``responses.csv`` (any encoding), ``.xlsx``, ``.sav``, ``.zsav``,
     ``.dta`` or ``.parquet``. A responses file the ingest would refuse (two formats at once,
     or only an unsupported one such as ``responses.xls``) also counts: it is a delivery, and
@@ -60,8 +64,6 @@ def has_round_data(raw_dir: str | os.PathLike) -> bool:
         True when some round's responses are present, False for a missing or empty folder
         or one without round responses.
     """
-    from literacy_flows.readers import ReadError, find_delivery_file
-
     raw = Path(raw_dir)
     if not raw.is_dir():
         return False
@@ -127,7 +129,6 @@ def write_programme(programme, raw_dir: str | os.PathLike) -> list[Path]:
             atomic_write_bytes(final, tmp.read_bytes())
             written.append(final)
         # the other layout's forms, left by an earlier simulation, would contradict this one
-        from literacy_flows.readers import FORMATS
 
         stale = ([raw / rid / f"instrument{ext}" for rid in forms for ext in FORMATS] if one_form
                  else [raw / f"instrument{ext}" for ext in FORMATS])
@@ -160,16 +161,11 @@ def simulate_to_folder(config_path: str | os.PathLike, seed: int | None = None,
     (Path, list of Path) or (Path, list of Path, list of str)
         The delivery folder and the files written (and the notes).
     """
-    from literacy.simulate import simulate_programme
-
     loaded = load_config(config_path, raw_dir=out_dir)
     programme = simulate_programme(loaded.source, seed=seed)
     written = write_programme(programme, loaded.raw_dir)
     # an illustrative department scorecard (its note column says so), beside the rounds
     if loaded.config["scorecard"]["indicators"]:
-        from literacy.deliverables import illustrative_scorecard
-        from literacy_flows.deliverables import scorecard_path, write_scorecard
-
         table = illustrative_scorecard(loaded.config, int(seed if seed is not None
                                                           else loaded.config["assessment"]["seed"]))
         written.append(write_scorecard(table, scorecard_path(loaded.raw_dir, loaded.config)))

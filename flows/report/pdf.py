@@ -18,6 +18,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from literacy_flows.ingest import io as fio
+
 __all__ = ["INSTALL_HINT", "soffice", "docx_to_pdf", "fix_pdf_dates", "PdfError"]
 
 #: What to install for the PDF (Debian / Ubuntu); the flow's one-line message quotes it.
@@ -82,8 +84,6 @@ def docx_to_pdf(docx_path: str | os.PathLike, pdf_path: str | os.PathLike, timeo
     Path
         ``pdf_path``.
     """
-    from literacy_flows import io as fio
-
     exe = executable or soffice()
     if exe is None:
         raise FileNotFoundError(f"LibreOffice (soffice) not installed: {INSTALL_HINT}")

@@ -3,7 +3,7 @@
 :func:`load_delivery` is the one path from a delivery folder to typed, screened tables. It
 is used by the flow's ``ingest`` task and by ``literacy validate`` (which needs no Prefect):
 
-1. every file is read in its format (:mod:`literacy_flows.readers`), columns renamed by
+1. every file is read in its format (:mod:`literacy_flows.ingest.readers`), columns renamed by
    ``ingest.column_map`` and values recoded by ``ingest.value_map``;
 2. direct identifiers are dropped (:func:`scrub`): columns listed in
    ``ingest.identifiers``, columns named like one (姓名, phone, 身份证, address, …) and,
@@ -29,6 +29,7 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+import literacy_schemas as S
 from literacy.errors import DataError, LiteracyError
 from literacy.measurement.forms import compare_forms, linking_feasible
 from literacy.privacy import free_text_share, identifier_column_reason, looks_like_identifier, mask_series_kinds
@@ -44,8 +45,9 @@ from literacy.quarantine import (
     screen_responses,
     screen_sample,
 )
-from literacy_flows import io as fio
-from literacy_flows.readers import InputError, TableRead, find_delivery_file, read_table
+from literacy_flows.ingest import io as fio
+from literacy_flows.ingest.readers import InputError, TableRead, find_delivery_file, read_table
+from literacy_flows.pipeline import deliverables as fdl
 
 __all__ = ["FileInfo", "Delivery", "QuarantineLimitError", "load_delivery", "delivery_inputs", "input_paths",
            "check_quarantine_share", "check_schemas", "summary_lines", "forms_summary", "forms_line", "scrub",
@@ -186,7 +188,7 @@ def _scorecard_file(raw: Path, config: dict) -> Path | None:
 def delivery_inputs(raw_dir: str | os.PathLike, config: dict) -> dict:
     """The delivery's files by role: ``{"instrument": Path | None, "instruments": {rid: Path},
     "rounds": {rid: {name: Path}}, "scorecard": Path | None}`` (see
-    :func:`literacy_flows.io.delivery_files`; ``instruments`` are the rounds' own forms) with the
+    :func:`literacy_flows.ingest.io.delivery_files`; ``instruments`` are the rounds' own forms) with the
     optional ``truth`` and ``area_covariates`` files present only when delivered.
 
     Raises
@@ -341,8 +343,6 @@ def load_delivery(config: dict, raw_dir: str | os.PathLike) -> Delivery:
         undecodable or truncated file; a missing column; a column of the wrong type; an
         instrument, margins, truth or scorecard table that breaks its schema.
     """
-    import literacy_schemas as S
-
     raw = Path(raw_dir)
     files = delivery_inputs(raw, config)
     ing = config["ingest"]
@@ -430,8 +430,6 @@ def load_delivery(config: dict, raw_dir: str | os.PathLike) -> Delivery:
         rounds[rid] = tables
     scorecard = None
     if files.get("scorecard") is not None:
-        from literacy_flows import deliverables as fdl
-
         spath = files["scorecard"]
         table, data, dropped, recoded = _read(spath, "scorecard", config, set())
         scorecard = fdl.read_scorecard(spath)
@@ -521,8 +519,6 @@ def check_schemas(config: dict, instrument: pd.DataFrame | None, rounds: Mapping
     ------
     literacy_schemas.SchemaValidationError
     """
-    import literacy_schemas as S
-
     lines, units, shown = lines or {}, units or {}, shown or names
 
     def run(df, schema, key):

@@ -1,6 +1,6 @@
 """The flow side of ingest: cache keys, the content-addressed store, staging the work files.
 
-The ``ingest`` and ``validate`` tasks of :mod:`literacy_flows.assessment` are cached by
+The ``ingest`` and ``validate`` tasks of :mod:`literacy_flows.pipeline.assessment` are cached by
 Prefect under a key made of the delivery's content, never of DataFrames:
 
     sha256 of (every input file's path in the delivery and sha256, the config without its
@@ -23,13 +23,16 @@ import os
 import shutil
 import time
 import uuid
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from literacy_flows import delivery as dlv
-from literacy_flows import io as fio
+import literacy
+import literacy_schemas
+from literacy_flows.ingest import delivery as dlv
+from literacy_flows.ingest import io as fio
 
 __all__ = ["cache_key", "ingest_cache_key", "validate_cache_key", "store_root", "store_complete", "ingest_delivery",
            "materialise", "validate_staged", "KEEP_STORE_ENTRIES", "quarantine_outputs", "manifest_quarantine"]
@@ -37,12 +40,12 @@ __all__ = ["cache_key", "ingest_cache_key", "validate_cache_key", "store_root", 
 #: Store entries kept (the most recently used); older ones are removed by later runs.
 KEEP_STORE_ENTRIES = 12
 _MARKER = "ingest.json"
-_CODE = ("readers.py", "delivery.py", "ingest.py", "io.py")
+_CODE = ("readers.py", "delivery.py", "cache.py", "io.py")
 
 
 def store_root() -> Path:
     """``<Prefect local result storage>/literacy-ingest`` (``$PREFECT_HOME/storage`` by default)."""
-    try:
+    try:   # Prefect's settings, read only here: nothing else in this module needs Prefect
         from prefect.settings import get_current_settings
 
         base = Path(get_current_settings().results.local_storage_path)
@@ -52,8 +55,6 @@ def store_root() -> Path:
 
 
 def _package_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("literacy")
     except PackageNotFoundError:  # pragma: no cover
@@ -62,9 +63,6 @@ def _package_version() -> str:
 
 def _code_hash() -> str:
     """Hash of the source of the ingest code (readers, screening, privacy, schemas, config)."""
-    import literacy
-    import literacy_schemas
-
     here = Path(__file__).resolve().parent
     pkg = Path(literacy.__file__).resolve().parent
     schemas = Path(literacy_schemas.__file__).resolve().parent

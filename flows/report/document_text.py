@@ -1,0 +1,364 @@
+"""The evaluation report's words and numbers: values as text in the document's language, and the
+summary of findings generated from ``headline.csv`` (no python-docx here).
+
+A blank (suppressed) value is printed as an empty string, never as a number; shares are
+percentages with one decimal and changes percentage points with one decimal, as the workbook
+prints them (:mod:`literacy_flows.report.workbook`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+
+import pandas as pd
+
+__all__ = ["CONF", "SOURCE", "VERDICTS", "VERSUS", "Language", "as_flag", "as_number", "as_text", "ci_text", "city_reason", "fixed_text", "headline_values", "int_text", "is_missing", "level_names", "p_eq_text", "p_text", "pct_text", "pp_ci_text", "pp_text", "round_label", "summary_sentences"]
+
+#: The confidence level of every interval in the report (percent).
+CONF = 95
+
+
+# --------------------------------------------------------------------------- numbers as text
+def as_number(v) -> float:
+    """A float, NaN for blank / None / text that is not a number."""
+    if v is None:
+        return math.nan
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return math.nan
+    return x
+
+
+def is_missing(v) -> bool:
+    """Whether a cell is blank: None, NaN or a pandas missing value (text is never missing).
+
+    Parameters
+    ----------
+    v : object
+
+    Returns
+    -------
+    bool
+    """
+    return v is None or (isinstance(v, float) and math.isnan(v)) or (not isinstance(v, str) and pd.isna(v))
+
+
+def pct_text(v, digits: int = 1) -> str:
+    """A share as a percentage ('12.1%'); '' for a blank.
+
+    Parameters
+    ----------
+    v : object
+        The share (0.121 = 12.1%).
+    digits : int
+        Decimals.
+
+    Returns
+    -------
+    str
+    """
+    x = as_number(v)
+    return "" if math.isnan(x) else f"{100 * x:.{digits}f}%"
+
+
+def pp_text(v, digits: int = 1) -> str:
+    """A change in percentage points with its sign ('+2.6', '−1.0'); '' for a blank.
+
+    Parameters
+    ----------
+    v : object
+        The change on the share scale.
+    digits : int
+        Decimals.
+
+    Returns
+    -------
+    str
+    """
+    x = as_number(v)
+    return "" if math.isnan(x) else f"{100 * x:+.{digits}f}".replace("-", "−")
+
+
+def p_text(v) -> str:
+    """A p-value with three decimals, '<0.001' below that; '' for a blank.
+
+    Parameters
+    ----------
+    v : object
+
+    Returns
+    -------
+    str
+    """
+    x = as_number(v)
+    if math.isnan(x):
+        return ""
+    return "<0.001" if x < 0.001 else f"{x:.3f}"
+
+
+def p_eq_text(v) -> str:
+    """'<0.001' or '=0.023' (a p-value after 'P')."""
+    text = p_text(v)
+    return text if text.startswith("<") or not text else f"={text}"
+
+
+def fixed_text(v, digits: int = 2) -> str:
+    """A number with ``digits`` decimals; '' for a blank.
+
+    Parameters
+    ----------
+    v : object
+    digits : int
+
+    Returns
+    -------
+    str
+    """
+    x = as_number(v)
+    return "" if math.isnan(x) else f"{x:.{digits}f}"
+
+
+def int_text(v) -> str:
+    """A count, rounded, with thousands separators ('1,234'); '' for a blank.
+
+    Parameters
+    ----------
+    v : object
+
+    Returns
+    -------
+    str
+    """
+    x = as_number(v)
+    return "" if math.isnan(x) else f"{int(round(x)):,}"
+
+
+def ci_text(lo, hi, fmt: Callable = pct_text, sep: str = " – ") -> str:
+    """An interval as 'low – high'; '' when either end is blank.
+
+    Parameters
+    ----------
+    lo, hi : object
+        The interval's ends.
+    fmt : callable
+        Formats each end (default :func:`pct_text`).
+    sep : str
+        Between the ends.
+
+    Returns
+    -------
+    str
+    """
+    a, b = fmt(lo), fmt(hi)
+    return "" if not a or not b else f"{a}{sep}{b}"
+
+
+def pp_ci_text(lo, hi, L: "Language") -> str:
+    """A change's interval: '+1.1至+4.1' / '+1.1 to +4.1' (a dash would read as a minus)."""
+    return ci_text(lo, hi, pp_text, L.t("至", " to "))
+
+
+def as_flag(v) -> bool:
+    """A true / false cell as a bool ('true', '1', 'yes' in text); a blank is False.
+
+    Parameters
+    ----------
+    v : object
+
+    Returns
+    -------
+    bool
+    """
+    if isinstance(v, str):
+        return v.strip().lower() in ("true", "1", "yes")
+    return False if is_missing(v) else bool(v)
+
+
+def as_text(v) -> str:
+    """A cell as text; '' for a blank.
+
+    Parameters
+    ----------
+    v : object
+
+    Returns
+    -------
+    str
+    """
+    return "" if is_missing(v) else str(v)
+
+
+class Language:
+    """The document's language: ``t(zh, en)`` picks the text, ``col(row, 'label')`` the label column."""
+
+    def __init__(self, language: str):
+        if language not in ("zh", "en"):
+            raise ValueError(f"language must be 'zh' or 'en', not {language!r}")
+        self.lang = language
+
+    def t(self, zh: str, en: str) -> str:
+        """The text in the document's language.
+
+        Parameters
+        ----------
+        zh, en : str
+            The Chinese and the English text.
+
+        Returns
+        -------
+        str
+        """
+        return zh if self.lang == "zh" else en
+
+    def col(self, row: Mapping, stem: str) -> str:
+        """A row's ``<stem>_<language>`` label, the other language's when it is blank.
+
+        Parameters
+        ----------
+        row : mapping
+            A table row.
+        stem : str
+            The column's stem (``label``, ``department``).
+
+        Returns
+        -------
+        str
+        """
+        value = row.get(f"{stem}_{self.lang}")
+        if is_missing(value):
+            value = row.get(f"{stem}_en" if self.lang == "zh" else f"{stem}_zh")
+        return as_text(value)
+
+
+# --------------------------------------------------------------------------- the headline
+def headline_values(table: pd.DataFrame) -> dict[str, str | None]:
+    """headline.csv (key, label_zh, label_en, value) as a dict of texts (None for blank)."""
+    return {str(k): (None if is_missing(v) else str(v)) for k, v in zip(table["key"], table["value"])}
+
+
+def level_names(config: dict, code: str) -> tuple[str, str]:
+    """The level's Chinese label and its English name as a noun ('Has scientific literacy' ->
+    'scientific literacy', 'Advanced literacy' -> 'advanced literacy')."""
+    for lv in config["scoring"]["levels"]:
+        if lv["code"] == code:
+            en = str(lv["en"])
+            en = re.sub(r"^has\s+", "", en[:1].lower() + en[1:])
+            return str(lv["zh"]), en
+    return code, code
+
+
+def round_label(config: dict, rid: str | None, L: Language) -> str:
+    """A round's label in the document's language (the config's ``label_zh`` / ``label_en``), else its id.
+
+    Parameters
+    ----------
+    config : dict
+        The assessment config.
+    rid : str or None
+        The round.
+    L : Language
+
+    Returns
+    -------
+    str
+    """
+    for r in config["rounds"]:
+        if str(r["id"]) == str(rid):
+            return str(r.get(f"label_{L.lang}") or rid)
+    return str(rid)
+
+
+VERDICTS = {"met": ("有把握达到目标（95%置信区间整体不低于目标值）", "met with confidence (the whole 95% CI is at or above "
+                     "the target)"),
+             "not_met": ("未达到目标（95%置信区间整体低于目标值）", "not met (the whole 95% CI is below the target)"),
+             "inconclusive": ("无法判定是否达到目标（95%置信区间包含目标值）", "inconclusive (the 95% CI contains the target)"),
+             "suppressed": ("不予发布（样本量不足或估计不可靠）", "not published (too few respondents or unreliable)")}
+VERSUS = {"above": ("高于全国水平", "above the national rate"), "below": ("低于全国水平", "below the national rate"),
+           "indistinguishable": ("与全国水平无显著差异", "not distinguishable from the national rate")}
+SOURCE = {"zh": "资料来源", "en": "Source"}
+
+
+def city_reason(tables: Mapping[str, pd.DataFrame], level: str, which: str) -> str:
+    """The suppression reason of the city's headline share (``headline_levels``), or ''."""
+    hl = tables.get("headline_levels")
+    if hl is None or not len(hl):
+        return ""
+    row = hl[hl["level"].astype(str) == level]
+    if not len(row):
+        return ""
+    reason = as_text(row.iloc[0].get("suppression_reason"))
+    if which == "endline" and "|" in reason:   # "2020: ... | 2025: ..." -> the end-of-period part
+        reason = reason.split("|")[-1].strip()
+    return reason
+
+
+def summary_sentences(tables: Mapping[str, pd.DataFrame], config: dict, language: str = "zh") -> list[str]:
+    """The summary of findings, one sentence a fact, generated from ``headline.csv``.
+
+    Shares are printed as percentages with one decimal and changes in percentage points with
+    one decimal, exactly as :mod:`literacy_flows.report.workbook` prints the headline. A blank
+    (suppressed) end-of-period figure gives a sentence saying it is not published.
+
+    Parameters
+    ----------
+    tables : mapping of str to DataFrame
+        At least ``headline`` (``assessment/headline.csv``); ``headline_levels`` gives the
+        reason of a suppressed headline.
+    config : dict
+        The assessment config (level names, round labels, target).
+    language : {"zh", "en"}
+
+    Returns
+    -------
+    list of str
+    """
+    L = Language(language)
+    h = headline_values(tables["headline"])
+    level = h.get("level") or config["scoring"]["headline"]
+    lzh, len_ = level_names(config, level)
+    lname = L.t(lzh, len_)
+    base_r, end_r = h.get("baseline_round") or "", h.get("endline_round") or ""
+    out: list[str] = []
+    if h.get("endline") is None:
+        reason = city_reason(tables, level, "endline")
+        out.append(L.t(f"{end_r}年全市{lzh}的公民比例不予发布：样本不足以得出可靠估计"
+                       + (f"（{reason}）" if reason else "") + "。因此无法对照规划目标作出判定。",
+                       f"The city's {end_r} share of adults with {lname} is not published: the sample does not "
+                       f"support a reliable estimate" + (f" ({reason})" if reason else "") + ". No verdict against "
+                       "the plan's target can therefore be given."))
+        return out
+    n = int_text(h.get("endline_n"))
+    out.append(L.t(f"{end_r}年全市{lzh}的公民比例为{pct_text(h['endline'])}（{CONF}%置信区间 "
+                   f"{pct_text(h.get('endline_ci_low'))}–{pct_text(h.get('endline_ci_high'))}，样本量 {n} 人）。",
+                   f"In {end_r}, {pct_text(h['endline'])} of the city's adults had {lname} ({CONF}% CI "
+                   f"{pct_text(h.get('endline_ci_low'))} to {pct_text(h.get('endline_ci_high'))}; n = {n})."))
+    if h.get("change") is not None:
+        p = as_number(h.get("change_p_value"))
+        sig = (not math.isnan(p)) and p < 0.05
+        out.append(L.t(f"与{base_r}年基线（{pct_text(h.get('baseline'))}）相比变化{pp_text(h['change'])}个百分点"
+                       f"（{CONF}%置信区间 {pp_text(h.get('change_ci_low'))}至{pp_text(h.get('change_ci_high'))}，"
+                       f"P{p_eq_text(p)}），" + ("变化具有统计学意义。" if sig else "变化在统计上不显著。"),
+                       f"Compared with the {base_r} baseline ({pct_text(h.get('baseline'))}) the share changed by "
+                       f"{pp_text(h['change'])} percentage points ({CONF}% CI {pp_text(h.get('change_ci_low'))} to "
+                       f"{pp_text(h.get('change_ci_high'))}; p {p_eq_text(p)[:1]} {p_eq_text(p)[1:]}), "
+                       + ("a statistically significant change." if sig else "not a statistically significant "
+                                                                           "change.")))
+    elif h.get("baseline") is None:
+        out.append(L.t(f"{base_r}年基线比例不予发布，无法计算变化。",
+                       f"The {base_r} baseline share is not published, so no change is given."))
+    verdict = h.get("verdict") or ""
+    vzh, ven = VERDICTS.get(verdict, (verdict, verdict))
+    out.append(L.t(f"对照规划目标{pct_text(h.get('target'))}：{vzh}。",
+                   f"Against the plan's target of {pct_text(h.get('target'))}: {ven}."))
+    if h.get("national_rate") is not None:
+        szh, sen = VERSUS.get(h.get("versus_national") or "", ("", ""))
+        year = h.get("national_year") or ""
+        out.append(L.t(f"全国水平为{pct_text(h['national_rate'])}（{year}年）" + (f"，全市{szh}。" if szh else "。"),
+                       f"The national rate is {pct_text(h['national_rate'])} ({year})"
+                       + (f"; the city is {sen}." if sen else ".")))
+    return out
+
+
