@@ -1,4 +1,4 @@
-"""The data explorer (literacy_flows.explorer): payload, self-containment, and the page in Chromium.
+"""The data explorer (literacy_flows.report.explorer): payload, self-containment, and the page in Chromium.
 
 The browser test loads the page from ``file://`` in Debian's headless Chromium (no download),
 with a probe script appended that drives the page as a user would (language switch, sorting,
@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from literacy_flows.explorer import explorer_html, explorer_payload
+from literacy_flows.report.explorer import explorer_html, explorer_payload
 
 EST_COLS = ["round", "breakdown", "domain", "label_zh", "label_en", "level", "estimate", "se", "ci_low", "ci_high",
             "n", "reliability", "suppressed"]

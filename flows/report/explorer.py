@@ -2,7 +2,7 @@
 
 ``explorer_html(tables, meta)`` turns the assessment's output tables into a single page that
 works offline from ``file://`` (no server, nothing fetched): the figures are embedded as JSON, the
-style and script inline (:mod:`literacy_flows.explorer_assets`, plain JavaScript drawing SVG).
+style and script inline (:mod:`literacy_flows.report.explorer_assets`, plain JavaScript drawing SVG).
 Views: a sortable table, a dot-and-interval chart with the target and national lines, the change
 between the baseline and the endline (raw or on the linked scale), and the district x group grid
 of small-area cells (model-based cells marked); selecting a domain lists its rows from every
@@ -17,7 +17,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from literacy_flows.explorer_assets import SCRIPT, STYLE
+from literacy_flows.report.explorer_assets import SCRIPT, STYLE
 
 __all__ = ["explorer_payload", "explorer_html", "UI"]
 

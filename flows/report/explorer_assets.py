@@ -1,4 +1,4 @@
-"""The explorer's inline style and script (see :mod:`literacy_flows.explorer`).
+"""The explorer's inline style and script (see :mod:`literacy_flows.report.explorer`).
 
 Plain CSS and JavaScript (ES2017, no library, nothing fetched): the charts are SVG drawn by the
 script, so the file works offline from ``file://`` and stays small. Markers differ by shape and
