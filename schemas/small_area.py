@@ -7,7 +7,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from literacy.planning.assessment import SAMPLE_PLAN_COLUMNS
-from literacy.sae.assessment import SMALL_AREA_COLUMNS, small_area_config
+from literacy.sae.assessment import MSE_METHODS, SMALL_AREA_COLUMNS, small_area_config
 from literacy_schemas.checks import (
     TOL,
     level_codes,
@@ -68,6 +68,8 @@ def small_area_schema(config: dict) -> pa.DataFrameSchema:
         "source_zh": text_column(), "source_en": text_column(),
         "model_converged": pa.Column(bool),
         "sigma2_u": nonnegative_column(),
+        "sigma2_method": text_column([one_of(["", "REML", "ML", "FH", "AMRL", "AMRL_YL", "AMPL", "AMPL_YL"])]),
+        "mse_method": text_column([one_of(list(MSE_METHODS))]),
         "std_residual": pa.Column(float, nullable=True),
         "note": text_column(nullable=True),
     }

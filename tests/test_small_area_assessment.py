@@ -106,6 +106,14 @@ def test_the_publication_rule_and_benchmarking(config):
     assert total.to_dict() == pytest.approx({"haibowan": 0.13, "hainan": 0.09, "wuda": 0.10}, abs=1e-12)
     # the district x group cells do not partition a district: not benchmarked
     assert table.loc[table["breakdown"] == "district+group", "benchmark_factor"].isna().all()
+    # each cell says which estimator of sigma2_u and which MSE it used
+    assert (table["sigma2_method"] == "AMRL").all() and (table["sigma2_u"] > 0).all()
+    assert (table.loc[present, "mse_method"] == "design").all()
+    dg = table["breakdown"] == "district+group"
+    assert (table.loc[model & dg, "mse_method"] == "bootstrap").all()
+    assert (table.loc[model & ~dg, "mse_method"] == "bootstrap_benchmarked").all()
+    # a sampled cell is never purely synthetic with an adjusted estimator (sigma2_u > 0)
+    assert not table.loc[table["n"] > 0, "is_synthetic"].any()
 
 
 def test_a_model_that_cannot_be_fitted_leaves_the_cells_direct_with_the_reason(config):
@@ -121,6 +129,8 @@ def test_a_model_that_cannot_be_fitted_leaves_the_cells_direct_with_the_reason(c
     present = (table["reliability"] == "present") & ~table["suppressed"]
     assert (table.loc[present, "source"] == "direct").all() and (table.loc[~present, "source"] == "none").all()
     assert table.loc[~present, "published"].isna().all()
+    assert (table["sigma2_method"] == "").all()
+    assert (table.loc[present, "mse_method"] == "design").all() and (table.loc[~present, "mse_method"] == "none").all()
 
 
 @pytest.mark.parametrize("section, message", [

@@ -29,7 +29,7 @@ from literacy.sae.gvf import gvf_variances
 from literacy.sae.proportions import fay_herriot_proportion
 
 __all__ = ["small_area_config", "area_covariates", "cell_frame", "direct_cells", "small_area_table",
-           "SMALL_AREA_COLUMNS",
+           "SMALL_AREA_COLUMNS", "MSE_METHODS",
            "MODEL_LABEL_ZH", "MODEL_LABEL_EN", "AREA_KEYS", "DIRECT_LABEL_ZH", "DIRECT_LABEL_EN"]
 
 MODEL_LABEL_ZH, MODEL_LABEL_EN = "模型估计", "model-based"
@@ -43,8 +43,15 @@ SMALL_AREA_COLUMNS = [
     "direct", "direct_se", "direct_ci_low", "direct_ci_high", "deff", "reliability", "suppressed",
     "deff_pooled", "n_effective", "gamma", "model_estimate", "model_rmse", "model_cv", "model_ci_low",
     "model_ci_high", "is_synthetic", "benchmark_factor", "published", "published_ci_low", "published_ci_high",
-    "source", "source_zh", "source_en", "model_converged", "sigma2_u", "std_residual", "note",
+    "source", "source_zh", "source_en", "model_converged", "sigma2_u", "sigma2_method", "mse_method",
+    "std_residual", "note",
 ]
+
+#: ``mse_method``: how the published figure's uncertainty was estimated.
+MSE_METHODS = {"design": "design-based (the direct estimate's own interval)",
+               "bootstrap": "parametric bootstrap of the Fay–Herriot model",
+               "bootstrap_benchmarked": "parametric bootstrap, every replicate benchmarked to its district",
+               "none": "not published"}
 
 def small_area_config(config: dict) -> dict:
     """The resolved ``small_area`` section (:class:`literacy.settings.analysis.SmallArea`, every default
@@ -343,6 +350,12 @@ def _model_cells(cells, est, dist, shares, model, sa, rid, bd, level, notes) -> 
                                       np.where(have_model, c["model_ci_high"], np.nan))
     src = np.where(use_direct, "direct", np.where(have_model, "model", "none"))
     c["source"] = src
+    # which estimator of sigma2_u the model used, and how the published figure's MSE was estimated
+    fitted = np.isfinite(c["sigma2_u"].to_numpy(dtype=float))
+    c["sigma2_method"] = np.where(fitted, sa["method"], "")
+    benchmarked = np.isfinite(c["benchmark_factor"].to_numpy(dtype=float))
+    c["mse_method"] = np.select([src == "direct", (src == "model") & benchmarked, src == "model"],
+                                ["design", "bootstrap_benchmarked", "bootstrap"], "none")
     c["source_zh"] = np.select([src == "direct", src == "model"], [DIRECT_LABEL_ZH, MODEL_LABEL_ZH], "不发布")
     c["source_en"] = np.select([src == "direct", src == "model"], [DIRECT_LABEL_EN, MODEL_LABEL_EN], "not published")
     c["note"] = note
