@@ -472,15 +472,27 @@ else:
     if not len(res):
         display(Markdown("_`std_residual` is blank in every row of `assessment/small_area.csv`: no residual plot._"))
 
+    if "sigma2_method" not in sa.columns:        # outputs of an older run
+        sa["sigma2_method"] = ""
     summary = (sa.groupby(["round", "breakdown"], sort=False)
-               .agg(cells=("domain", "size"), sigma2_u=("sigma2_u", "first"), converged=("model_converged", "all"),
+               .agg(cells=("domain", "size"), sigma2_u=("sigma2_u", "first"),
+                    estimator=("sigma2_method", "first"), converged=("model_converged", "all"),
                     model_based=("source", lambda s: int((s == "model").sum())),
                     direct=("source", lambda s: int((s == "direct").sum())),
                     median_gamma=("gamma", "median"), median_cv_model=("model_cv", "median")).reset_index())
     show(summary, {"sigma2_u": "{:.2e}", "median_gamma": "{:.2f}", "median_cv_model": "{:.2f}"})
     if (summary["sigma2_u"] == 0).any():
-        display(Markdown("σ²_u estimated at 0 for a breakdown: its model-based figures are purely synthetic "
-                         "(x'β̂, γ = 0); they rest entirely on the covariates."))
+        display(Markdown("σ²_u estimated at 0 for a breakdown: with this many cells the data cannot tell the "
+                         "cells' own effects from sampling noise, so its model-based figures are purely synthetic "
+                         "(x'β̂, γ = 0), they rest entirely on the covariates, and their MSE has no σ²_u term. "
+                         "The adjusted likelihood `small_area.method: AMRL` (the default) never estimates 0 and "
+                         "keeps that uncertainty; see the small-area coverage study in the methods docs."))
+    else:
+        display(Markdown("σ²_u is positive for every breakdown: each model-based figure combines the cell's direct "
+                         "estimate with the synthetic one (γ above). The estimator of σ²_u is in the `estimator` "
+                         "column (AMRL, Li and Lahiri's adjusted likelihood, unless configured otherwise); the "
+                         "published figures' MSE is the parametric bootstrap (`mse_method` in "
+                         "`assessment/small_area.csv`, with every replicate benchmarked where the cells are)."))
 
 # %% [markdown]
 # ## 影响因素 · Determinants and associations

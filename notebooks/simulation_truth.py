@@ -128,6 +128,38 @@ plt.show()
 print(f"standardised errors: mean {z.mean():+.2f}, SD {z.std(ddof=1):.2f}, |z| > 1.96: {100 * (z.abs() > 1.96).mean():.1f}%")
 
 # %% [markdown]
+# ### 哪些估计构成尾部 · Which estimates carry the tail
+#
+# The spread of the standardised errors by level, and every estimate with |z| > 3. Near a share
+# of 0 the standard error of an estimated share is itself small (it shrinks with √(p̂(1 − p̂)/n)),
+# so a domain whose estimate falls below its truth also gets a small SE and a z far in the tail,
+# while its logit interval, which is asymmetric, may still cover the truth; an estimate of
+# exactly 0 has SE 0 and no z at all (left out above). The yardstick that suits such shares is
+# the error on the logit scale, (logit p̂ − logit p) · p̂(1 − p̂) / SE, shown beside it.
+
+# %%
+def _logit(x):
+    x = np.clip(np.asarray(x, dtype=float), 1e-9, 1 - 1e-9)
+    return np.log(x / (1 - x))
+
+
+est_p = shown["estimate"].to_numpy(dtype=float)
+shown["z_logit"] = (_logit(est_p) - _logit(shown["truth"])) * est_p * (1 - est_p) / shown["se"]
+finite = np.isfinite(shown["z"]) & np.isfinite(shown["z_logit"])
+spread = (shown[finite].groupby("level", sort=False)
+          .agg(estimates=("z", "size"), mean_truth=("truth", "mean"), sd_z=("z", "std"), sd_z_logit=("z_logit", "std"),
+               beyond_3=("z", lambda v: int((v.abs() > 3).sum())))
+          .reset_index())
+zero_se = int((shown["se"] <= 0).sum())
+display(spread.style.format({"mean_truth": "{:.1%}", "sd_z": "{:.2f}", "sd_z_logit": "{:.2f}"}).hide(axis="index"))
+tail = shown[finite & (shown["z"].abs() > 3)].sort_values("z")
+display(tail[["round", "breakdown", "label_en", "level", "n", "estimate", "se", "truth", "z", "z_logit", "covered"]]
+        .reset_index(drop=True).round(4))
+display(Markdown(f"{len(tail)} of {int(finite.sum())} estimates have |z| > 3, {int((tail['level'] != level).sum())} of "
+                 f"them outside the headline level '{level}'; {zero_se} estimate(s) of exactly 0 have SE 0 and no z. "
+                 f"Without them the SD of z is {shown.loc[finite & (shown['z'].abs() <= 3), 'z'].std(ddof=1):.2f}."))
+
+# %% [markdown]
 # The intervals that miss the truth (headline level):
 
 # %%
