@@ -3,7 +3,7 @@
 # residuals by interviewer, the ANOVA estimator of the intra-interviewer correlation with
 # m0 = (N - sum(n_j^2) / N) / (J - 1), and per-interviewer z tests of the mean residual with
 # p.adjust(method = "BH").
-# Run from the repository root: Rscript tests/golden/make_golden_interviewers.R
+# Run in tests/golden: cd tests/golden && Rscript make_golden_interviewers.R
 set.seed(7)
 J <- 20
 n_j <- sample(15:45, J, replace = TRUE)
@@ -16,7 +16,7 @@ effect[7] <- 9                                    # an interviewer whose respond
 score <- 50 + 3 * (sex == "male") - 0.2 * (age - 40) + effect[match(interviewer, sprintf("I%02d", 1:J))] +
   rnorm(N, 0, 8)
 d <- data.frame(interviewer, sex, age, score = round(score, 3))
-write.csv(d, "tests/golden/interviewers_sample.csv", row.names = FALSE)
+write.csv(d, "interviewers_sample.csv", row.names = FALSE)
 fit <- lm(score ~ sex + age, data = d)
 r <- resid(fit)
 a <- anova(lm(r ~ factor(d$interviewer)))
@@ -29,4 +29,4 @@ z <- dj / (s / sqrt(nj)); p <- 2 * pnorm(-abs(z))
 out <- data.frame(quantity = c("msb", "msw", "icc", "deff", "residual_sd", paste0("z_", names(z)),
                                paste0("padj_", names(z))),
                   value = c(msb, msw, icc, 1 + (N / J - 1) * max(icc, 0), s, z, p.adjust(p, "BH")))
-write.csv(format(out, digits = 15), "tests/golden/interviewers_golden.csv", row.names = FALSE, quote = FALSE)
+write.csv(format(out, digits = 15), "interviewers_golden.csv", row.names = FALSE, quote = FALSE)

@@ -9,7 +9,7 @@
 #     svyttest(age ~ responded), on the stratified cluster design with the base weights;
 #   * p.adjust(method = "BH");
 #   * the respondents' weighted means at each stage.
-# Run from the repository root: Rscript tests/golden/make_golden_nonresponse.R
+# Run in tests/golden: cd tests/golden && Rscript make_golden_nonresponse.R
 suppressMessages(library(survey))
 set.seed(20261207)
 n <- 600
@@ -29,7 +29,7 @@ tot <- sum(smp$w_nr)
 ps <- ifelse(smp$sex == "female", 0.5 * tot / sum(smp$w_nr[smp$sex == "female"]),
              0.5 * tot / sum(smp$w_nr[smp$sex == "male"]))
 smp$w_cal <- smp$w_nr * ps
-write.csv(smp, "tests/golden/nonresponse_sample.csv", row.names = FALSE)
+write.csv(smp, "nonresponse_sample.csv", row.names = FALSE)
 
 fit <- glm(responded ~ district + sex + age, family = quasibinomial, weights = d, data = smp)
 rho <- fitted(fit)
@@ -58,4 +58,4 @@ out <- data.frame(
   value = c(1 - 2 * S, S / m, m, S, rho[1], rho[2], rho[600],
             c_d$statistic, c_d$p.value, c_s$statistic, c_s$p.value, t_a$statistic, t_a$p.value,
             p.adjust(p, "BH"), full, means(smp$d), means(smp$w_nr), means(smp$w_cal)))
-write.csv(format(out, digits = 15), "tests/golden/nonresponse_golden.csv", row.names = FALSE, quote = FALSE)
+write.csv(format(out, digits = 15), "nonresponse_golden.csv", row.names = FALSE, quote = FALSE)

@@ -12,8 +12,8 @@
 # psi = SD^2. Cases: all 43 areas; the first 15; the 43 areas with psi multiplied by 6 (REML
 # truncates sigma2_u at 0 there).
 #
-# Run from the repository root:  Rscript tests/golden/make_golden_sae_adjusted.R
-milk <- read.csv("tests/golden/sae_milk.csv")
+# Run in tests/golden: cd tests/golden && Rscript make_golden_sae_adjusted.R
+milk <- read.csv("sae_milk.csv")
 crit <- function(A, y, X, psi, method) {
   m <- length(y)
   V <- diag(A + psi, m); Vi <- solve(V)
@@ -57,4 +57,4 @@ for (case in names(cases)) {
     out <- rbind(out, cbind(case = case, fit(y, X, psi, method)))
   }
 }
-write.csv(format(out, digits = 15), "tests/golden/sae_adjusted.csv", row.names = FALSE, quote = FALSE)
+write.csv(format(out, digits = 15), "sae_adjusted.csv", row.names = FALSE, quote = FALSE)
