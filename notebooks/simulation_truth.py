@@ -37,7 +37,7 @@ from IPython.display import Markdown, display
 from scipy import stats
 
 # Shared setup (flows/notebook_support.py): CJK font and figure style; manifest, its config, rounds, estimates.
-from literacy_flows.notebook_support import notebook_style, read_outputs, suppressed
+from literacy_flows.notebook_support import notebook_style, read_outputs, show, suppressed
 
 FONT = notebook_style()
 
@@ -151,7 +151,7 @@ spread = (shown[finite].groupby("level", sort=False)
                beyond_3=("z", lambda v: int((v.abs() > 3).sum())))
           .reset_index())
 zero_se = int((shown["se"] <= 0).sum())
-display(spread.style.format({"mean_truth": "{:.1%}", "sd_z": "{:.2f}", "sd_z_logit": "{:.2f}"}).hide(axis="index"))
+show(spread, {"mean_truth": "{:.1%}", "sd_z": "{:.2f}", "sd_z_logit": "{:.2f}"})
 tail = shown[finite & (shown["z"].abs() > 3)].sort_values("z")
 display(tail[["round", "breakdown", "label_en", "level", "n", "estimate", "se", "truth", "z", "z_logit", "covered"]]
         .reset_index(drop=True).round(4))

@@ -24,6 +24,7 @@ import logging
 import os
 import sys
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -189,6 +190,15 @@ def use_cjk_font() -> str:
 
 
 # --------------------------------------------------------------------------- execution
+def notebook_workers() -> int:
+    """Notebooks executed at the same time: one per core this process may use (at most 4)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(4, cores))
+
+
 def _kernel_manager_class():
     """A kernel manager that starts ipykernel on this very interpreter (the venv's Python).
 
@@ -310,6 +320,7 @@ def execute_notebooks(processed_dir: str | os.PathLike, out_dir: str | os.PathLi
                                    extra_loaders=[jinja2.DictLoader({"report.html.j2": _REPORT_TEMPLATE})])
     rendered: list[tuple[Path, bytes]] = []
     stale: list[Path] = []
+    jobs = []
     for name, requires in NOTEBOOKS:
         if name not in chosen:
             continue
@@ -323,13 +334,25 @@ def execute_notebooks(processed_dir: str | os.PathLike, out_dir: str | os.PathLi
         nb.metadata["kernelspec"] = {"name": _KERNEL_NAME, "display_name": "Python 3 (ipykernel)",
                                      "language": "python"}
         nb.metadata.pop("jupytext", None)
+        jobs.append((name, nb))
+
+    def run(job):
+        name, nb = job
         try:
-            nb = pm.execute_notebook(nb, None, parameters={"processed_dir": relative, "seed": int(seed)},
-                                     kernel_name=_KERNEL_NAME, cwd=str(out), progress_bar=False, log_output=False,
-                                     start_timeout=_START_TIMEOUT, execution_timeout=_CELL_TIMEOUT,
-                                     kernel_manager_class=manager, record_timing=False)
+            return name, pm.execute_notebook(nb, None, parameters={"processed_dir": relative, "seed": int(seed)},
+                                             kernel_name=_KERNEL_NAME, cwd=str(out), progress_bar=False,
+                                             log_output=False, start_timeout=_START_TIMEOUT,
+                                             execution_timeout=_CELL_TIMEOUT, kernel_manager_class=manager,
+                                             record_timing=False)
         except pm.PapermillExecutionError as exc:
             raise NotebookError(f"notebook {name}: cell In [{exc.exec_count}]: {exc.ename}: {exc.evalue}") from exc
+
+    # The notebooks only read the outputs and each runs in its own kernel process: they execute
+    # at the same time (one kernel per core), and are rendered afterwards in their fixed order,
+    # so the files are the same bytes as one after the other.
+    with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), notebook_workers()))) as pool:
+        done = list(pool.map(run, jobs))
+    for name, nb in done:
         _normalise(nb, name)
         nbformat.validate(nb)
         rendered.append((out / f"{name}.ipynb", nbformat.writes(nb).encode("utf-8") + b"\n"))
