@@ -167,3 +167,19 @@ def test_explorer_in_chromium_from_file(tmp_path):
     assert out["changeWarn"] and "not comparable" in out["changeWarn"] and out["changeRows"] == 2
     assert out["gridModel"] == 2 and out["gridCells"] == 4
     assert "view=grid" in out["hash"]
+
+
+def test_meta_from_the_config():
+    import yaml
+
+    from literacy.config import validate_config
+    from literacy_flows.report.explorer import explorer_meta
+
+    cfg = validate_config(yaml.safe_load((Path(__file__).resolve().parents[1] / "config" / "wuhai.yaml")
+                                         .read_text(encoding="utf-8")))
+    meta = explorer_meta(cfg, ["city", "district+sex+age_band"])
+    assert meta["levels"][0]["code"] == cfg["scoring"]["headline"]              # the headline first
+    assert [r["role"] for r in meta["rounds"]] == ["baseline", "endline"]
+    assert meta["breakdowns"][1] == {"code": "district+sex+age_band", "zh": "区×性别×年龄组",
+                                     "en": "District × Sex × Age band"}
+    assert meta["target"] == 0.12 and meta["national"] == {"rate": 0.1537, "year": 2024}

@@ -19,7 +19,13 @@ import pandas as pd
 
 from literacy_flows.report.explorer_assets import SCRIPT, STYLE
 
-__all__ = ["explorer_payload", "explorer_html", "UI"]
+__all__ = ["explorer_payload", "explorer_html", "explorer_meta", "UI", "BREAKDOWN_NAMES"]
+
+#: Names of the breakdown variables (a crossing joins them with ×).
+BREAKDOWN_NAMES = {"city": ("全市", "City"), "district": ("区", "District"), "sex": ("性别", "Sex"),
+                   "age_band": ("年龄组", "Age band"), "education": ("受教育程度", "Education"),
+                   "residence": ("城乡", "Urban / rural"), "occupation": ("职业", "Occupation"),
+                   "group": ("重点人群", "Key group")}
 
 #: Interface strings, Chinese and English.
 UI = {
@@ -227,3 +233,31 @@ def explorer_html(tables: Mapping[str, pd.DataFrame], meta: Mapping) -> str:
         f'<script type="application/json" id="explorer-data">{payload}</script>'
         f"<script>{SCRIPT}</script></body></html>\n"
     )
+
+
+def _breakdown_label(code: str) -> dict:
+    parts = [BREAKDOWN_NAMES.get(p, (p, p)) for p in code.split("+")]
+    return {"code": code, "zh": "×".join(p[0] for p in parts), "en": " × ".join(p[1] for p in parts)}
+
+
+def explorer_meta(config: dict, breakdowns: list[str]) -> dict:
+    """The explorer's labels from the assessment config: title, rounds and roles, levels (the
+    headline first), breakdown names, the target and the latest national figure."""
+    levels = config["scoring"]["levels"]
+    headline = config["scoring"]["headline"]
+    ordered = [lv for lv in levels if lv["code"] == headline] + [lv for lv in levels if lv["code"] != headline]
+    rounds = config["rounds"]
+    national = (config.get("targets") or {}).get("national") or {}
+    latest = national.get(str(rounds[-1]["id"])) if national else None
+    first, last = rounds[0], rounds[-1]
+    return {
+        "title": {"zh": f"{config['assessment']['name_zh']} · 数据浏览",
+                  "en": f"{config['assessment']['name_en']}: data explorer"},
+        "subtitle": {"zh": f"{first['label_zh']}—{last['label_zh']}", "en": f"{first['label_en']} — {last['label_en']}"},
+        "rounds": [{"id": str(r["id"]), "role": r.get("role")} for r in rounds],
+        "levels": [{"code": lv["code"], "zh": lv["zh"], "en": lv["en"]} for lv in ordered],
+        "breakdowns": [_breakdown_label(b) for b in breakdowns],
+        "target": (config.get("targets") or {}).get("headline"),
+        "national": {"rate": latest["rate"], "year": latest["year"]} if latest else None,
+    }
+
