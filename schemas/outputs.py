@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from literacy.deliverables import VERDICT_LABELS
+from literacy.catalog.vocabulary import RELIABILITY_LABELS, STATUS_LABELS, VERDICT_LABELS
 from literacy_schemas.checks import (
     TOL,
     inside_interval,
@@ -29,7 +29,8 @@ __all__ = ["estimates_schema", "change_schema", "verdicts_schema", "headline_sch
            "VERDICTS", "RELIABILITY", "SCORECARD_STATUS", "evaluator_schema", "decomposition_schema",
            "decomposition_detail_schema", "part_scores_schema", "scorecard_table_schema", "methodology_schema"]
 
-VERDICTS = ("met", "not_met", "inconclusive")
+#: Verdict codes of a published (not suppressed) verdict (``literacy.catalog.vocabulary.VERDICT_LABELS``).
+VERDICTS = tuple(code for code in VERDICT_LABELS if code != "suppressed")
 
 
 def BREAKDOWNS(config: dict) -> list[str]:
@@ -41,8 +42,8 @@ def BREAKDOWNS(config: dict) -> list[str]:
     return out
 
 
-#: NCHS reliability outcomes (``literacy.reliability``).
-RELIABILITY = ("present", "review", "suppress")
+#: NCHS reliability outcomes (``literacy.catalog.vocabulary.RELIABILITY_LABELS``).
+RELIABILITY = tuple(RELIABILITY_LABELS)
 
 
 def _reliability_columns() -> dict:
@@ -511,8 +512,8 @@ def part_scores_schema(config: dict) -> pa.DataFrameSchema:
     )
 
 
-#: Scorecard status codes (``literacy.deliverables.STATUS_LABELS``).
-SCORECARD_STATUS = ("met", "not_met", "no_report")
+#: Scorecard status codes (``literacy.catalog.vocabulary.STATUS_LABELS``).
+SCORECARD_STATUS = tuple(STATUS_LABELS)
 
 
 def scorecard_table_schema(config: dict) -> pa.DataFrameSchema:

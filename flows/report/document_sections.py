@@ -15,6 +15,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
+from literacy.catalog.vocabulary import SOURCE_LABELS, SUPPRESSED_NOTE, VERDICT_COUNTS
 from literacy_flows.report.document_text import (Language, VERDICTS, as_flag, as_number, as_text, ci_text, fixed_text,
                                                  headline_values, int_text, is_missing, level_names, p_text, pct_text,
                                                  pp_ci_text, pp_text, round_label, summary_sentences)
@@ -31,7 +32,7 @@ def _suppression_notes(rows: pd.DataFrame, L: Language, name_of: Callable[[Mappi
     items = []
     for _, r in rows.iterrows():
         if as_flag(r.get("suppressed")):
-            reason = as_text(r.get("suppression_reason")) or L.t("样本量不足或估计不可靠", "too few respondents or unreliable")
+            reason = as_text(r.get("suppression_reason")) or L.pair(SUPPRESSED_NOTE)
             items.append(f"{name_of(r)}（{reason}）" if L.lang == "zh" else f"{name_of(r)} ({reason})")
     if not items:
         return []
@@ -109,7 +110,7 @@ def _comparison_table(doc: ReportDocument, df: pd.DataFrame, level: str, title: 
         header.append(L.t("BH校正P值", "BH-adjusted p"))
         widths.append(1.5)
     if verdict and "verdict" in rows_df.columns:
-        header.append(L.t("目标判定", "Verdict"))
+        header.append(L.header("verdict"))
         widths.append(2.0)
     rows = []
     for _, r in rows_df.iterrows():
@@ -278,10 +279,7 @@ def summary_section(doc: ReportDocument, tables, config, L, level) -> None:
         counts = {k: [L.col(r, "label") for _, r in df.iterrows() if str(r["verdict"]) == k]
                   for k in ("met", "inconclusive", "not_met", "suppressed")}
         parts = []
-        for k, (kzh, ken) in (("met", ("有把握达标", "met the target")),
-                              ("inconclusive", ("无法判定", "inconclusive")),
-                              ("not_met", ("未达标", "did not meet it")),
-                              ("suppressed", ("不予发布", "not published"))):
+        for k, (kzh, ken) in VERDICT_COUNTS.items():
             if counts[k]:
                 parts.append(L.t(f"{kzh}：{'、'.join(counts[k])}", f"{ken}: {', '.join(counts[k])}"))
         lines.append(L.t(f"{len(df)}个{zh}中，" + "；".join(parts) + "。",
@@ -477,8 +475,8 @@ def drivers_section(doc, tables, config, L, level) -> None:
         rid = rounds[-1]
         d = d[d["round"].astype(str) == rid] if "round" in d.columns else d
         d = d[d["variable"].astype(str) != "(Intercept)"]
-        header = [L.t("变量", "Variable"), L.t("类别", "Level"), L.t("比值比", "Odds ratio"),
-                  L.t("95%置信区间", "95% CI"), L.t("P值", "p-value")]
+        header = [L.header("variable"), L.t("类别", "Level"), L.header("odds_ratio"),
+                  L.t("95%置信区间", "95% CI"), L.header("p_value")]
         rows = [[as_text(r.get("variable")), as_text(r.get("level")), fixed_text(r.get("odds_ratio")),
                  ci_text(r.get("or_ci_low"), r.get("or_ci_high"), fixed_text), p_text(r.get("p_value"))] for _, r in d.iterrows()]
         doc.table(L.t(f"{rid}年具备科学素质的影响因素（比值比）", f"Determinants of literacy in {rid} (odds ratios)"), header,
@@ -492,8 +490,8 @@ def drivers_section(doc, tables, config, L, level) -> None:
     if "associations" in tables:
         a = tables["associations"]
         header = ([L.t("轮次", "Round")] if "round" in a.columns else []) + [
-            L.t("分类", "Breakdown"), L.t("F统计量", "F statistic"), L.t("分子自由度", "ndf"),
-            L.t("分母自由度", "ddf"), L.t("P值", "p-value")]
+            L.header("breakdown"), L.t("F统计量", "F statistic"), L.t("分子自由度", "ndf"),
+            L.t("分母自由度", "ddf"), L.header("p_value")]
         rows = [([as_text(r.get("round"))] if "round" in a.columns else []) +
                 [as_text(r.get("breakdown")), fixed_text(r.get("statistic")), fixed_text(r.get("ndf")), fixed_text(r.get("ddf"), 1),
                  p_text(r.get("p_value"))] for _, r in a.iterrows()]
@@ -548,8 +546,7 @@ def _small_area(doc, sa: pd.DataFrame, L: Language, level: str) -> None:
         ci = ci_text(r.get(lo), r.get(hi)) if lo and hi else ""
         published = "" if not pub else pub + ("ᴹ" if is_model else "") + (f"\n({ci})" if ci else "")
         source = (L.col(r, "source") or as_text(r.get("source_label")) or
-                  (L.t("模型估计", "model-based (模型估计)") if is_model else
-                   L.t("直接估计", "direct") if src == "direct" else L.t("不予发布", "not published")))
+                  L.pair(SOURCE_LABELS["model" if is_model else "direct" if src == "direct" else "suppressed"]))
         rows.append([name, pct_text(r.get(direct)) if direct else "", as_text(r.get(rel)) if rel else "",
                      pct_text(r.get(model)) if model else "", pct_text(r.get(rmse)) if rmse else "", published, source])
     notes = [L.t("标注“ᴹ”的发布值为模型估计（模型估计，Fay–Herriot模型）：直接估计不可靠或不予发布时采用；"

@@ -3,7 +3,7 @@ summary of findings generated from ``headline.csv`` (no python-docx here).
 
 A blank (suppressed) value is printed as an empty string, never as a number; shares are
 percentages with one decimal and changes percentage points with one decimal, as the workbook
-prints them (:mod:`literacy_flows.report.workbook`).
+prints them; the formatters and the wording are the output catalog's (:mod:`literacy.catalog`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,11 @@ from collections.abc import Callable, Mapping
 
 import pandas as pd
 
+from literacy.catalog import as_number as catalog_number
+from literacy.catalog import column as catalog_column
+from literacy.catalog import coefficient_text, count_text, p_value_text, points_text, share_text
+from literacy.catalog.vocabulary import SIGNIFICANCE, SOURCE_HEADING, VERDICT_SENTENCES, VERSUS_NATIONAL
+
 __all__ = ["CONF", "SOURCE", "VERDICTS", "VERSUS", "Language", "as_flag", "as_number", "as_text", "ci_text", "city_reason", "fixed_text", "headline_values", "int_text", "is_missing", "level_names", "p_eq_text", "p_text", "pct_text", "pp_ci_text", "pp_text", "round_label", "summary_sentences"]
 
 #: The confidence level of every interval in the report (percent).
@@ -23,13 +28,7 @@ CONF = 95
 # --------------------------------------------------------------------------- numbers as text
 def as_number(v) -> float:
     """A float, NaN for blank / None / text that is not a number."""
-    if v is None:
-        return math.nan
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return math.nan
-    return x
+    return catalog_number(v)
 
 
 def is_missing(v) -> bool:
@@ -60,8 +59,7 @@ def pct_text(v, digits: int = 1) -> str:
     -------
     str
     """
-    x = as_number(v)
-    return "" if math.isnan(x) else f"{100 * x:.{digits}f}%"
+    return share_text(v, digits)
 
 
 def pp_text(v, digits: int = 1) -> str:
@@ -78,8 +76,7 @@ def pp_text(v, digits: int = 1) -> str:
     -------
     str
     """
-    x = as_number(v)
-    return "" if math.isnan(x) else f"{100 * x:+.{digits}f}".replace("-", "−")
+    return points_text(v, digits, minus="−")
 
 
 def p_text(v) -> str:
@@ -93,10 +90,7 @@ def p_text(v) -> str:
     -------
     str
     """
-    x = as_number(v)
-    if math.isnan(x):
-        return ""
-    return "<0.001" if x < 0.001 else f"{x:.3f}"
+    return p_value_text(v)
 
 
 def p_eq_text(v) -> str:
@@ -117,8 +111,7 @@ def fixed_text(v, digits: int = 2) -> str:
     -------
     str
     """
-    x = as_number(v)
-    return "" if math.isnan(x) else f"{x:.{digits}f}"
+    return coefficient_text(v, digits)
 
 
 def int_text(v) -> str:
@@ -132,8 +125,7 @@ def int_text(v) -> str:
     -------
     str
     """
-    x = as_number(v)
-    return "" if math.isnan(x) else f"{int(round(x)):,}"
+    return count_text(v)
 
 
 def ci_text(lo, hi, fmt: Callable = pct_text, sep: str = " – ") -> str:
@@ -232,6 +224,34 @@ class Language:
             value = row.get(f"{stem}_en" if self.lang == "zh" else f"{stem}_zh")
         return as_text(value)
 
+    def header(self, code: str) -> str:
+        """An output column's header label in the document's language, from the output catalog.
+
+        Parameters
+        ----------
+        code : str
+            The column's code (``verdict``, ``odds_ratio``, ``p_value``).
+
+        Returns
+        -------
+        str
+        """
+        entry = catalog_column(code)
+        return self.t(entry.label_zh or code, entry.label_en or code)
+
+    def pair(self, words: tuple[str, str]) -> str:
+        """A (zh, en) pair of the vocabulary in the document's language.
+
+        Parameters
+        ----------
+        words : (str, str)
+
+        Returns
+        -------
+        str
+        """
+        return self.t(*words)
+
 
 # --------------------------------------------------------------------------- the headline
 def headline_values(table: pd.DataFrame) -> dict[str, str | None]:
@@ -271,14 +291,12 @@ def round_label(config: dict, rid: str | None, L: Language) -> str:
     return str(rid)
 
 
-VERDICTS = {"met": ("有把握达到目标（95%置信区间整体不低于目标值）", "met with confidence (the whole 95% CI is at or above "
-                     "the target)"),
-             "not_met": ("未达到目标（95%置信区间整体低于目标值）", "not met (the whole 95% CI is below the target)"),
-             "inconclusive": ("无法判定是否达到目标（95%置信区间包含目标值）", "inconclusive (the 95% CI contains the target)"),
-             "suppressed": ("不予发布（样本量不足或估计不可靠）", "not published (too few respondents or unreliable)")}
-VERSUS = {"above": ("高于全国水平", "above the national rate"), "below": ("低于全国水平", "below the national rate"),
-           "indistinguishable": ("与全国水平无显著差异", "not distinguishable from the national rate")}
-SOURCE = {"zh": "资料来源", "en": "Source"}
+#: Verdict code -> (zh, en) verdict with its rule (:data:`literacy.catalog.vocabulary.VERDICT_SENTENCES`).
+VERDICTS = VERDICT_SENTENCES
+#: ``versus_national`` code -> (zh, en) wording.
+VERSUS = VERSUS_NATIONAL
+#: The heading of a source line, by language.
+SOURCE = SOURCE_HEADING
 
 
 def city_reason(tables: Mapping[str, pd.DataFrame], level: str, which: str) -> str:
@@ -340,12 +358,11 @@ def summary_sentences(tables: Mapping[str, pd.DataFrame], config: dict, language
         sig = (not math.isnan(p)) and p < 0.05
         out.append(L.t(f"与{base_r}年基线（{pct_text(h.get('baseline'))}）相比变化{pp_text(h['change'])}个百分点"
                        f"（{CONF}%置信区间 {pp_text(h.get('change_ci_low'))}至{pp_text(h.get('change_ci_high'))}，"
-                       f"P{p_eq_text(p)}），" + ("变化具有统计学意义。" if sig else "变化在统计上不显著。"),
+                       f"P{p_eq_text(p)}），" + SIGNIFICANCE[sig][0],
                        f"Compared with the {base_r} baseline ({pct_text(h.get('baseline'))}) the share changed by "
                        f"{pp_text(h['change'])} percentage points ({CONF}% CI {pp_text(h.get('change_ci_low'))} to "
                        f"{pp_text(h.get('change_ci_high'))}; p {p_eq_text(p)[:1]} {p_eq_text(p)[1:]}), "
-                       + ("a statistically significant change." if sig else "not a statistically significant "
-                                                                           "change.")))
+                       + SIGNIFICANCE[sig][1]))
     elif h.get("baseline") is None:
         out.append(L.t(f"{base_r}年基线比例不予发布，无法计算变化。",
                        f"The {base_r} baseline share is not published, so no change is given."))

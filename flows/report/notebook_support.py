@@ -23,6 +23,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from literacy.catalog import points_text, share_text
 from literacy.config import validate_config
 from literacy_flows.report.notebooks import use_cjk_font
 
@@ -90,11 +91,35 @@ def missing(rel: str, what: str) -> None:
 
 
 def pct(x, digits: int = 1) -> str:
-    """12.3% (a share), blank for a missing value."""
-    return "" if pd.isna(x) else f"{100 * x:.{digits}f}%"
+    """12.3% (a share), blank for a missing value (:func:`literacy.catalog.share_text`).
+
+    Parameters
+    ----------
+    x : float
+        The share.
+    digits : int
+        Decimals.
+
+    Returns
+    -------
+    str
+    """
+    return share_text(x, digits)
 
 
 def pp(x, digits: int = 1) -> str:
-    """+3.1 (a change in percentage points), blank for a missing value."""
-    return "" if pd.isna(x) else f"{100 * x:+.{digits}f}"
+    """+3.1 (a change in percentage points), blank for a missing value (:func:`literacy.catalog.points_text`).
+
+    Parameters
+    ----------
+    x : float
+        The change on the share scale.
+    digits : int
+        Decimals.
+
+    Returns
+    -------
+    str
+    """
+    return points_text(x, digits)
 

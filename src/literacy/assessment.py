@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from literacy.catalog.vocabulary import VERDICT_LABELS
 from literacy.config import label
 from literacy.survey import SurveyDesign
 from literacy.domains import add_derived
@@ -39,11 +40,7 @@ VERDICT_COLUMNS = ["round", "breakdown", "domain", "label_zh", "label_en", "leve
                    "gap_to_national", "versus_national", "change", "change_ci_low", "change_ci_high",
                    "change_p_value"]
 
-VERDICTS = {
-    "met": "有把握达到目标",
-    "not_met": "未达到目标",
-    "inconclusive": "无法判定",
-}
+VERDICTS = {code: zh for code, (zh, _en) in VERDICT_LABELS.items() if code != "suppressed"}
 VERSUS_NATIONAL = {"above": "above", "below": "below", "indistinguishable": "indistinguishable"}
 
 

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from literacy.assessment import domain_labels, domain_specs, level_codes, round_roles
+from literacy.catalog.vocabulary import STATUS_LABELS, VERDICT_LABELS   # re-exported: (zh, en) wording
 from literacy.reliability import suppress_rows, suppression_flags
 
 __all__ = [
@@ -31,19 +32,6 @@ __all__ = [
     "evaluator_specs", "evaluator_tables",
 ]
 
-#: Verdict code -> (zh, en) wording.
-VERDICT_LABELS = {
-    "met": ("有把握达到目标", "met with confidence"),
-    "not_met": ("未达到目标", "not met"),
-    "inconclusive": ("无法判定", "inconclusive"),
-    "suppressed": ("不予发布", "suppressed"),
-}
-#: Scorecard status code -> (zh, en).
-STATUS_LABELS = {
-    "met": ("达标", "met"),
-    "not_met": ("未达标", "not met"),
-    "no_report": ("未报告", "no report"),
-}
 SCORECARD_INPUT_COLUMNS = ["indicator", "department_zh", "department_en", "indicator_zh", "indicator_en", "target",
                            "actual", "unit_zh", "unit_en", "period", "note"]
 SCORECARD_COLUMNS = ["indicator", "indicator_zh", "indicator_en", "lead_zh", "lead_en", "reported_by_zh",

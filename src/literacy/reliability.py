@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from literacy.catalog.vocabulary import RELIABILITY_LABELS   # re-exported: (zh, en) wording
 from literacy.errors import DataError
 
 __all__ = ["RELIABILITY", "RELIABILITY_LABELS", "RELIABILITY_COLUMNS", "BLANKED_COLUMNS", "nchs_reliability",
@@ -36,11 +37,6 @@ __all__ = ["RELIABILITY", "RELIABILITY_LABELS", "RELIABILITY_COLUMNS", "BLANKED_
 
 #: The standard's three outcomes, worst last.
 RELIABILITY = ("present", "review", "suppress")
-RELIABILITY_LABELS = {
-    "present": ("可发布", "present"),
-    "review": ("可发布，需统计审查", "present, flagged for statistical review"),
-    "suppress": ("不予发布", "do not present"),
-}
 #: Columns added to an estimates table by :func:`flag_estimates`, in order.
 RELIABILITY_COLUMNS = ["n_effective", "ci_width", "relative_ci_width", "reliability", "reliability_reason",
                        "suppressed", "suppression_reason"]
