@@ -79,6 +79,7 @@ def test_every_output_exists_and_is_listed_in_the_manifest(first_run, programme)
     expected |= {f"assessment/{name}.{ext}" for name in EVALUATOR_TABLES for ext in ("csv", "parquet")}
     # the evaluation report; its PDF where LibreOffice is installed (test_report_document.py renders it)
     expected |= {"assessment/report_zh.docx", "assessment/report_en.docx"}
+    expected.add("explorer.html")                      # the offline data explorer (tests/test_explorer.py)
     if shutil.which("soffice") or shutil.which("libreoffice"):
         expected.add("assessment/report_zh.pdf")
     assert set(tree) == expected | {"manifest.json"}  # and nothing else (the work area is removed)
@@ -302,3 +303,15 @@ def test_no_district_group_cell_is_blank_without_a_labelled_model_based_figure(f
     model = sa[sa["source"] == "model"]
     assert (model["source_zh"] == "模型估计").all()
     assert ((model["published_ci_low"] <= model["published"]) & (model["published"] <= model["published_ci_high"])).all()
+
+
+def test_the_explorer_holds_every_published_estimate(first_run, programme):
+    _, out, _ = first_run
+    cfg = load_config(programme).config
+    html = (out / "explorer.html").read_text(encoding="utf-8")
+    data = json.loads(html.split('id="explorer-data">', 1)[1].split("</script>", 1)[0])
+    direct = sum(len(pd.read_csv(out / r["id"] / "estimates.csv")) for r in cfg["rounds"])
+    assert sum(1 for e in data["estimates"] if e["k"] == "direct") == direct
+    assert data["title"]["zh"].startswith(cfg["assessment"]["name_zh"])
+    assert "http" not in html.replace("http://www.w3.org/2000/svg", "")
+

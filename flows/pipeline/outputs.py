@@ -21,6 +21,7 @@ from literacy_flows.pipeline import deliverables as fdl
 from literacy_flows.pipeline.work import TASK_OPTIONS, read_work, work_dir
 from literacy_flows.report import document as rd
 from literacy_flows.report import workbook as rep
+from literacy_flows.report.explorer import explorer_html, explorer_meta
 from literacy_flows.report.notebooks import NOTEBOOKS_DIR, execute_notebooks, item_table
 
 __all__ = ["report", "evaluation_report", "notebooks", "MANIFEST_VERSION", "manifest_entry", "evaluator_tables",
@@ -161,6 +162,21 @@ def _manifest(config: dict, meta: dict, ingested: dict, validated: dict, scored:
     }
 
 
+def _explorer(w: _Written, config: dict, estimates: dict, linked_sheets: dict, tables: dict,
+              change: pd.DataFrame, verdicts: pd.DataFrame) -> None:
+    """``explorer.html``: every published estimate, change and verdict in one offline page."""
+    frames = {"estimates": pd.concat(estimates.values(), ignore_index=True), "change": change, "verdicts": verdicts}
+    linked = [df for key, df in linked_sheets.items() if key.startswith("linked_")]
+    if linked:
+        frames["estimates_linked"] = pd.concat(linked, ignore_index=True)
+    frames.update({key: tables[key] for key in ("small_area", "change_linked") if key in tables})
+    shown = [frames[key] for key in ("estimates", "estimates_linked", "small_area") if key in frames]
+    breakdowns = list(dict.fromkeys(str(b) for df in shown for b in df["breakdown"]))
+    html = explorer_html(frames, explorer_meta(config, breakdowns))
+    rows = sum(len(df) for df in shown)
+    w.files.append((fio.atomic_write_bytes(w.out / "explorer.html", html.encode("utf-8")), rows))
+
+
 @task(name="report", **TASK_OPTIONS)
 def report(config: dict, meta: dict, ingested: dict, validated: dict, scored: dict, weighted: dict,
            estimated: dict, compared: dict, out_dir: str, keep_work: bool = False,
@@ -180,6 +196,7 @@ def report(config: dict, meta: dict, ingested: dict, validated: dict, scored: di
     wb = rep.build_workbook(head_table, estimates, change, verdicts, weighting, {**linked_sheets, **extra},
                             tables=tables, notes=fdl.TABLE_NOTES)
     w.files.append((fio.write_excel(wb, out / "assessment" / "assessment.xlsx"), sum(len(e) for e in estimates.values())))
+    _explorer(w, config, estimates, linked_sheets, tables, change, verdicts)
     fio.write_json(_manifest(config, meta, ingested, validated, scored, weighted, estimated, compared, w),
                    out / "manifest.json")
     if not keep_work:

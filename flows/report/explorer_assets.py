@@ -164,14 +164,14 @@ SCRIPT = r"""
       s.appendChild(svg('line', { x1: x(v), x2: x(v), y1: top - 6, y2: height - 30, 'class': 'grid' }));
       s.appendChild(svg('text', { x: x(v), y: height - 14, 'text-anchor': 'middle' }, (100 * v).toFixed(0) + '%'));
     }
-    function refLine(value, dash, name) {
+    function refLine(value, dash, name, anchor) {   // the target's label to the left, the national's to the right
       if (num(value)) return;
       s.appendChild(svg('line', { x1: x(value), x2: x(value), y1: top - 10, y2: height - 30, stroke: '#1a1a1a',
                                    'stroke-width': 1.5, 'stroke-dasharray': dash }));
-      s.appendChild(svg('text', { x: x(value) + 3, y: top - 14 }, name));
+      s.appendChild(svg('text', { x: x(value) + (anchor === 'end' ? -4 : 4), y: top - 14, 'text-anchor': anchor }, name));
     }
-    refLine(P.target, '6 4', t('target') + ' ' + pct(P.target, 0));
-    if (P.national) refLine(P.national.rate, '2 3', t('national') + ' ' + pct(P.national.rate));
+    refLine(P.target, '6 4', t('target') + ' ' + pct(P.target, 0), 'end');
+    if (P.national) refLine(P.national.rate, '2 3', t('national') + ' ' + pct(P.national.rate), 'start');
     shown.forEach(function (r, i) {
       var y = top + i * rowH + rowH / 2;
       var g = svg('g', { 'class': 'row' + (S.sel === r.d ? ' selected' : ''), tabindex: '0', role: 'img',
