@@ -556,6 +556,7 @@ def _small_area(doc, sa: pd.DataFrame, L: Language, level: str) -> None:
                  "a blank published figure means neither is published.")]
     if not marked:
         notes.append(L.t("本轮所有发布值均为直接估计。", "Every published figure of this round is a direct estimate."))
+    notes.extend(_small_area_method_notes(rows_df, L))
     doc.table(L.t(f"{rid}年小区域估计", f"Small-area figures, {rid}"), header, rows,
               sources_line(L, "assessment/small_area.csv"), notes, [3.2, 1.9, 2.0, 1.9, 1.6, 3.2, 2.4])
 
@@ -662,4 +663,43 @@ def methodology_section(doc, tables, config, L) -> None:
                  "Key groups within districts have small samples: see assessment/district_groups.csv and its "
                  "reliability flags."))
 
+
+#: The estimators of sigma2_u, as the report names them (zh, en).
+SIGMA2_METHODS = {
+    "AMRL": ("Li–Lahiri调整残差似然（AMRL）", "Li and Lahiri's adjusted residual likelihood (AMRL)"),
+    "AMPL": ("Li–Lahiri调整剖面似然（AMPL）", "Li and Lahiri's adjusted profile likelihood (AMPL)"),
+    "AMRL_YL": ("Yoshimori–Lahiri调整残差似然（AMRL_YL）", "Yoshimori and Lahiri's adjusted residual likelihood (AMRL_YL)"),
+    "AMPL_YL": ("Yoshimori–Lahiri调整剖面似然（AMPL_YL）", "Yoshimori and Lahiri's adjusted profile likelihood (AMPL_YL)"),
+    "REML": ("限制极大似然（REML）", "restricted maximum likelihood (REML)"),
+    "ML": ("极大似然（ML）", "maximum likelihood (ML)"),
+    "FH": ("Fay–Herriot矩估计", "the Fay–Herriot moment estimator"),
+}
+
+
+def _small_area_method_notes(rows: pd.DataFrame, L: Language) -> list[str]:
+    """What the statistician needs to know about the model: the estimator of sigma2_u, zero
+    estimates, and how the model-based MSE was made (``sigma2_method``, ``mse_method``)."""
+    notes = []
+    methods = [m for m in dict.fromkeys(rows.get("sigma2_method", pd.Series(dtype=str)).astype(str)) if m]
+    if methods:
+        zh = "、".join(SIGMA2_METHODS.get(m, (m, m))[0] for m in methods)
+        en = ", ".join(SIGMA2_METHODS.get(m, (m, m))[1] for m in methods)
+        notes.append(L.t(f"模型的区域效应方差σ²用{zh}估计。", f"The model's area-effect variance σ² is estimated by {en}."))
+    sigma2 = pd.to_numeric(rows.get("sigma2_u", pd.Series(dtype=float)), errors="coerce")
+    if (sigma2 == 0).any():
+        notes.append(L.t("部分模型的σ²估计为0：这些单元的模型估计完全是回归预测（合成估计），其误差不含区域效应部分；"
+                         "调整似然（AMRL）不会估计为0。",
+                         "σ² was estimated at 0 for some models: their cells' model-based figures are pure regression "
+                         "predictions (synthetic), and their error has no area-effect part; an adjusted likelihood "
+                         "(AMRL) never estimates 0."))
+    mse = set(rows.get("mse_method", pd.Series(dtype=str)).astype(str))
+    if mse & {"bootstrap", "bootstrap_benchmarked"}:
+        notes.append(L.t("模型估计的RMSE与区间来自参数自助法"
+                         + ("；可加总到区的单元在每次自助中都重新基准化到区的直接估计，因此包含基准本身的抽样误差" if
+                            "bootstrap_benchmarked" in mse else "") + "。",
+                         "The model-based RMSE and intervals come from the parametric bootstrap"
+                         + ("; cells that add up to their district are re-benchmarked to the district's direct "
+                            "estimate in every replicate, so the benchmark's own sampling error is included" if
+                            "bootstrap_benchmarked" in mse else "") + "."))
+    return notes
 
