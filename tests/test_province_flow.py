@@ -9,6 +9,7 @@ delivery must fail alone (exit status 2, one line naming it) while the others fi
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -68,6 +69,11 @@ def test_dask_run_equals_each_city_run_alone(province, dask_run, prefect_harness
         assert got == want, f"{cid}: the Dask run's folder differs from the city run alone"
     assert (out / "province" / "league_table.png").stat().st_size > 10_000
     assert (out / "province" / "province.xlsx").is_file()
+    # the province's explorer: the province and every city that finished, as a breakdown
+    html = (out / "province" / "explorer.html").read_text(encoding="utf-8")
+    data = json.loads(html.split('id="explorer-data">', 1)[1].split("</script>", 1)[0])
+    assert {e["d"] for e in data["estimates"] if e["b"] == "city"} == set(MEMBERS)
+    assert {"province", "city"} <= {b["code"] for b in data["breakdowns"]}
 
 
 def test_a_city_is_the_same_bytes_with_one_or_two_blas_threads(province, prefect_harness, tmp_path):

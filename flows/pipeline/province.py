@@ -51,6 +51,7 @@ from literacy_flows.pipeline.members import load_province, prepare_members, prov
 from literacy_flows.pipeline.numerics import single_blas_thread
 from literacy_flows.pipeline.quiet_errors import quiet_user_errors
 from literacy_flows.pipeline.work import WORK_DIR
+from literacy_flows.report.explorer import explorer_html, explorer_meta
 from literacy_flows.report.province_outputs import league_figure, province_workbook
 
 __all__ = ["province_flow", "run_city", "rollup", "WORK", "ALLOWED_FAILURES", "task_runner", "run_province",
@@ -217,6 +218,13 @@ def _rollup_figures(cfg: dict, ok: list[dict], first: dict, w: _Staged, tables: 
     fig = league_figure(league[(league["level"] == headline) & (league["round"] == end)], p_end, target,
                         cfg["province"])
     w.files.append((fio.atomic_write_bytes(w.stage / "league_table.png", fig), len(ok)))
+    # the province's explorer: the province and its cities (a breakdown), every round and level
+    meta = {**explorer_meta(first, ["province", "city"]),
+            "title": {"zh": f"{cfg['province']['name_zh']} · 数据浏览", "en": f"{cfg['province']['name_en']}: data explorer"},
+            "breakdowns": [{"code": "province", "zh": "全省（区）", "en": "Province"},
+                           {"code": "city", "zh": "各市（盟）", "en": "Cities"}]}
+    html = explorer_html({"estimates": est, **({"change": tables["change"]} if "change" in tables else {})}, meta)
+    w.files.append((fio.atomic_write_bytes(w.stage / "explorer.html", html.encode("utf-8")), len(est)))
 
 
 def _summary_table(summary: dict) -> pd.DataFrame:
