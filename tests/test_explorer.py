@@ -97,6 +97,7 @@ PROBE = r"""
   function txt(sel) { var e = document.querySelector(sel); return e ? e.textContent : null; }
   function click(sel) { document.querySelector(sel).click(); }
   var X = window.literacyExplorer, out = {};
+  out.readyMs = performance.now();                 // page load and first render, before the probe acts
   out.lang0 = document.documentElement.lang;
   out.caption0 = txt('caption');
   click('#lang');
@@ -152,6 +153,7 @@ def test_explorer_in_chromium_from_file(tmp_path):
     m = re.search(r'<pre id="probe-result">(.*?)</pre>', done.stdout, re.S)
     assert m, done.stderr[-2000:]
     out = json.loads(m.group(1).replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
+    assert out["readyMs"] < 2000                                            # loads in under 2 s
     assert out["lang0"] == "zh-CN" and out["lang1"] == "en"
     assert "直接估计" in out["caption0"] and "Direct" in out["caption1"]
     assert out["headers"][0] == "col"
