@@ -135,7 +135,7 @@ def main(argv=None) -> int:
         f"{platform.system()}; Python {platform.python_version()}. Load average (1 min) after: {load:.2f}.", "",
         "Command: `.venv/bin/python benchmarks/bench_run.py`. `literacy simulate` (the default delivery) took "
         f"{simulate:.1f} s; then `literacy run` twice on it, each in a fresh process. Seconds per stage from the "
-        "run's own log (a stage's first to last log line; stages that run at the same time overlap).", "",
+        "run's own log: from the end of the stage before to the stage's last line (its Finished line).", "",
         table(results), ""])
     print(text)
     if args.out:
