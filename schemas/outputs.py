@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from literacy.deliverables import VERDICT_LABELS
+from literacy.assessment import VERDICT_LABELS
 from literacy_schemas.checks import (
     TOL,
     inside_interval,

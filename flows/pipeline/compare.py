@@ -9,15 +9,31 @@ from pathlib import Path
 import pandas as pd
 from prefect import get_run_logger, task
 
-from literacy.assessment import adjust_multiple_comparisons, compare_rounds, headline, round_roles, target_verdicts
-from literacy.comparability import linked_headline, linking_note, refused_change_linked, rounds_comparable
+from literacy.assessment import (
+    add_model_columns,
+    adjust_multiple_comparisons,
+    change_linked_table,
+    compare_rounds,
+    evaluator_tables,
+    finish_verdicts,
+    headline,
+    headline_truth,
+    headline_truth_linked,
+    linked_headline,
+    linking_note,
+    plan_inputs,
+    refused_change_linked,
+    response_rates,
+    round_roles,
+    rounds_comparable,
+    sample_plan,
+    small_area_table,
+    target_verdicts,
+    truth_check,
+    truth_check_linked,
+)
 from literacy.decomposition import decompose_change
-from literacy.deliverables import add_model_columns, evaluator_tables, finish_verdicts, response_rates
-from literacy.measurement.assessment import change_linked_table
-from literacy.planning import plan_inputs, sample_plan
 from literacy.reliability import propagate_suppression
-from literacy.sae.assessment import small_area_table
-from literacy.truth_check import headline_truth, headline_truth_linked, truth_check, truth_check_linked
 from literacy_flows.ingest import io as fio
 from literacy_flows.pipeline.work import TASK_OPTIONS, read_work, round_dir
 from literacy_flows.report import workbook as rep
@@ -38,7 +54,7 @@ def change_linked(config: dict, measured: dict, change: pd.DataFrame, comparable
     change : DataFrame
         The raw-score change table.
     comparable : bool
-        The rounds' comparability (``literacy.comparability.rounds_comparable``).
+        The rounds' comparability (``literacy.assessment.rounds_comparable``).
 
     Returns
     -------

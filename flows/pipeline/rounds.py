@@ -13,16 +13,21 @@ import numpy as np
 import pandas as pd
 from prefect import get_run_logger, task
 
-from literacy.config_values import check_columns
+from literacy.assessment import (
+    analysis_config,
+    associations_or_notes,
+    check_columns,
+    design_facts,
+    determinants_or_note,
+    direct_cells,
+    domain_takes,
+    flagged_round_estimates,
+    part_means,
+    small_area_config,
+)
 from literacy.decomposition import cell_rates
-from literacy.deliverables import design_facts, part_means
 from literacy.domains import add_derived
-from literacy.drivers import associations_or_notes, determinants_or_note
 from literacy.errors import LiteracyError
-from literacy.models.config import analysis_config
-from literacy.planning import domain_takes
-from literacy.published_estimates import flagged_round_estimates
-from literacy.sae.assessment import direct_cells, small_area_config
 from literacy.scoring import score_responses
 from literacy.weighting import weight_round
 from literacy_flows.ingest import io as fio
@@ -213,7 +218,7 @@ def estimate(config: dict, round_id: str, weighted: dict) -> dict:
 
     Every share is flagged by the NCHS Data Presentation Standards for Proportions on its
     Korn–Graubard interval, and small (or unreliable, per ``reporting``) cells are blanked
-    (``literacy.published_estimates``). Also writes the mean score per questionnaire part by
+    (``literacy.assessment.published``). Also writes the mean score per questionnaire part by
     district and group, and the education x age-band cells of the decomposition.
     """
     logger = get_run_logger()

@@ -23,7 +23,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from literacy.config import validate_config
+from literacy.assessment import validate_config
 from literacy_flows.report.notebooks import use_cjk_font
 
 __all__ = ["FIGURE_STYLE", "Outputs", "notebook_style", "read_outputs", "suppressed", "show", "pct", "pp",

@@ -1,7 +1,7 @@
 """The evaluator tables of the end-of-period assessment (pure computation, no file I/O).
 
 Built from the flagged estimates (:mod:`literacy.reliability`), the change between rounds
-and the verdicts (:mod:`literacy.assessment`):
+and the verdicts (:mod:`literacy.assessment.verdicts`):
 
 - :func:`evaluator_table`: shares by round side by side (baseline, end of period) with SE,
   CI, n and reliability, the change with CI and p-value, and for the city, districts and key
@@ -21,14 +21,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from literacy.assessment import domain_labels, domain_specs, level_codes, round_roles
+from literacy.assessment.config import round_roles
+from literacy.domains import domain_labels, domain_specs, level_codes
 from literacy.reliability import suppress_rows, suppression_flags
 
 __all__ = [
     "VERDICT_LABELS", "STATUS_LABELS", "SCORECARD_COLUMNS", "SCORECARD_INPUT_COLUMNS", "PART_COLUMNS",
     "METHODOLOGY_COLUMNS", "finish_verdicts", "evaluator_table", "evaluator_columns", "part_means",
     "scorecard_table", "illustrative_scorecard", "response_rates", "design_facts", "methodology_table",
-    "evaluator_specs", "evaluator_tables",
+    "evaluator_specs", "evaluator_tables", "add_model_columns",
 ]
 
 #: Verdict code -> (zh, en) wording.
@@ -72,7 +73,7 @@ def finish_verdicts(verdicts: pd.DataFrame, estimates: pd.DataFrame, config: dic
     """
     base_id, end_id = round_roles(config)
     out = verdicts.reset_index(drop=True).copy()
-    if "p_value_bh" not in out:   # the change's BH-adjusted p-value (literacy.assessment.adjust_multiple_comparisons)
+    if "p_value_bh" not in out:   # the change's BH-adjusted p-value (literacy.assessment.change.adjust_multiple_comparisons)
         out.insert(out.columns.get_loc("change_p_value") + 1, "p_value_bh", np.nan)
         out.insert(out.columns.get_loc("p_value_bh") + 1, "significant_bh", pd.array([pd.NA] * len(out), dtype="boolean"))
     change_cols = ["change", "change_ci_low", "change_ci_high", "change_p_value", "p_value_bh"]
@@ -131,7 +132,7 @@ def evaluator_table(estimates: pd.DataFrame, change: pd.DataFrame, verdicts: pd.
     estimates : DataFrame
         The flagged estimates of every round (``literacy.reliability.flag_estimates``).
     change : DataFrame
-        ``literacy.assessment.compare_rounds`` output (suppression propagated).
+        ``literacy.assessment.change.compare_rounds`` output (suppression propagated).
     verdicts : DataFrame, optional
         :func:`finish_verdicts` output; needed with ``with_verdict``.
     config : dict

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from literacy.errors import DesignError
-from literacy.models.assessment_tables import associations_table, determinants_table
+from literacy.assessment.models import associations_table, determinants_table
 
 __all__ = ["DETERMINANTS_COLUMNS", "determinants_or_note", "associations_or_notes"]
 

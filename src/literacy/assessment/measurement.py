@@ -36,8 +36,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from literacy.assessment import adjust_multiple_comparisons, domain_labels, domain_specs, group_column
-from literacy.config_values import check_columns
+from literacy.assessment.change import adjust_multiple_comparisons
+from literacy.assessment.config import check_columns, measurement_config
+from literacy.domains import domain_labels, domain_specs, group_column
 from literacy.errors import DataError
 from literacy.measurement.calibration_error import (
     RoundCalibration,
@@ -63,9 +64,8 @@ from literacy.measurement.plausible import (
 )
 from literacy.measurement.scale import theta_cut
 from literacy.reliability import flag_estimates
-from literacy.settings.analysis import STANDARD_VARIABLES
 
-__all__ = ["measurement_config", "item_scores", "item_review", "dif_review",
+__all__ = ["item_scores", "item_review", "dif_review",
            "link_forms", "cut_scores", "round_parameters", "plausible_values", "linked_round", "anchor_jackknife",
            "change_linked_table", "add_linking_error", "calibration_error", "change_calibration", "pv_distribution", "irt_item_table", "LinkedScale",
            "CHANGE_LINKED_COLUMNS"]
@@ -76,19 +76,6 @@ CHANGE_LINKED_COLUMNS = ["breakdown", "domain", "label_zh", "label_en", "level",
                          "comparable", "note", "suppressed", "suppression_reason"]
 
 
-def measurement_config(config: dict) -> dict:
-    """The resolved ``measurement`` section (:class:`literacy.settings.analysis.Measurement`, every
-    default filled when the config was read) with the standard variables in place of a left-out
-    ``conditioning`` / ``dif_groupings``; ``configured`` names those the user wrote out (every
-    column named there must exist in the data)."""
-
-    m = dict(config["measurement"])
-    m["configured"] = {k for k in ("conditioning", "dif_groupings") if m[k] is not None}
-    if m["conditioning"] is None:
-        m["conditioning"] = list(STANDARD_VARIABLES)
-    if m["dif_groupings"] is None:
-        m["dif_groupings"] = ["sex", "residence", "district"]
-    return m
 
 
 def item_scores(responses: pd.DataFrame, instrument: pd.DataFrame, order: pd.Series | None = None,
