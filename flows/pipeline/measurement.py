@@ -1,8 +1,8 @@
 """The measurement task: item review, linking of the rounds' forms, plausible values, linked estimates.
 
-Thin: every computation is :mod:`literacy.assessment.measurement`; this task reads the rounds'
-responses, forms and weighted data from ``_work/``, writes its tables there as Parquet and hands
-the report task their paths (and a few small values: whether the rounds are comparable and why,
+Thin: every computation is :mod:`literacy.assessment.measurement` and
+:mod:`literacy.assessment.linked`; this task reads the rounds' responses, forms and weighted data
+from ``_work/``, writes its tables there as Parquet and hands the report task their paths (and a few small values: whether the rounds are comparable and why,
 the cuts on the latent scale).
 """
 

@@ -1,7 +1,7 @@
-"""The assessment's pure stages: one function per step of the flow, from the config to the tables.
+"""The assessment's pure stages, from the config to the tables.
 
-The Prefect tasks of ``literacy_flows.pipeline`` read their inputs, call one function here,
-check the result against its schema and write it. Modules:
+The Prefect tasks of ``literacy_flows.pipeline`` read their inputs, call the functions here,
+check the results against their schemas and write them. Modules:
 
 * ``config``: the config read and resolved (:func:`validate_config`), its sections' readers
   (``analysis``, ``measurement``, ``small_area``, ``planning``), the rounds' roles, the columns it
@@ -11,11 +11,13 @@ check the result against its schema and write it. Modules:
 * ``estimates``: a round's design, its variance design and its shares by domain; the true
   shares of a simulated population;
 * ``published``: a round's estimates flagged and suppressed as published;
+* ``rounds``: the estimate stage of one round, every table its design gives (:func:`round_tables`);
 * ``change``: endline minus baseline, and the multiple comparisons over the change table;
 * ``verdicts``: the target verdicts and the headline;
 * ``deliverables``: the evaluator tables, part scores, scorecard and methodology;
 * ``models`` and ``drivers``: the determinants model and the association tests of a round;
-* ``measurement``: item review, the linking of the forms, plausible values and the linked change;
+* ``measurement``: item review, the link of the forms, the cuts, plausible values;
+* ``linked``: the linked figures, the calibration's error, the anchor jackknife, the linked change;
 * ``comparability``: whether the rounds compare, and the linked change table when they do not;
 * ``small_area``: the Fay–Herriot figures of the small cells;
 * ``planning``: the next round's sample plan;
@@ -74,6 +76,10 @@ from literacy.assessment.published import (
     flagged_round_estimates,
     korn_graubard_config,
 )
+from literacy.assessment.rounds import (
+    RoundTables,
+    round_tables,
+)
 from literacy.assessment.deliverables import (
     METHODOLOGY_COLUMNS,
     PART_COLUMNS,
@@ -98,6 +104,7 @@ from literacy.assessment.drivers import (
     DETERMINANTS_COLUMNS,
     associations_or_notes,
     determinants_or_note,
+    round_drivers,
 )
 from literacy.assessment.models import (
     associations_table,
@@ -105,23 +112,26 @@ from literacy.assessment.models import (
     score_quantiles,
 )
 from literacy.assessment.measurement import (
-    CHANGE_LINKED_COLUMNS,
     LinkedScale,
-    add_linking_error,
-    anchor_jackknife,
-    calibration_error,
-    change_calibration,
-    change_linked_table,
     cut_scores,
     dif_review,
     irt_item_table,
     item_review,
     item_scores,
     link_forms,
-    linked_round,
     plausible_values,
     pv_distribution,
     round_parameters,
+    stack_rounds,
+)
+from literacy.assessment.linked import (
+    CHANGE_LINKED_COLUMNS,
+    add_linking_error,
+    anchor_jackknife,
+    calibration_error,
+    change_calibration,
+    change_linked_table,
+    linked_round,
 )
 from literacy.assessment.comparability import (
     linked_headline,
@@ -198,6 +208,8 @@ __all__ = [
     "VERSUS_NATIONAL",
     "korn_graubard_config",
     "flagged_round_estimates",
+    "RoundTables",
+    "round_tables",
     "VERDICT_LABELS",
     "STATUS_LABELS",
     "SCORECARD_COLUMNS",
@@ -219,25 +231,27 @@ __all__ = [
     "DETERMINANTS_COLUMNS",
     "determinants_or_note",
     "associations_or_notes",
+    "round_drivers",
     "determinants_table",
     "associations_table",
     "score_quantiles",
     "item_scores",
     "item_review",
     "dif_review",
+    "LinkedScale",
+    "stack_rounds",
     "link_forms",
-    "cut_scores",
     "round_parameters",
+    "cut_scores",
     "plausible_values",
-    "linked_round",
-    "anchor_jackknife",
-    "change_linked_table",
-    "add_linking_error",
+    "irt_item_table",
+    "pv_distribution",
     "calibration_error",
     "change_calibration",
-    "pv_distribution",
-    "irt_item_table",
-    "LinkedScale",
+    "linked_round",
+    "anchor_jackknife",
+    "add_linking_error",
+    "change_linked_table",
     "CHANGE_LINKED_COLUMNS",
     "rounds_comparable",
     "linking_note",
