@@ -14,6 +14,8 @@ check the results against their schemas and write them. Modules:
 * ``rounds``: the estimate stage of one round, every table its design gives (:func:`round_tables`);
 * ``change``: endline minus baseline, and the multiple comparisons over the change table;
 * ``verdicts``: the target verdicts and the headline;
+* ``compare``: the compare stage, change, verdicts and headline as published
+  (:func:`change_and_verdicts`);
 * ``deliverables``: the evaluator tables, part scores, scorecard and methodology;
 * ``models`` and ``drivers``: the determinants model and the association tests of a round;
 * ``measurement``: item review, the link of the forms, the cuts, plausible values;
@@ -79,6 +81,9 @@ from literacy.assessment.published import (
 from literacy.assessment.rounds import (
     RoundTables,
     round_tables,
+)
+from literacy.assessment.compare import (
+    change_and_verdicts,
 )
 from literacy.assessment.deliverables import (
     METHODOLOGY_COLUMNS,
@@ -210,6 +215,7 @@ __all__ = [
     "flagged_round_estimates",
     "RoundTables",
     "round_tables",
+    "change_and_verdicts",
     "VERDICT_LABELS",
     "STATUS_LABELS",
     "SCORECARD_COLUMNS",
