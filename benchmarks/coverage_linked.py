@@ -87,7 +87,7 @@ def _seeds(seed: int, replications: int) -> list[tuple[int, int]]:
 
 def _config(raw: dict, respondents: int | None, pv: int, pv_seed: int) -> tuple[dict, dict]:
     """(the YAML with the study's settings, the validated config)."""
-    from literacy.config import validate_config
+    from literacy.assessment import validate_config
 
     src = copy.deepcopy(raw)
     if respondents:
@@ -141,7 +141,7 @@ def run_replication(rep: int, sim_seed: int, pv_seed: int, raw: dict, respondent
     from literacy.assessment import compare_rounds
     from literacy.assessment import round_roles
     from literacy.measurement import compare_forms, linking_feasible
-    from literacy.measurement.assessment import (anchor_jackknife, calibration_error, change_calibration,
+    from literacy.assessment import (anchor_jackknife, calibration_error, change_calibration,
                                                  change_linked_table, item_scores, link_forms, linked_round,
                                                  measurement_config, plausible_values, round_parameters)
     from literacy.reliability import propagate_suppression
@@ -443,7 +443,7 @@ def main(argv=None) -> None:
 
     import yaml
 
-    from literacy.config import validate_config
+    from literacy.assessment import validate_config
 
     raw = yaml.safe_load(Path(args.config).read_text(encoding="utf-8"))
     headline = validate_config(raw)["scoring"]["headline"]

@@ -45,7 +45,7 @@ def replication(args) -> dict:
     import coverage_linked as cl
     from literacy.assessment import round_roles
     from literacy.measurement import compare_forms
-    from literacy.measurement.assessment import (calibration_error, item_scores, link_forms, linked_round,
+    from literacy.assessment import (calibration_error, item_scores, link_forms, linked_round,
                                                  plausible_values, round_parameters)
     from literacy.measurement.calibration_error import (calibration_increment, cut_gradient, domain_cross,
                                                         influence_covariance, share_gradient)
@@ -134,7 +134,7 @@ def summary(res: pd.DataFrame, rounds: list[str], command: str) -> str:
 def main(argv=None) -> None:
     import yaml
 
-    from literacy.config import validate_config
+    from literacy.assessment import validate_config
     from literacy.assessment import round_roles
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])

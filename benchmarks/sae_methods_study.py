@@ -59,7 +59,7 @@ def with_method(config: dict, method: str) -> dict:
 
 def run_replication(task: tuple) -> tuple[pd.DataFrame, float]:
     """One replication: simulate, build the designs once, fit every method, join the truth."""
-    from literacy.sae.assessment import direct_cells, small_area_table
+    from literacy.assessment import direct_cells, small_area_table
     from literacy.simulate import simulate_programme
 
     r, seed, config, methods = task

@@ -64,7 +64,7 @@ SIZE_BINS = [(0, 0, "0"), (1, 49, "1–49"), (50, 99, "50–99"), (100, 199, "10
 
 # ------------------------------------------------------------------------------------ pipeline
 def load_config(path: Path, bootstrap: int | None) -> dict:
-    from literacy.config import validate_config
+    from literacy.assessment import validate_config
 
     cfg = validate_config(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
     if bootstrap is not None:
@@ -119,7 +119,7 @@ def _raw_direct(design, config: dict, rid: str) -> pd.DataFrame:
     """Unsuppressed direct estimates and intervals of the modelled cells (configured CI and
     Korn–Graubard), from the same design and breakdowns as ``direct_cells``."""
     from literacy.assessment import estimate_round
-    from literacy.sae.assessment import small_area_config
+    from literacy.assessment import small_area_config
 
     sa = small_area_config(config)
     sub = {**config, "breakdowns": [m["breakdown"] for m in sa["models"]]}
@@ -136,7 +136,7 @@ def _raw_direct(design, config: dict, rid: str) -> pd.DataFrame:
 
 
 def _no_benchmark(config: dict) -> dict:
-    from literacy.sae.assessment import small_area_config
+    from literacy.assessment import small_area_config
 
     sa = small_area_config(config)
     cfg = copy.deepcopy(config)
@@ -149,7 +149,7 @@ def _no_benchmark(config: dict) -> dict:
 def cell_truth(population: pd.DataFrame, config: dict, rid: str) -> pd.DataFrame:
     """The population share at the modelled level(s) in every modelled cell (and its count)."""
     from literacy.assessment import population_rates
-    from literacy.sae.assessment import small_area_config
+    from literacy.assessment import small_area_config
 
     sa = small_area_config(config)
     cfg = {**config, "breakdowns": [m["breakdown"] for m in sa["models"]]}
@@ -170,7 +170,7 @@ KEEP = ["round", "breakdown", "domain", "level", "n", "population_share", "truth
 
 def run_replication(task: tuple) -> tuple[pd.DataFrame, list[str], float]:
     """One replication: simulate, estimate every requested round, compare with the truth."""
-    from literacy.sae.assessment import direct_cells, small_area_table
+    from literacy.assessment import direct_cells, small_area_table
     from literacy.simulate import simulate_programme
 
     r, seed, config, rounds = task
@@ -475,7 +475,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results",
                     help="folder for sae_study.csv and sae_study.md")
     args = ap.parse_args(argv)
-    from literacy.sae.assessment import small_area_config
+    from literacy.assessment import small_area_config
 
     if args.summarise_only:
         df = pd.read_csv(args.out / "sae_study.csv", dtype={"round": str})

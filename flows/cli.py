@@ -447,7 +447,7 @@ def _split(text: str) -> list[str]:
 
 def _cmd_plan(args: argparse.Namespace) -> int:
     from literacy.errors import LiteracyError
-    from literacy.planning import sample_plan
+    from literacy.assessment import sample_plan
     from literacy_flows.ingest import io as fio
     from literacy_flows.ingest.plan_inputs import plan_inputs_path, read_plan_inputs
 
@@ -468,7 +468,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
 def _cmd_estimate(args: argparse.Namespace) -> int:
     from literacy.errors import LiteracyError
-    from literacy.estimate import EstimateSpec, estimate_table
+    from literacy.assessment import EstimateSpec, estimate_table
     from literacy_flows.ingest import io as fio
     from literacy_flows.ingest.estimate_file import read_estimate_file
 

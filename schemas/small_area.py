@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from literacy.planning.assessment import SAMPLE_PLAN_COLUMNS
-from literacy.sae.assessment import MSE_METHODS, SMALL_AREA_COLUMNS, small_area_config
+from literacy.assessment import MSE_METHODS, SAMPLE_PLAN_COLUMNS, SMALL_AREA_COLUMNS, small_area_config
 from literacy_schemas.checks import (
     TOL,
     level_codes,

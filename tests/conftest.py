@@ -47,7 +47,7 @@ PROGRAMME_SCALE = 0.2
 @pytest.fixture(scope="session")
 def config():
     """The default config (config/wuhai.yaml), validated; a test module may define its own."""
-    from literacy.config import validate_config
+    from literacy.assessment import validate_config
 
     return validate_config(yaml.safe_load(CONFIG.read_text(encoding="utf-8")))
 

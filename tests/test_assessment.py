@@ -8,8 +8,7 @@ import pytest
 import yaml
 from scipy import stats
 
-from literacy.assessment import compare_rounds, headline, population_rates, target_verdicts
-from literacy.config import validate_config
+from literacy.assessment import compare_rounds, headline, population_rates, target_verdicts, validate_config
 
 CONFIG = Path(__file__).resolve().parents[1] / "config" / "wuhai.yaml"
 

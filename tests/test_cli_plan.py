@@ -69,7 +69,7 @@ def test_a_target_the_plan_cannot_use_is_one_line(outputs, args, message, capsys
 
 
 def test_a_bad_planning_config_is_one_line(tmp_path):
-    from literacy.config import validate_config
+    from literacy.assessment import validate_config
     from literacy.errors import ConfigError
 
     cfg = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from literacy.config import validate_config
+from literacy.assessment import validate_config
 from literacy.errors import ConfigError
 from literacy.province.members import validate_province
 from literacy_flows import cli

@@ -10,8 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from literacy.config import validate_config
-from literacy.config_values import check_columns
+from literacy.assessment import check_columns, validate_config
 from literacy.errors import ConfigError
 
 RAW = yaml.safe_load((Path(__file__).resolve().parents[1] / "config" / "wuhai.yaml").read_text(encoding="utf-8"))
@@ -76,7 +75,7 @@ def test_a_configured_column_the_data_lacks_is_an_error_a_default_is_left_out():
 def test_a_typo_in_the_conditioning_variables_stops_the_plausible_values():
     import numpy as np
 
-    from literacy.measurement.assessment import plausible_values
+    from literacy.assessment import plausible_values
 
     cfg = validate_config(copy.deepcopy(RAW) | {"measurement": {"conditioning": ["district", "educaton"]}})
     scored = pd.DataFrame({"i1": [1.0, 0.0, 1.0], "i2": [0.0, 1.0, 1.0]})

@@ -17,11 +17,21 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import literacy_schemas as S
-from literacy.assessment import adjust_multiple_comparisons, compare_rounds, target_verdicts
-from literacy.config import NCHS_DEFAULTS, validate_config
+from literacy.assessment import (
+    NCHS_DEFAULTS,
+    adjust_multiple_comparisons,
+    compare_rounds,
+    evaluator_table,
+    finish_verdicts,
+    illustrative_scorecard,
+    methodology_table,
+    part_means,
+    response_rates,
+    scorecard_table,
+    target_verdicts,
+    validate_config,
+)
 from literacy.decomposition import cell_rates, decompose_change, kitagawa
-from literacy.deliverables import (evaluator_table, finish_verdicts, illustrative_scorecard, methodology_table,
-                                   part_means, response_rates, scorecard_table)
 from literacy.design import SurveyDesign
 from literacy.reliability import propagate_suppression
 from literacy_flows.ingest import io as fio

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 import ingest_kit as kit
-from literacy.config import validate_config
+from literacy.assessment import validate_config
 from literacy.errors import ConfigError, DataError
 from literacy.measurement.forms import anchor_items, compare_forms, linking_feasible
 from literacy_flows import cli

@@ -1,4 +1,4 @@
-"""The measurement stage's orchestration (literacy.measurement.assessment), checked by hand.
+"""The measurement stage's orchestration (literacy.assessment.measurement), checked by hand.
 
 The IRT, DIF, plausible-value and Rubin machinery have their own golden tests (test_irt.py,
 test_dif.py, test_plausible.py, test_rubin.py); here: the scoring of the item matrix, the cut on
@@ -15,14 +15,8 @@ from scipy import stats
 
 from literacy.errors import ConfigError, DataError
 from literacy.measurement import test_characteristic_curve
-from literacy.measurement.assessment import (
-    CHANGE_LINKED_COLUMNS,
-    _expected_shares,
-    change_linked_table,
-    cut_scores,
-    item_scores,
-    pv_distribution,
-)
+from literacy.assessment.linked import CHANGE_LINKED_COLUMNS, _expected_shares, change_linked_table
+from literacy.assessment.measurement import cut_scores, item_scores, pv_distribution
 
 def _instrument():
     return pd.DataFrame({"item_id": ["A", "B", "C"], "part": ["knowledge"] * 3, "points": [2.0, 3.0, 5.0],
@@ -120,7 +114,7 @@ def test_pv_distribution_is_the_weighted_share_of_draws_per_bin():
     ({"free_drift_class": "D"}, "free_drift_class"), ({"linking_error": "bootstrap"}, "linking_error"),
 ])
 def test_measurement_config_errors_are_one_line(config, section, message):
-    from literacy.config import validate_config
+    from literacy.assessment import validate_config
 
     with pytest.raises(ConfigError, match=message):
         validate_config({**config, "measurement": section})
@@ -128,7 +122,7 @@ def test_measurement_config_errors_are_one_line(config, section, message):
 
 def test_a_rounds_anchor_jackknife_is_shown_beside_its_share_not_in_its_se(config):
     # PISA adds the linking error to comparisons across cycles, never to a cycle's own figures
-    from literacy.measurement.assessment import add_linking_error
+    from literacy.assessment.linked import add_linking_error
 
     se0 = np.hypot(0.006, 0.003)
     linked = _linked("2025", 0.15, 0.006, 0.003).assign(n=900, df=40.0, ci_low=0.1, ci_high=0.2, se=se0, cv=0.1)

@@ -48,6 +48,6 @@ def test_too_few_anchors_runs_to_the_end_and_marks_the_change_not_comparable(ref
 
 
 def _validated(cfg):
-    from literacy.config import validate_config
+    from literacy.assessment import validate_config
 
     return validate_config(cfg)

@@ -14,7 +14,7 @@ import pytest
 from literacy.design import SurveyDesign
 from literacy.errors import DesignError
 from literacy.models import r_name
-from literacy.models.assessment_tables import associations_table, determinants_table, score_quantiles
+from literacy.assessment import associations_table, determinants_table, score_quantiles
 from literacy.replicate import ReplicateDesign
 
 GOLDEN = Path(__file__).resolve().parent / "golden"

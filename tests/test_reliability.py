@@ -16,7 +16,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from literacy.config import NCHS_DEFAULTS, validate_config
+from literacy.assessment import NCHS_DEFAULTS, validate_config
 from literacy.design import SurveyDesign
 from literacy.errors import ConfigError, DataError
 from literacy.reliability import BLANKED_COLUMNS, flag_estimates, nchs_reliability, propagate_suppression

@@ -223,7 +223,7 @@ def simulated_round():
     """A small simulated 2025 round, scored and weighted by the configured chain."""
     import yaml
 
-    from literacy.config import validate_config
+    from literacy.assessment import validate_config
     from literacy.domains import add_derived
     from literacy.scoring import score_responses
     from literacy.simulate import simulate_programme
@@ -306,7 +306,7 @@ def test_bootstrap_replicates_are_seeded(simulated_round):
 def test_variance_method_config_errors(estimation, words):
     import yaml
 
-    from literacy.config import validate_config
+    from literacy.assessment import validate_config
     from literacy.errors import ConfigError
 
     raw = yaml.safe_load((ROOT / "config" / "wuhai.yaml").read_text(encoding="utf-8"))

@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from literacy.config import validate_config
+from literacy.assessment import validate_config
 from literacy_flows.report import document as rd
 from literacy_flows.report import pdf as rpdf
 

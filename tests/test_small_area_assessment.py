@@ -1,4 +1,4 @@
-"""The small-area figures of the assessment (literacy.sae.assessment), the BH adjustment of the
+"""The small-area figures of the assessment (literacy.assessment.small_area), the BH adjustment of the
 changes and the next plan's sample inputs: hand-checked on small constructed tables.
 
 The Fay–Herriot machinery itself is checked against R's sae in tests/test_sae.py; here the
@@ -13,16 +13,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from literacy.assessment import adjust_multiple_comparisons
-from literacy.config import validate_config
-from literacy.errors import ConfigError
-from literacy.planning import domain_takes, plan_inputs, sample_plan
-from literacy.sae.assessment import (
+from literacy.assessment import (
     SMALL_AREA_COLUMNS,
+    adjust_multiple_comparisons,
     area_covariates,
     cell_frame,
+    domain_takes,
+    plan_inputs,
+    sample_plan,
     small_area_table,
+    validate_config,
 )
+from literacy.errors import ConfigError
 
 def _margins():
     rows = []

@@ -394,7 +394,7 @@ def small_round(synthetic_population):
 
 def _with(config: dict, **weighting) -> dict:
     """The config with these weighting sections, read again (defaults filled, checked)."""
-    from literacy.config import validate_config
+    from literacy.assessment import validate_config
 
     cfg = copy.deepcopy(config)
     for key, value in weighting.items():
@@ -530,7 +530,7 @@ def _domain_shares(data: pd.DataFrame, w: np.ndarray, config: dict, levels: list
 
 
 def test_full_chain_is_closer_to_the_simulated_truth_than_base_weights(config):
-    from literacy.config import validate_config
+    from literacy.assessment import validate_config
     from literacy.domains import add_derived
     from literacy.scoring import score_responses
     from literacy.simulate import simulate_programme

@@ -31,11 +31,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from literacy.assessment import round_roles
-from literacy.config import validate_config
+from literacy.assessment import AREA_KEYS, round_roles, validate_config
 from literacy.errors import ConfigError
 from literacy.privacy import display_value
-from literacy.sae.assessment import AREA_KEYS
 from literacy_flows.ingest.readers import InputError, find_delivery_file, read_table, shown
 
 __all__ = ["read_config", "write_text", 
@@ -65,7 +63,7 @@ class LoadedConfig:
     path : Path
         The config file (absolute).
     config : dict
-        The validated config (``literacy.config.validate_config``); ``paths.raw`` and
+        The validated config (``literacy.assessment.validate_config``); ``paths.raw`` and
         ``paths.processed`` are absolute paths (strings), resolved against the config
         file's folder unless overridden.
     source : dict
@@ -456,7 +454,7 @@ def read_area_covariates(path: str | os.PathLike, table: pd.DataFrame | None = N
                          codes: Mapping[str, Iterable[str]] | None = None) -> pd.DataFrame:
     """A round's delivered small-area covariates (``<round>/area_covariates.csv``, optional).
 
-    One row per district (or per cell of a breakdown: ``district`` plus any of ``literacy.sae.assessment.AREA_KEYS``);
+    One row per district (or per cell of a breakdown: ``district`` plus any of ``literacy.assessment.AREA_KEYS``);
     every other column is a numeric covariate the config's small-area formulas may name. A
     blank or a non-number is an error naming the line and column; a cell listed twice too; with
     ``codes`` (cell column -> the config's codes), a code the config does not know (``Haibowan``

@@ -9,15 +9,27 @@ from pathlib import Path
 import pandas as pd
 from prefect import get_run_logger, task
 
-from literacy.assessment import adjust_multiple_comparisons, compare_rounds, headline, round_roles, target_verdicts
-from literacy.comparability import linked_headline, linking_note, refused_change_linked, rounds_comparable
+from literacy.assessment import (
+    add_model_columns,
+    adjust_multiple_comparisons,
+    change_and_verdicts,
+    change_linked_table,
+    evaluator_tables,
+    headline_truth,
+    headline_truth_linked,
+    linked_headline,
+    linking_note,
+    plan_inputs,
+    refused_change_linked,
+    response_rates,
+    round_roles,
+    rounds_comparable,
+    sample_plan,
+    small_area_table,
+    truth_check,
+    truth_check_linked,
+)
 from literacy.decomposition import decompose_change
-from literacy.deliverables import add_model_columns, evaluator_tables, finish_verdicts, response_rates
-from literacy.measurement.assessment import change_linked_table
-from literacy.planning import plan_inputs, sample_plan
-from literacy.reliability import propagate_suppression
-from literacy.sae.assessment import small_area_table
-from literacy.truth_check import headline_truth, headline_truth_linked, truth_check, truth_check_linked
 from literacy_flows.ingest import io as fio
 from literacy_flows.pipeline.work import TASK_OPTIONS, read_work, round_dir
 from literacy_flows.report import workbook as rep
@@ -38,7 +50,7 @@ def change_linked(config: dict, measured: dict, change: pd.DataFrame, comparable
     change : DataFrame
         The raw-score change table.
     comparable : bool
-        The rounds' comparability (``literacy.comparability.rounds_comparable``).
+        The rounds' comparability (``literacy.assessment.rounds_comparable``).
 
     Returns
     -------
@@ -51,19 +63,6 @@ def change_linked(config: dict, measured: dict, change: pd.DataFrame, comparable
         return change_linked_table(linked, linking, change, config, comparable, linking_note(measured),
                                    calibration=calibration)
     return refused_change_linked(change, measured.get("reason"))
-
-
-def _change_and_verdicts(config: dict, est: pd.DataFrame, comparable: bool):
-    """The change (suppression propagated, BH-adjusted), the verdicts and the headline."""
-    base_id, end_id = round_roles(config)
-    change = compare_rounds(est, config)
-    change = propagate_suppression(change, est, {base_id: "baseline", end_id: "end-of-period"},
-                                   ["change", "se", "ci_low", "ci_high", "df", "p_value"])
-    change = adjust_multiple_comparisons(change, config)   # BH within each breakdown and level
-    verdicts = finish_verdicts(target_verdicts(est, change, config), est, config, comparable=comparable)
-    head = headline(est, change, verdicts, config)
-    head["comparable"] = comparable
-    return change, verdicts, head
 
 
 def _decomposition(config: dict, estimated: dict, logger) -> dict[str, pd.DataFrame]:
@@ -175,7 +174,7 @@ def compare(config: dict, ingested: dict, estimated: dict[str, dict], measured: 
     est = pd.concat([read_work(estimated[rid]["path"]) for rid in estimated], ignore_index=True)
     # one form, or forms with enough anchors to link (and linked when they differ): the rounds can be compared
     comparable = rounds_comparable(ingested["forms"]["linking_feasible"], measured)
-    change, verdicts, head = _change_and_verdicts(config, est, comparable)
+    change, verdicts, head = change_and_verdicts(est, config, comparable)
     work = round_dir(next(iter(ingested["work"]["rounds"].values()))).parent  # <processed>/_work
     out = {
         "change": str(fio.write_parquet(change, work / "assessment" / "change.parquet")),

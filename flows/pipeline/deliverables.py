@@ -1,6 +1,6 @@
 """File side of the evaluator tables: the scorecard input, the table list, writing them.
 
-The tables themselves are computed by :mod:`literacy.deliverables`,
+The tables themselves are computed by :mod:`literacy.assessment.deliverables`,
 :mod:`literacy.decomposition` and :mod:`literacy.reliability`; this module reads the
 departments' ``scorecard.csv`` from the delivery and names the tables written to
 ``<processed>/assessment/`` (each as CSV and Parquet, and a sheet of the workbook), with
@@ -15,10 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 import literacy_schemas as S
+from literacy.assessment import SCORECARD_INPUT_COLUMNS, small_area_config
 from literacy.catalog.notes import TABLE_NOTES
 from literacy.catalog.tables import output_table
-from literacy.deliverables import SCORECARD_INPUT_COLUMNS
-from literacy.sae.assessment import small_area_config
 from literacy_flows.ingest import io as fio
 
 __all__ = ["scorecard_path", "read_scorecard", "write_scorecard", "TABLE_SCHEMAS", "TABLE_NOTES", "table_schema"]

@@ -1,8 +1,8 @@
 """The measurement task: item review, linking of the rounds' forms, plausible values, linked estimates.
 
-Thin: every computation is :mod:`literacy.measurement.assessment`; this task reads the rounds'
-responses, forms and weighted data from ``_work/``, writes its tables there as Parquet and hands
-the report task their paths (and a few small values: whether the rounds are comparable and why,
+Thin: every computation is :mod:`literacy.assessment.measurement` and
+:mod:`literacy.assessment.linked`; this task reads the rounds' responses, forms and weighted data
+from ``_work/``, writes its tables there as Parquet and hands the report task their paths (and a few small values: whether the rounds are comparable and why,
 the cuts on the latent scale).
 """
 
@@ -16,10 +16,7 @@ import numpy as np
 import pandas as pd
 from prefect import get_run_logger, task
 
-from literacy.assessment import round_roles
-from literacy.errors import DataError
-from literacy.measurement import compare_forms, linking_feasible
-from literacy.measurement.assessment import (
+from literacy.assessment import (
     anchor_jackknife,
     calibration_error,
     change_calibration,
@@ -33,7 +30,10 @@ from literacy.measurement.assessment import (
     plausible_values,
     pv_distribution,
     round_parameters,
+    round_roles,
 )
+from literacy.errors import DataError
+from literacy.measurement import compare_forms, linking_feasible
 from literacy_flows.ingest import io as fio
 from literacy_flows.pipeline.designs import calibrated_design
 from literacy_flows.pipeline.work import TASK_OPTIONS

@@ -15,7 +15,7 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 import literacy_schemas as S
-from literacy.deliverables import methodology_table, response_rates, scorecard_table
+from literacy.assessment import methodology_table, response_rates, scorecard_table
 from literacy_flows.ingest import io as fio
 from literacy_flows.pipeline import deliverables as fdl
 from literacy_flows.pipeline.work import TASK_OPTIONS, read_work, work_dir

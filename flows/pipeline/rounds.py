@@ -13,16 +13,9 @@ import numpy as np
 import pandas as pd
 from prefect import get_run_logger, task
 
-from literacy.config_values import check_columns
-from literacy.decomposition import cell_rates
-from literacy.deliverables import design_facts, part_means
+from literacy.assessment import round_drivers, round_tables
 from literacy.domains import add_derived
-from literacy.drivers import associations_or_notes, determinants_or_note
 from literacy.errors import LiteracyError
-from literacy.models.config import analysis_config
-from literacy.planning import domain_takes
-from literacy.published_estimates import flagged_round_estimates
-from literacy.sae.assessment import direct_cells, small_area_config
 from literacy.scoring import score_responses
 from literacy.weighting import weight_round
 from literacy_flows.ingest import io as fio
@@ -178,25 +171,18 @@ def _check_design_weights(design, data: pd.DataFrame, round_id: str, logger) -> 
 
 def _round_tables(design, taylor, data: pd.DataFrame, config: dict, round_id: str, work: Path, logger) -> dict:
     """The estimate task's tables of one round, written to ``work``; their paths and the design's facts."""
-    with warnings.catch_warnings():
-        # single-respondent domains (small crossings) have no SE; they are suppressed below
-        warnings.filterwarnings("ignore", message="a domain has a single observation", category=RuntimeWarning)
-        est, headline_rows = flagged_round_estimates(design, config, round_id)
-        parts = part_means(design, config, round_id)
-    path = fio.write_parquet(est, work / "estimates.parquet")
-    _log_estimates(est, config, round_id, logger)
-    out = {"path": str(path), "rows": len(est),
-           "parts": str(fio.write_parquet(parts, work / "part_scores.parquet")),
-           "cells": str(fio.write_parquet(cell_rates(design, config, round_id), work / "decomposition_cells.parquet")),
-           "facts": {**design_facts(taylor), "variance": config["estimation"]["method"],
-                     "replicates": int(getattr(design, "replicates", 0)), "df": int(design.degf())}}
-    out.update(analysis_tables(design, config, round_id, work, logger))
-    out["takes"] = str(fio.write_parquet(domain_takes(data, config), work / "domain_takes.parquet"))
-    out["plan_estimates"] = str(fio.write_parquet(headline_rows.reset_index(drop=True), work / "plan_estimates.parquet"))
-    if small_area_config(config)["enabled"]:
+    t = round_tables(design, taylor, data, config, round_id)
+    path = fio.write_parquet(t.estimates, work / "estimates.parquet")
+    _log_estimates(t.estimates, config, round_id, logger)
+    out = {"path": str(path), "rows": len(t.estimates),
+           "parts": str(fio.write_parquet(t.parts, work / "part_scores.parquet")),
+           "cells": str(fio.write_parquet(t.cells, work / "decomposition_cells.parquet")), "facts": t.facts}
+    out.update(_write_drivers(t.drivers, round_id, work, logger))
+    out["takes"] = str(fio.write_parquet(t.takes, work / "domain_takes.parquet"))
+    out["plan_estimates"] = str(fio.write_parquet(t.headline_rows, work / "plan_estimates.parquet"))
+    if t.sae_direct is not None:
         # the small-area model's inputs: direct estimates of the modelled cells, full design
-        out["sae_direct"] = str(fio.write_parquet(direct_cells(design, config, round_id),
-                                                  work / "sae_direct.parquet"))
+        out["sae_direct"] = str(fio.write_parquet(t.sae_direct, work / "sae_direct.parquet"))
     return out
 
 
@@ -213,7 +199,7 @@ def estimate(config: dict, round_id: str, weighted: dict) -> dict:
 
     Every share is flagged by the NCHS Data Presentation Standards for Proportions on its
     Korn–Graubard interval, and small (or unreliable, per ``reporting``) cells are blanked
-    (``literacy.published_estimates``). Also writes the mean score per questionnaire part by
+    (``literacy.assessment.published``). Also writes the mean score per questionnaire part by
     district and group, and the education x age-band cells of the decomposition.
     """
     logger = get_run_logger()
@@ -249,19 +235,15 @@ def analysis_tables(design, config: dict, round_id: str, work: Path, logger) -> 
     dict
         ``determinants`` and ``associations``: the tables' paths; empty when the analysis is off.
     """
-    ac = analysis_config(config)
-    if not ac["enabled"]:
+    return _write_drivers(round_drivers(design, config, round_id), round_id, work, logger)
+
+
+def _write_drivers(drivers: tuple | None, round_id: str, work: Path, logger) -> dict:
+    """:func:`literacy.assessment.round_drivers`'s tables written to ``work``; a model not fitted logged."""
+    if drivers is None:
         return {}
-    out = {}
-    conf = float(config["estimation"]["level"])
-    covs = check_columns(ac["covariates"], design.data.columns, "analysis.determinants.covariates",
-                         "covariates" in ac["configured"])
-    breakdowns = check_columns(ac["breakdowns"], design.data.columns, "analysis.associations.breakdowns",
-                               "breakdowns" in ac["configured"])
-    det, problem = determinants_or_note(design, config["scoring"]["headline"], covs, round_id, conf)
+    det, assoc, problem = drivers
     if problem is not None:
         logger.warning("round %s: the determinants model was not fitted: %s", round_id, problem)
-    out["determinants"] = str(fio.write_parquet(det, work / "determinants.parquet"))
-    assoc = associations_or_notes(design, "level_class", breakdowns, round_id)
-    out["associations"] = str(fio.write_parquet(assoc, work / "associations.parquet"))
-    return out
+    return {"determinants": str(fio.write_parquet(det, work / "determinants.parquet")),
+            "associations": str(fio.write_parquet(assoc, work / "associations.parquet"))}

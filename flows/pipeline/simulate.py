@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from literacy.deliverables import illustrative_scorecard
+from literacy.assessment import illustrative_scorecard
 from literacy.simulate import simulate_programme
 from literacy_flows.ingest.io import atomic_write_bytes, load_config
 from literacy_flows.ingest.readers import FORMATS, ReadError, find_delivery_file

@@ -23,8 +23,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from literacy.assessment import validate_config
 from literacy.catalog import points_text, share_text
-from literacy.config import validate_config
 from literacy_flows.report.notebooks import use_cjk_font
 
 __all__ = ["FIGURE_STYLE", "Outputs", "notebook_style", "read_outputs", "suppressed", "show", "pct", "pp",

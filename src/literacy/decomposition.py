@@ -24,7 +24,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from literacy.config import label
+from literacy.domains import label
 from literacy.errors import DataError
 
 __all__ = ["DEFAULT_FACTORS", "cell_rates", "kitagawa", "decompose_change", "SUMMARY_COLUMNS", "DETAIL_COLUMNS"]

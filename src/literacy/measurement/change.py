@@ -75,7 +75,7 @@ def linked_change(base_table: pd.DataFrame, end_table: pd.DataFrame, linking_se,
         Confidence level.
     calibration_var : DataFrame, optional
         The calibration's part of each change's sampling variance (key columns and
-        ``var_calibration``, :func:`literacy.measurement.assessment.change_calibration`). With it,
+        ``var_calibration``, :func:`literacy.assessment.linked.change_calibration`). With it,
         each round's own calibration part (its ``se_calibration``) is taken out of its
         ``se_sampling`` and the change's put in: the rounds rest on one calibration, so their
         parts do not simply add.

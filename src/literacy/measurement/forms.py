@@ -29,7 +29,7 @@ from literacy.settings.analysis import Measurement
 __all__ = ["compare_forms", "anchor_items", "linking_feasible", "minimum_anchors", "MEASUREMENT_DEFAULTS",
            "FORM_COLUMNS"]
 
-#: Defaults of the config's ``measurement`` section (filled by :func:`literacy.config.validate_config`).
+#: Defaults of the config's ``measurement`` section (filled by :func:`literacy.assessment.config.validate_config`).
 MEASUREMENT_DEFAULTS = {k: v for k, v in Measurement().model_dump().items()
                         if k in ("min_anchor_items", "min_anchor_share")}
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from literacy.assessment import ESTIMATE_COLUMNS, DomainSpec, domain_labels, domain_population, group_column
+from literacy.domains import ESTIMATE_COLUMNS, DomainSpec, domain_labels, domain_population, group_column
 from literacy.measurement.calibration_error import calibration_increment, domain_cross
 from literacy.measurement.rubin import rubin_combine
 from literacy.survey import CI_METHODS, confidence_interval, srs_variance_of_mean
@@ -51,7 +51,7 @@ def linked_estimates(design, pvs, cut: float, by_specs, level: float = 0.95, *, 
     cut : float
         The proficiency cut on the theta scale (e.g. the TCC cut of the level).
     by_specs : iterable
-        Breakdowns: :class:`literacy.assessment.DomainSpec` objects (e.g.
+        Breakdowns: :class:`literacy.domains.DomainSpec` objects (e.g.
         ``domain_specs(config)``, key groups included) or ``(breakdown, by_columns)`` pairs
         such as ``[("city", []), ("district", ["district"]), ("district+sex", ["district", "sex"])]``.
     level : float

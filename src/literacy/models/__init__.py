@@ -3,7 +3,7 @@
 ``svyglm`` (:mod:`.glm`), ``svyquantile`` (:mod:`.quantile`), ``svychisq`` and ``svyttest``
 (:mod:`.tests`), with formulas in :mod:`.formula`; reached through the methods ``glm``,
 ``quantile``, ``chisq`` and ``ttest`` of every design (:class:`literacy.survey.DesignEstimators`).
-Assessment tables built on them are in :mod:`.assessment_tables`.
+The assessment's tables built on them are in :mod:`literacy.assessment.models`.
 """
 
 from literacy.models.formula import model_frame, parse_formula, r_name

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from literacy.config import validate_config
+from literacy.assessment.config import validate_config
 from literacy.errors import ConfigError
 from literacy.simulation.configured import baseline_round, required
 from literacy.simulation.questionnaire import ITEM_BANK, NEW_ITEMS, instrument_rows

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from literacy.assessment import population_rates
-from literacy.config import validate_config
+from literacy.assessment.config import validate_config
+from literacy.assessment.estimates import population_rates
 from literacy.errors import ConfigError
 from literacy.scoring import level_indicators
 from literacy.simulation.configured import baseline_round, required, round_years

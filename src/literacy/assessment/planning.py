@@ -14,46 +14,34 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from literacy.assessment.config import check_planning, planning_config
 from literacy.planning.sample_size import PLAN_COLUMNS, intra_psu_correlation, required_sample
 
-__all__ = ["domain_takes", "plan_inputs", "sample_plan", "planning_config", "check_planning",
-           "SAMPLE_PLAN_COLUMNS"]
+__all__ = ["domain_takes", "plan_inputs", "sample_plan", "SAMPLE_PLAN_COLUMNS"]
 
 _INPUTS = ["round", "breakdown", "domain", "label_zh", "label_en", "level", "n", "psus_with_respondents"]
 SAMPLE_PLAN_COLUMNS = _INPUTS + PLAN_COLUMNS
 
 
-def planning_config(config: dict) -> dict:
-    """The resolved ``planning`` section (:class:`literacy.settings.analysis.Planning`): ``target_neff``,
-    ``half_width``, ``alpha``, ``power``, ``planned_per_psu`` (None: as in the last round)."""
-    return dict(config["planning"])
 
 
-def check_planning(p: dict, where: str = "planning") -> dict:
-    """Raise :class:`literacy.errors.DataError` (one line naming the key) for a target the plan
-    cannot use: an effective size not above 0, a half-width, level or power outside (0, 1), fewer
-    than one respondent per PSU. Returns ``p``."""
-    from literacy.errors import DataError
-
-    import math
-
-    if not (p["target_neff"] > 0 and math.isfinite(p["target_neff"])):
-        raise DataError(f"{where}.target_neff must be positive and finite, not {p['target_neff']!r}")
-    if p["half_width"] is not None and not 0 < p["half_width"] < 1:
-        raise DataError(f"{where}.half_width must be between 0 and 1 (0.02 = 2 points), not {p['half_width']!r}")
-    for k in ("alpha", "power"):
-        if not 0 < p[k] < 1:
-            raise DataError(f"{where}.{k} must be between 0 and 1, not {p[k]!r}")
-    if p["planned_per_psu"] is not None and not float(p["planned_per_psu"]) >= 1:
-        raise DataError(f"{where}.planned_per_psu must be at least 1, not {p['planned_per_psu']!r}")
-    return p
 
 
 def domain_takes(data: pd.DataFrame, config: dict) -> pd.DataFrame:
     """Respondents and PSUs (with at least one respondent) of the city, each district and key group.
 
-    ``data`` is a round's analysis data (the design columns, ``district`` and the
-    ``group_<code>`` indicators). Returns ``breakdown, domain, n, psus_with_respondents``.
+    Parameters
+    ----------
+    data : DataFrame
+        A round's analysis data (the design columns, ``district`` and the ``group_<code>``
+        indicators).
+    config : dict
+        The validated config (``design.psu``, ``groups``).
+
+    Returns
+    -------
+    DataFrame
+        ``breakdown, domain, n, psus_with_respondents``.
     """
     psu = data[config["design"]["psu"]].astype(str).to_numpy()
     rows = [("city", "all", np.ones(len(data), dtype=bool))]
@@ -76,11 +64,27 @@ def plan_inputs(estimates: pd.DataFrame, takes: pd.DataFrame, rates: pd.DataFram
                 round_id: str) -> tuple[pd.DataFrame, list[str]]:
     """One row per reporting domain: the headline share, deff, n, PSUs and response rate.
 
-    ``estimates`` are the round's estimates *before* suppression (planning needs the share and
-    design effect of a small group too: it is the group the next sample must cover), ``takes``
-    :func:`domain_takes`, ``rates`` :func:`literacy.deliverables.response_rates` of the round's
-    sample (``domain`` all or a district). A domain without a share or design effect (no
-    respondents, or a share of 0 or 1) is left out and named in the returned notes.
+    Parameters
+    ----------
+    estimates : DataFrame
+        The round's estimates *before* suppression (planning needs the share and design effect
+        of a small group too: it is the group the next sample must cover).
+    takes : DataFrame
+        :func:`domain_takes`.
+    rates : DataFrame
+        :func:`literacy.assessment.deliverables.response_rates` of the round's sample
+        (``domain`` all or a district).
+    config : dict
+        The validated config (``scoring.headline``).
+    round_id : str
+        The round planned from.
+
+    Returns
+    -------
+    inputs : DataFrame
+        One row per domain with a share and design effect to plan from.
+    notes : list of str
+        The domains left out (no respondents, or a share of 0 or 1), one line each.
     """
     level = config["scoring"]["headline"]
     est = estimates[(estimates["round"].astype(str) == str(round_id)) & (estimates["level"] == level)
@@ -99,8 +103,26 @@ def plan_inputs(estimates: pd.DataFrame, takes: pd.DataFrame, rates: pd.DataFram
 
 
 def sample_plan(inputs: pd.DataFrame, config: dict, **overrides) -> pd.DataFrame:
-    """:func:`literacy.planning.required_sample` on :func:`plan_inputs`, with ``planning`` config
-    (``overrides`` replace its keys). Columns :data:`SAMPLE_PLAN_COLUMNS`."""
+    """The next round's sample per reporting domain.
+
+    :func:`literacy.planning.required_sample` on :func:`plan_inputs`, with the ``planning``
+    config.
+
+    Parameters
+    ----------
+    inputs : DataFrame
+        :func:`plan_inputs`.
+    config : dict
+        The validated config (``planning``).
+    **overrides
+        Replace keys of the ``planning`` section (None: keep the configured value); an explicit
+        ``target_neff`` without ``half_width`` drops a configured half-width.
+
+    Returns
+    -------
+    DataFrame
+        :data:`SAMPLE_PLAN_COLUMNS`.
+    """
     p = {**planning_config(config), **{k: v for k, v in overrides.items() if v is not None}}
     # a domain with one respondent per PSU (a certainty stratum's adults are its PSUs) shows no
     # clustering to estimate rho from; rho = 0 there (with m = 1 the planned deff is 1 anyway)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from literacy.assessment import estimate_round
+from literacy.assessment.estimates import estimate_round
 from literacy.reliability import flag_estimates
 
 __all__ = ["korn_graubard_config", "flagged_round_estimates"]
@@ -43,7 +43,7 @@ def flagged_round_estimates(design, config: dict, round_id: str) -> tuple[pd.Dat
     Returns
     -------
     estimates : DataFrame
-        :func:`literacy.assessment.estimate_round` with the configured interval, flagged and
+        :func:`literacy.assessment.estimates.estimate_round` with the configured interval, flagged and
         suppressed by :func:`literacy.reliability.flag_estimates` on the Korn–Graubard interval.
     headline_rows : DataFrame
         The headline level's city, district and group rows before suppression (the next

@@ -1,7 +1,7 @@
 """The evaluator tables of the end-of-period assessment (pure computation, no file I/O).
 
 Built from the flagged estimates (:mod:`literacy.reliability`), the change between rounds
-and the verdicts (:mod:`literacy.assessment`):
+and the verdicts (:mod:`literacy.assessment.verdicts`):
 
 - :func:`evaluator_table`: shares by round side by side (baseline, end of period) with SE,
   CI, n and reliability, the change with CI and p-value, and for the city, districts and key
@@ -21,15 +21,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from literacy.assessment import domain_labels, domain_specs, level_codes, round_roles
+from literacy.assessment.config import round_roles
 from literacy.catalog.vocabulary import STATUS_LABELS, VERDICT_LABELS   # re-exported: (zh, en) wording
+from literacy.domains import domain_labels, domain_specs, level_codes
 from literacy.reliability import suppress_rows, suppression_flags
 
 __all__ = [
     "VERDICT_LABELS", "STATUS_LABELS", "SCORECARD_COLUMNS", "SCORECARD_INPUT_COLUMNS", "PART_COLUMNS",
     "METHODOLOGY_COLUMNS", "finish_verdicts", "evaluator_table", "evaluator_columns", "part_means",
     "scorecard_table", "illustrative_scorecard", "response_rates", "design_facts", "methodology_table",
-    "evaluator_specs", "evaluator_tables",
+    "evaluator_specs", "evaluator_tables", "add_model_columns",
 ]
 
 SCORECARD_INPUT_COLUMNS = ["indicator", "department_zh", "department_en", "indicator_zh", "indicator_en", "target",
@@ -57,10 +58,26 @@ def finish_verdicts(verdicts: pd.DataFrame, estimates: pd.DataFrame, config: dic
     ``suppression_reason``. A row whose end-of-period estimate is suppressed has its
     estimate, interval, national comparison and change blanked and the verdict
     "suppressed"; a suppressed baseline blanks the change only.
+
+    Parameters
+    ----------
+    verdicts : DataFrame
+        :func:`literacy.assessment.verdicts.target_verdicts`.
+    estimates : DataFrame
+        The flagged estimates of every round.
+    config : dict
+        The validated config.
+    comparable : bool
+        Whether the rounds' figures can be compared.
+
+    Returns
+    -------
+    DataFrame
+        The verdict table as published.
     """
     base_id, end_id = round_roles(config)
     out = verdicts.reset_index(drop=True).copy()
-    if "p_value_bh" not in out:   # the change's BH-adjusted p-value (literacy.assessment.adjust_multiple_comparisons)
+    if "p_value_bh" not in out:   # the change's BH-adjusted p-value (literacy.assessment.change.adjust_multiple_comparisons)
         out.insert(out.columns.get_loc("change_p_value") + 1, "p_value_bh", np.nan)
         out.insert(out.columns.get_loc("p_value_bh") + 1, "significant_bh", pd.array([pd.NA] * len(out), dtype="boolean"))
     change_cols = ["change", "change_ci_low", "change_ci_high", "change_p_value", "p_value_bh"]
@@ -84,7 +101,21 @@ def finish_verdicts(verdicts: pd.DataFrame, estimates: pd.DataFrame, config: dic
 
 # --------------------------------------------------------------------------- evaluator tables
 def evaluator_columns(with_lead: bool = False, with_verdict: bool = False, with_model: bool = False) -> list[str]:
-    """The columns of an evaluator table (see :func:`evaluator_table`)."""
+    """The columns of an evaluator table (see :func:`evaluator_table`).
+
+    Parameters
+    ----------
+    with_lead : bool
+        Add the key groups' lead departments.
+    with_verdict : bool
+        Add the verdict columns.
+    with_model : bool
+        Add the small-area model's columns.
+
+    Returns
+    -------
+    list of str
+    """
     cols = ["breakdown", "domain", "label_zh", "label_en"]
     if with_lead:
         cols += ["lead_zh", "lead_en"]
@@ -119,7 +150,7 @@ def evaluator_table(estimates: pd.DataFrame, change: pd.DataFrame, verdicts: pd.
     estimates : DataFrame
         The flagged estimates of every round (``literacy.reliability.flag_estimates``).
     change : DataFrame
-        ``literacy.assessment.compare_rounds`` output (suppression propagated).
+        ``literacy.assessment.change.compare_rounds`` output (suppression propagated).
     verdicts : DataFrame, optional
         :func:`finish_verdicts` output; needed with ``with_verdict``.
     config : dict
@@ -238,6 +269,20 @@ def add_model_columns(table: pd.DataFrame, small_area: pd.DataFrame, config: dic
     figure to publish: direct where the NCHS standard says present, else the labelled
     model-based one) and ``<role>_published_source`` (direct | model | none), so no lead
     department faces a blank cell without a labelled estimate.
+
+    Parameters
+    ----------
+    table : DataFrame
+        An evaluator table (:func:`evaluator_table`).
+    small_area : DataFrame
+        The small-area table (:func:`literacy.assessment.small_area.small_area_table`).
+    config : dict
+        The validated config.
+
+    Returns
+    -------
+    DataFrame
+        ``table`` with the model's and the published figures of each round.
     """
     base_id, end_id = round_roles(config)
     out = table.copy()
@@ -263,6 +308,16 @@ def evaluator_specs(config: dict) -> list[tuple[str, tuple[str, ...], bool, bool
     headline_levels (the city, every level), districts, key_groups, demographics (every
     single-column breakdown but district: sex, age band, education, urban/rural) and
     district_groups (the configured crossings with the key groups).
+
+    Parameters
+    ----------
+    config : dict
+        The validated config.
+
+    Returns
+    -------
+    list of tuple
+        ``(name, breakdowns, with_lead, with_verdict)``.
     """
     singles = [b[0] for b in config["breakdowns"] if len(b) == 1]
     crossed = ["+".join(b) for b in config["breakdowns"] if "group" in b]
@@ -281,7 +336,26 @@ def evaluator_specs(config: dict) -> list[tuple[str, tuple[str, ...], bool, bool
 
 def evaluator_tables(estimates: pd.DataFrame, change: pd.DataFrame, verdicts: pd.DataFrame,
                      config: dict, comparable: bool = True) -> dict[str, pd.DataFrame]:
-    """Every evaluator table of :func:`evaluator_specs`, by name."""
+    """Every evaluator table of :func:`evaluator_specs`, by name.
+
+    Parameters
+    ----------
+    estimates : DataFrame
+        The flagged estimates of every round.
+    change : DataFrame
+        The change table (suppression propagated).
+    verdicts : DataFrame
+        :func:`literacy.assessment.verdicts.target_verdicts`.
+    config : dict
+        The validated config.
+    comparable : bool
+        Whether the rounds' figures can be compared.
+
+    Returns
+    -------
+    dict of str -> DataFrame
+        :func:`evaluator_table` of each spec, by name.
+    """
     return {name: evaluator_table(estimates, change, verdicts, config, b, with_lead=lead, with_verdict=verdict,
                                   comparable=comparable)
             for name, b, lead, verdict in evaluator_specs(config)}
@@ -429,6 +503,18 @@ def illustrative_scorecard(config: dict, seed: int) -> pd.DataFrame:
     Actuals are drawn around each configured target (0.7 to 1.4 times it, rounded), the
     last indicator is left unreported, and the ``note`` column says the figures are
     illustrative.
+
+    Parameters
+    ----------
+    config : dict
+        The validated config.
+    seed : int
+        The random seed.
+
+    Returns
+    -------
+    DataFrame
+        ``SCORECARD_INPUT_COLUMNS``.
     """
     rng = np.random.default_rng([int(seed), 5])
     inds = config["scorecard"]["indicators"]
@@ -452,6 +538,18 @@ def response_rates(sample: pd.DataFrame, config: dict) -> pd.DataFrame:
 
     The weighted rate weights each sampled adult by the inverse of the selection
     probability (AAPOR-style base-weighted response rate).
+
+    Parameters
+    ----------
+    sample : DataFrame
+        The round's sample (``sample.csv``: dispositions and selection probabilities).
+    config : dict
+        The validated config.
+
+    Returns
+    -------
+    DataFrame
+        ``domain`` (all, then each district), sampled, respondents and the unweighted and weighted rates.
     """
     d = config["design"]
     resp = sample["responded"].to_numpy(dtype=float, na_value=np.nan) == 1
@@ -467,7 +565,18 @@ def response_rates(sample: pd.DataFrame, config: dict) -> pd.DataFrame:
 
 
 def design_facts(design) -> dict:
-    """Strata, PSUs and design degrees of freedom of a Taylor design (for the methodology)."""
+    """Strata, PSUs and design degrees of freedom of a Taylor design (for the methodology).
+
+    Parameters
+    ----------
+    design : SurveyDesign
+        A round's Taylor design.
+
+    Returns
+    -------
+    dict
+        ``respondents``, ``strata``, ``psus``, ``df``.
+    """
     st = design.stages[0]
     return {"respondents": int(design.n), "strata": int(st.n_strata), "psus": int(st.n_clusters),
             "df": int(design.degf())}
@@ -491,6 +600,11 @@ def methodology_table(config: dict, facts: dict[str, dict], rates: dict[str, pd.
         The weighting diagnostics of every round (``round``, ``stage``, ``domain`` and
         whichever of sum_weights, deff_weighting, n_effective, cv, min, max, max_min_ratio
         it holds); the final stage's city row is reported.
+
+    Returns
+    -------
+    DataFrame
+        ``METHODOLOGY_COLUMNS``.
     """
     rows: list[dict] = []
 

@@ -57,10 +57,24 @@ def estimate_table(data: pd.DataFrame, spec: EstimateSpec) -> pd.DataFrame:
     variable and a mean (Wald interval) otherwise. Replicate weights (a regular expression
     for their columns, with ``replicate_method``) replace strata/PSU/fpc.
 
+    Parameters
+    ----------
+    data : DataFrame
+        The survey data.
+    spec : EstimateSpec
+        What to estimate and how the sample was drawn.
+
     Returns
     -------
-    DataFrame: ``by`` columns, ``variable``, ``statistic``, then estimate, se, ci_low,
-    ci_high, df, n, deff, cv.
+    DataFrame
+        ``by`` columns, ``variable``, ``statistic``, then estimate, se, ci_low, ci_high, df, n,
+        deff, cv.
+
+    Raises
+    ------
+    DesignError
+        An unknown statistic or interval, a ratio without denominator, replicate weights
+        without their method or together with strata/PSU/fpc, a variable not in the data.
     """
     if spec.statistic not in STATISTICS:
         raise DesignError(f"statistic must be one of {STATISTICS}")

@@ -22,13 +22,16 @@ import zlib
 import numpy as np
 import pandas as pd
 
-from literacy.config import label
+from literacy.assessment.config import small_area_config
+from literacy.assessment.estimates import estimate_round
+from literacy.domains import label
 from literacy.errors import ConfigError, DataError
+from literacy.reliability import flag_estimates
 from literacy.sae.benchmark import Benchmark
 from literacy.sae.gvf import gvf_variances
 from literacy.sae.proportions import fay_herriot_proportion
 
-__all__ = ["small_area_config", "area_covariates", "cell_frame", "direct_cells", "small_area_table",
+__all__ = ["area_covariates", "cell_frame", "direct_cells", "small_area_table",
            "SMALL_AREA_COLUMNS", "MSE_METHODS",
            "MODEL_LABEL_ZH", "MODEL_LABEL_EN", "AREA_KEYS", "DIRECT_LABEL_ZH", "DIRECT_LABEL_EN"]
 
@@ -53,17 +56,6 @@ MSE_METHODS = {"design": "design-based (the direct estimate's own interval)",
                "bootstrap_benchmarked": "parametric bootstrap, every replicate benchmarked to its district",
                "none": "not published"}
 
-def small_area_config(config: dict) -> dict:
-    """The resolved ``small_area`` section (:class:`literacy.settings.analysis.SmallArea`, every default
-    filled when the config was read): ``enabled``, ``levels``, ``method`` (REML | ML | FH | AMRL | AMRL_YL | AMPL | AMPL_YL),
-    ``deff_pooling``, ``alpha``, ``replicates`` and ``seed`` (of ``bootstrap``) and ``models`` (each
-    ``{breakdown, formula: "<right-hand side>", benchmark: auto|true|false}``; the token ``group``
-    stands for the key groups)."""
-    sa = config["small_area"]
-    return {"enabled": sa["enabled"], "levels": list(sa["levels"]), "method": sa["method"],
-            "deff_pooling": sa["deff_pooling"], "alpha": float(sa["alpha"]),
-            "replicates": sa["bootstrap"]["replicates"], "seed": sa["bootstrap"]["seed"],
-            "models": [dict(m) for m in sa["models"]]}
 
 
 def _codes(config: dict, column: str) -> list[str]:
@@ -80,8 +72,21 @@ def _codes(config: dict, column: str) -> list[str]:
 
 
 def cell_frame(config: dict, breakdown: list[str]) -> pd.DataFrame:
-    """All cells of a breakdown: its columns, ``domain`` (codes joined by ``+`` as in
-    ``estimates.csv``) and bilingual labels."""
+    """All cells of a breakdown, those without respondents too.
+
+    Parameters
+    ----------
+    config : dict
+        The validated config (the codes and labels of the breakdown's columns).
+    breakdown : list of str
+        The breakdown's columns (``group`` for the key groups).
+
+    Returns
+    -------
+    DataFrame
+        The breakdown's columns, ``domain`` (codes joined by ``+`` as in ``estimates.csv``),
+        ``label_zh`` and ``label_en``.
+    """
     combos = list(itertools.product(*[_codes(config, c) for c in breakdown]))
     frame = pd.DataFrame(combos, columns=breakdown)
     groups = {str(g["code"]): (str(g["zh"]), str(g["en"])) for g in config["groups"]}
@@ -103,12 +108,30 @@ def cell_frame(config: dict, breakdown: list[str]) -> pd.DataFrame:
 def area_covariates(margins: pd.DataFrame, config: dict) -> pd.DataFrame:
     """District-level composition from a round's population margins, one row per district.
 
-    Columns: ``district``, ``share_<education>`` for each education code, ``share_higher_education``
-    (junior college and above: the codes after ``senior_high`` in the config's order, or
-    every code containing ``college``/``bachelor``), ``share_rural``, ``share_male`` and
-    ``share_age_<band>`` — whichever dimensions the margins hold (``district+education``,
-    ``district+residence``, ``district+sex+age_band``). These are population values, known
-    without sampling error, as area-level covariates should be (Rao & Molina 2015, 4.2).
+    These are population values, known without sampling error, as area-level covariates should
+    be (Rao & Molina 2015, 4.2).
+
+    Parameters
+    ----------
+    margins : DataFrame
+        A round's ``margins.csv`` (``dimension``, ``district``, the dimension's columns,
+        ``population``).
+    config : dict
+        The validated config (the education codes, in order).
+
+    Returns
+    -------
+    DataFrame
+        ``district``, ``share_<education>`` for each education code, ``share_higher_education``
+        (junior college and above: the codes after ``senior_high`` in the config's order, or
+        every code containing ``college``/``bachelor``), ``share_rural``, ``share_male`` and
+        ``share_age_<band>`` — whichever dimensions the margins hold (``district+education``,
+        ``district+residence``, ``district+sex+age_band``).
+
+    Raises
+    ------
+    DataError
+        The margins have none of those dimensions.
     """
     m = margins.copy()
     m["dimension"] = m["dimension"].astype(str)
@@ -162,14 +185,27 @@ def _cell_shares(margins: pd.DataFrame, breakdown: list[str]) -> pd.Series | Non
 def direct_cells(design, config: dict, round_id: str) -> pd.DataFrame:
     """Direct estimates of the modelled breakdowns' cells and of the districts, flagged.
 
-    The estimates come from :func:`literacy.assessment.estimate_round` on the full design (the
-    cells are domains, never subsets) with the NCHS flags of :func:`literacy.reliability.
-    flag_estimates`; ``estimate_raw`` and ``deff_raw`` keep the values before suppression,
-    which the model needs (a suppressed cell is exactly the one the model is for).
-    """
-    from literacy.assessment import estimate_round
-    from literacy.reliability import flag_estimates
+    The estimates come from :func:`literacy.assessment.estimates.estimate_round` on the full
+    design (the cells are domains, never subsets) with the NCHS flags of
+    :func:`literacy.reliability.flag_estimates`; ``estimate_raw`` and ``deff_raw`` keep the
+    values before suppression, which the model needs (a suppressed cell is exactly the one the
+    model is for).
 
+    Parameters
+    ----------
+    design : SurveyDesign
+        The round's calibrated design.
+    config : dict
+        The validated config (``small_area.models``).
+    round_id : str
+        The round.
+
+    Returns
+    -------
+    DataFrame
+        The flagged estimates of the districts and the modelled cells, with ``estimate_raw``
+        and ``deff_raw``.
+    """
     sa = small_area_config(config)
     sub = {**config, "breakdowns": [["district"]] + [m["breakdown"] for m in sa["models"]]}
     with warnings.catch_warnings():

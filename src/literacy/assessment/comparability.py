@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from literacy.measurement.assessment import CHANGE_LINKED_COLUMNS
+from literacy.assessment.linked import CHANGE_LINKED_COLUMNS
 
 __all__ = ["rounds_comparable", "linking_note", "refused_change_linked", "linked_headline"]
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from literacy.assessment.config import analysis_config, check_columns
 from literacy.errors import DesignError
-from literacy.models.assessment_tables import associations_table, determinants_table
+from literacy.assessment.models import associations_table, determinants_table
 
-__all__ = ["DETERMINANTS_COLUMNS", "determinants_or_note", "associations_or_notes"]
+__all__ = ["DETERMINANTS_COLUMNS", "determinants_or_note", "associations_or_notes", "round_drivers"]
 
 #: The determinants table's columns, in order.
 DETERMINANTS_COLUMNS = ["round", "term", "variable", "level", "reference", "estimate", "se", "odds_ratio",
@@ -95,3 +96,43 @@ def associations_or_notes(design, outcome: str, breakdowns: list[str], round_id:
     assoc.insert(0, "round", str(round_id))
     assoc.insert(2, "outcome", outcome)
     return assoc
+
+
+def round_drivers(design, config: dict, round_id: str) -> tuple[pd.DataFrame, pd.DataFrame, str | None] | None:
+    """What drives literacy in one round: the configured determinants model and association tests.
+
+    The logistic regression of the headline level on the configured (or standard) covariates,
+    and the Rao–Scott tests of the literacy level against each configured (or standard)
+    breakdown (docs/methods/determinants.md: "What drives literacy").
+
+    Parameters
+    ----------
+    design : SurveyDesign
+        The round's calibrated design.
+    config : dict
+        The validated config (``analysis``, ``scoring.headline``, ``estimation.level``).
+    round_id : str
+        The round.
+
+    Returns
+    -------
+    tuple or None
+        ``(determinants, associations, problem)``: :func:`determinants_or_note`'s table and
+        reason, :func:`associations_or_notes`'s table; None when the analysis is off.
+
+    Raises
+    ------
+    ConfigError
+        A configured covariate or breakdown the data does not have.
+    """
+    ac = analysis_config(config)
+    if not ac["enabled"]:
+        return None
+    conf = float(config["estimation"]["level"])
+    covs = check_columns(ac["covariates"], design.data.columns, "analysis.determinants.covariates",
+                         "covariates" in ac["configured"])
+    breakdowns = check_columns(ac["breakdowns"], design.data.columns, "analysis.associations.breakdowns",
+                               "breakdowns" in ac["configured"])
+    det, problem = determinants_or_note(design, config["scoring"]["headline"], covs, round_id, conf)
+    assoc = associations_or_notes(design, "level_class", breakdowns, round_id)
+    return det, assoc, problem

@@ -80,7 +80,19 @@ def determinants_table(design, outcome: str, covariates: Sequence[str], round_id
 def associations_table(design, outcome: str, breakdowns: Sequence[str]) -> pd.DataFrame:
     """Rao–Scott second-order F test of ``outcome`` against each breakdown.
 
-    Returns ``breakdown, statistic, ndf, ddf, p_value``, one row per breakdown in the order given.
+    Parameters
+    ----------
+    design : SurveyDesign or ReplicateDesign
+        The round's design.
+    outcome : str
+        The categorical outcome column.
+    breakdowns : list of str
+        The breakdowns, one test each.
+
+    Returns
+    -------
+    DataFrame
+        ``breakdown, statistic, ndf, ddf, p_value``, one row per breakdown in the order given.
     """
     rows = []
     for b in _terms(breakdowns):          # a handful of breakdowns; each test is vectorised
@@ -91,5 +103,24 @@ def associations_table(design, outcome: str, breakdowns: Sequence[str]) -> pd.Da
 
 
 def score_quantiles(design, score: str, by=None, q=(0.25, 0.5, 0.75), level: float = 0.95) -> pd.DataFrame:
-    """Quantiles of ``score`` overall or by domain: ``[by...], quantile, estimate, se, ci_low, ci_high``."""
+    """Quantiles of ``score`` overall or by domain, with Woodruff intervals.
+
+    Parameters
+    ----------
+    design : SurveyDesign or ReplicateDesign
+        The round's design.
+    score : str
+        The score column.
+    by : str or list of str, optional
+        Domain columns.
+    q : tuple of float
+        The probabilities.
+    level : float
+        The confidence level.
+
+    Returns
+    -------
+    DataFrame
+        ``[by...], quantile, estimate, se, ci_low, ci_high``.
+    """
     return design.quantile(score, q=q, by=by, level=level)
