@@ -328,7 +328,7 @@ def _share_or_blank() -> pa.Column:
 def evaluator_schema(config: dict, name: str, with_lead: bool = False,
                      with_verdict: bool = False, with_model: bool = False) -> pa.DataFrameSchema:
     """``assessment/<name>.csv`` (headline_levels, districts, key_groups, demographics, district_groups):
-    the two rounds side by side with the change (``literacy.deliverables.evaluator_table``)."""
+    the two rounds side by side with the change (``literacy.assessment.deliverables.evaluator_table``)."""
     rounds = round_ids(config)
     cols: dict = {
         "breakdown": text_column([one_of(BREAKDOWNS(config))]),

@@ -24,7 +24,7 @@ __all__ = ["small_area_schema", "sample_plan_schema"]
 
 def small_area_schema(config: dict) -> pa.DataFrameSchema:
     """``assessment/small_area.csv``: direct and model-based figures per cell and round
-    (``literacy.sae.assessment.small_area_table``)."""
+    (``literacy.assessment.small_area.small_area_table``)."""
     breakdowns = ["+".join(m["breakdown"]) for m in small_area_config(config)["models"]]
     share = share_column(nullable=True)
 

@@ -15,8 +15,8 @@ from literacy.catalog import formats as F
 from literacy.catalog import vocabulary as V
 from literacy.catalog.notes import TABLE_NOTES
 from literacy.catalog.reference import output_reference_markdown, with_reference
-from literacy.config import NCHS_DEFAULTS
-from literacy.deliverables import STATUS_LABELS, VERDICT_LABELS
+from literacy.assessment import NCHS_DEFAULTS
+from literacy.assessment.deliverables import STATUS_LABELS, VERDICT_LABELS
 from literacy.reliability import RELIABILITY, RELIABILITY_LABELS
 from literacy_flows.pipeline import deliverables as fdl
 from literacy_flows.report import document_text as dt

@@ -174,7 +174,7 @@ def test_explorer_in_chromium_from_file(tmp_path):
 def test_meta_from_the_config():
     import yaml
 
-    from literacy.config import validate_config
+    from literacy.assessment import validate_config
     from literacy_flows.report.explorer import explorer_meta
 
     cfg = validate_config(yaml.safe_load((Path(__file__).resolve().parents[1] / "config" / "wuhai.yaml")
