@@ -96,12 +96,22 @@ PROBE = r"""
 (function () {
   function txt(sel) { var e = document.querySelector(sel); return e ? e.textContent : null; }
   function click(sel) { document.querySelector(sel).click(); }
-  var X = window.literacyExplorer, out = {};
+  var X = window.literacyExplorer, out = {errors: []};
   out.readyMs = performance.now();                 // page load and first render, before the probe acts
+  out.ready = document.getElementById('app').getAttribute('data-ready');
+  var consoleError = console.error;
+  console.error = function () { out.errors.push(Array.prototype.join.call(arguments, ' ')); consoleError.apply(console, arguments); };
+  window.addEventListener('error', function (e) { out.errors.push(String(e.message)); });
+  function texts() {
+    return Array.prototype.map.call(document.querySelectorAll('#app td, #app th, #app option, #app caption, #app button'),
+                                    function (e) { return e.textContent.trim(); });
+  }
+  var seen = [];
   out.lang0 = document.documentElement.lang;
   out.caption0 = txt('caption');
   click('#lang');
   out.lang1 = document.documentElement.lang; out.caption1 = txt('caption');
+  seen = seen.concat(texts());
   out.headers = Array.prototype.map.call(document.querySelectorAll('thead th'), function (th) { return th.scope; });
   click('th button[data-sort="e"]');
   out.sorted = Array.prototype.map.call(document.querySelectorAll('tbody tr'), function (r) { return r.dataset.domain; });
@@ -120,13 +130,20 @@ PROBE = r"""
   click('[data-view="chart"]');
   out.chartRows = document.querySelectorAll('svg g.row').length;
   out.chartLabels = Array.prototype.map.call(document.querySelectorAll('svg g.row'), function (g) { return g.getAttribute('aria-label'); });
+  seen = seen.concat(texts());
   click('[data-view="change"]');
+  seen = seen.concat(texts());
   out.changeWarn = txt('.warn');
   out.changeRows = document.querySelectorAll('#view tbody tr').length;
   click('[data-view="grid"]');
   out.gridModel = document.querySelectorAll('td.model').length;
   out.gridCells = document.querySelectorAll('.grid-table td[data-domain]').length;
   out.hash = location.hash;
+  seen = seen.concat(texts());
+  click('#lang');
+  click('[data-view="table"]');
+  seen = seen.concat(texts());
+  out.texts = seen;
   var pre = document.createElement('pre'); pre.id = 'probe-result'; pre.textContent = JSON.stringify(out);
   document.body.appendChild(pre);
 })();
@@ -153,7 +170,13 @@ def test_explorer_in_chromium_from_file(tmp_path):
     m = re.search(r'<pre id="probe-result">(.*?)</pre>', done.stdout, re.S)
     assert m, done.stderr[-2000:]
     out = json.loads(m.group(1).replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
+    assert out["ready"] == "true" and out["errors"] == []                  # rendered, no console error
     assert out["readyMs"] < 2000                                            # loads in under 2 s
+    # no view shows a code where a label belongs
+    # ("direct" and "met" are also the English labels of a source and a verdict, so they are not checked)
+    codes = {"district", "district+group", "literate", "east", "west", "north", "east+youth", "model",
+             "linked", "small_area", "raw", "baseline", "endline", "inconclusive", "not_met", "city"}
+    assert not codes & set(out["texts"]), codes & set(out["texts"])
     assert out["lang0"] == "zh-CN" and out["lang1"] == "en"
     assert "直接估计" in out["caption0"] and "Direct" in out["caption1"]
     assert out["headers"][0] == "col"

@@ -149,7 +149,11 @@ SCRIPT = r"""
     for (var k in attrs) e.setAttribute(k, attrs[k]); if (text !== undefined) e.textContent = text; return e; }
   function chartEl(rows) {
     var shown = rows.filter(function (r) { return !r.sup && !num(r.e); });
-    var left = 230, right = 30, width = 900, rowH = 24, top = 28;
+    // the label column as wide as the longest label (12 px text: about 12 px a CJK character, 6.6 px a Latin one)
+    function textWidth(s) { var w = 0; for (var i = 0; i < s.length; i++) w += s.charCodeAt(i) > 0x2E80 ? 12 : 6.6; return w; }
+    var longest = 0;
+    shown.forEach(function (r) { longest = Math.max(longest, textWidth(L(r) + flag(r.rel))); });
+    var left = Math.min(460, Math.max(140, longest + 20)), right = 30, width = 900, rowH = 24, top = 28;
     var height = top + rowH * Math.max(shown.length, 1) + 34;
     var max = 0;
     shown.forEach(function (r) { max = Math.max(max, r.hi || r.e); });
