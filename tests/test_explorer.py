@@ -208,3 +208,82 @@ def test_meta_from_the_config():
     assert meta["breakdowns"][1] == {"code": "district+sex+age_band", "zh": "区×性别×年龄组",
                                      "en": "District × Sex × Age band"}
     assert meta["target"] == 0.12 and meta["national"] == {"rate": 0.1537, "year": 2024}
+
+
+def _cdp_download(page: Path, workdir: Path, action_js: str, timeout: float = 60) -> tuple[list[Path], list[str]]:
+    """Open ``page`` in headless Chromium over the DevTools protocol, run ``action_js`` and return the
+    files it downloaded and the console errors and exceptions seen (no Playwright, no browser download)."""
+    import time
+    import urllib.request
+
+    from websockets.sync.client import connect
+
+    profile, downloads = workdir / "profile", workdir / "downloads"
+    profile.mkdir(parents=True)
+    downloads.mkdir()
+    proc = subprocess.Popen([_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                             f"--user-data-dir={profile}", "--remote-debugging-port=0", "about:blank"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "HOME": str(workdir)})
+    errors: list[str] = []
+    try:
+        port_file = profile / "DevToolsActivePort"
+        start = time.monotonic()
+        while not (port_file.is_file() and port_file.read_text().strip()):
+            assert time.monotonic() - start < timeout, "Chromium did not open its DevTools port"
+            time.sleep(0.1)
+        port = port_file.read_text().split()[0]
+        targets = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/json").read())
+        ws_url = next(t["webSocketDebuggerUrl"] for t in targets if t["type"] == "page")
+        with connect(ws_url, max_size=None) as ws:
+            counter = [0]
+
+            def call(method: str, **params) -> dict:
+                counter[0] += 1
+                ws.send(json.dumps({"id": counter[0], "method": method, "params": params}))
+                while True:
+                    msg = json.loads(ws.recv(timeout=timeout))
+                    if msg.get("method") == "Runtime.consoleAPICalled" and msg["params"]["type"] == "error":
+                        errors.append(json.dumps(msg["params"]["args"]))
+                    elif msg.get("method") == "Runtime.exceptionThrown":
+                        errors.append(str(msg["params"]["exceptionDetails"].get("text")))
+                    elif msg.get("id") == counter[0]:
+                        return msg.get("result", {})
+
+            call("Runtime.enable")
+            call("Page.enable")
+            call("Browser.setDownloadBehavior", behavior="allow", downloadPath=str(downloads))
+            call("Page.navigate", url=page.as_uri())
+            ready = "document.getElementById('app') && document.getElementById('app').getAttribute('data-ready')"
+            while call("Runtime.evaluate", expression=ready, returnByValue=True).get("result", {}).get("value") != "true":
+                assert time.monotonic() - start < timeout, "the explorer did not render"
+                time.sleep(0.05)
+            call("Runtime.evaluate", expression=action_js)
+            while not [f for f in downloads.iterdir() if not f.name.endswith(".crdownload")]:
+                assert time.monotonic() - start < timeout, "nothing was downloaded"
+                time.sleep(0.1)
+            call("Runtime.evaluate", expression="1")            # collect any late console message
+        return sorted(downloads.iterdir()), errors
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_download_csv_of_the_view_in_chromium(tmp_path):
+    page = tmp_path / "explorer.html"
+    page.write_text(explorer_html(_tables(), META), encoding="utf-8")
+    action = ("literacyExplorer.state.lang = 'en'; literacyExplorer.render();"
+              "document.querySelector('th button[data-sort=\"e\"]').click();"
+              "document.getElementById('download').click();")
+    files, errors = _cdp_download(page, tmp_path / "chromium", action)
+    assert errors == []
+    assert [f.name for f in files] == ["explorer_table_literate.csv"]
+    raw = files[0].read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")                        # UTF-8 with a BOM: Excel reads it
+    got = pd.read_csv(files[0], encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert list(got.columns) == ["Domain", "Estimate", "95% CI", "n", "Source", "Target", "Verdict"]
+    # the district rows of 2025 as sorted by estimate (north is suppressed: last, shown as a dash)
+    assert got["Domain"].tolist() == ["West \u2020", "East", "North \u2021"]
+    assert got["Estimate"].tolist() == ["9.0%", "14.0%", "\u2014"]
+    assert got.loc[1, "95% CI"] == "12.0% \u2013 16.0%" and got.loc[1, "Verdict"] == "met"
+
