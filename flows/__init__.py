@@ -15,3 +15,10 @@ and the command line:
 ``literacy_flows.cli``
     The ``literacy`` command: argument parsing and dispatch to the rooms.
 """
+
+from pathlib import Path
+
+#: The repository checkout this package runs from (flows/ sits at its root, beside config/ and
+#: notebooks/): the one place the flows find the project's own folders.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+

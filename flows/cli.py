@@ -30,14 +30,15 @@ import warnings
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from literacy_flows import PROJECT_ROOT
 from literacy_flows.pipeline.prefect_env import PREFECT_DEFAULTS, apply_prefect_defaults
 
 __all__ = ["main", "DEFAULT_CONFIG", "PREFECT_DEFAULTS"]
 
 #: flows/ sits at the repository root, beside config/.
-DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "config" / "wuhai.yaml"
+DEFAULT_CONFIG = PROJECT_ROOT / "config" / "wuhai.yaml"
 #: The embedded province example.
-DEFAULT_PROVINCE = Path(__file__).resolve().parents[1] / "config" / "inner-mongolia.yaml"
+DEFAULT_PROVINCE = PROJECT_ROOT / "config" / "inner-mongolia.yaml"
 
 EXIT_USER_ERROR = 2
 

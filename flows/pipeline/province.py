@@ -52,6 +52,7 @@ from literacy_flows.pipeline.numerics import single_blas_thread
 from literacy_flows.pipeline.quiet_errors import quiet_user_errors
 from literacy_flows.pipeline.work import WORK_DIR
 from literacy_flows.report.explorer import explorer_html, explorer_meta
+from literacy_flows.report.notebooks import NOTEBOOKS_DIR
 from literacy_flows.report.province_outputs import league_figure, province_workbook
 
 __all__ = ["province_flow", "run_city", "rollup", "WORK", "ALLOWED_FAILURES", "task_runner", "run_province",
@@ -72,8 +73,7 @@ def _code_key() -> str:
         for p in sorted(root.rglob("*.py")):
             h.update(p.relative_to(root).as_posix().encode())
             h.update(p.read_bytes())
-    nb = Path(__file__).resolve().parents[2] / "notebooks"
-    for p in sorted(nb.glob("*.py")) if nb.is_dir() else []:
+    for p in sorted(NOTEBOOKS_DIR.glob("*.py")) if NOTEBOOKS_DIR.is_dir() else []:
         h.update(p.read_bytes())
     return h.hexdigest()
 

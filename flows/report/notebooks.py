@@ -31,13 +31,14 @@ import numpy as np
 import pandas as pd
 
 from literacy.errors import DataError
+from literacy_flows import PROJECT_ROOT
 from literacy_flows.ingest import io as fio
 
 __all__ = ["NOTEBOOKS", "NOTEBOOKS_DIR", "NotebookError", "item_table", "cjk_font_path", "use_cjk_font",
            "execute_notebooks"]
 
 #: notebooks/ sits at the repository root, beside flows/ (as config/ does).
-NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 
 #: The notebooks in execution order: (name, file under <processed>/ that must exist for it to run).
 NOTEBOOKS: tuple[tuple[str, str | None], ...] = (
