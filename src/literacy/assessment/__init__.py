@@ -8,6 +8,8 @@ check the results against their schemas and write them. Modules:
   names checked against the data (the typed model is :mod:`literacy.settings`);
 * the domains (breakdowns, key groups, labels, derived columns) are :mod:`literacy.domains`,
   exported here too;
+* ``schedule``: the rounds as data, ordered by year, the comparisons their roles name, the
+  target's trajectory (a mid-term assessment when no round is the endline);
 * ``estimates``: a round's design, its variance design and its shares by domain; the true
   shares of a simulated population;
 * ``published``: a round's estimates flagged and suppressed as published;
@@ -55,6 +57,20 @@ from literacy.assessment.config import (
     round_roles,
     small_area_config,
     validate_config,
+)
+from literacy.assessment.schedule import (
+    CONSECUTIVE,
+    SINCE_BASELINE,
+    Comparison,
+    SurveyRound,
+    assessed_round,
+    baseline_round,
+    comparisons,
+    endline_round,
+    is_midterm_assessment,
+    listed_out_of_order,
+    survey_rounds,
+    target_trajectory,
 )
 from literacy.assessment.estimates import (
     estimate_round,
@@ -191,6 +207,18 @@ __all__ = [
     "validate_config",
     "round_ids",
     "round_roles",
+    "CONSECUTIVE",
+    "SINCE_BASELINE",
+    "Comparison",
+    "SurveyRound",
+    "assessed_round",
+    "baseline_round",
+    "comparisons",
+    "endline_round",
+    "is_midterm_assessment",
+    "listed_out_of_order",
+    "survey_rounds",
+    "target_trajectory",
     "REPORTING_DEFAULTS",
     "NCHS_DEFAULTS",
     "check_columns",

@@ -60,6 +60,8 @@ class Targets(Section):
     """``targets``: the plan's target share and the published baseline."""
 
     headline: Share
+    year: Whole | None = Field(None, ge=1900, le=2200,
+                               description="the year the target is due (None: the endline round's year)")
     baseline_published: Share | None = None
     national: dict[Code, National] = {}
 

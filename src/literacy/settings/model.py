@@ -64,6 +64,20 @@ class AssessmentConfig(Section):
         roles = [r.role for r in self.rounds]
         if roles.count("baseline") > 1 or roles.count("endline") > 1:
             raise ValueError("at most one round may have role 'baseline' and one 'endline'")
+        years = [r.year for r in self.rounds]
+        twice = sorted({y for y in years if years.count(y) > 1})
+        if twice:
+            same = [r.id for r in self.rounds if r.year == twice[0]]
+            raise ValueError(f"rounds {same} have the same year {twice[0]}: give each round its own 'year'")
+        # rounds are data ordered by their year, whatever order the file lists them in
+        # (literacy.assessment.schedule.listed_out_of_order says so once)
+        self.rounds = sorted(self.rounds, key=lambda r: r.year)
+        if self.targets.year is None:
+            end = [r.year for r in self.rounds if r.role == "endline"]
+            if not end:
+                raise ValueError("targets.year is needed when no round has role 'endline' (a mid-term "
+                                 "assessment measures progress toward the target due that year)")
+            self.targets.year = end[0]
         for i, cols in enumerate(self.breakdowns):
             # "group" in a crossing stands for each key group in turn (e.g. [district, group])
             if cols.count("group") > 1 or cols == ["group"]:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, model_serializer, model_validator
@@ -45,6 +46,8 @@ class Round(Section):
 
     id: Code
     role: Literal[ROLES] = "round"
+    year: Whole | None = Field(None, ge=1900, le=2200,
+                               description="the fieldwork year; rounds are ordered by it (None: the id, when it is a year)")
     label_zh: str | None = None      # None: the id
     label_en: str | None = None      # None: the id
 
@@ -52,6 +55,10 @@ class Round(Section):
     def _labels(self):
         self.label_zh = self.label_zh or self.id
         self.label_en = self.label_en or self.id
+        if self.year is None:
+            if not re.fullmatch(r"(19|20|21)\d\d", self.id):
+                raise ValueError(f"round {self.id!r} needs a 'year' (its id is not a year): rounds are ordered by year")
+            self.year = int(self.id)
         return self
 
 
