@@ -163,6 +163,7 @@ def test_validate_does_not_tell_the_user_to_run_validate(tmp_path, capsys):
 def test_rounds_without_a_baseline_or_endline_role_are_one_line_before_any_work(tmp_path, capsys):
     cfg = copy.deepcopy(CONFIG)
     cfg["rounds"][1]["role"] = "midterm"
+    cfg["targets"]["year"] = 2025     # a config with no endline is a mid-term assessment: it names the target's year
     path = tmp_path / "c.yaml"
     path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
     raw = kit.make_delivery(tmp_path / "raw")
@@ -175,6 +176,20 @@ def test_rounds_without_a_baseline_or_endline_role_are_one_line_before_any_work(
     assert cli.main(["run", "--config", str(path), "--raw", str(raw), "--out", str(tmp_path / "out")]) == 2
     assert capsys.readouterr().err.strip().splitlines() == [f"literacy: error: {message}"]
     assert not (tmp_path / "out").exists()
+
+
+def test_a_midterm_config_without_the_targets_year_is_one_line(tmp_path, capsys):
+    cfg = copy.deepcopy(CONFIG)
+    cfg["rounds"][1]["role"] = "midterm"
+    cfg["targets"].pop("year", None)
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    raw = kit.make_delivery(tmp_path / "raw")
+    status, _, err = _validate(capsys, "--config", path, "--raw", raw)
+    assert status == 2
+    assert err.strip().splitlines() == [
+        f"literacy: error: {path}: targets.year is needed when no round has role 'endline' "
+        "(a mid-term assessment measures progress toward the target due that year)"]
 
 
 def test_a_round_folder_the_config_does_not_list_is_named(tmp_path, capsys):
