@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import subprocess
 import shutil
 from pathlib import Path
 
@@ -81,7 +83,7 @@ def test_every_output_exists_and_is_listed_in_the_manifest(first_run, programme)
     expected |= {"assessment/report_zh.docx", "assessment/report_en.docx"}
     expected.add("explorer.html")                      # the offline data explorer (tests/test_explorer.py)
     if shutil.which("soffice") or shutil.which("libreoffice"):
-        expected.add("assessment/report_zh.pdf")
+        expected |= {"assessment/report_zh.pdf", "assessment/report_en.pdf"}
     assert set(tree) == expected | {"manifest.json"}  # and nothing else (the work area is removed)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     listed = {o["file"]: o for o in manifest["outputs"]}
@@ -355,3 +357,79 @@ def test_the_explorer_table_and_chart_show_estimates_csv_in_chromium(first_run, 
     assert sorted(labels) == sorted(f"{r.label_en}: {100 * r.estimate:.1f}% ({100 * r.ci_low:.1f}% – "
                                     f"{100 * r.ci_high:.1f}%)" for r in est.itertuples())
 
+
+
+# --------------------------------------------------------------------------- the report as an evaluator reads it (issue 24)
+def _pdf_text(pdf: Path, layout: bool = False) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils (pdftotext) not installed")
+    args = ["pdftotext", "-enc", "UTF-8"] + (["-layout"] if layout else []) + [str(pdf), "-"]
+    return subprocess.run(args, capture_output=True, text=True, check=True).stdout
+
+
+def _reports(first_run) -> tuple[str, str]:
+    _, out, _ = first_run
+    pdfs = [out / "assessment" / f"report_{lang}.pdf" for lang in ("zh", "en")]
+    if not all(p.is_file() for p in pdfs):
+        pytest.skip("LibreOffice (soffice) not installed: no PDF")
+    return _pdf_text(pdfs[0]), _pdf_text(pdfs[1])
+
+
+def test_the_chinese_report_prints_no_code_and_the_thresholds_as_numbers(first_run, programme):
+    zh, _ = _reports(first_run)
+    cfg = load_config(programme).config
+    codes = {c for labels in cfg["survey"]["labels"].values() for c in labels} | {
+        "present", "suppress", "review", "true", "false", "graded", "literate", "advanced", "basic", "city",
+        "district", "education", "age_band", "residence", "occupation", "sex", "Taylor", "linearisation"}
+    words = set(re.findall(r"[A-Za-z_]+", zh))
+    assert not (codes & words), sorted(codes & words)
+    assert "`" not in zh and "计0分" in re.sub(r"\s+", "", zh)
+    assert "NCHS Data Presentation Standards" not in zh.replace("\n", "")   # a citation, not a threshold
+    flat = re.sub(r"\s+", "", zh)
+    for label, value in (("最小发布样本量", "30"), ("最小有效样本量", "30"), ("最小自由度（否则需审查）", "8")):
+        assert f"{label}：{value}" in flat, label
+    assert not re.search(r"\d\.\d+e[+-]\d", zh)                      # no exponent notation
+
+
+
+def test_the_english_report_prints_no_chinese(first_run):
+    _, en = _reports(first_run)
+    assert not re.findall(r"[\u4e00-\u9fff]+", en.split("Contents")[1])     # the cover's title may be bilingual
+    assert "scored 0" in en
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_no_number_is_broken_across_lines(first_run, language):
+    text = dict(zip(("zh", "en"), _reports(first_run)))[language]
+    lines = [line.strip() for line in text.split("\n")]
+    broken = [(a, b) for a, b in zip(lines, lines[1:])
+              if re.search(r"[\d.][\d.]*$", a) and re.match(r"^(\.\d|\d|%)", b) and "..." not in a
+              and not re.fullmatch(r"\d+", b) and not re.fullmatch(r"[\d.,%+−–-]+", a)]   # a cell of its own
+    assert not broken, broken[:5]
+
+
+def test_the_report_reconciles_the_two_changes_and_the_published_baseline(first_run, programme):
+    zh, en = _reports(first_run)
+    _, out, _ = first_run
+    head = dict(pd.read_csv(out / "assessment" / "headline.csv", dtype=str)[["key", "value"]].values)
+    cfg = load_config(programme).config
+    flat = re.sub(r"\s+", "", zh)
+    change = f"{100 * float(head['change']):+.1f}"
+    linked = f"{100 * float(head['linked_change']):+.1f}"
+    # forms differ in the simulated delivery: the statement gives both changes and which to cite
+    assert float(head["linked_se_linking"]) > 0
+    assert "“是否达到规划目标”请引用" in flat and linked in flat and change in flat
+    assert "How much did" in en and "Was the target met?" in en
+    published = f"{100 * float(cfg['targets']['baseline_published']):.1f}%"
+    assert f"规划公布的{head['baseline_round']}年基线为{published}" in flat
+    assert "七、存在问题与建议（草稿）" in flat and "评估要点" in flat
+    assert flat.index("评估要点") < flat.index("目录")                     # the highlights come first
+    cover = zh.split("\f")[0]
+    assert cfg["reporting"]["cover"]["issuer_zh"] in re.sub(r"\s+", "", cover) and "data/processed" not in zh
+
+
+def test_the_english_pdf_has_a_contents_page_with_page_numbers(first_run):
+    _, en = _reports(first_run)
+    contents = en.split("\f")[2]
+    assert re.search(r"1\. Summary of findings\.{3,}\s*\d+", contents), contents[:300]
+    assert re.search(r"7\. Problems and recommendations \(draft\)\.{3,}\s*\d+", contents), contents[:600]

@@ -186,8 +186,17 @@ def _expected_numbers(head: dict) -> set[str]:
 
 
 def _summary_sentences(d, language: str) -> list[str]:
-    paras = _section(d, "一、主要发现" if language == "zh" else "1. Summary")
-    return paras[:4]   # the generated headline sentences come first
+    """The generated headline sentences: the summary's paragraphs before its first subsection."""
+    first = "一、主要发现" if language == "zh" else "1. Summary"
+    out, inside = [], False
+    for p in d.paragraphs:
+        if p.style.name == "Heading 1":
+            inside = p.text.startswith(first)
+        elif inside and p.style.name.startswith("Heading"):
+            break
+        elif inside and p.text:
+            out.append(p.text)
+    return out[:4]
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
@@ -231,7 +240,7 @@ def test_structure_headings_contents_field_page_numbers_and_fonts(config):
     styles = {p.style.name for p in d.paragraphs}
     assert {"Title", "Heading 1", "Heading 2", "Heading 3", "Caption", "TOC 1", "TOC 2", "TOC 3"} <= styles
     h1 = [p.text for p in d.paragraphs if p.style.name == "Heading 1"]
-    assert [t[:2] for t in h1] == ["一、", "二、", "三、", "四、", "五、", "六、"]
+    assert [t[:2] for t in h1] == ["一、", "二、", "三、", "四、", "五、", "六、", "七、"]
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         body = z.read("word/document.xml").decode("utf-8")
         footers = "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("word/footer"))
@@ -268,9 +277,9 @@ def test_optional_tables_are_rendered_where_they_exist(config):
     assert "本节从略" not in zh.replace("（assessment/decomposition.csv 不存在），本节从略", "")
     assert "4.06 | 2.74 – 6.01" in zh                       # determinants: odds ratio and CI, intercept left out
     assert "(Intercept)" not in zh
-    assert "district | 7.43 | 1.93 | 1776.4 | <0.001" in zh   # Rao–Scott test
-    assert "乌达区·老年人 |  | suppress | 3.5% | 1.1% | 3.5%ᴹ\n(1.6% – 6.1%) | 模型估计" in zh   # small area
-    assert "23.1%\n(19.0% – 26.5%) | 直接估计" in zh and "海南区·领导干部 |  | suppress |  |  |  | 不予发布" in zh
+    assert "区 | 7.43 | 1.93 | 1776.4 | <0.001" in zh   # Rao–Scott test, the variable's name not its code
+    assert "乌达区·老年人 |  | 不予发布 | 3.5% | 1.1% | 3.5%ᴹ\n(1.6% – 6.1%) | 模型估计" in zh   # small area, reliability in words
+    assert "23.1%\n(19.0% – 26.5%) | 直接估计" in zh and "海南区·领导干部 |  | 不予发布 |  |  |  | 不予发布" in zh
     assert "+2.4 | 0.74 | 0.21 | 0.43 | 0.88" in zh           # linked change and its SE components (points)
     assert "BH校正P值" in zh and "0.021*" in zh and "0.300" in zh  # BH-adjusted change tests
 
@@ -374,8 +383,8 @@ def test_pdf_text_has_no_missing_glyphs_and_the_summary(rendered, config):
     chars = set(re.findall(r"[\u4e00-\u9fff]", rd.docx_text(docx_path)))
     assert chars and chars <= set(flat), sorted(chars - set(flat))[:20]
     # the contents carry page numbers (PAGEREF computed by LibreOffice)
-    contents = text.split("\f")[1]
-    assert re.search(r"一、主要发现\.{3,}\s*3", contents), contents[:300]
+    contents = text.split("\f")[2]          # the cover, the highlights, then the contents
+    assert re.search(r"一、主要发现\.{3,}\s*5", contents), contents[:300]
 
 
 def test_pdf_pages_render_to_png(rendered, tmp_path):
@@ -399,7 +408,7 @@ def test_without_libreoffice_the_pdf_is_skipped_in_one_line(config, tmp_path, mo
     monkeypatch.setattr(rpdf, "soffice", lambda: None)
     written, skipped = rd.write_reports(tmp_path, config)
     assert [p.name for p in written] == ["report_zh.docx", "report_en.docx"]
-    assert skipped == ("report_zh.pdf skipped: LibreOffice is not installed "
+    assert skipped == ("report PDFs skipped: LibreOffice is not installed "
                        "(apt-get install -y libreoffice-writer-nogui fonts-noto-cjk)")
     assert "\n" not in skipped and not (tmp_path / "assessment" / "report_zh.pdf").exists()
     # a LibreOffice that fails: the documents stand, the PDF is not written, the message says why

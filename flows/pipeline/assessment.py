@@ -21,7 +21,7 @@ Outputs under ``<processed>/``::
                assessment.xlsx, truth_check.csv (simulated data only),
                and the evaluator tables (.csv and .parquet): headline_levels, districts, key_groups,
                demographics, district_groups, decomposition, decomposition_detail, part_scores,
-               scorecard, methodology; report_zh.docx, report_en.docx, report_zh.pdf (LibreOffice only)
+               scorecard, methodology; report_zh/en.docx, report_zh/en.pdf (LibreOffice only)
     notebooks/<name>.ipynb, <name>.html (the executed reviewer notebooks), <name>_report.html (no code)
     manifest.json
 """

@@ -307,9 +307,9 @@ def evaluation_report(config: dict, out_dir: str) -> dict:
     """Draft the evaluation report (终期评估报告) from the written tables; list it in the manifest.
 
     ``assessment/report_zh.docx`` and ``report_en.docx`` (``literacy_flows.report.document``,
-    from the output tables only), and ``assessment/report_zh.pdf`` rendered by LibreOffice
-    where it is installed (``literacy_flows.report.pdf``); without it one line says the PDF
-    was skipped and how to install it. ``manifest.json`` is rewritten with the entries
+    from the output tables only), and ``assessment/report_zh.pdf`` and ``report_en.pdf`` rendered by
+    LibreOffice where it is installed (``literacy_flows.report.pdf``); without it one line says the PDFs
+    were skipped and how to install it. ``manifest.json`` is rewritten with the entries
     (``rows`` = 0: documents, not tables).
     """
     logger = get_run_logger()

@@ -31,8 +31,9 @@ import pandas as pd
 from literacy_flows.ingest import io as fio
 from literacy_flows.report import pdf as rpdf
 from literacy_flows.report.document_sections import (contents, districts_section, drivers_section, fill_contents,
-                                                     groups_section, methodology_section, scorecard_section,
-                                                     summary_section, title_page)
+                                                     groups_section, methodology_section, problems_section,
+                                                     scorecard_section, summary_section)
+from literacy_flows.report.front_matter import cover_page, highlights_page, report_kind
 from literacy_flows.report.document_text import Language, headline_values, summary_sentences
 from literacy_flows.report.docx_builder import ReportDocument
 
@@ -121,12 +122,13 @@ def build_report(tables: Mapping[str, pd.DataFrame], config: dict, language: str
     doc = ReportDocument(L)
     a = config["assessment"]
     props = doc.doc.core_properties
-    props.title = f"{a.get('name_' + language) or a.get('name_zh', '')} {L.t('终期评估报告', 'evaluation report')}"
+    props.title = f"{a.get('name_' + language) or a.get('name_zh', '')} {report_kind(config, L)}"
     props.author = props.last_modified_by = "literacy"
     props.created = props.modified = props.last_printed = FIXED_DATE
     props.revision = 1
     props.language = "zh-CN" if language == "zh" else "en-GB"
-    title_page(doc, config, tables, L)
+    cover_page(doc, config, tables, L)
+    highlights_page(doc, tables, config, L, level)
     anchor = contents(doc, L)
     summary_section(doc, tables, config, L, level)
     districts_section(doc, tables, config, L, level)
@@ -134,6 +136,7 @@ def build_report(tables: Mapping[str, pd.DataFrame], config: dict, language: str
     scorecard_section(doc, tables, config, L)
     drivers_section(doc, tables, config, L, level)
     methodology_section(doc, tables, config, L)
+    problems_section(doc, tables, config, L, level)
     fill_contents(doc, anchor, toc_field)
     return doc.doc
 
@@ -163,7 +166,7 @@ def write_reports(processed_dir: str | os.PathLike, config: dict, languages=("zh
     languages : sequence of {"zh", "en"}
         ``assessment/report_<lang>.docx`` for each.
     pdf : bool
-        Also render ``assessment/report_zh.pdf`` with LibreOffice where it is installed
+        Also render ``assessment/report_<lang>.pdf`` with LibreOffice where it is installed
         (from the same document, its contents with computed page numbers: ``toc_field=False``).
 
     Returns
@@ -178,16 +181,18 @@ def write_reports(processed_dir: str | os.PathLike, config: dict, languages=("zh
     if not pdf:
         return written, None
     if rpdf.soffice() is None:
-        return written, f"report_zh.pdf skipped: LibreOffice is not installed ({rpdf.INSTALL_HINT})"
+        return written, f"report PDFs skipped: LibreOffice is not installed ({rpdf.INSTALL_HINT})"
+    problems = []
     with tempfile.TemporaryDirectory(prefix="literacy-report-") as tmp:
-        src = Path(tmp) / "report_zh.docx"
-        src.write_bytes(report_bytes(tables, config, "zh", toc_field=False))
-        try:
-            written.append(rpdf.docx_to_pdf(src, folder / "report_zh.pdf"))
-        except rpdf.PdfError as exc:   # the documents stand; the run does not fail over the PDF
-            (folder / "report_zh.pdf").unlink(missing_ok=True)
-            return written, f"report_zh.pdf not written: {exc}"
-    return written, None
+        for lang in languages:
+            src = Path(tmp) / f"report_{lang}.docx"
+            src.write_bytes(report_bytes(tables, config, lang, toc_field=False))
+            try:
+                written.append(rpdf.docx_to_pdf(src, folder / f"report_{lang}.pdf"))
+            except rpdf.PdfError as exc:   # the documents stand; the run does not fail over the PDF
+                (folder / f"report_{lang}.pdf").unlink(missing_ok=True)
+                problems.append(f"report_{lang}.pdf not written: {exc}")
+    return written, ("; ".join(problems) or None)
 
 
 def docx_text(data: bytes | os.PathLike) -> str:

@@ -10,20 +10,25 @@ import math
 from collections.abc import Callable, Mapping
 
 import pandas as pd
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT, WD_TAB_LEADER
+from docx.enum.text import WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from literacy.catalog.vocabulary import SOURCE_LABELS, SUPPRESSED_NOTE, VERDICT_COUNTS
+from literacy.catalog.vocabulary import SOURCE_LABELS, SUPPRESSED_NOTE, VERDICT_COUNTS, VERDICT_LABELS
 from literacy_flows.report.document_text import (Language, VERDICTS, as_flag, as_number, as_text, ci_text, fixed_text,
-                                                 headline_values, int_text, is_missing, level_names, p_text, pct_text,
+                                                 int_text, is_missing, level_names, p_text, pct_text,
                                                  pp_ci_text, pp_text, round_label, summary_sentences)
 from literacy_flows.report.docx_builder import ReportDocument
 from literacy_flows.report.figures import forest_png
+from literacy_flows.report.findings import baseline_statement, comparability_statement, problems, target_statement
+from literacy_flows.report.front_matter import level_descriptors, symbol_legend
+from literacy_flows.report.report_labels import (NCHS_SOURCE, category_order, code_label, methodology_value,
+                                                 reliability_text, variable_name, yes_no)
 
-__all__ = ["title_page", "contents", "fill_contents", "summary_section", "districts_section", "groups_section",
-           "scorecard_section", "drivers_section", "methodology_section", "sources_line", "missing_section"]
+__all__ = ["contents", "fill_contents", "summary_section", "districts_section", "groups_section",
+           "scorecard_section", "drivers_section", "methodology_section", "problems_section", "sources_line",
+           "missing_section"]
 
 
 # --------------------------------------------------------------------------- table helpers
@@ -57,7 +62,7 @@ def _share_cell(row: Mapping, prefix: str) -> str:
     if is_missing(v):
         return ""
     mark = "†" if str(row.get(f"{prefix}_reliability")) == "review" else ""
-    return f"{pct_text(v)}{mark}\n({ci_text(row.get(f'{prefix}_ci_low'), row.get(f'{prefix}_ci_high'))})"
+    return f"{pct_text(v)}{mark}\n({ci_text(row.get(f'{prefix}_ci_low'), row.get(f'{prefix}_ci_high'), sep='–')})"
 
 
 def _change_cell(row: Mapping, L: Language) -> str:
@@ -88,7 +93,8 @@ def _verdict_text(row: Mapping, L: Language) -> str:
 
 
 def _comparison_table(doc: ReportDocument, df: pd.DataFrame, level: str, title: str, source: str, L: Language,
-                      tables: Mapping[str, pd.DataFrame], lead: bool = False, verdict: bool = True) -> pd.DataFrame:
+                      tables: Mapping[str, pd.DataFrame], lead: bool = False, verdict: bool = True,
+                      config: dict | None = None) -> pd.DataFrame:
     """An evaluator table (two rounds side by side) at one level: share (CI), n, change (CI), verdict."""
     rows_df = df[df["level"].astype(str) == level].reset_index(drop=True)
     if not len(rows_df):
@@ -97,19 +103,23 @@ def _comparison_table(doc: ReportDocument, df: pd.DataFrame, level: str, title: 
     first = rows_df.iloc[0]
     base_r, end_r = as_text(first.get("baseline_round")), as_text(first.get("endline_round"))
     bh = _bh_lookup(tables)
-    header, widths = [L.t("子总体", "Domain")], [2.6]
+    header, widths = [L.t("子总体", "Domain")], [2.3]
     if lead:
         header.append(L.t("牵头部门", "Lead department"))
-        widths.append(2.8)
+        widths.append(2.3)
     header += [L.t(f"{base_r}年比例\n（95%CI）", f"{base_r} share\n(95% CI)"),
                L.t(f"{end_r}年比例\n（95%CI）", f"{end_r} share\n(95% CI)"),
                L.t(f"{end_r}年\n样本量", f"{end_r}\nn"),
                L.t("变化，百分点\n（95%CI）", "Change, points\n(95% CI)")]
-    widths += [2.8, 2.8, 1.4, 2.8]
+    widths += [2.6, 2.6, 1.3, 2.6]
     if bh:
         header.append(L.t("BH校正P值", "BH-adjusted p"))
-        widths.append(1.5)
-    if verdict and "verdict" in rows_df.columns:
+        widths.append(1.4)
+    judged = verdict and "verdict" in rows_df.columns
+    if judged and "target" in rows_df.columns:
+        header.append(L.t("目标", "Target"))
+        widths.append(1.4)
+    if judged:
         header.append(L.header("verdict"))
         widths.append(2.0)
     rows = []
@@ -121,19 +131,55 @@ def _comparison_table(doc: ReportDocument, df: pd.DataFrame, level: str, title: 
         if bh:
             p, sig = bh.get((str(r["breakdown"]), str(r["domain"]), level), (math.nan, False))
             values.append(p_text(p) + ("*" if sig and not math.isnan(p) else ""))
-        if verdict and "verdict" in rows_df.columns:
-            values.append(_verdict_text(r, L).split("（")[0].split(" (")[0])
+        if judged and "target" in rows_df.columns:
+            values.append(pct_text(r.get("target")))
+        if judged:
+            values.append(L.pair(VERDICT_LABELS[str(r["verdict"])]) if str(r.get("verdict")) in VERDICT_LABELS
+                          else _verdict_text(r, L).split("（")[0].split(" (")[0])
         rows.append(values)
     notes = _suppression_notes(rows_df, L, lambda r: L.col(r, "label")) + _reliability_note(rows_df, L)
     notes.append(L.t("比例为加权估计；95%置信区间与标准误按复杂抽样设计（分层、整群、事后加权）计算；变化＝末期减基线。",
                      "Weighted shares; 95% CIs and SEs are design-based (strata, clusters, raking accounted for); "
                      "change = end-of-period minus baseline."))
+    if judged and "target" in rows_df.columns:
+        notes.append(target_statement(rows_df, config, L))
     if bh:
         notes.append(L.t("BH校正P值：变化检验按Benjamini–Hochberg方法控制错误发现率；“*”表示校正后显著。",
                          "BH-adjusted p: the change tests adjusted by Benjamini–Hochberg (false discovery rate); "
                          "* significant after adjustment."))
     doc.table(title, header, rows, source, notes, widths)
     return rows_df
+
+
+def _one_language(note: str, L: Language) -> str:
+    """A bilingual note ('English / 中文') in the document's language, without Markdown code marks."""
+    note = note.replace("`", "")
+    if " / " in note:
+        parts = [p.strip() for p in note.split(" / ")]
+        cjk = [p for p in parts if any("\u4e00" <= ch <= "\u9fff" for ch in p)]
+        latin = [p for p in parts if p not in cjk]
+        if cjk and latin:
+            return L.t(cjk[0], latin[0])
+    if note == "no report in the delivery":
+        return L.t("本次交付中没有该指标的报告", "no report in the delivery")
+    return note
+
+
+def _in_config_order(df: pd.DataFrame, config: dict) -> pd.DataFrame:
+    """Rows of a table by breakdown in the config's order, and within one, categories in the config's order."""
+    if "breakdown" not in df.columns or "domain" not in df.columns:
+        return df
+    breakdowns = [b if isinstance(b, str) else "+".join(b) for b in config["breakdowns"]]
+    b_rank = {b: i for i, b in enumerate(breakdowns)}
+
+    def rank(r) -> tuple:
+        b = str(r["breakdown"])
+        order = category_order(config, b)
+        d = str(r["domain"])
+        return (b_rank.get(b, len(b_rank)), order.index(d) if d in order else len(order))
+
+    keys = [rank(r) for _, r in df.iterrows()]
+    return df.iloc[sorted(range(len(df)), key=lambda i: keys[i])].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- sections
@@ -169,42 +215,13 @@ def missing_section(doc: ReportDocument, L: Language, zh: str, en: str, files: s
                  f"This assessment produced no {en} ({files} is absent), so this section is left out."))
 
 
-def title_page(doc: ReportDocument, config: dict, tables: Mapping[str, pd.DataFrame], L: Language) -> None:
-    """The title page: the plan's name, 终期评估报告 / evaluation report, the two rounds.
-
-    Parameters
-    ----------
-    doc : ReportDocument
-    config : dict
-        The assessment config.
-    tables : mapping of str to DataFrame
-        The output tables.
-    L : Language
-    """
-    a = config["assessment"]
-    for _ in range(5):
-        doc.para("")
-    for text, style in ((a.get(f"name_{L.lang}") or a.get("name_zh") or "", "Title"),
-                        (L.t("终期评估报告", "End-of-period evaluation report"), "Subtitle")):
-        p = doc.para(text, style=style)
-        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    h = headline_values(tables["headline"])
-    p = doc.para(L.t(f"{round_label(config, h.get('baseline_round'), L)}　—　{round_label(config, h.get('endline_round'), L)}",
-                     f"{round_label(config, h.get('baseline_round'), L)} — {round_label(config, h.get('endline_round'), L)}"))
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    p.paragraph_format.space_before = Pt(36)
-    p = doc.para(L.t("本报告由评估流程根据输出表自动起草，所有数字均取自 data/processed/ 下的表格。",
-                     "Drafted by the assessment pipeline from its output tables; every figure comes from the "
-                     "tables in data/processed/."), style="Table Note")
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    doc.page_break()
-
-
 def contents(doc: ReportDocument, L: Language):
     """The table of contents' title and the paragraph its entries follow (:func:`fill_contents`)."""
     p = doc.para(L.t("目录", "Contents"), style="Title")
     p.runs[0].font.size = Pt(16)
     anchor = doc.doc.add_paragraph()
+    doc.para("")
+    symbol_legend(doc, L)
     doc.page_break()
     return anchor
 
@@ -268,6 +285,14 @@ def summary_section(doc: ReportDocument, tables, config, L, level) -> None:
     """
     doc.heading(L.t("一、主要发现", "1. Summary of findings"), 1)
     for s in summary_sentences(tables, config, L.lang):
+        doc.para(s)
+    statement = comparability_statement(tables, config, L)
+    if statement:
+        doc.heading(L.t("两轮结果的可比性：引用哪个数字", "Comparing the rounds: which figure to cite"), 2)
+        for s in statement:
+            doc.para(s)
+    for s in baseline_statement(tables, config, L):
+        doc.heading(L.t("规划公布的基线与本评估的重估值", "The plan's published baseline and this re-estimate"), 2)
         doc.para(s)
     lines = []
     for name, zh, en in (("districts", "区", "districts"), ("key_groups", "重点人群", "key groups")):
@@ -341,14 +366,14 @@ def districts_section(doc, tables, config, L, level) -> None:
         sentences.append(s)
     doc.bullets(sentences)
     _comparison_table(doc, df, level, L.t(f"各区{lz}的公民比例", f"Share with {le} by district"),
-                      sources_line(L, "assessment/districts.csv"), L, tables)
+                      sources_line(L, "assessment/districts.csv"), L, tables, config=config)
     _levels_section(doc, tables, config, L, level)
     if "demographics" in tables:
         doc.heading(L.t("人口特征分组", "Population groups"), 2)
-        _comparison_table(doc, tables["demographics"], level,
+        _comparison_table(doc, _in_config_order(tables["demographics"], config), level,
                           L.t(f"按性别、年龄、受教育程度和城乡分组的{lz}比例",
                               f"Share with {le} by sex, age, education and residence"),
-                          sources_line(L, "assessment/demographics.csv"), L, tables, verdict=False)
+                          sources_line(L, "assessment/demographics.csv"), L, tables, verdict=False, config=config)
 
 
 def groups_section(doc, tables, config, L, level) -> None:
@@ -397,7 +422,7 @@ def groups_section(doc, tables, config, L, level) -> None:
         doc.para(s)
     doc.heading(L.t("重点人群汇总表", "Key groups table"), 2)
     _comparison_table(doc, df, level, L.t(f"重点人群{lz}的公民比例", f"Share with {le} by key group"),
-                      sources_line(L, "assessment/key_groups.csv"), L, tables, lead=True)
+                      sources_line(L, "assessment/key_groups.csv"), L, tables, lead=True, config=config)
 
 
 def scorecard_section(doc, tables, config, L) -> None:
@@ -430,7 +455,7 @@ def scorecard_section(doc, tables, config, L) -> None:
     if no_report:
         notes.append(L.t("未报告的指标实际值留空：" + "、".join(no_report) + "。",
                          "Indicators without a report have a blank actual: " + "; ".join(no_report) + "."))
-    extra = sorted({as_text(r.get("note")) for _, r in df.iterrows() if as_text(r.get("note"))})
+    extra = sorted({_one_language(as_text(r.get("note")), L) for _, r in df.iterrows() if as_text(r.get("note"))})
     notes += extra
     doc.table(L.t("规划其他量化指标完成情况", "The plan's other quantified targets"), header, rows,
               sources_line(L, "assessment/scorecard.csv") + L.t("；目标值取自规划（配置文件），实际值取自各部门报送的 scorecard.csv。",
@@ -477,7 +502,8 @@ def drivers_section(doc, tables, config, L, level) -> None:
         d = d[d["variable"].astype(str) != "(Intercept)"]
         header = [L.header("variable"), L.t("类别", "Level"), L.header("odds_ratio"),
                   L.t("95%置信区间", "95% CI"), L.header("p_value")]
-        rows = [[as_text(r.get("variable")), as_text(r.get("level")), fixed_text(r.get("odds_ratio")),
+        rows = [[variable_name(as_text(r.get("variable")), L),
+                 code_label(config, as_text(r.get("variable")), r.get("level"), L), fixed_text(r.get("odds_ratio")),
                  ci_text(r.get("or_ci_low"), r.get("or_ci_high"), fixed_text), p_text(r.get("p_value"))] for _, r in d.iterrows()]
         doc.table(L.t(f"{rid}年具备科学素质的影响因素（比值比）", f"Determinants of literacy in {rid} (odds ratios)"), header,
                   rows, sources_line(L, "assessment/determinants.csv"),
@@ -492,8 +518,8 @@ def drivers_section(doc, tables, config, L, level) -> None:
         header = ([L.t("轮次", "Round")] if "round" in a.columns else []) + [
             L.header("breakdown"), L.t("F统计量", "F statistic"), L.t("分子自由度", "ndf"),
             L.t("分母自由度", "ddf"), L.header("p_value")]
-        rows = [([as_text(r.get("round"))] if "round" in a.columns else []) +
-                [as_text(r.get("breakdown")), fixed_text(r.get("statistic")), fixed_text(r.get("ndf")), fixed_text(r.get("ddf"), 1),
+        rows = [([round_label(config, as_text(r.get("round")), L)] if "round" in a.columns else []) +
+                [variable_name(as_text(r.get("breakdown")), L), fixed_text(r.get("statistic")), fixed_text(r.get("ndf")), fixed_text(r.get("ddf"), 1),
                  p_text(r.get("p_value"))] for _, r in a.iterrows()]
         doc.table(L.t("科学素质与各分类变量的关联（Rao–Scott检验）", "Association of literacy with each breakdown "
                                                                    "(Rao–Scott test)"),
@@ -547,11 +573,11 @@ def _small_area(doc, sa: pd.DataFrame, L: Language, level: str) -> None:
         published = "" if not pub else pub + ("ᴹ" if is_model else "") + (f"\n({ci})" if ci else "")
         source = (L.col(r, "source") or as_text(r.get("source_label")) or
                   L.pair(SOURCE_LABELS["model" if is_model else "direct" if src == "direct" else "suppressed"]))
-        rows.append([name, pct_text(r.get(direct)) if direct else "", as_text(r.get(rel)) if rel else "",
+        rows.append([name, pct_text(r.get(direct)) if direct else "", reliability_text(r.get(rel), L) if rel else "",
                      pct_text(r.get(model)) if model else "", pct_text(r.get(rmse)) if rmse else "", published, source])
-    notes = [L.t("标注“ᴹ”的发布值为模型估计（模型估计，Fay–Herriot模型）：直接估计不可靠或不予发布时采用；"
+    notes = [L.t("标注“ᴹ”的发布值为模型估计（Fay–Herriot模型）：直接估计不可靠或不予发布时采用；"
                  "RMSE为模型估计的均方根误差；发布值空白表示两种估计均不予发布。",
-                 "Published figures marked ᴹ are model-based (模型估计, Fay–Herriot model), used where the direct "
+                 "Published figures marked ᴹ are model-based (Fay–Herriot model), used where the direct "
                  "estimate is unreliable or suppressed; RMSE is the model-based estimate's root mean squared error; "
                  "a blank published figure means neither is published.")]
     if not marked:
@@ -576,7 +602,7 @@ def _linked(doc, tables, L: Language, level: str) -> None:
         rows.append([L.col(r, "label") or as_text(r.get("domain")), pp_text(r.get("change")), fixed_text(100 * as_number(r.get("se_sampling"))),
                      fixed_text(100 * as_number(r.get("se_imputation"))), fixed_text(100 * as_number(r.get("se_linking"))),
                      fixed_text(100 * as_number(r.get("se_total"))), pp_ci_text(r.get("ci_low"), r.get("ci_high"), L),
-                     "" if is_missing(comparable) else (L.t("是", "yes") if as_flag(comparable) else L.t("否", "no"))])
+                     yes_no(comparable, L)])
     notes = [L.t("项目反应理论等值量尺上的变化，基于合理值（plausible values）；总标准误合并抽样、插补和等值误差；"
                  "抽样误差含校准误差（项目参数、等值与合格线由同一样本估计）；标准误单位为百分点。",
                  "Change on the IRT-linked scale from plausible values; the total SE combines sampling, imputation "
@@ -616,7 +642,7 @@ def methodology_section(doc, tables, config, L) -> None:
         whole = part[~part.index.isin(per_round.index)]
         if len(per_round):
             items = list(dict.fromkeys(per_round["item"].astype(str)))
-            header = [L.t("项目", "Item")] + [L.t(f"{r}年", r) for r in rounds]
+            header = [L.t("项目", "Item")] + [round_label(config, r, L) for r in rounds]
             rows = []
             for item in items:
                 sub = per_round[per_round["item"].astype(str) == item]
@@ -626,21 +652,16 @@ def methodology_section(doc, tables, config, L) -> None:
                     if not len(hit):
                         row.append("")
                         continue
-                    v = as_number(hit.iloc[0].get("value"))
-                    if math.isnan(v):
-                        row.append(as_text(hit.iloc[0].get("text")))
-                    elif "rate" in item or item.startswith("share"):
-                        row.append(pct_text(v))
-                    elif float(v).is_integer():
-                        row.append(f"{int(v):,}")
-                    else:
-                        row.append(f"{v:.3g}")
+                    row.append(methodology_value(hit.iloc[0], config, L))
                 rows.append(row)
             doc.table(L.t(zh, en), header, rows, sources_line(L, "assessment/methodology.csv"), [])
         for _, r in whole.iterrows():
-            v, t = as_number(r.get("value")), as_text(r.get("text"))
-            value = t or ("" if math.isnan(v) else f"{v:g}")
-            doc.para(f"{L.col(r, 'label')}{L.t('：', ': ')}{value}")
+            doc.para(f"{L.col(r, 'label')}{L.t('：', ': ')}{methodology_value(r, config, L)}")
+        if code == "scoring":
+            level_descriptors(doc, config, L, L.t("配置文件（scoring.levels）", "the config (scoring.levels)"))
+        if code == "reliability" and whole["item"].astype(str).str.startswith("nchs:").any():
+            doc.para(L.t(f"以上阈值依据{NCHS_SOURCE[0]}。", f"These thresholds follow the {NCHS_SOURCE[1]}."),
+                     style="Table Note")
     # suppressed cells, and why
     doc.heading(L.t("不予发布的单元格", "Cells not published"), 2)
     listed = []
@@ -703,3 +724,29 @@ def _small_area_method_notes(rows: pd.DataFrame, L: Language) -> list[str]:
                             "bootstrap_benchmarked" in mse else "") + "."))
     return notes
 
+
+def problems_section(doc: ReportDocument, tables, config, L: Language, level: str) -> None:
+    """Section 7: the drafted problems and recommendations (:func:`literacy_flows.report.findings.problems`),
+    marked as a draft to edit.
+
+    Parameters
+    ----------
+    doc : ReportDocument
+    tables : mapping of str to DataFrame
+    config : dict
+    L : Language
+    level : str
+        The headline level.
+    """
+    doc.heading(L.t("七、存在问题与建议（草稿）", "7. Problems and recommendations (draft)"), 1)
+    doc.para(L.t("以下内容由评估流程根据本报告的数字自动起草，供评估组审阅、修改和补充，定稿前请删除本说明。",
+                 "Drafted by the pipeline from this report's figures, for the evaluation team to review, edit and "
+                 "complete; delete this line before the report is issued."), style="Table Note")
+    items = problems(tables, config, L, level)
+    if not items:
+        doc.para(L.t("本次评估的数字未显示需要特别说明的问题。", "The figures show no problem that needs a word here."))
+        return
+    doc.heading(L.t("存在问题", "Problems"), 2)
+    doc.bullets([p for p, _ in items])
+    doc.heading(L.t("下一步工作建议", "Recommendations"), 2)
+    doc.bullets(list(dict.fromkeys(r for _, r in items)))

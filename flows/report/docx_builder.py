@@ -68,8 +68,11 @@ def set_styles(doc, chinese: bool) -> None:
     """Fonts and sizes of the styles the report uses (a real heading hierarchy)."""
     styles = doc.styles
     set_font(styles["Normal"], size=10.5)
-    lang = OxmlElement("w:lang")   # East Asian text is Simplified Chinese: the font's SC glyph forms
-    lang.set(qn("w:val"), "zh-CN" if chinese else "en-GB")
+    # East Asian text is Simplified Chinese (the font's SC glyph forms); numbers and Latin text are
+    # English in both documents: LibreOffice breaks a line inside a number ("+2.⏎9", "22.6⏎%") when
+    # the Western language is Chinese, and never with English rules (ICU: NU × IS, NU × PO).
+    lang = OxmlElement("w:lang")
+    lang.set(qn("w:val"), "en-GB")
     lang.set(qn("w:eastAsia"), "zh-CN")
     styles["Normal"].element.get_or_add_rPr().append(lang)
     styles["Normal"].paragraph_format.space_after = Pt(6)

@@ -18,14 +18,12 @@ from collections.abc import Mapping
 import pandas as pd
 
 from literacy_flows.report.explorer_assets import SCRIPT, STYLE
+from literacy.catalog.vocabulary import VARIABLE_NAMES
 
 __all__ = ["explorer_payload", "explorer_html", "explorer_meta", "UI", "BREAKDOWN_NAMES"]
 
 #: Names of the breakdown variables (a crossing joins them with ×).
-BREAKDOWN_NAMES = {"province": ("全省（区）", "Province"), "city": ("全市", "City"), "district": ("区", "District"), "sex": ("性别", "Sex"),
-                   "age_band": ("年龄组", "Age band"), "education": ("受教育程度", "Education"),
-                   "residence": ("城乡", "Urban / rural"), "occupation": ("职业", "Occupation"),
-                   "group": ("重点人群", "Key group")}
+BREAKDOWN_NAMES = VARIABLE_NAMES
 
 #: Interface strings, Chinese and English.
 UI = {

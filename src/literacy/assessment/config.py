@@ -27,7 +27,7 @@ __all__ = ["validate_config", "round_ids", "round_roles", "REPORTING_DEFAULTS", 
 
 #: Defaults of ``reporting`` and of its NCHS thresholds (Parker et al. 2017), as the model writes them.
 NCHS_DEFAULTS = Nchs().model_dump()
-REPORTING_DEFAULTS = {k: v for k, v in Reporting().model_dump().items() if k != "nchs"}
+REPORTING_DEFAULTS = {k: v for k, v in Reporting().model_dump().items() if k not in ("nchs", "cover")}
 
 
 def validate_config(raw: Any) -> dict:

@@ -7,9 +7,16 @@ the report documents, the headline and the command line say the same thing. Each
 
 from __future__ import annotations
 
-__all__ = ["VERDICT_LABELS", "VERDICT_SENTENCES", "VERDICT_TERSE_EN", "VERDICT_COUNTS", "VERDICT_NOTE",
+__all__ = ["VARIABLE_NAMES", "VERDICT_LABELS", "VERDICT_SENTENCES", "VERDICT_TERSE_EN", "VERDICT_COUNTS", "VERDICT_NOTE",
            "VERSUS_NATIONAL", "STATUS_LABELS", "RELIABILITY_LABELS", "SIGNIFICANCE", "SOURCE_LABELS",
            "SOURCE_HEADING", "SUPPRESSED_NOTE", "verdict_label", "verdict_sentence"]
+
+#: Survey variable (a breakdown) -> (zh, en) name; a crossing joins the names with ×.
+VARIABLE_NAMES: dict[str, tuple[str, str]] = {
+    "province": ("全省（区）", "Province"), "city": ("全市", "City"), "district": ("区", "District"),
+    "sex": ("性别", "Sex"), "age_band": ("年龄组", "Age band"), "education": ("受教育程度", "Education"),
+    "residence": ("城乡", "Urban / rural"), "occupation": ("职业", "Occupation"), "group": ("重点人群", "Key group"),
+}
 
 #: Verdict code -> (zh, en) label, as in the ``verdict_zh`` and ``verdict_en`` columns.
 VERDICT_LABELS: dict[str, tuple[str, str]] = {

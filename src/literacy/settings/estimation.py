@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 from literacy.survey import REPLICATE_METHODS
 from literacy.settings.base import Code, Flag, Number, Real, Section, Share, Whole
 
-__all__ = ["Estimation", "Targets", "National", "Reporting", "Nchs", "VARIANCE_METHODS", "PUBLISHED_CI_METHODS"]
+__all__ = ["Estimation", "Targets", "National", "Reporting", "Cover", "Nchs", "VARIANCE_METHODS", "PUBLISHED_CI_METHODS"]
 
 #: Taylor linearisation or a replicate method built from the design (delivered weights, "other", are
 #: not a config choice).
@@ -82,9 +82,20 @@ class Nchs(Section):
         return self
 
 
+class Cover(Section):
+    """``reporting.cover``: what the evaluation report's cover says (who issues it, when, which version)."""
+
+    issuer_zh: str = ""              # e.g. 乌海市全民科学素质工作领导小组办公室
+    issuer_en: str = ""
+    date: str = ""                   # as printed, e.g. "2025年12月" / "December 2025" (no clock: reproducible)
+    date_en: str = ""
+    version: str = "draft"           # e.g. "v1.0"; "draft" prints 征求意见稿 / Draft for comment
+
+
 class Reporting(Section):
-    """``reporting``: the minimum cell size and the reliability standard."""
+    """``reporting``: the minimum cell size and the reliability standard, and the report's cover."""
 
     min_n: Whole = Field(30, ge=1)                 # unweighted respondents; smaller cells are suppressed
     suppress_unreliable: Flag = True
     nchs: Nchs = Nchs()
+    cover: Cover = Cover()

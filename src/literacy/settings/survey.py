@@ -103,9 +103,11 @@ class Design(Section):
 
 
 class Level(Labelled):
-    """``scoring.levels[]``: a cumulative literacy level."""
+    """``scoring.levels[]``: a cumulative literacy level, with what a resident at this level can do."""
 
     threshold: Number
+    description_zh: str = ""
+    description_en: str = ""
 
 
 class Scoring(Section):
