@@ -61,6 +61,32 @@ def test_verdicts_read_the_confidence_interval(estimates, config):
     assert h["endline"] == 0.13 and h["verdict"] == "met" and h["change"] == pytest.approx(0.04)
 
 
+def test_a_domain_the_plan_sets_its_own_target_for_is_judged_against_it(estimates):
+    raw = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    raw["targets"]["domains"] = {"district": {"hainan": 0.085, "wuda": 0.07}}
+    config = validate_config(raw)
+    v = target_verdicts(estimates, compare_rounds(estimates, config), config).set_index("domain")
+    assert v.loc["hainan", "target"] == 0.085 and v.loc["hainan", "verdict"] == "inconclusive"  # 0.05 .. 0.09
+    assert v.loc["wuda", "target"] == 0.07 and v.loc["wuda", "verdict"] == "met"                # 0.08 >= 0.07
+    assert v.loc["all", "target"] == 0.12 and v.loc["all", "verdict"] == "met"                  # the city's own
+
+
+@pytest.mark.parametrize("domains, message", [
+    ({"group": {"youht": 0.2}}, "targets.domains.group.youht is not a key group in 'groups'; did you mean 'youth'?"),
+    ({"district": {"wudaa": 0.2}}, "targets.domains.district.wudaa is not a district of survey.labels.district; "
+                                   "did you mean 'wuda'?"),
+    ({"sex": {"male": 0.2}}, "targets.domains"),
+])
+def test_a_domain_target_names_a_known_domain(domains, message):
+    from literacy.errors import ConfigError
+
+    raw = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    raw["targets"]["domains"] = domains
+    with pytest.raises(ConfigError, match=None) as err:
+        validate_config(raw)
+    assert message in str(err.value)
+
+
 def test_population_rates_by_hand(config):
     pop = pd.DataFrame({
         "district": ["wuda", "wuda", "hainan", "haibowan"], "residence": ["urban", "rural", "rural", "urban"],

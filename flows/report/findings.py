@@ -153,7 +153,9 @@ def target_statement(df: pd.DataFrame, config: dict, L: Language) -> str:
         return L.t(f"规划未对各区和重点人群分别设定目标，均以全市目标{pct_text(city)}判定。",
                    f"The plan sets no target of its own for districts and key groups: each is judged against the "
                    f"city's target of {pct_text(city)}.")
-    return L.t("目标列为规划对该子总体设定的目标。", "The target column is the plan's target for each domain.")
+    return L.t(f"目标列为规划对该区或重点人群设定的目标；规划未单独设定目标的，以全市目标{pct_text(city)}判定。",
+               f"The target column is the plan's own target for a district or key group; where the plan sets none, "
+               f"the city's target of {pct_text(city)}.")
 
 
 def _verdict_lists(df: pd.DataFrame, level: str, L: Language) -> dict[str, list[str]]:

@@ -10,7 +10,7 @@ import pandas as pd
 from literacy.assessment.config import round_roles
 from literacy.catalog.vocabulary import VERDICT_LABELS
 
-__all__ = ["target_verdicts", "headline", "VERDICT_COLUMNS", "VERDICTS", "VERSUS_NATIONAL"]
+__all__ = ["domain_targets", "target_verdicts", "headline", "VERDICT_COLUMNS", "VERDICTS", "VERSUS_NATIONAL"]
 
 #: The verdict table's columns, in order.
 VERDICT_COLUMNS = ["round", "breakdown", "domain", "label_zh", "label_en", "level", "estimate", "ci_low",
@@ -26,6 +26,30 @@ VERSUS_NATIONAL = {"above": "above", "below": "below", "indistinguishable": "ind
 def _verdict(low: np.ndarray, high: np.ndarray, target: float) -> np.ndarray:
     """met: the whole CI is at or above the target; not_met: wholly below; else inconclusive."""
     return np.select([low >= target, high < target], ["met", "not_met"], default="inconclusive")
+
+
+def domain_targets(domains: pd.DataFrame, config: dict) -> pd.Series:
+    """The target each domain is judged against: the plan's own, else the city's.
+
+    Parameters
+    ----------
+    domains : DataFrame
+        Rows with ``breakdown`` and ``domain``.
+    config : dict
+        The validated config: ``targets.headline`` (the city's target) and ``targets.domains``
+        (``{breakdown: {domain: share}}``, the targets the plan sets for some districts or groups).
+
+    Returns
+    -------
+    Series
+        One target share per row, aligned with ``domains``.
+    """
+    city = float(config["targets"]["headline"])
+    own = pd.Series({(str(b), str(d)): float(t) for b, shares in (config["targets"].get("domains") or {}).items()
+                     for d, t in shares.items()}, dtype=float)
+    keys = pd.MultiIndex.from_arrays([domains["breakdown"].astype(str), domains["domain"].astype(str)])
+    found = own.reindex(keys).to_numpy(dtype=float) if len(own) else np.full(len(domains), np.nan)
+    return pd.Series(np.where(np.isnan(found), city, found), index=domains.index, dtype=float)
 
 
 def target_verdicts(estimates: pd.DataFrame, change: pd.DataFrame, config: dict,
@@ -60,8 +84,8 @@ def target_verdicts(estimates: pd.DataFrame, change: pd.DataFrame, config: dict,
     sel = estimates[(estimates["round"] == end_id) & (estimates["level"] == headline_level)
                     & estimates["breakdown"].isin(breakdowns)].copy()
     low, high = sel["ci_low"].to_numpy(), sel["ci_high"].to_numpy()
-    sel["target"] = target
-    sel["verdict"] = _verdict(low, high, target)
+    sel["target"] = domain_targets(sel, config)
+    sel["verdict"] = _verdict(low, high, sel["target"].to_numpy())
     sel["verdict_zh"] = sel["verdict"].map(VERDICTS)
     rate = national.get("rate")
     sel["national_rate"] = np.nan if rate is None else float(rate)

@@ -64,6 +64,9 @@ class Targets(Section):
                                description="the year the target is due (None: the endline round's year)")
     baseline_published: Share | None = None
     national: dict[Code, National] = {}
+    # the plan's own targets for some districts or key groups (breakdown -> domain code -> share);
+    # a domain not listed is judged against `headline`, the city's target
+    domains: dict[Literal["district", "group"], dict[Code, Share]] = {}
 
 
 class Nchs(Section):

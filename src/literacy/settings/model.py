@@ -100,6 +100,12 @@ class AssessmentConfig(Section):
             | {c for m in self.weighting.raking.margins for c in m} | set(self.ingest.value_map) \
             | {c for m in self.small_area.models for c in m.breakdown} | {"group"}
         self._known_keys("survey.labels", self.survey.labels, sorted(used), "a survey variable the assessment uses")
+        # a domain's own target names a configured key group or a labelled district
+        self._known_keys("targets.domains.group", self.targets.domains.get("group", {}),
+                         [g.code for g in self.groups], "a key group in 'groups'")
+        if self.survey.labels.get("district"):
+            self._known_keys("targets.domains.district", self.targets.domains.get("district", {}),
+                             sorted(self.survey.labels["district"]), "a district of survey.labels.district")
         seed = self.assessment.seed
         if self.measurement.seed is None:
             self.measurement.seed = seed
