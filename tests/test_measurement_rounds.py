@@ -168,3 +168,19 @@ def test_a_change_with_a_round_off_the_scale_keeps_its_domains_blank_with_the_re
     assert (off["note"] == why).all()
     on = out[(out["from_round"] == "2020") & (out["to_round"] == "2025")].iloc[0]
     assert bool(on["comparable"]) and on["change"] == pytest.approx(0.04) and on["se_linking"] == 0
+
+
+def test_the_simulated_truth_check_compares_each_linked_change_with_its_own_pairs_truth():
+    from literacy.assessment.truth import truth_check_linked
+
+    k = {"breakdown": "city", "domain": "all", "level": "literate"}
+    truths = {r: pd.DataFrame([{**k, "rate_linked": v}]) for r, v in (("2020", 0.09), ("2023", 0.10), ("2025", 0.12))}
+    linked = pd.DataFrame([{**k, "round": r, "estimate": v, "ci_low": v - 0.02, "ci_high": v + 0.02}
+                           for r, v in (("2020", 0.09), ("2023", 0.11), ("2025", 0.12))])
+    ch = pd.DataFrame([{**k, "from_round": a, "to_round": b, "change": c, "ci_low": c - 0.01, "ci_high": c + 0.01}
+                       for a, b, c in (("2023", "2025", 0.035), ("2020", "2023", 0.015), ("2020", "2025", 0.03))])
+    out = truth_check_linked(linked, ch, truths)
+    changes = out[out["kind"] == "change"].set_index("round")
+    # by hand: true changes 0.02, 0.01 and 0.03; 2023→2025's interval (0.025, 0.045) misses 0.02
+    assert changes["truth"].to_dict() == pytest.approx({"2023-2025": 0.02, "2020-2023": 0.01, "2020-2025": 0.03})
+    assert changes["covered"].to_dict() == {"2023-2025": False, "2020-2023": True, "2020-2025": True}
