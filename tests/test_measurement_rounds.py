@@ -184,3 +184,18 @@ def test_the_simulated_truth_check_compares_each_linked_change_with_its_own_pair
     # by hand: true changes 0.02, 0.01 and 0.03; 2023→2025's interval (0.025, 0.045) misses 0.02
     assert changes["truth"].to_dict() == pytest.approx({"2023-2025": 0.02, "2020-2023": 0.01, "2020-2025": 0.03})
     assert changes["covered"].to_dict() == {"2023-2025": False, "2020-2023": True, "2020-2025": True}
+
+
+def test_the_delivery_check_of_three_rounds_reads_each_link_and_of_two_the_one_rule(config):
+    from literacy.measurement import linking_feasible, rounds_linkable
+
+    chain = {"2020": _form(range(0, 20)), "2023": _form(range(10, 30)), "2025": _form(range(20, 40))}
+    ok, reason, links = rounds_linkable(chain, config, "2020")
+    assert ok and reason == "" and len(links) == 2
+    # the all-forms count (20 anchors over three forms) would pass a form cut off from the chain
+    cut = {"2020": _form(range(0, 20)), "2023": _form(range(10, 30)), "2025": _form(range(25, 45))}
+    ok, reason, _ = rounds_linkable(cut, config, "2020")
+    assert not ok and reason.startswith("round 2025 is not linked to the baseline 2020's scale")
+    assert linking_feasible(cut, config)[0]
+    two = {"2020": _form(range(0, 20)), "2025": _form(range(15, 35))}
+    assert rounds_linkable(two, config)[:2] == linking_feasible(two, config)

@@ -31,7 +31,8 @@ import pandas as pd
 
 import literacy_schemas as S
 from literacy.errors import DataError, LiteracyError
-from literacy.measurement.forms import compare_forms, linking_feasible
+from literacy.measurement.form_links import rounds_linkable
+from literacy.measurement.forms import compare_forms
 from literacy.privacy import free_text_share, identifier_column_reason, looks_like_identifier, mask_series_kinds
 from literacy.quarantine import (
     QUARANTINE_COLUMNS,
@@ -368,7 +369,8 @@ def load_delivery(config: dict, raw_dir: str | os.PathLike) -> Delivery:
     instruments = {rid: own[rid][0] if rid in own else instrument for rid in files["rounds"]}
     form_files = {rid: own[rid][1].rel if rid in own else top_rel for rid in files["rounds"]}
     forms = compare_forms(instruments, {rid: fio.shown(raw / rel) for rid, rel in form_files.items()})
-    feasible, reason = linking_feasible(forms, config)
+    base = next((str(r["id"]) for r in config["rounds"] if r.get("role") == "baseline"), None)
+    feasible, reason, links = rounds_linkable(instruments, config, base if base in instruments else None)
 
     rounds, quarantine = {}, {}
     id_col = config["design"]["respondent_id"]
@@ -443,7 +445,7 @@ def load_delivery(config: dict, raw_dir: str | os.PathLike) -> Delivery:
                       and any(p.is_file() and p.stem == "responses" for p in d.iterdir()))
     return Delivery(raw_dir=raw, files=infos, instrument=instrument, instruments=instruments, forms=forms,
                     unlisted=unlisted,
-                    form_files=form_files, linking={"feasible": bool(feasible), "reason": reason}, rounds=rounds,
+                    form_files=form_files, linking={"feasible": bool(feasible), "reason": reason, "links": links}, rounds=rounds,
                     scorecard=scorecard,
                     quarantine=quarantine, lines=lines, units=units,
                     max_share=float(ing["max_quarantine_share"]))
@@ -654,6 +656,10 @@ def forms_line(delivery: Delivery) -> str:
         return f"Questionnaire: one form for every round ({file}, {next(iter(f['items'].values()), 0)} items)."
     each = ", ".join(f"{rid} {file} ({f['items'][rid]} items)" for rid, file in f["files"].items())
     tail = "linking feasible" if f["linking_feasible"] else f"linking NOT feasible: {f['linking_reason']}"
+    links = delivery.linking.get("links")
+    if links is not None and len(f["files"]) > 2:   # three or more rounds: each link's shared and needed items
+        tail = "links " + ", ".join(f"{x.from_round}–{x.to_round} {x.shared} shared ({x.needed} needed)"
+                                    for x in links.itertuples()) + "; " + tail
     return f"Questionnaire forms: {each}; {f['anchors']} anchor items; {tail}."
 
 

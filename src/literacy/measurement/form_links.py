@@ -21,9 +21,9 @@ from typing import Mapping
 
 import pandas as pd
 
-from literacy.measurement.forms import MEASUREMENT_DEFAULTS, minimum_anchors
+from literacy.measurement.forms import MEASUREMENT_DEFAULTS, linking_feasible, minimum_anchors
 
-__all__ = ["FormGraph", "form_links", "form_graph", "LINK_COLUMNS"]
+__all__ = ["FormGraph", "form_links", "form_graph", "rounds_linkable", "LINK_COLUMNS"]
 
 #: Columns of the :func:`form_links` table.
 LINK_COLUMNS = ["from_round", "to_round", "shared", "needed", "same_form", "feasible", "reason"]
@@ -159,3 +159,34 @@ def form_graph(instruments: Mapping[str, pd.DataFrame], config: dict | None, bas
         unlinked[r] = (f"round {r} is not linked to the baseline {baseline}'s scale (no chain of forms with enough "
                        f"shared items): {short}")
     return FormGraph(baseline=baseline, links=links, linked=linked, parent=parent, unlinked=unlinked)
+
+
+def rounds_linkable(instruments: Mapping[str, pd.DataFrame], config: dict | None,
+                    baseline: str | None = None) -> tuple[bool, str, pd.DataFrame]:
+    """Whether every round's form reaches the baseline's scale, with the links checked.
+
+    Two rounds: :func:`literacy.measurement.forms.linking_feasible` (one link; its message).
+    Three or more: :func:`form_graph` (each pair of forms sharing items checked on its own, chains
+    allowed); the reason names each round that is not linkable.
+
+    Parameters
+    ----------
+    instruments : mapping of round id to DataFrame
+        Each round's form, in round (year) order.
+    config : dict or None
+        The assessment config (its ``measurement`` section).
+    baseline : str, optional
+        The baseline round (default: the first of ``instruments``).
+
+    Returns
+    -------
+    (bool, str, DataFrame)
+        Feasible, the one-line reason when not, and the :func:`form_links` table.
+    """
+    ids = [str(r) for r in instruments]
+    links = form_links(instruments, config)
+    if len(ids) <= 2:
+        ok, reason = linking_feasible(dict(instruments), config)
+        return ok, reason, links
+    graph = form_graph(instruments, config, str(baseline) if baseline is not None else ids[0])
+    return graph.feasible, graph.reason(), links
