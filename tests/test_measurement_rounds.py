@@ -199,3 +199,20 @@ def test_the_delivery_check_of_three_rounds_reads_each_link_and_of_two_the_one_r
     assert linking_feasible(cut, config)[0]
     two = {"2020": _form(range(0, 20)), "2025": _form(range(15, 35))}
     assert rounds_linkable(two, config)[:2] == linking_feasible(two, config)
+
+
+def test_a_rounds_linking_error_is_found_by_its_id_in_any_pair(config):
+    from literacy.assessment.linked import add_linking_error
+
+    k = {"breakdown": "city", "domain": "all", "level": "literate"}
+    linking = pd.DataFrame([{**k, "from_round": "2020", "to_round": "2023", "se_linking": 0.01, "se_linking_from": 0.001,
+                             "se_linking_to": 0.003},
+                            {**k, "from_round": "2023", "to_round": "2025", "se_linking": 0.02, "se_linking_from": 0.003,
+                             "se_linking_to": 0.005}])
+    est = _linked("2023", 0.11, 0.006, 0.002).drop(columns="se_linking")
+    assert add_linking_error(est, linking, "2023", config).loc[0, "se_linking"] == 0.003
+    assert add_linking_error(est, linking, "2025", config).loc[0, "se_linking"] == 0.005
+    # the two-round names: the first pair's earlier round, the last pair's later round
+    assert add_linking_error(est, linking, "baseline", config).loc[0, "se_linking"] == 0.001
+    assert add_linking_error(est, linking, "endline", config).loc[0, "se_linking"] == 0.005
+    assert add_linking_error(est, linking, "2031", config).loc[0, "se_linking"] == 0

@@ -362,6 +362,8 @@ def add_linking_error(linked: pd.DataFrame, linking: pd.DataFrame | None, role: 
     elif f"se_linking_{role}" in linking.columns:   # a table with one column per role
         lk = linking.astype({k: str for k in keys}).set_index(keys)[f"se_linking_{role}"]
     elif "from_round" in linking.columns:   # anchor_jackknife: the round's share as a pair's from or to round
+        if role in ("baseline", "endline"):   # the two-round names: the first pair's from, the last pair's to round
+            role = str(linking["from_round"].iloc[0] if role == "baseline" else linking["to_round"].iloc[-1])
         mine = pd.concat([linking.loc[linking["from_round"].astype(str) == str(role), keys + ["se_linking_from"]]
                           .rename(columns={"se_linking_from": "se"}),
                           linking.loc[linking["to_round"].astype(str) == str(role), keys + ["se_linking_to"]]
