@@ -190,13 +190,17 @@ def test_the_delivery_check_of_three_rounds_reads_each_link_and_of_two_the_one_r
     from literacy.measurement import linking_feasible, rounds_linkable
 
     chain = {"2020": _form(range(0, 20)), "2023": _form(range(10, 30)), "2025": _form(range(20, 40))}
-    ok, reason, links = rounds_linkable(chain, config, "2020")
-    assert ok and reason == "" and len(links) == 2
+    ok, reason, links, unlinked = rounds_linkable(chain, config, "2020", "2025")
+    assert ok and reason == "" and len(links) == 2 and unlinked == {}
     # the all-forms count (20 anchors over three forms) would pass a form cut off from the chain
     cut = {"2020": _form(range(0, 20)), "2023": _form(range(10, 30)), "2025": _form(range(25, 45))}
-    ok, reason, _ = rounds_linkable(cut, config, "2020")
+    ok, reason, _, unlinked = rounds_linkable(cut, config, "2020", "2025")
     assert not ok and reason.startswith("round 2025 is not linked to the baseline 2020's scale")
-    assert linking_feasible(cut, config)[0]
+    assert list(unlinked) == ["2025"] and linking_feasible(cut, config)[0]
+    # a mid-term round off the scale does not stop the baseline-endline link; it is named
+    off = {"2020": _form(range(0, 20)), "2023": _form(range(50, 70)), "2025": _form(range(10, 30))}
+    ok, reason, _, unlinked = rounds_linkable(off, config, "2020", "2025")
+    assert ok and reason == "" and list(unlinked) == ["2023"]
     two = {"2020": _form(range(0, 20)), "2025": _form(range(15, 35))}
     assert rounds_linkable(two, config)[:2] == linking_feasible(two, config)
 

@@ -161,13 +161,14 @@ def form_graph(instruments: Mapping[str, pd.DataFrame], config: dict | None, bas
     return FormGraph(baseline=baseline, links=links, linked=linked, parent=parent, unlinked=unlinked)
 
 
-def rounds_linkable(instruments: Mapping[str, pd.DataFrame], config: dict | None,
-                    baseline: str | None = None) -> tuple[bool, str, pd.DataFrame]:
-    """Whether every round's form reaches the baseline's scale, with the links checked.
+def rounds_linkable(instruments: Mapping[str, pd.DataFrame], config: dict | None, baseline: str | None = None,
+                    assessed: str | None = None) -> tuple[bool, str, pd.DataFrame, dict[str, str]]:
+    """Whether the assessed round's form reaches the baseline's scale, with every link checked.
 
     Two rounds: :func:`literacy.measurement.forms.linking_feasible` (one link; its message).
     Three or more: :func:`form_graph` (each pair of forms sharing items checked on its own, chains
-    allowed); the reason names each round that is not linkable.
+    allowed). The answer is about the assessed round (the change the verdicts read); any other
+    round that is not linkable is returned with its reason, for a note.
 
     Parameters
     ----------
@@ -177,16 +178,21 @@ def rounds_linkable(instruments: Mapping[str, pd.DataFrame], config: dict | None
         The assessment config (its ``measurement`` section).
     baseline : str, optional
         The baseline round (default: the first of ``instruments``).
+    assessed : str, optional
+        The round the assessment judges (default: the last of ``instruments``).
 
     Returns
     -------
-    (bool, str, DataFrame)
-        Feasible, the one-line reason when not, and the :func:`form_links` table.
+    (bool, str, DataFrame, dict)
+        Feasible, the one-line reason when not, the :func:`form_links` table and the rounds that
+        are not linkable (round -> reason).
     """
     ids = [str(r) for r in instruments]
     links = form_links(instruments, config)
     if len(ids) <= 2:
         ok, reason = linking_feasible(dict(instruments), config)
-        return ok, reason, links
+        return ok, reason, links, ({} if ok or len(ids) < 2 else {ids[-1]: reason})
     graph = form_graph(instruments, config, str(baseline) if baseline is not None else ids[0])
-    return graph.feasible, graph.reason(), links
+    target = str(assessed) if assessed is not None else ids[-1]
+    ok = target in graph.linked
+    return ok, "" if ok else graph.unlinked.get(target, ""), links, dict(graph.unlinked)
