@@ -209,10 +209,10 @@ def test_a_rounds_linking_error_is_found_by_its_id_in_any_pair(config):
     from literacy.assessment.linked import add_linking_error
 
     k = {"breakdown": "city", "domain": "all", "level": "literate"}
-    linking = pd.DataFrame([{**k, "from_round": "2020", "to_round": "2023", "se_linking": 0.01, "se_linking_from": 0.001,
-                             "se_linking_to": 0.003},
-                            {**k, "from_round": "2023", "to_round": "2025", "se_linking": 0.02, "se_linking_from": 0.003,
-                             "se_linking_to": 0.005}])
+    linking = pd.DataFrame([{**k, "from_round": "2020", "to_round": "2023", "se_linking": 0.01,
+                             "se_linking_from": 0.001, "se_linking_to": 0.003},
+                            {**k, "from_round": "2023", "to_round": "2025", "se_linking": 0.02,
+                             "se_linking_from": 0.003, "se_linking_to": 0.005}])
     est = _linked("2023", 0.11, 0.006, 0.002).drop(columns="se_linking")
     assert add_linking_error(est, linking, "2023", config).loc[0, "se_linking"] == 0.003
     assert add_linking_error(est, linking, "2025", config).loc[0, "se_linking"] == 0.005

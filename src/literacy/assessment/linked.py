@@ -313,7 +313,8 @@ def anchor_jackknife(scale: LinkedScale, scored: dict[str, pd.DataFrame], weight
         out = None
         # the same jackknife for the change and for each round's share (the link moves every
         # round's figures: the cuts on the baseline form, the later rounds' latent distributions)
-        for value, name in (("change", "se_linking"), ("share_base", "se_linking_from"), ("share_end", "se_linking_to")):
+        for value, name in (("change", "se_linking"), ("share_base", "se_linking_from"),
+                            ("share_end", "se_linking_to")):
             wide = allc.pivot_table(index=keys, columns="dropped", values=value)
             part = wide.reset_index()[keys]
             part[name] = np.asarray(linking_error(wide.to_numpy(dtype=float).T), dtype=float)
@@ -331,8 +332,8 @@ def add_linking_error(linked: pd.DataFrame, linking: pd.DataFrame | None, role: 
 
     ``se_linking`` is the jackknife over the anchors of the round's share (``role``: the round id,
     found as a pair's ``from_round`` or ``to_round`` in :func:`anchor_jackknife`; or ``baseline`` /
-    ``endline`` for a table with ``se_linking_<role>`` columns), 0 with one form for every round. It is shown, not added to
-    ``se``: it is the error of having linked through these anchors rather than others, which
+    ``endline`` for a table with ``se_linking_<role>`` columns), 0 with one form for every round.
+    It is shown, not added to ``se``: it is the error of having linked through these anchors rather than others, which
     matters when the rounds are compared, and PISA adds it to comparisons across cycles, never to a
     cycle's own figures (OECD 2020, PISA 2018 TR ch. 12). The change's linking error is in
     ``change_linked.csv``. A linked share's ``se`` is its sampling error (the calibration's
@@ -522,7 +523,8 @@ def change_linked_table(linked: dict[str, pd.DataFrame], linking: pd.DataFrame |
                     ch[col] = np.nan
             ch["suppressed"], ch["suppression_reason"] = False, None
             ok = False
-            why = "; ".join(unlinked[x] for x in (a, b) if x in unlinked) or f"round {a} or {b} is not on the linked scale"
+            why = "; ".join(unlinked[x] for x in (a, b) if x in unlinked) or \
+                f"round {a} or {b} is not on the linked scale"
         ch = ch.reset_index(drop=True)
         ch["from_round"], ch["to_round"], ch["comparison"] = a, b, family
         ch["baseline_round"], ch["endline_round"] = a, b
