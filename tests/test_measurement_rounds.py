@@ -220,3 +220,24 @@ def test_a_rounds_linking_error_is_found_by_its_id_in_any_pair(config):
     assert add_linking_error(est, linking, "baseline", config).loc[0, "se_linking"] == 0.001
     assert add_linking_error(est, linking, "endline", config).loc[0, "se_linking"] == 0.005
     assert add_linking_error(est, linking, "2031", config).loc[0, "se_linking"] == 0
+
+
+def test_freeing_flagged_anchors_never_takes_a_link_of_the_chain_below_its_minimum():
+    from literacy.measurement import concurrent_calibration
+
+    scored, forms, _ = _chain(seed=5, n=1200)
+    stacked = pd.concat(scored.values(), ignore_index=True, sort=False)
+    groups = np.concatenate([np.full(len(s), r) for r, s in scored.items()])
+    ab, bc = [f"q{j:02d}" for j in range(10, 20)], [f"q{j:02d}" for j in range(20, 30)]
+    flagged = bc[:4] + ab[:1]                     # four of the 2023-2025 link's ten anchors, one of 2020-2023's
+    res = concurrent_calibration(stacked, None, groups, ab + bc, drift_items=flagged, rmsd_limit=10.0,
+                                 baseline="2020", min_anchors=8, link_minimums=[(ab, 8), (bc, 8)])
+    freed = set(res.freed["item"])
+    # 2023-2025 may lose two of its ten (8 needed), 2020-2023 its one flagged (9 left)
+    assert len(freed & set(bc)) == 2 and freed & set(ab) == {ab[0]}
+    assert len(set(res.anchors) & set(bc)) == 8 and len(set(res.anchors) & set(ab)) == 9
+    assert any("fewer anchors than it needs" in n for n in res.fit.notes)
+    # without the links, only the total counts: all five go
+    loose = concurrent_calibration(stacked, None, groups, ab + bc, drift_items=flagged, rmsd_limit=10.0,
+                                   baseline="2020", min_anchors=8)
+    assert set(loose.freed["item"]) == set(flagged)

@@ -34,6 +34,7 @@ import pandas as pd
 from literacy.assessment.config import check_columns, measurement_config
 from literacy.errors import DataError
 from literacy.measurement.dif import anchor_drift, dif_table
+from literacy.measurement.form_links import form_links
 from literacy.measurement.forms import minimum_anchors
 from literacy.measurement.items import item_analysis
 from literacy.measurement.linking import concurrent_calibration
@@ -242,7 +243,8 @@ def link_forms(scored: dict[str, pd.DataFrame], weights: dict[str, np.ndarray], 
         warnings.simplefilter("always")
         res = concurrent_calibration(stacked, w, groups, anchors, drift_items=drifting, rmsd_limit=mc["rmsd_limit"],
                                      model=mc["model"], baseline=rounds[0],
-                                     min_anchors=_linking_minimum(instruments, config))
+                                     min_anchors=_linking_minimum(instruments, config),
+                                     link_minimums=_link_minimums(instruments, anchors, config))
     notes = [str(c.message) for c in caught] + list(res.fit.notes)
     cuts = cut_scores(res.fit, instruments[rounds[0]], scored[rounds[0]], config, rounds[0])
     return LinkedScale(fit=res.fit, anchors=[str(a) for a in res.anchors], freed=res.freed, drift=drift, cuts=cuts,
@@ -300,6 +302,20 @@ def _linking_minimum(instruments: dict[str, pd.DataFrame], config: dict) -> int:
     linking required in the first place."""
 
     return max(1, minimum_anchors(min(len(f) for f in instruments.values()), config))
+
+
+def _link_minimums(instruments: dict[str, pd.DataFrame], anchors: list[str], config: dict) -> list | None:
+    """Three or more rounds: each feasible link of forms (its shared anchors) and the fewest anchors
+    it may rest on (:func:`literacy.measurement.form_links`), so freeing flagged anchors never
+    takes a link of a chain below its minimum; None with two rounds (one link: ``min_anchors``)."""
+
+    if len(instruments) < 3:
+        return None
+    keep = {str(a) for a in anchors}
+    items = {r: set(f["item_id"].astype(str)) & keep for r, f in instruments.items()}
+    links = form_links(instruments, config)
+    ok = links[links["feasible"] & ~links["same_form"]]
+    return [(items[a] & items[b], int(n)) for a, b, n in zip(ok["from_round"], ok["to_round"], ok["needed"])]
 
 
 def round_parameters(fit, items: list[str], round_id: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
