@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from literacy.assessment.schedule import CONSECUTIVE, SINCE_BASELINE
 from literacy_schemas.checks import (
     TOL,
     inside_interval,
@@ -17,7 +18,6 @@ from literacy_schemas.checks import (
     text_column,
     unique_rows,
 )
-from literacy.assessment.schedule import CONSECUTIVE, SINCE_BASELINE
 from literacy_schemas.outputs import BREAKDOWNS, estimates_schema
 
 __all__ = ["items_schema", "reliability_schema", "dif_schema", "irt_items_schema", "irt_scale_schema",
