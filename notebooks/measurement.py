@@ -131,6 +131,10 @@ irt_items = read("assessment/irt_items.csv")
 irt_scale = read("assessment/irt_scale.csv")
 pv = read("assessment/pv_distribution.csv")
 change_linked = read("assessment/change_linked.csv")
+# several comparisons (three or more rounds): the figures below show the first round's change to the last
+if change_linked is not None and "from_round" in change_linked.columns:
+    last = change_linked[change_linked["from_round"].astype(str) == str(change_linked["from_round"].iloc[0])]
+    change_linked = last[last["to_round"].astype(str) == str(last["to_round"].astype(str).max())]
 linked = {rid: read(f"{rid}/estimates_linked.csv") for rid in rounds}
 linked = {rid: t for rid, t in linked.items() if t is not None}
 truth = read("assessment/truth_check_linked.csv")

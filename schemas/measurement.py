@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from literacy.assessment.schedule import CONSECUTIVE, SINCE_BASELINE
 from literacy_schemas.checks import (
     TOL,
     inside_interval,
@@ -171,7 +172,10 @@ def change_linked_schema(config: dict) -> pa.DataFrameSchema:
             "breakdown": text_column([one_of(BREAKDOWNS(config))]),
             "domain": text_column(), "label_zh": text_column(), "label_en": text_column(),
             "level": text_column([one_of(level_codes(config))]),
+            "from_round": text_column([one_of(rounds)]), "to_round": text_column([one_of(rounds)]),
+            "comparison": text_column([one_of([CONSECUTIVE, SINCE_BASELINE])]),
             "baseline_round": text_column([one_of(rounds)]), "endline_round": text_column([one_of(rounds)]),
+            "from_estimate": share_column(nullable=True), "to_estimate": share_column(nullable=True),
             "baseline": share_column(nullable=True), "endline": share_column(nullable=True),
             "change": pa.Column(float, pa.Check.in_range(-1, 1), nullable=True),
             "se_sampling": nonnegative_column(), "se_imputation": nonnegative_column(), "se_linking": nonnegative_column(), "se_total": nonnegative_column(),
@@ -184,10 +188,11 @@ def change_linked_schema(config: dict) -> pa.DataFrameSchema:
             "note": text_column(nullable=True),
             "suppressed": pa.Column(bool),
             "suppression_reason": text_column(nullable=True),
+            "se_linking_from": nonnegative_column(), "se_linking_to": nonnegative_column(),
         },
         checks=[pa.Check(budget, error="se_total² = se_sampling² + se_imputation² + se_linking²"),
                 pa.Check(difference, error="change = endline - baseline"), inside_interval("ci_low", "change", "ci_high"),
-                unique_rows(["breakdown", "domain", "level"]),
+                unique_rows(["from_round", "to_round", "breakdown", "domain", "level"]),
                 pa.Check(lambda df: (df["comparable"].astype(bool) | df["change"].isna()),
                          error="a change is given only when the rounds are comparable")],
         strict=True, ordered=True, name="change_linked",

@@ -30,8 +30,10 @@ import numpy as np
 import pandas as pd
 
 import literacy_schemas as S
-from literacy.errors import DataError, LiteracyError
-from literacy.measurement.forms import compare_forms, linking_feasible
+from literacy.assessment.schedule import assessed_round, baseline_round
+from literacy.errors import ConfigError, DataError, LiteracyError
+from literacy.measurement.form_links import rounds_linkable
+from literacy.measurement.forms import compare_forms
 from literacy.privacy import free_text_share, identifier_column_reason, looks_like_identifier, mask_series_kinds
 from literacy.quarantine import (
     QUARANTINE_COLUMNS,
@@ -368,7 +370,9 @@ def load_delivery(config: dict, raw_dir: str | os.PathLike) -> Delivery:
     instruments = {rid: own[rid][0] if rid in own else instrument for rid in files["rounds"]}
     form_files = {rid: own[rid][1].rel if rid in own else top_rel for rid in files["rounds"]}
     forms = compare_forms(instruments, {rid: fio.shown(raw / rel) for rid, rel in form_files.items()})
-    feasible, reason = linking_feasible(forms, config)
+    base, assessed = _baseline_and_assessed(config)
+    feasible, reason, links, unlinked = rounds_linkable(instruments, config, base if base in instruments else None,
+                                                        assessed if assessed in instruments else None)
 
     rounds, quarantine = {}, {}
     id_col = config["design"]["respondent_id"]
@@ -443,7 +447,8 @@ def load_delivery(config: dict, raw_dir: str | os.PathLike) -> Delivery:
                       and any(p.is_file() and p.stem == "responses" for p in d.iterdir()))
     return Delivery(raw_dir=raw, files=infos, instrument=instrument, instruments=instruments, forms=forms,
                     unlisted=unlisted,
-                    form_files=form_files, linking={"feasible": bool(feasible), "reason": reason}, rounds=rounds,
+                    form_files=form_files, linking={"feasible": bool(feasible), "reason": reason, "links": links,
+                                                              "unlinked": unlinked}, rounds=rounds,
                     scorecard=scorecard,
                     quarantine=quarantine, lines=lines, units=units,
                     max_share=float(ing["max_quarantine_share"]))
@@ -646,6 +651,15 @@ def forms_summary(delivery: Delivery) -> dict:
     }
 
 
+def _baseline_and_assessed(config: dict) -> tuple[str | None, str | None]:
+    """The baseline and the assessed round's ids (None when the config does not name them yet:
+    the config's own check says so)."""
+    try:
+        return baseline_round(config).id, assessed_round(config).id
+    except (ConfigError, ValueError, KeyError):
+        return None, None
+
+
 def forms_line(delivery: Delivery) -> str:
     """One line on the questionnaire forms (printed by ``literacy validate``, logged by the flow)."""
     f = forms_summary(delivery)
@@ -654,6 +668,13 @@ def forms_line(delivery: Delivery) -> str:
         return f"Questionnaire: one form for every round ({file}, {next(iter(f['items'].values()), 0)} items)."
     each = ", ".join(f"{rid} {file} ({f['items'][rid]} items)" for rid, file in f["files"].items())
     tail = "linking feasible" if f["linking_feasible"] else f"linking NOT feasible: {f['linking_reason']}"
+    links = delivery.linking.get("links")
+    if links is not None and len(f["files"]) > 2:   # three or more rounds: each link's shared and needed items
+        tail = "links " + ", ".join(f"{x.from_round}–{x.to_round} {x.shared} shared ({x.needed} needed)"
+                                    for x in links.itertuples()) + "; " + tail
+        others = {r: why for r, why in delivery.linking.get("unlinked", {}).items() if why != f["linking_reason"]}
+        if others:
+            tail += "; " + "; ".join(others.values())
     return f"Questionnaire forms: {each}; {f['anchors']} anchor items; {tail}."
 
 

@@ -14,6 +14,7 @@ from literacy.assessment import (
     adjust_multiple_comparisons,
     change_and_verdicts,
     change_linked_table,
+    comparisons,
     evaluator_tables,
     headline_truth,
     headline_truth_linked,
@@ -61,7 +62,8 @@ def change_linked(config: dict, measured: dict, change: pd.DataFrame, comparable
         linking = read_work(measured["linking"]) if "linking" in measured else None
         calibration = read_work(measured["calibration_change"]) if "calibration_change" in measured else None
         return change_linked_table(linked, linking, change, config, comparable, linking_note(measured),
-                                   calibration=calibration)
+                                   calibration=calibration, comparisons=comparisons(config),
+                                   unlinked=measured.get("unlinked"))
     return refused_change_linked(change, measured.get("reason"))
 
 

@@ -18,8 +18,11 @@ from prefect import get_run_logger, task
 
 from literacy.assessment import (
     anchor_jackknife,
+    assessed_round,
+    baseline_round,
     calibration_error,
     change_calibration,
+    comparisons,
     dif_review,
     irt_item_table,
     item_review,
@@ -30,10 +33,10 @@ from literacy.assessment import (
     plausible_values,
     pv_distribution,
     round_parameters,
-    round_roles,
+    survey_rounds,
 )
 from literacy.errors import DataError
-from literacy.measurement import compare_forms, linking_feasible
+from literacy.measurement import compare_forms, form_graph
 from literacy_flows.ingest import io as fio
 from literacy_flows.pipeline.designs import calibrated_design
 from literacy_flows.pipeline.work import TASK_OPTIONS
@@ -41,17 +44,27 @@ from literacy_flows.pipeline.work import TASK_OPTIONS
 __all__ = ["measure"]
 
 
-def _forms(config: dict, ingested: dict, rounds: list[str], out: dict):
-    """The rounds' forms, their anchor items and whether the rounds share one form or can be linked."""
+def _forms(config: dict, ingested: dict, rounds: list[str], out: dict, logger):
+    """The rounds' forms, the graph of their links and which rounds reach the baseline's scale."""
     instruments = {rid: pd.read_parquet(ingested["work"]["instruments"][rid]) for rid in rounds}
-    forms = compare_forms(instruments)
+    graph = form_graph(instruments, config, baseline_round(config).id)
+    for link in graph.links.itertuples():
+        logger.info("forms %s–%s: %d shared items, %d needed: %s", link.from_round, link.to_round, link.shared,
+                    link.needed, "one form" if link.same_form else "link feasible" if link.feasible else
+                    "link NOT feasible")
+    for reason in graph.unlinked.values():
+        logger.warning("measurement: %s", reason)
+    linked = {rid: instruments[rid] for rid in graph.linked}
+    forms = compare_forms(linked)
     anchors = [str(a) for a in forms.loc[forms["anchor"], "item_id"]]
-    same_form = all(set(instruments[r]["item_id"].astype(str)) == set(instruments[rounds[0]]["item_id"].astype(str))
-                    for r in rounds)
-    feasible, reason = linking_feasible(forms, config)
+    first = set(instruments[graph.baseline]["item_id"].astype(str))
+    same_form = all(set(f["item_id"].astype(str)) == first for f in linked.values())
+    assessed = assessed_round(config).id
+    feasible = len(graph.linked) > 1 and assessed in graph.linked
+    reason = "" if feasible else (graph.unlinked.get(assessed) or graph.reason() or "no round is linked")
     out.update({"same_form": bool(same_form), "comparable": bool(feasible), "reason": reason,
-                "anchors": len(anchors)})
-    return instruments, anchors, same_form, feasible, reason
+                "anchors": len(anchors), "unlinked": dict(graph.unlinked), "linked_rounds": list(graph.linked)})
+    return instruments, graph, anchors, same_form, feasible, reason
 
 
 def _item_reviews(config: dict, ingested: dict, weighted: dict, rounds: list[str], instruments: dict, out: dict,
@@ -93,25 +106,36 @@ def measure(config: dict, ingested: dict, weighted: dict[str, dict]) -> dict:
     dict
         ``enabled``; ``comparable`` and ``reason``; ``same_form``; ``cuts`` (level -> θ*);
         paths of the work tables: ``items`` and ``reliability`` per round, ``dif``,
-        ``irt_items``, ``irt_scale``, ``estimates_linked`` per round, ``linking``.
+        ``irt_items``, ``irt_scale``, ``estimates_linked`` per round on the linked scale,
+        ``linking``; ``linked_rounds`` (baseline first) and ``unlinked`` (round -> why it is
+        not on the linked scale: no chain of forms with enough shared items).
     """
     logger = get_run_logger()
     if not measurement_config(config)["enabled"]:
         logger.info("measurement: off (measurement.enabled: false)")
         return {"enabled": False}
-    rounds = [r for r in round_roles(config) if r in weighted]
+    rounds = [r.id for r in survey_rounds(config) if r.id in weighted]
     work = Path(weighted[rounds[0]]["path"]).parent.parent / "measurement"
     out: dict = {"enabled": True, "items": {}, "reliability": {}, "estimates_linked": {}}
     started = time.monotonic()
-    instruments, anchors, same_form, feasible, reason = _forms(config, ingested, rounds, out)
+    instruments, graph, anchors, same_form, feasible, reason = _forms(config, ingested, rounds, out, logger)
     scored, weights, designs, frames, dif = _item_reviews(config, ingested, weighted, rounds, instruments, out, work,
                                                           logger)
     if not feasible:
         logger.warning("measurement: %s", reason)
         return _not_linked(out, dif, work, started)
+    on_scale = graph.linked   # baseline first
+    return _linked_or_not(config, logger, out, work, on_scale, {r: instruments[r] for r in on_scale}, anchors,
+                          same_form, {r: scored[r] for r in on_scale}, {r: weights[r] for r in on_scale},
+                          {r: designs[r] for r in on_scale}, {r: frames[r] for r in on_scale}, dif, started,
+                          graph.parent)
+
+
+def _linked_or_not(config, logger, out, work, *args) -> dict:
+    """The linked half (:func:`_link_and_draw`), or, when a model fails, the result without it."""
+    dif, started = args[-3], args[-2]
     try:
-        return _link_and_draw(config, logger, out, work, rounds, instruments, anchors, same_form, scored, weights,
-                              designs, frames, dif, started)
+        return _link_and_draw(config, logger, out, work, *args)
     except (DataError, ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
         # a sample too small or too odd for the IRT models (a singular latent regression, a link
         # with no identified shift): the linked figures are not made, the change is marked not
@@ -125,18 +149,21 @@ def measure(config: dict, ingested: dict, weighted: dict[str, dict]) -> dict:
         return _not_linked(out, dif, work, started)
 
 
+def _pairs(config: dict, rounds: list[str]) -> list[tuple[str, str]]:
+    """The schedule's comparisons whose two rounds are on the linked scale."""
+    return [(c.from_round, c.to_round) for c in comparisons(config) if c.from_round in rounds and c.to_round in rounds]
+
+
 def _link_and_draw(config, logger, out, work, rounds, instruments, anchors, same_form, scored, weights, designs,
-                   frames, dif, started) -> dict:
+                   frames, dif, started, parent) -> dict:
     """The linked half of the measure task: calibration, cuts, plausible values, linked estimates,
     the anchor jackknife (raises on a model failure; the task turns that into "not comparable")."""
     mc = measurement_config(config)
-    scale = link_forms(scored, weights, instruments, anchors, config)
+    scale = link_forms(scored, weights, instruments, anchors, config, parent=parent)
     for note in scale.notes:
         logger.warning("IRT calibration: %s", note)
     if len(scale.drift):
-        drift = scale.drift.copy()   # grouping "round": each later round against the baseline
-        drift.insert(0, "round", rounds[-1])
-        dif.append(drift)
+        dif.append(scale.drift)   # grouping "round": each later round against its reference form
     out["dif"] = str(fio.write_parquet(pd.concat(dif, ignore_index=True, sort=False), work / "dif.parquet"))
     irt_items = irt_item_table(scale, instruments, anchors)
     out["irt_items"] = str(fio.write_parquet(irt_items, work / "irt_items.parquet"))
@@ -157,16 +184,18 @@ def _link_and_draw(config, logger, out, work, rounds, instruments, anchors, same
                 ", ".join(f"{k} θ*={v:.3f}" for k, v in scale.cuts.items()))
 
     linking = None
+    pairs = _pairs(config, rounds)
     if not same_form and mc["linking_error"] == "jackknife":
-        linking, notes = anchor_jackknife(scale, scored, weights, instruments, designs, config)
+        linking, notes = anchor_jackknife(scale, scored, weights, instruments, designs, config, pairs=pairs)
         for note in notes:
             logger.warning("%s", note)
         out["linking"] = str(fio.write_parquet(linking, work / "linking.parquet"))
         city = linking[(linking["breakdown"] == "city") & (linking["level"] == config["scoring"]["headline"])]
-        logger.info("linking error (jackknife over %d anchors): city %s change ± %.2f points (%s share ± %.2f, %s "
-                    "± %.2f)", len(scale.anchors), config["scoring"]["headline"],
-                    100 * float(city["se_linking"].iloc[0]), rounds[0], 100 * float(city["se_linking_baseline"].iloc[0]),
-                    rounds[-1], 100 * float(city["se_linking_endline"].iloc[0]))
+        for r in city.itertuples():
+            logger.info("linking error (jackknife over %d anchors): city %s change %s→%s ± %.2f points (%s share "
+                        "± %.2f, %s ± %.2f)", len(scale.anchors), config["scoring"]["headline"], r.from_round,
+                        r.to_round, 100 * r.se_linking, r.from_round, 100 * r.se_linking_from, r.to_round,
+                        100 * r.se_linking_to)
     calibration, notes = calibration_error(scale, scored, weights, instruments, designs)
     for note in notes:
         logger.warning("%s", note)
@@ -178,10 +207,9 @@ def _link_and_draw(config, logger, out, work, rounds, instruments, anchors, same
         draws[rid] = pvs
         regressions.append(reg)
         distributions.append(pv_distribution(pvs, weights[rid], rid))
-        role = "baseline" if rid == rounds[0] else "endline"
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="a domain has a single observation", category=RuntimeWarning)
-            est = linked_round(designs[rid], pvs, scale.cuts, config, rid, linking=linking, role=role,
+            est = linked_round(designs[rid], pvs, scale.cuts, config, rid, linking=linking, role=rid,
                                calibration=None if calibration is None else calibration[rid])
         out["estimates_linked"][rid] = str(fio.write_parquet(est, work / f"estimates_linked_{rid}.parquet"))
         city = est[(est["breakdown"] == "city") & (est["level"] == config["scoring"]["headline"])].iloc[0]
@@ -192,7 +220,8 @@ def _link_and_draw(config, logger, out, work, rounds, instruments, anchors, same
                     city["fmi"], 100 * city["se_linking"])
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="a domain has a single observation", category=RuntimeWarning)
-        cal_change = change_calibration({r: designs[r] for r in rounds}, draws, calibration, scale.cuts, config)
+        cal_change = change_calibration({r: designs[r] for r in rounds}, draws, calibration, scale.cuts, config,
+                                        pairs=pairs)
     if cal_change is not None:
         out["calibration_change"] = str(fio.write_parquet(cal_change, work / "calibration_change.parquet"))
     out["latent_regression"] = regressions

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from literacy.assessment.linked import CHANGE_LINKED_COLUMNS
+from literacy.assessment.schedule import SINCE_BASELINE, assessed_round, baseline_round
 
 __all__ = ["rounds_comparable", "linking_note", "refused_change_linked", "linked_headline"]
 
@@ -73,11 +74,19 @@ def refused_change_linked(change: pd.DataFrame, reason: str | None) -> pd.DataFr
     Returns
     -------
     DataFrame
-        ``CHANGE_LINKED_COLUMNS``: the domains and rounds of ``change``, ``raw_change``,
+        ``CHANGE_LINKED_COLUMNS``: the domains and rounds of ``change`` (its ``from_round`` and
+        ``to_round``, or ``baseline_round`` and ``endline_round``), ``raw_change``,
         ``comparable`` false, ``note`` the reason, every linked figure blank.
     """
-    cols = ["breakdown", "domain", "label_zh", "label_en", "level", "baseline_round", "endline_round"]
+    cols = ["breakdown", "domain", "label_zh", "label_en", "level"]
+    pair = ("from_round", "to_round") if {"from_round", "to_round"} <= set(change.columns) else \
+        ("baseline_round", "endline_round")
     out = change[cols].copy()
+    out["from_round"] = change[pair[0]].astype(str).to_numpy()
+    out["to_round"] = change[pair[1]].astype(str).to_numpy()
+    out["comparison"] = change["comparison"].astype(str).to_numpy() if "comparison" in change.columns \
+        else SINCE_BASELINE
+    out["baseline_round"], out["endline_round"] = out["from_round"], out["to_round"]
     for c in CHANGE_LINKED_COLUMNS:
         if c not in out:
             out[c] = np.nan
@@ -111,6 +120,10 @@ def linked_headline(linked: pd.DataFrame, measured: dict, config: dict) -> dict:
     """
     level = config["scoring"]["headline"]
     city = linked[(linked["breakdown"] == "city") & (linked["level"] == level)]
+    if "from_round" in city.columns and city[["from_round", "to_round"]].drop_duplicates().shape[0] > 1:
+        # several comparisons: the headline's is the baseline against the assessed round
+        base, end = baseline_round(config).id, assessed_round(config).id
+        city = city[(city["from_round"].astype(str) == base) & (city["to_round"].astype(str) == end)]
     if not len(city):
         return {}
     r = city.iloc[0]

@@ -34,13 +34,15 @@ import pandas as pd
 from literacy.assessment.config import check_columns, measurement_config
 from literacy.errors import DataError
 from literacy.measurement.dif import anchor_drift, dif_table
+from literacy.measurement.form_links import form_links
 from literacy.measurement.forms import minimum_anchors
 from literacy.measurement.items import item_analysis
 from literacy.measurement.linking import concurrent_calibration
 from literacy.measurement.plausible import conditioning_matrix, draw_plausible_values, latent_regression
 from literacy.measurement.scale import theta_cut
 
-__all__ = ["item_scores", "item_review", "dif_review", "LinkedScale", "stack_rounds", "link_forms", "round_parameters",
+__all__ = ["item_scores", "item_review", "dif_review", "LinkedScale", "stack_rounds", "link_forms", "round_drift",
+           "round_parameters",
            "cut_scores", "plausible_values", "irt_item_table", "pv_distribution"]
 
 
@@ -198,10 +200,13 @@ def stack_rounds(scored: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, np.ndar
 
 
 def link_forms(scored: dict[str, pd.DataFrame], weights: dict[str, np.ndarray], instruments: dict[str, pd.DataFrame],
-               anchors: list[str], config: dict) -> LinkedScale:
+               anchors: list[str], config: dict, parent: dict[str, str] | None = None) -> LinkedScale:
     """Concurrent calibration of the rounds with drift review, and the cuts on the latent scale.
 
-    ``scored``, ``weights`` and ``instruments`` are keyed by round id, baseline first.
+    ``scored``, ``weights`` and ``instruments`` are keyed by round id, baseline first; every
+    round is one group of the calibration (the baseline's N(0, 1), the others' mean and SD free),
+    linked to the baseline through the anchors' shared parameters, directly or through a chain
+    of forms (:func:`literacy.measurement.form_graph`).
 
     Parameters
     ----------
@@ -212,34 +217,83 @@ def link_forms(scored: dict[str, pd.DataFrame], weights: dict[str, np.ndarray], 
     instruments : dict of round id -> DataFrame
         Each round's form (``instrument.csv``).
     anchors : list of str
-        The anchor items (on both forms).
+        The anchor items (on the forms of two or more of the rounds).
     config : dict
         The validated config.
+    parent : dict, optional
+        Each round other than the baseline -> the round its anchors' drift is reviewed against
+        (:attr:`literacy.measurement.FormGraph.parent`; default: the baseline).
 
     Returns
     -------
     LinkedScale
-        The calibration, the anchors kept, the freed anchors, the drift review and the cuts.
+        The calibration, the anchors kept, the freed anchors, the drift review (``round`` first:
+        the later round, its anchors shared with its reference round) and the cuts.
     """
     mc = measurement_config(config)
     rounds = list(scored)
     stacked, groups = stack_rounds(scored)
     w = np.concatenate([np.asarray(weights[r], dtype=float) for r in rounds])
-    drift = anchor_drift(stacked, groups, anchors, weights=w, baseline=rounds[0]) if len(anchors) else \
-        pd.DataFrame()
+    drift = round_drift(scored, weights, instruments, anchors, parent or {})
     drifting = []
     if len(drift) and mc["free_drift_class"] != "none":
         classes = ("B", "C") if mc["free_drift_class"] == "B" else ("C",)
-        drifting = drift.loc[drift["ets_class"].isin(classes), "item"].astype(str).tolist()
+        drifting = list(dict.fromkeys(drift.loc[drift["ets_class"].isin(classes), "item"].astype(str)))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         res = concurrent_calibration(stacked, w, groups, anchors, drift_items=drifting, rmsd_limit=mc["rmsd_limit"],
                                      model=mc["model"], baseline=rounds[0],
-                                     min_anchors=_linking_minimum(instruments, config))
+                                     min_anchors=_linking_minimum(instruments, config),
+                                     link_minimums=_link_minimums(instruments, anchors, config))
     notes = [str(c.message) for c in caught] + list(res.fit.notes)
     cuts = cut_scores(res.fit, instruments[rounds[0]], scored[rounds[0]], config, rounds[0])
     return LinkedScale(fit=res.fit, anchors=[str(a) for a in res.anchors], freed=res.freed, drift=drift, cuts=cuts,
                        rounds=rounds, notes=notes)
+
+
+def round_drift(scored: dict[str, pd.DataFrame], weights: dict[str, np.ndarray], instruments: dict[str, pd.DataFrame],
+                anchors: list[str], parent: dict[str, str]) -> pd.DataFrame:
+    """Mantel–Haenszel drift of each later round's anchors against its reference round's form.
+
+    Each round other than the first (the baseline) is compared with ``parent[round]`` (default
+    the baseline) on the anchors both forms hold; the matching score is the rest score over
+    those anchors (:func:`literacy.measurement.anchor_drift`).
+
+    Parameters
+    ----------
+    scored : dict of round id -> DataFrame
+        0/1 item scores, baseline first.
+    weights : dict of round id -> array
+        The final weights, rows aligned with the scores.
+    instruments : dict of round id -> DataFrame
+        Each round's form.
+    anchors : list of str
+        The anchor items.
+    parent : dict
+        Round -> its reference round (missing: the baseline).
+
+    Returns
+    -------
+    DataFrame
+        :func:`literacy.measurement.anchor_drift`'s table with ``round`` (the later round) first;
+        empty when no round shares an anchor with its reference.
+    """
+    rounds = list(scored)
+    anchor_set = {str(a) for a in anchors}
+    out = []
+    for r in rounds[1:]:   # the rounds (a handful)
+        ref = str(parent.get(r, rounds[0]))
+        mine = set(instruments[r]["item_id"].astype(str))
+        shared = [i for i in instruments[ref]["item_id"].astype(str) if i in mine and i in anchor_set]
+        if not shared:
+            continue
+        pair = {ref: scored[ref], r: scored[r]}
+        stacked, groups = stack_rounds(pair)
+        w = np.concatenate([np.asarray(weights[x], dtype=float) for x in pair])
+        table = anchor_drift(stacked, groups, shared, weights=w, baseline=ref)
+        table.insert(0, "round", str(r))
+        out.append(table)
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
 
 def _linking_minimum(instruments: dict[str, pd.DataFrame], config: dict) -> int:
@@ -248,6 +302,20 @@ def _linking_minimum(instruments: dict[str, pd.DataFrame], config: dict) -> int:
     linking required in the first place."""
 
     return max(1, minimum_anchors(min(len(f) for f in instruments.values()), config))
+
+
+def _link_minimums(instruments: dict[str, pd.DataFrame], anchors: list[str], config: dict) -> list | None:
+    """Three or more rounds: each feasible link of forms (its shared anchors) and the fewest anchors
+    it may rest on (:func:`literacy.measurement.form_links`), so freeing flagged anchors never
+    takes a link of a chain below its minimum; None with two rounds (one link: ``min_anchors``)."""
+
+    if len(instruments) < 3:
+        return None
+    keep = {str(a) for a in anchors}
+    items = {r: set(f["item_id"].astype(str)) & keep for r, f in instruments.items()}
+    links = form_links(instruments, config)
+    ok = links[links["feasible"] & ~links["same_form"]]
+    return [(items[a] & items[b], int(n)) for a, b, n in zip(ok["from_round"], ok["to_round"], ok["needed"])]
 
 
 def round_parameters(fit, items: list[str], round_id: str) -> tuple[np.ndarray, np.ndarray, list[str]]:

@@ -78,9 +78,22 @@ def truth_check_linked(linked: pd.DataFrame, change: pd.DataFrame, truths: dict[
     share = share.rename(columns={"rate_linked": "truth"}).assign(kind="share")
     rid = list(truths)
     wide = tr.pivot_table(index=keys, columns="round", values="rate_linked")
-    true_change = (wide[rid[-1]] - wide[rid[0]]).rename("truth").reset_index()
-    ch = change[keys + ["change", "ci_low", "ci_high"]].rename(columns={"change": "estimate"}).astype({k: str for k in keys})
-    ch = ch.merge(true_change, on=keys, how="inner").assign(kind="change", round=f"{rid[0]}-{rid[-1]}")
+    # each change against the true change of its own pair (from_round, to_round); a table without
+    # them is the first round to the last
+    pairs = change[["from_round", "to_round"]].astype(str).drop_duplicates().itertuples(index=False, name=None) \
+        if "from_round" in change.columns else [(rid[0], rid[-1])]
+    frames = []
+    for a, b in pairs:   # the comparisons (a handful)
+        if a not in wide.columns or b not in wide.columns:
+            continue
+        true_change = (wide[b] - wide[a]).rename("truth").reset_index()
+        rows = change if "from_round" not in change.columns else \
+            change[(change["from_round"].astype(str) == a) & (change["to_round"].astype(str) == b)]
+        ch = rows[keys + ["change", "ci_low", "ci_high"]].rename(columns={"change": "estimate"}).astype(
+            {k: str for k in keys})
+        frames.append(ch.merge(true_change, on=keys, how="inner").assign(kind="change", round=f"{a}-{b}"))
+    ch = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["kind", "round", *keys, "estimate", "ci_low", "ci_high", "truth"])
     out = pd.concat([share, ch], ignore_index=True)[["kind", "round"] + keys + ["estimate", "ci_low", "ci_high", "truth"]]
     return _coverage(out)
 

@@ -123,7 +123,9 @@ TABLE_NOTES: dict[str, tuple[str, str]] = {
         "每名受访者20个合理值，按鲁宾规则合并）。se_sampling＝抽样误差（含项目参数、等值和合格线由同一样本估计带来的校准误差），"
         "se_imputation＝合理值（测量）误差，"
         "se_linking＝等值误差（逐一剔除锚题的刀切法），se_total为三者平方和的平方根；raw_change为官方原始分变化。"
-        "comparable为假时两轮问卷锚题不足，不能等值，变化不可比。官方比例仍以各轮问卷原始分为准。",
+        "comparable为假时两轮问卷锚题不足，不能等值，变化不可比。官方比例仍以各轮问卷原始分为准。"
+        "多轮调查时每对比较一组行（from_round→to_round，comparison为相邻轮次或相对基线）；各轮通过锚题链与基线量表相连，"
+        "se_linking为该变化本身的刀切等值误差，se_linking_from/se_linking_to为两轮比例各自的等值误差（仅供参考，不计入se_total）。",
         "The change on the linked scale (2PL IRT, both forms calibrated together through their anchor items; the cut "
         "theta* is where the baseline form's test characteristic curve equals 70 / 85 / 55 points; 20 plausible values "
         "per respondent combined by Rubin's rules). se_sampling = sampling error (including the calibration's: the item "
@@ -131,7 +133,10 @@ TABLE_NOTES: dict[str, tuple[str, str]] = {
         "(plausible-value) error, se_linking = linking error (jackknife over the anchor items), se_total = the square "
         "root of the sum of their squares; raw_change is the official raw-score change. comparable false: the forms "
         "share too few anchors to be linked and the change is not comparable. The official rates remain the "
-        "raw-score rates of each round's own form."),
+        "raw-score rates of each round's own form. With more rounds, one block of rows per comparison (from_round to "
+        "to_round; comparison: consecutive or since_baseline); every round is on the baseline's scale through a chain "
+        "of anchor links, se_linking is the jackknife linking error of that change itself, and se_linking_from / "
+        "se_linking_to are each round's share's own linking error (shown, not in se_total)."),
     "irt_items": (
         "项目参数（2PL斜率—截距形式：P＝1/(1+exp(−(aθ+d)))，b＝−d/a），及其标准误；rmsd_<轮次>为项目拟合（RMSD）。"
         "group为空表示两轮共用参数（锚题）；freed_reason说明锚题为何改为各轮单独估计（漂移或拟合不佳）。",

@@ -190,9 +190,10 @@ OUTPUT_TABLES: tuple[OutputTable, ...] = (
                          'respondents sampled_adults psus detectable_change alpha power').split()),
     OutputTable('change_linked', 'assessment/change_linked', ('csv', 'parquet'), 'change_linked', 'change_linked_schema',
                 'the change on the linked scale with its sampling, imputation and linking errors',
-                columns=('breakdown domain label_zh label_en level baseline_round endline_round baseline endline '
-                         'change se_sampling se_imputation se_linking se_total ci_low ci_high p_value p_value_bh '
-                         'significant_bh raw_change comparable note suppressed suppression_reason').split()),
+                columns=('breakdown domain label_zh label_en level from_round to_round comparison baseline_round '
+                         'endline_round from_estimate to_estimate baseline endline change se_sampling se_imputation '
+                         'se_linking se_total ci_low ci_high p_value p_value_bh significant_bh raw_change comparable '
+                         'note suppressed suppression_reason se_linking_from se_linking_to').split()),
     OutputTable('irt_items', 'assessment/irt_items', ('csv', 'parquet'), 'irt_items', 'irt_items_schema',
                 'the IRT item parameters',
                 columns=('item group part points forms a d b se_a se_d se_b n rmsd_2020 rmsd_2025 anchor freed_reason').split()),

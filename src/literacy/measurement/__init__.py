@@ -21,6 +21,7 @@ from literacy.measurement.calibration_error import (
 from literacy.measurement.change import linked_change, linking_error
 from literacy.measurement.dif import MH_COLUMNS, TEST_WEIGHTS, anchor_drift, dif_table, ets_class, mantel_haenszel
 from literacy.measurement.forms import anchor_items, compare_forms, linking_feasible
+from literacy.measurement.form_links import LINK_COLUMNS, FormGraph, form_graph, form_links, rounds_linkable
 from literacy.measurement.irt import IRTConvergenceWarning, IRTFit, fit_irt, quadrature
 from literacy.measurement.items import (
     ITEM_COLUMNS,
@@ -45,6 +46,8 @@ from literacy.measurement.scale import test_characteristic_curve, theta_cut
 __all__ = [
     # forms.py
     "compare_forms", "anchor_items", "linking_feasible",
+    # form_links.py
+    "form_links", "form_graph", "rounds_linkable", "FormGraph", "LINK_COLUMNS",
     # items.py
     "ItemAnalysis", "item_analysis", "cronbach_alpha", "omega_total", "ITEM_COLUMNS", "RELIABILITY_COLUMNS",
     # dif.py

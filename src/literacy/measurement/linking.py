@@ -47,7 +47,7 @@ class LinkingResult:
 
 def concurrent_calibration(responses: pd.DataFrame, weights, groups, anchors: Sequence[Hashable] | None,
                            drift_items: Sequence[Hashable] = (), rmsd_limit: float = 0.12,
-                           model: str = "2pl", min_anchors: int = 1, **options) -> LinkingResult:
+                           model: str = "2pl", min_anchors: int = 1, link_minimums=None, **options) -> LinkingResult:
     """Calibrate all rounds together, free drifting or misfitting anchors, and refit.
 
     Parameters
@@ -64,6 +64,10 @@ def concurrent_calibration(responses: pd.DataFrame, weights, groups, anchors: Se
         At least this many anchors stay shared: when more are flagged than that allows (a small
         sample can flag many), only the worst are freed (drift first, then by RMSD) and the
         others are kept with a note; the link never loses its identification.
+    link_minimums : sequence of (items, int), optional
+        With three or more rounds, each link of forms (the anchors two forms share) and the fewest
+        anchors it may rest on: an anchor is freed (worst first, as above) only while every link
+        keeps its minimum and ``min_anchors`` are kept in all; the others stay shared with a note.
 
     Returns
     -------
@@ -110,7 +114,12 @@ def concurrent_calibration(responses: pd.DataFrame, weights, groups, anchors: Se
     notes = [f"drift item {x!r} is not a shared anchor: nothing to free" for x in drift_items
              if x not in set(linked["item"])]
     allowed = max(0, len(linked) - int(min_anchors))
-    if len(freed) > allowed:
+    if link_minimums is not None and len(freed):
+        freed, spared = _free_within_links(freed, list(linked["item"]), int(min_anchors), link_minimums)
+        if len(spared):
+            notes.append(f"{len(spared)} flagged anchor(s) kept in the link ({', '.join(map(str, spared))}): freeing "
+                         f"them would leave a link of forms with fewer anchors than it needs")
+    elif len(freed) > allowed:
         # the worst first: drift (DIF), then the largest RMSD; the rest stay shared
         order = freed.assign(_drift=freed["reason"].str.contains("drift")).sort_values(
             ["_drift", "max_rmsd"], ascending=[False, False], kind="stable")
@@ -126,3 +135,21 @@ def concurrent_calibration(responses: pd.DataFrame, weights, groups, anchors: Se
     final.notes.extend(notes)
     final.notes.extend(f"anchor {r.item!r} freed: {r.reason}" for r in freed.itertuples())
     return LinkingResult(fit=final, freed=freed, anchors=kept, initial=first)
+
+
+def _free_within_links(freed: pd.DataFrame, linked: list, min_anchors: int, link_minimums) -> tuple[pd.DataFrame, list]:
+    """The flagged anchors that can be freed, worst first (drift, then RMSD), keeping every link's minimum."""
+    order = freed.assign(_drift=freed["reason"].str.contains("drift")).sort_values(
+        ["_drift", "max_rmsd"], ascending=[False, False], kind="stable")
+    kept = set(linked)
+    links = [(set(items) & kept, int(need)) for items, need in link_minimums]
+    take, spared = [], []
+    for pos, item in zip(order.index, order["item"]):   # the flagged anchors (a few)
+        after = kept - {item}
+        if len(after) >= min_anchors and all(len(items & after) >= need for items, need in links
+                                             if item in items):
+            kept = after
+            take.append(pos)
+        else:
+            spared.append(item)
+    return freed.loc[sorted(take)], spared
