@@ -260,6 +260,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         loaded = check_run_inputs(args.config, args.raw, args.out)
     except (LiteracyError, OSError) as exc:
         return _error(str(exc))
+    if loaded.rounds_note():
+        print(f"Note: {loaded.rounds_note()}")
     apply_prefect_defaults()
     from literacy_flows.pipeline.assessment import assessment_flow   # imports Prefect: only now
 
@@ -422,6 +424,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     except (LiteracyError, OSError) as exc:
         return _error(str(exc))
     print(f"Delivery {_shown(loaded.raw_dir)}/ checked against {_shown(loaded.path)}:")
+    if loaded.rounds_note():
+        print(f"Note: {loaded.rounds_note()}")
     print("\n".join(summary_lines(delivery)))
     if args.write is not None:
         try:
@@ -435,7 +439,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     except LiteracyError as exc:
         return _error(str(exc))
     print(f"OK: every file within ingest.max_quarantine_share ({100 * delivery.max_share:g}%).")
-    try:   # a delivery of one round validates; the assessment itself needs a baseline and an endline
+    try:   # a delivery of one round validates; the assessment itself needs a baseline and a later round
         loaded.check_roles()
     except LiteracyError as exc:
         print(f"Note: 'literacy run' will stop here: {exc}")

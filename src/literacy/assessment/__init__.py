@@ -14,7 +14,10 @@ check the results against their schemas and write them. Modules:
   shares of a simulated population;
 * ``published``: a round's estimates flagged and suppressed as published;
 * ``rounds``: the estimate stage of one round, every table its design gives (:func:`round_tables`);
-* ``change``: endline minus baseline, and the multiple comparisons over the change table;
+* ``change``: the later round minus the earlier of a pair, and the multiple comparisons over the
+  change table;
+* ``round_changes``: the change for every pair the schedule names (``change.csv``);
+* ``trend``: the linear trend of every domain over all rounds (``trend.csv``);
 * ``verdicts``: the target verdicts and the headline;
 * ``compare``: the compare stage, change, verdicts and headline as published
   (:func:`change_and_verdicts`);
@@ -191,6 +194,10 @@ from literacy.assessment.estimate_command import (
     estimate_table,
 )
 
+from literacy.assessment.round_changes import ALL_CHANGE_COLUMNS, PAIR_COLUMNS, change_table, headline_change
+from literacy.assessment.trend import TREND_COLUMNS, linear_trend, trend_table
+from literacy.assessment.verdicts import midterm_verdict, verdict_target
+
 __all__ = [
     "age_band",
     "group_indicator",
@@ -313,4 +320,13 @@ __all__ = [
     "EstimateSpec",
     "estimate_table",
     "STATISTICS",
+    "ALL_CHANGE_COLUMNS",
+    "PAIR_COLUMNS",
+    "change_table",
+    "headline_change",
+    "TREND_COLUMNS",
+    "linear_trend",
+    "trend_table",
+    "midterm_verdict",
+    "verdict_target",
 ]
