@@ -252,6 +252,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from literacy.errors import LiteracyError
     from literacy_flows.ingest.checks import check_run_inputs
     from literacy_flows.pipeline.quiet_errors import quiet_user_errors
+    from literacy_flows.report.midterm_text import midterm_statement
     from literacy_flows.report.workbook import headline_lines
 
     started = time.monotonic()
@@ -272,6 +273,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except (LiteracyError, OSError) as exc:
         return _error(str(exc))
     lines = ["", f"{loaded.config['assessment']['name_en']}", *headline_lines(result["headline"], loaded.config)]
+    midterm = midterm_statement(result["headline"], loaded.config, "en")   # '' for an endline assessment
+    if midterm:
+        lines.append(midterm)
     lines.append(f"Tables in {_shown(Path(result['out_dir']))}/ (manifest.json lists every file); "
                  f"{time.monotonic() - started:.0f} s")
     print("\n".join(lines))
