@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from literacy.assessment.schedule import other_rounds
 from literacy.catalog.vocabulary import RELIABILITY_LABELS, STATUS_LABELS, VERDICT_LABELS
 from literacy_schemas.checks import (
     TOL,
@@ -359,6 +360,11 @@ def evaluator_schema(config: dict, name: str, with_lead: bool = False,
             f"{role}_n": pa.Column(None, pa.Check.ge(0), nullable=True),
             f"{role}_reliability": text_column([one_of(list(RELIABILITY))], nullable=True),
         })
+        for rid in (other_rounds(config) if role == "baseline" else ()):   # a column group per other round
+            p = f"round_{rid.id}"
+            cols.update({p: _share_or_blank(), f"{p}_se": nonnegative_column(), f"{p}_ci_low": _share_or_blank(),
+                         f"{p}_ci_high": _share_or_blank(), f"{p}_n": pa.Column(None, pa.Check.ge(0), nullable=True),
+                         f"{p}_reliability": text_column([one_of(list(RELIABILITY))], nullable=True)})
     cols.update({
         "change": pa.Column(float, pa.Check.in_range(-1, 1), nullable=True),
         "change_se": nonnegative_column(),

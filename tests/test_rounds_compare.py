@@ -14,7 +14,7 @@ import yaml
 from scipy import stats
 
 import literacy_schemas as S
-from literacy.assessment import (change_and_verdicts, change_table, headline_change, linear_trend, trend_table,
+from literacy.assessment import (change_and_verdicts, change_table, evaluator_table, headline_change, linear_trend, trend_table,
                                  truth_check_linked, validate_config)
 from literacy.multiplicity import benjamini_hochberg
 
@@ -38,7 +38,8 @@ def _est(round_id, domain, estimate, se, df, breakdown="district", level="litera
     t = stats.t.ppf(0.975, df)
     return dict(round=round_id, breakdown=breakdown, domain=domain, label_zh=domain, label_en=domain, level=level,
                 estimate=estimate, se=se, ci_low=estimate - t * se, ci_high=estimate + t * se, df=df, n=400, deff=1.0,
-                cv=se / estimate, population=1000.0, suppressed=False, suppression_reason=None, reliability="present")
+                cv=se / estimate, population=1000.0, suppressed=False, suppression_reason=None, reliability="present",
+                reliability_reason=None)
 
 
 @pytest.fixture
@@ -170,3 +171,23 @@ def test_the_truth_check_takes_each_changes_own_pair_not_the_list_order():
     keyed = pd.concat([keyed, keyed.assign(from_round="2023", change=0.03, ci_low=0.02, ci_high=0.04)])
     check = truth_check_linked(linked, keyed, truths).query("kind == 'change'").set_index("round")
     assert check.loc["2023-2025", "truth"] == pytest.approx(0.03) and check.loc["2020-2025", "truth"] == pytest.approx(0.04)
+
+
+def test_the_evaluator_tables_have_a_column_group_per_round(three_rounds):
+    config = _config(THREE)
+    change, verdicts, _ = change_and_verdicts(three_rounds, config, comparable=True)
+    table = evaluator_table(three_rounds, headline_change(change, config), verdicts, config, ("district",),
+                            with_verdict=True)
+    cols = list(table.columns)
+    group = ["round_2023", "round_2023_se", "round_2023_ci_low", "round_2023_ci_high", "round_2023_n",
+             "round_2023_reliability"]
+    assert cols[cols.index("baseline_reliability") + 1: cols.index("endline_round")] == group
+    wuda = table.set_index("domain").loc["wuda"]
+    assert (wuda["baseline"], wuda["round_2023"], wuda["endline"]) == (0.080, 0.085, 0.100)
+    assert wuda["round_2023_se"] == 0.012 and wuda["change"] == pytest.approx(0.02)   # the headline pair's change
+    S.validate(table, S.evaluator_schema(config, "districts", with_verdict=True), "districts", line_offset=None)
+    # a two-round config: no extra group (the default's columns)
+    two = evaluator_table(three_rounds[three_rounds["round"] != "2023"], headline_change(
+        change_table(three_rounds[three_rounds["round"] != "2023"], validate_config(CONFIG)), validate_config(CONFIG)),
+        None, validate_config(CONFIG), ("district",))
+    assert not any(c.startswith("round_") for c in two.columns)
