@@ -158,6 +158,11 @@ def _comparison_tables(config: dict, ingested: dict, estimated: dict, measured: 
     tables["trend"] = trend_table(est, config)
     if measured and measured.get("enabled"):
         tables["change_linked"] = change_linked(config, measured, pair, comparable)
+        unlinked = [rid for rid in estimated if rid not in measured.get("estimates_linked", {})]
+        if unlinked and measured.get("estimates_linked"):   # degrade clearly: a note, not a crash
+            logger.warning("round(s) %s have no linked (IRT) figures: the measurement stage linked %s; their "
+                           "raw-score estimates, changes and trend are published, their linked figures are not",
+                           ", ".join(unlinked), ", ".join(measured["estimates_linked"]))
         head.update(linked_headline(tables["change_linked"], measured, config))
     tables.update(_decomposition(config, estimated, logger))
     tables.update(_round_tables(config, estimated))
