@@ -128,6 +128,10 @@ def test_trend_table_over_three_rounds(three_rounds):
     x, y = np.array([2020, 2023, 2025.0]), np.array([0.090, 0.104, 0.130])
     xb = (w * x).sum() / w.sum()
     assert city["slope"] == pytest.approx((w * (x - xb) * y).sum() / (w * (x - xb) ** 2).sum())
+    # by hand (equal SEs): Sxx = 2.667² + 0.333² + 2.333² = 12.667, Sxy = 0.098, slope = 0.0077368 a year,
+    # SE = 0.005 / sqrt(12.667) = 0.0014049
+    assert city["slope"] == pytest.approx(0.098 / (38 / 3), rel=1e-9) and city["slope"] == pytest.approx(0.0077368, abs=1e-7)
+    assert city["slope_se"] == pytest.approx(0.0014049, abs=1e-7)
 
 
 def test_a_midterm_config_reads_the_interval_against_the_trajectory(three_rounds):
