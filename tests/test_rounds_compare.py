@@ -117,6 +117,18 @@ def test_linear_trend_is_generalised_least_squares_with_the_design_variances():
     assert fit.iloc[2]["n_rounds"] == 1 and pd.isna(fit.iloc[2]["slope"])
 
 
+def test_linear_trend_agrees_with_metafor_fixed_effect_meta_regression():
+    golden = pd.read_csv(Path(__file__).resolve().parent / "golden" / "trend_wls.csv")
+    fit = linear_trend(golden["group"].to_numpy(), golden["year"].to_numpy(), golden["y"].to_numpy(),
+                       golden["se"].to_numpy())
+    want = golden.drop_duplicates("group").set_index("group")
+    for col in ("slope", "slope_se", "z", "p_value", "slope_ci_low", "slope_ci_high", "nonlinearity_chi2",
+                "nonlinearity_p"):
+        np.testing.assert_allclose(fit[col].to_numpy(dtype=float), want[col].to_numpy(dtype=float), rtol=1e-9,
+                                   err_msg=col)
+    assert fit["nonlinearity_df"].tolist() == want["nonlinearity_df"].tolist()
+
+
 def test_trend_table_over_three_rounds(three_rounds):
     config = _config(THREE)
     trend = trend_table(three_rounds, config)
