@@ -207,3 +207,14 @@ def test_the_evaluator_tables_have_a_column_group_per_round(three_rounds):
         change_table(three_rounds[three_rounds["round"] != "2023"], validate_config(CONFIG)), validate_config(CONFIG)),
         None, validate_config(CONFIG), ("district",))
     assert not any(c.startswith("round_") for c in two.columns)
+
+
+def test_roles_against_the_years_are_one_line_not_a_wrong_sign():
+    from literacy.assessment import round_roles
+    from literacy.errors import ConfigError
+
+    reversed_roles = _config([{"id": "2020", "role": "endline"}, {"id": "2025", "role": "baseline"}], year=2025)
+    with pytest.raises(ConfigError, match=r"^config: the endline round 2020 \(2020\) is not after the baseline 2025 "):
+        round_roles(reversed_roles)
+    # listed out of year order, the roles still name the pair: baseline 2020, assessed 2025 (not the list's last)
+    assert round_roles(_config(THREE)) == ("2020", "2025")
