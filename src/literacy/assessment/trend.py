@@ -116,8 +116,8 @@ def trend_table(estimates: pd.DataFrame, config: dict) -> pd.DataFrame:
     codes = pd.MultiIndex.from_frame(order[keys]).get_indexer(pd.MultiIndex.from_frame(est[keys]))
     fit = linear_trend(codes, est["year"].to_numpy(), est["estimate"].to_numpy(dtype=float),
                        est["se"].to_numpy(dtype=float), float(config["estimation"]["level"]))
-    shown = est[est["estimate"].notna() & (est["se"].to_numpy(dtype=float) > 0)].assign(_code=codes[
-        (est["estimate"].notna() & (est["se"].to_numpy(dtype=float) > 0)).to_numpy()])
+    ok = (est["estimate"].notna() & (est["se"].astype(float) > 0)).to_numpy()   # the estimates in the line
+    shown = est[ok].assign(_code=codes[ok])
     first = shown.drop_duplicates("_code", keep="first").set_index("_code")
     last = shown.drop_duplicates("_code", keep="last").set_index("_code")
     idx = np.arange(len(order))
