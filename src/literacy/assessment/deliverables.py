@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from literacy.assessment.config import round_roles
-from literacy.assessment.schedule import other_rounds
+from literacy.assessment.schedule import is_midterm_assessment, other_rounds
 from literacy.catalog.vocabulary import STATUS_LABELS, VERDICT_LABELS   # re-exported: (zh, en) wording
 from literacy.domains import domain_labels, domain_specs, level_codes
 from literacy.reliability import suppress_rows, suppression_flags
@@ -82,7 +82,8 @@ def finish_verdicts(verdicts: pd.DataFrame, estimates: pd.DataFrame, config: dic
         out.insert(out.columns.get_loc("change_p_value") + 1, "p_value_bh", np.nan)
         out.insert(out.columns.get_loc("p_value_bh") + 1, "significant_bh", pd.array([pd.NA] * len(out), dtype="boolean"))
     change_cols = ["change", "change_ci_low", "change_ci_high", "change_p_value", "p_value_bh"]
-    end, end_why = suppression_flags(out, estimates, end_id, "end-of-period")
+    end, end_why = suppression_flags(out, estimates, end_id, "mid-term" if is_midterm_assessment(config)
+                                     else "end-of-period")
     base, base_why = suppression_flags(out, estimates, base_id, "baseline")
     out = suppress_rows(out, end, end_why, ["estimate", "ci_low", "ci_high", "gap_to_national", *change_cols])
     out = suppress_rows(out, base, base_why, change_cols)
