@@ -179,6 +179,19 @@ def test_rounds_without_a_baseline_role_are_one_line_before_any_work(tmp_path, c
     assert not (tmp_path / "out").exists()
 
 
+def test_a_midterm_config_with_the_targets_year_validates_without_a_stop_note(tmp_path, capsys):
+    # it runs (tests/test_rounds_flow.py runs one to its outputs)
+    cfg = copy.deepcopy(CONFIG)
+    cfg["rounds"][1]["role"] = "midterm"
+    cfg["targets"]["year"] = 2025
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    raw = kit.make_delivery(tmp_path / "raw")
+    status, out, err = _validate(capsys, "--config", path, "--raw", raw)
+    assert status == 0, err
+    assert "will stop here" not in out and "OK: every file" in out
+
+
 def test_an_unknown_role_and_rounds_in_one_year_are_one_line(tmp_path, capsys):
     raw = kit.make_delivery(tmp_path / "raw")
     for change, expected in (({"role": "mid-term"}, "rounds[1].role must be 'baseline', 'endline', 'midterm', 'annual' or 'round', not 'mid-term'"),
