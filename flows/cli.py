@@ -252,6 +252,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from literacy.errors import LiteracyError
     from literacy_flows.ingest.checks import check_run_inputs
     from literacy_flows.pipeline.quiet_errors import quiet_user_errors
+    from literacy_flows.report.midterm_text import midterm_statement
     from literacy_flows.report.workbook import headline_lines
 
     started = time.monotonic()
@@ -260,6 +261,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         loaded = check_run_inputs(args.config, args.raw, args.out)
     except (LiteracyError, OSError) as exc:
         return _error(str(exc))
+    if loaded.rounds_note():
+        print(f"Note: {loaded.rounds_note()}")
     apply_prefect_defaults()
     from literacy_flows.pipeline.assessment import assessment_flow   # imports Prefect: only now
 
@@ -270,6 +273,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except (LiteracyError, OSError) as exc:
         return _error(str(exc))
     lines = ["", f"{loaded.config['assessment']['name_en']}", *headline_lines(result["headline"], loaded.config)]
+    midterm = midterm_statement(result["headline"], loaded.config, "en")   # '' for an endline assessment
+    if midterm:
+        lines.append(midterm)
     lines.append(f"Tables in {_shown(Path(result['out_dir']))}/ (manifest.json lists every file); "
                  f"{time.monotonic() - started:.0f} s")
     print("\n".join(lines))
@@ -422,6 +428,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     except (LiteracyError, OSError) as exc:
         return _error(str(exc))
     print(f"Delivery {_shown(loaded.raw_dir)}/ checked against {_shown(loaded.path)}:")
+    if loaded.rounds_note():
+        print(f"Note: {loaded.rounds_note()}")
     print("\n".join(summary_lines(delivery)))
     if args.write is not None:
         try:
@@ -435,7 +443,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     except LiteracyError as exc:
         return _error(str(exc))
     print(f"OK: every file within ingest.max_quarantine_share ({100 * delivery.max_share:g}%).")
-    try:   # a delivery of one round validates; the assessment itself needs a baseline and an endline
+    try:   # a delivery of one round validates; the assessment itself needs a baseline and a later round
         loaded.check_roles()
     except LiteracyError as exc:
         print(f"Note: 'literacy run' will stop here: {exc}")

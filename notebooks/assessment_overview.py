@@ -37,6 +37,7 @@ from IPython.display import Markdown, display
 
 # Shared setup (flows/notebook_support.py): CJK font and figure style; manifest, its config, rounds, estimates.
 from literacy_flows.notebook_support import notebook_style, pct, pp, read_outputs, suppressed
+from literacy_flows.report.trend_figure import trend_figure   # every round's share and the linear trend
 
 FONT = notebook_style()
 
@@ -48,9 +49,13 @@ level_zh, level_en = next((lv.get("zh", level), lv.get("en", level)) for lv in c
 target = float(config["targets"]["headline"])
 national = {rid: config["targets"]["national"].get(rid) for rid in rounds}
 
-change = pd.read_parquet(P / "assessment" / "change.parquet")
+every_change = pd.read_parquet(P / "assessment" / "change.parquet")   # every pair of rounds (issue 23)
 verdicts = pd.read_parquet(P / "assessment" / "verdicts.parquet")
 headline = pd.read_csv(P / "assessment" / "headline.csv", dtype=str, keep_default_na=False).set_index("key")
+# the headline pair: the baseline and the assessed round (the endline, or a mid-term's latest round)
+change = every_change[(every_change["from_round"].astype(str) == headline.loc["baseline_round", "value"])
+                      & (every_change["to_round"].astype(str) == headline.loc["endline_round", "value"])]
+trend = pd.read_parquet(P / "assessment" / "trend.parquet") if (P / "assessment" / "trend.parquet").is_file() else None
 
 
 def flagged(df: pd.DataFrame) -> np.ndarray:
@@ -210,11 +215,38 @@ display(pd.DataFrame({
 }))
 
 # %% [markdown]
+# ## 趋势 · Trend over every round
+#
+# Every round's share with its 95% CI, by fieldwork year, and the linear trend: the weighted least
+# squares line of the round estimates on the year with weights 1/SE² (the rounds are independent
+# samples; `assessment/trend.csv`: slope per year, its SE, z test, and with three rounds or more the
+# departure from linearity). With two rounds the slope is the change divided by the years between them.
+
+# %%
+if trend is None:
+    print("no assessment/trend.csv in this folder")
+else:
+    fig = trend_figure(estimates, trend, config, level, breakdowns=("city", "district"))
+    if fig is not None:
+        plt.show()
+    t = trend[(trend["level"] == level) & trend["breakdown"].isin(["city", "district", "group"])]
+    display(pd.DataFrame({
+        "子总体 domain": t["label_zh"] + " " + t["label_en"],
+        "轮次 rounds": t["n_rounds"],
+        "年均变化 per year (pp)": [pp(v) for v in t["slope"]],
+        "95% CI (pp)": [f"{pp(lo)} to {pp(hi)}" for lo, hi in zip(t["slope_ci_low"], t["slope_ci_high"])],
+        "p": [("" if pd.isna(p) else f"{p:.4f}") for p in t["p_value"]],
+        "偏离线性 nonlinearity p": [("" if pd.isna(p) else f"{p:.4f}") for p in t["nonlinearity_p"]],
+    }))
+
+# %% [markdown]
 # ## 目标判定 · Verdicts against the target
 #
 # `met` (已达到): the whole 95% CI is at or above the target; `not_met` (未达到): wholly below;
 # `inconclusive` (无法判定): the CI contains the target. The comparison with the national rate
-# reads the same way.
+# reads the same way. A mid-term assessment (no endline round) reads the latest round's CI against
+# the share due by then on the straight line from the baseline to the target (`target`): `ahead`
+# (超前于进度, wholly above), `behind` (落后于进度, wholly below), `on_track` (进度符合, contains it).
 
 # %%
 v = verdicts.reset_index(drop=True)

@@ -21,6 +21,7 @@ from literacy_schemas.outputs import (
     propensity_model_schema,
     scorecard_table_schema,
     verdicts_schema,
+    trend_schema,
     weights_diagnostics_schema,
     weights_margins_schema,
 )
@@ -48,7 +49,7 @@ from literacy_schemas.validation import SchemaValidationError, describe_failures
 
 __all__ = [
     "instrument_schema", "responses_schema", "sample_schema", "margins_schema", "truth_schema",
-    "estimates_schema", "change_schema", "verdicts_schema", "headline_schema", "weights_diagnostics_schema",
+    "estimates_schema", "change_schema", "trend_schema", "verdicts_schema", "headline_schema", "weights_diagnostics_schema",
     "weights_margins_schema", "WEIGHT_STAGES", "BREAKDOWNS", "scorecard_schema", "evaluator_schema",
     "decomposition_schema", "decomposition_detail_schema", "part_scores_schema", "scorecard_table_schema",
     "methodology_schema", "nonresponse_classes_schema", "propensity_model_schema", "small_area_schema",

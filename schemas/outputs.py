@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from literacy.assessment.schedule import other_rounds
 from literacy.catalog.vocabulary import RELIABILITY_LABELS, STATUS_LABELS, VERDICT_LABELS
 from literacy_schemas.checks import (
     TOL,
@@ -27,7 +28,8 @@ from literacy_schemas.checks import (
 __all__ = ["estimates_schema", "change_schema", "verdicts_schema", "headline_schema", "weights_diagnostics_schema",
            "weights_margins_schema", "WEIGHT_STAGES", "BREAKDOWNS",
            "VERDICTS", "RELIABILITY", "SCORECARD_STATUS", "evaluator_schema", "decomposition_schema",
-           "decomposition_detail_schema", "part_scores_schema", "scorecard_table_schema", "methodology_schema"]
+           "decomposition_detail_schema", "part_scores_schema", "scorecard_table_schema", "methodology_schema",
+           "trend_schema"]
 
 #: Verdict codes of a published (not suppressed) verdict (``literacy.catalog.vocabulary.VERDICT_LABELS``).
 VERDICTS = tuple(code for code in VERDICT_LABELS if code != "suppressed")
@@ -111,7 +113,8 @@ def _bh_not_below(p_column: str) -> pa.Check:
 
 
 def change_schema(config: dict) -> pa.DataFrameSchema:
-    """``assessment/change.csv``: endline minus baseline for every domain and level."""
+    """``assessment/change.csv``: the later round minus the earlier, for every pair of rounds the
+    schedule names (``comparison``, ``from_round``, ``to_round``), every domain and level."""
     def difference(df: pd.DataFrame) -> pd.Series:
         d = df["endline"].to_numpy(dtype=float) - df["baseline"].to_numpy(dtype=float)
         c = df["change"].to_numpy(dtype=float)
@@ -126,6 +129,9 @@ def change_schema(config: dict) -> pa.DataFrameSchema:
             "label_zh": text_column(),
             "label_en": text_column(),
             "level": text_column([one_of(level_codes(config))]),
+            "comparison": text_column([one_of(["consecutive", "since_baseline"])]),
+            "from_round": text_column([one_of(rounds)]),
+            "to_round": text_column([one_of(rounds)]),
             "baseline_round": text_column([one_of(rounds)]),
             "endline_round": text_column([one_of(rounds)]),
             "baseline": share_column(nullable=True),
@@ -144,7 +150,7 @@ def change_schema(config: dict) -> pa.DataFrameSchema:
             "suppression_reason": text_column(nullable=True),
         },
         checks=[pa.Check(difference, error="change = endline - baseline"), _bh_not_below("p_value"), inside_interval("ci_low", "change", "ci_high"),
-                unique_rows(["breakdown", "domain", "level"]),
+                unique_rows(["from_round", "to_round", "breakdown", "domain", "level"]),
                 _blanked(["change", "se", "ci_low", "ci_high", "p_value"]),
                 pa.Check(lambda df: df["suppressed"].astype(bool) | df["change"].notna(),
                          error="a change is blank only when suppressed")],
@@ -154,10 +160,15 @@ def change_schema(config: dict) -> pa.DataFrameSchema:
 
 def verdicts_schema(config: dict) -> pa.DataFrameSchema:
     """``assessment/verdicts.csv``: the endline headline share against target and national rate."""
+    midterm = not any(r.get("role") == "endline" for r in config["rounds"])   # against the trajectory
+
     def reads_interval(df: pd.DataFrame) -> pd.Series:
         lo, hi, t = (df[c].to_numpy(dtype=float) for c in ("ci_low", "ci_high", "target"))
-        expect = np.select([np.isnan(lo) & np.isnan(hi) & df["suppressed"].to_numpy(dtype=bool), lo >= t, hi < t],
-                           ["suppressed", "met", "not_met"], default="inconclusive")
+        blank = np.isnan(lo) & np.isnan(hi) & df["suppressed"].to_numpy(dtype=bool)
+        if midterm:
+            expect = np.select([blank, lo > t, hi < t], ["suppressed", "ahead", "behind"], default="on_track")
+        else:
+            expect = np.select([blank, lo >= t, hi < t], ["suppressed", "met", "not_met"], default="inconclusive")
         return pd.Series(expect == df["verdict"].astype(str).to_numpy(), index=df.index)
 
     return pa.DataFrameSchema(
@@ -349,6 +360,11 @@ def evaluator_schema(config: dict, name: str, with_lead: bool = False,
             f"{role}_n": pa.Column(None, pa.Check.ge(0), nullable=True),
             f"{role}_reliability": text_column([one_of(list(RELIABILITY))], nullable=True),
         })
+        for rid in (other_rounds(config) if role == "baseline" else ()):   # a column group per other round
+            p = f"round_{rid.id}"
+            cols.update({p: _share_or_blank(), f"{p}_se": nonnegative_column(), f"{p}_ci_low": _share_or_blank(),
+                         f"{p}_ci_high": _share_or_blank(), f"{p}_n": pa.Column(None, pa.Check.ge(0), nullable=True),
+                         f"{p}_reliability": text_column([one_of(list(RELIABILITY))], nullable=True)})
     cols.update({
         "change": pa.Column(float, pa.Check.in_range(-1, 1), nullable=True),
         "change_se": nonnegative_column(),
@@ -568,4 +584,39 @@ def methodology_schema(config: dict) -> pa.DataFrameSchema:
         checks=[pa.Check(lambda df: df["value"].notna() | df["text"].notna(), error="a value or a text"),
                 unique_rows(["section", "item", "round"])],
         strict=True, ordered=True, name="methodology",
+    )
+
+
+def trend_schema(config: dict) -> pa.DataFrameSchema:
+    """``assessment/trend.csv``: the linear trend of every domain and level over all rounds."""
+    rounds = round_ids(config)
+    number = pa.Column(float, nullable=True)
+    return pa.DataFrameSchema(
+        {
+            "breakdown": text_column([one_of(BREAKDOWNS(config))]),
+            "domain": text_column(),
+            "label_zh": text_column(),
+            "label_en": text_column(),
+            "level": text_column([one_of(level_codes(config))]),
+            "n_rounds": pa.Column(int, pa.Check.ge(0)),
+            "first_round": text_column([one_of(rounds)], nullable=True),
+            "last_round": text_column([one_of(rounds)], nullable=True),
+            "first_year": pa.Column("Int64", nullable=True),
+            "last_year": pa.Column("Int64", nullable=True),
+            "first_estimate": share_column(nullable=True),
+            "last_estimate": share_column(nullable=True),
+            "slope": number,
+            "slope_se": nonnegative_column(),
+            "slope_ci_low": number,
+            "slope_ci_high": number,
+            "z": number,
+            "p_value": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
+            "nonlinearity_chi2": pa.Column(float, pa.Check.ge(0), nullable=True),
+            "nonlinearity_df": pa.Column("Int64", nullable=True),
+            "nonlinearity_p": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
+        },
+        checks=[inside_interval("slope_ci_low", "slope", "slope_ci_high"),
+                unique_rows(["breakdown", "domain", "level"]),
+                pa.Check(lambda df: (df["n_rounds"] >= 2) | df["slope"].isna(), error="a trend needs two rounds")],
+        strict=True, ordered=True, name="trend",
     )

@@ -20,7 +20,9 @@ import literacy_schemas as S
 from literacy.assessment import (
     NCHS_DEFAULTS,
     adjust_multiple_comparisons,
+    change_table,
     compare_rounds,
+    headline_change,
     evaluator_table,
     finish_verdicts,
     illustrative_scorecard,
@@ -316,7 +318,12 @@ def test_verdicts_read_met_with_confidence_and_suppressed_rows_are_blank(tables,
     assert pd.isna(h["gap_to_national"]) and pd.isna(h["versus_national"])
     assert h["suppression_reason"].startswith("end-of-period 2025: fewer than 30")
     S.validate(verdicts, S.verdicts_schema(config), "verdicts", line_offset=None)
-    S.validate(change, S.change_schema(config), "change", line_offset=None)
+    # change.csv is every pair of rounds, keyed by from_round, to_round and the comparison kind
+    full = change_table(est, config)
+    S.validate(full, S.change_schema(config), "change", line_offset=None)
+    assert full[["comparison", "from_round", "to_round"]].drop_duplicates().values.tolist() == [
+        ["since_baseline", "2020", "2025"]]
+    pd.testing.assert_frame_equal(headline_change(full, config), change)
 
 
 def test_evaluator_table_puts_the_rounds_side_by_side(tables, config):

@@ -160,15 +160,16 @@ def test_validate_does_not_tell_the_user_to_run_validate(tmp_path, capsys):
     assert "--write DIR" in err
 
 
-def test_rounds_without_a_baseline_or_endline_role_are_one_line_before_any_work(tmp_path, capsys):
+def test_rounds_without_a_baseline_role_are_one_line_before_any_work(tmp_path, capsys):
+    # (a config with a baseline and no endline is a mid-term assessment and runs:
+    # tests/test_rounds_flow.py; without a baseline nothing can be compared)
     cfg = copy.deepcopy(CONFIG)
-    cfg["rounds"][1]["role"] = "midterm"
-    cfg["targets"]["year"] = 2025     # a config with no endline is a mid-term assessment: it names the target's year
+    cfg["rounds"][0]["role"] = "midterm"
     path = tmp_path / "c.yaml"
     path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
     raw = kit.make_delivery(tmp_path / "raw")
-    message = (f"{path}: no round has role 'endline' (rounds: 2020 (baseline), 2025 (midterm)); the assessment "
-               f"compares a 'baseline' and an 'endline' round: give each its role in 'rounds'")
+    message = (f"{path}: no round has role 'baseline' (rounds: 2020 (midterm), 2025 (endline)); every change is "
+               f"measured from the baseline: give one round role 'baseline' in 'rounds'")
     # validate checks the delivery (a one-round delivery is fine) and says what run will need
     status, out, _ = _validate(capsys, "--config", path, "--raw", raw)
     assert status == 0 and f"Note: 'literacy run' will stop here: {message}" in out
@@ -176,6 +177,43 @@ def test_rounds_without_a_baseline_or_endline_role_are_one_line_before_any_work(
     assert cli.main(["run", "--config", str(path), "--raw", str(raw), "--out", str(tmp_path / "out")]) == 2
     assert capsys.readouterr().err.strip().splitlines() == [f"literacy: error: {message}"]
     assert not (tmp_path / "out").exists()
+
+
+def test_a_midterm_config_with_the_targets_year_validates_without_a_stop_note(tmp_path, capsys):
+    # it runs (tests/test_rounds_flow.py runs one to its outputs)
+    cfg = copy.deepcopy(CONFIG)
+    cfg["rounds"][1]["role"] = "midterm"
+    cfg["targets"]["year"] = 2025
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    raw = kit.make_delivery(tmp_path / "raw")
+    status, out, err = _validate(capsys, "--config", path, "--raw", raw)
+    assert status == 0, err
+    assert "will stop here" not in out and "OK: every file" in out
+
+
+def test_an_unknown_role_and_rounds_in_one_year_are_one_line(tmp_path, capsys):
+    raw = kit.make_delivery(tmp_path / "raw")
+    for change, expected in (({"role": "mid-term"}, "rounds[1].role must be 'baseline', 'endline', 'midterm', 'annual' or 'round', not 'mid-term'"),
+                             ({"year": 2020}, "rounds ['2020', '2025'] have the same year 2020")):
+        cfg = copy.deepcopy(CONFIG)
+        cfg["rounds"][1].update(change)
+        path = tmp_path / "c.yaml"
+        path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+        status, _, err = _validate(capsys, "--config", path, "--raw", raw)
+        lines = err.strip().splitlines()
+        assert status == 2 and len(lines) == 1 and expected in lines[0], lines
+
+
+def test_rounds_listed_out_of_year_order_are_sorted_and_said_once(tmp_path, capsys):
+    cfg = copy.deepcopy(CONFIG)
+    cfg["rounds"] = cfg["rounds"][::-1]
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    raw = kit.make_delivery(tmp_path / "raw")
+    status, out, err = _validate(capsys, "--config", path, "--raw", raw)
+    assert status == 0, err
+    assert out.count("rounds are listed out of year order; taken as 2020, 2025") == 1
 
 
 def test_a_midterm_config_without_the_targets_year_is_one_line(tmp_path, capsys):

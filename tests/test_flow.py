@@ -28,7 +28,7 @@ pytestmark = pytest.mark.flow
 #: The evaluator tables written to assessment/ (CSV, Parquet, a workbook sheet each), in workbook order.
 EVALUATOR_TABLES = ("headline_levels", "districts", "key_groups", "demographics", "district_groups", "decomposition",
                     "decomposition_detail", "part_scores", "scorecard", "methodology", "determinants", "associations", "small_area", "sample_plan", "change_linked", "irt_items", "irt_scale", "dif",
-                    "pv_distribution")
+                    "pv_distribution", "trend")
 
 
 def _sha(path: Path) -> str:

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from literacy.assessment import AREA_KEYS, round_roles, validate_config
+from literacy.assessment import AREA_KEYS, listed_out_of_order, round_roles, validate_config
 from literacy.errors import ConfigError
 from literacy.privacy import display_value
 from literacy_flows.ingest.readers import InputError, find_delivery_file, read_table, shown
@@ -90,6 +90,13 @@ class LoadedConfig:
             round_roles(self.config)
         except ConfigError as exc:
             raise ConfigError(f"{shown(self.path)}: {str(exc).removeprefix('config: ')}") from None
+
+    def rounds_note(self) -> str | None:
+        """One line when the file lists its rounds out of year order (they are taken in year order)."""
+        order = listed_out_of_order(self.source.get("rounds") or [])
+        if order is None:
+            return None
+        return f"{shown(self.path)}: rounds are listed out of year order; taken as {', '.join(order)}"
 
     def check_raw_dir(self) -> None:
         """A one-line :class:`InputError` when the delivery folder does not exist, saying where it came from."""

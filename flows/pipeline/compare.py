@@ -16,6 +16,7 @@ from literacy.assessment import (
     change_linked_table,
     comparisons,
     evaluator_tables,
+    headline_change,
     headline_truth,
     headline_truth_linked,
     linked_headline,
@@ -29,6 +30,7 @@ from literacy.assessment import (
     small_area_table,
     truth_check,
     truth_check_linked,
+    trend_table,
 )
 from literacy.decomposition import decompose_change
 from literacy_flows.ingest import io as fio
@@ -153,9 +155,16 @@ def _comparison_tables(config: dict, ingested: dict, estimated: dict, measured: 
                        change: pd.DataFrame, verdicts: pd.DataFrame, head: dict, comparable: bool,
                        logger) -> dict[str, pd.DataFrame]:
     """The evaluator tables of the comparison, in the workbook's order."""
-    tables = evaluator_tables(est, change, verdicts, config, comparable=comparable)
+    pair = headline_change(change, config)   # the baseline and the assessed round
+    tables = evaluator_tables(est, pair, verdicts, config, comparable=comparable)
+    tables["trend"] = trend_table(est, config)
     if measured and measured.get("enabled"):
-        tables["change_linked"] = change_linked(config, measured, change, comparable)
+        tables["change_linked"] = change_linked(config, measured, pair, comparable)
+        unlinked = [rid for rid in estimated if rid not in measured.get("estimates_linked", {})]
+        if unlinked and measured.get("estimates_linked"):   # degrade clearly: a note, not a crash
+            logger.warning("round(s) %s have no linked (IRT) figures: the measurement stage linked %s; their "
+                           "raw-score estimates, changes and trend are published, their linked figures are not",
+                           ", ".join(unlinked), ", ".join(measured["estimates_linked"]))
         head.update(linked_headline(tables["change_linked"], measured, config))
     tables.update(_decomposition(config, estimated, logger))
     tables.update(_round_tables(config, estimated))

@@ -28,7 +28,8 @@ TABLE_SCHEMAS: dict[str, tuple[str, dict]] = {
     name: (output_table(name).schema, output_table(name).schema_options) for name in (
         "headline_levels", "districts", "key_groups", "demographics", "district_groups", "decomposition",
         "decomposition_detail", "part_scores", "scorecard", "methodology", "determinants", "associations",
-        "small_area", "sample_plan", "change_linked", "irt_items", "irt_scale", "dif", "pv_distribution")}
+        "small_area", "sample_plan", "change_linked", "irt_items", "irt_scale", "dif", "pv_distribution",
+        "trend")}
 
 _REQUIRED = ["indicator", "department_zh", "department_en", "target", "actual", "unit_zh", "unit_en", "period"]
 _OPTIONAL = ["indicator_zh", "indicator_en", "note"]

@@ -15,7 +15,7 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 import literacy_schemas as S
-from literacy.assessment import methodology_table, response_rates, scorecard_table
+from literacy.assessment import methodology_table, response_rates, round_roles, scorecard_table
 from literacy_flows.ingest import io as fio
 from literacy_flows.pipeline import deliverables as fdl
 from literacy_flows.pipeline.work import TASK_OPTIONS, read_work, work_dir
@@ -165,6 +165,8 @@ def _manifest(config: dict, meta: dict, ingested: dict, validated: dict, scored:
 def _explorer(w: _Written, config: dict, estimates: dict, linked_sheets: dict, tables: dict,
               change: pd.DataFrame, verdicts: pd.DataFrame) -> None:
     """``explorer.html``: every published estimate, change and verdict in one offline page."""
+    pair = round_roles(config)   # the explorer's change view: the headline pair (change.csv has every pair)
+    change = change[(change["from_round"].astype(str) == pair[0]) & (change["to_round"].astype(str) == pair[1])]
     frames = {"estimates": pd.concat(estimates.values(), ignore_index=True), "change": change, "verdicts": verdicts}
     linked = [df for key, df in linked_sheets.items() if key.startswith("linked_")]
     if linked:
@@ -282,9 +284,10 @@ def _artifacts(config: dict, head: dict, estimates: dict, change: pd.DataFrame, 
     main = est[(est["level"] == level) & est["breakdown"].isin(["city", "district", "group"])]
     create_table_artifact(table=rep.table_records(main, cols), key=f"{slug}-estimates",
                           description=f"Share '{level}' by round: city, districts, key groups")
-    ch = change[(change["level"] == level) & change["breakdown"].isin(["city", "district", "group"])]
-    create_table_artifact(table=rep.table_records(ch, ["breakdown", "domain", "label_zh", "label_en", "baseline",
-                                                       "endline", "change", "ci_low", "ci_high", "p_value",
+    ch = change[(change["level"] == level) & change["breakdown"].isin(["city", "district", "group"])
+                & (change["comparison"] == "since_baseline")]   # each later round against the baseline
+    create_table_artifact(table=rep.table_records(ch, ["breakdown", "domain", "label_zh", "label_en", "to_round",
+                                                       "baseline", "endline", "change", "ci_low", "ci_high", "p_value",
                                                        "suppressed", "suppression_reason"]),
                           key=f"{slug}-change", description="Change since the baseline")
     create_table_artifact(table=rep.table_records(verdicts, ["breakdown", "domain", "label_zh", "label_en", "estimate",

@@ -302,7 +302,7 @@ def summary_section(doc: ReportDocument, tables, config, L, level) -> None:
         if not len(df):
             continue
         counts = {k: [L.col(r, "label") for _, r in df.iterrows() if str(r["verdict"]) == k]
-                  for k in ("met", "inconclusive", "not_met", "suppressed")}
+                  for k in VERDICT_COUNTS}   # issue 23: the mid-term's codes too
         parts = []
         for k, (kzh, ken) in VERDICT_COUNTS.items():
             if counts[k]:

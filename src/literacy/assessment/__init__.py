@@ -14,7 +14,10 @@ check the results against their schemas and write them. Modules:
   shares of a simulated population;
 * ``published``: a round's estimates flagged and suppressed as published;
 * ``rounds``: the estimate stage of one round, every table its design gives (:func:`round_tables`);
-* ``change``: endline minus baseline, and the multiple comparisons over the change table;
+* ``change``: the later round minus the earlier of a pair, and the multiple comparisons over the
+  change table;
+* ``round_changes``: the change for every pair the schedule names (``change.csv``);
+* ``trend``: the linear trend of every domain over all rounds (``trend.csv``);
 * ``verdicts``: the target verdicts and the headline;
 * ``compare``: the compare stage, change, verdicts and headline as published
   (:func:`change_and_verdicts`);
@@ -68,6 +71,7 @@ from literacy.assessment.schedule import (
     comparisons,
     endline_round,
     is_midterm_assessment,
+    other_rounds,
     listed_out_of_order,
     survey_rounds,
     target_trajectory,
@@ -111,6 +115,7 @@ from literacy.assessment.deliverables import (
     add_model_columns,
     design_facts,
     evaluator_columns,
+    round_group_columns,
     evaluator_specs,
     evaluator_table,
     evaluator_tables,
@@ -192,6 +197,10 @@ from literacy.assessment.estimate_command import (
     estimate_table,
 )
 
+from literacy.assessment.round_changes import ALL_CHANGE_COLUMNS, PAIR_COLUMNS, change_table, headline_change
+from literacy.assessment.trend import TREND_COLUMNS, linear_trend, trend_table
+from literacy.assessment.verdicts import midterm_verdict, verdict_target
+
 __all__ = [
     "age_band",
     "group_indicator",
@@ -217,6 +226,7 @@ __all__ = [
     "comparisons",
     "endline_round",
     "is_midterm_assessment",
+    "other_rounds",
     "listed_out_of_order",
     "survey_rounds",
     "target_trajectory",
@@ -254,6 +264,7 @@ __all__ = [
     "finish_verdicts",
     "evaluator_table",
     "evaluator_columns",
+    "round_group_columns",
     "part_means",
     "scorecard_table",
     "illustrative_scorecard",
@@ -315,4 +326,13 @@ __all__ = [
     "EstimateSpec",
     "estimate_table",
     "STATISTICS",
+    "ALL_CHANGE_COLUMNS",
+    "PAIR_COLUMNS",
+    "change_table",
+    "headline_change",
+    "TREND_COLUMNS",
+    "linear_trend",
+    "trend_table",
+    "midterm_verdict",
+    "verdict_target",
 ]

@@ -1,5 +1,5 @@
-"""The change between the baseline and the end-of-period round, and the multiple comparisons
-over its table.
+"""The change between two rounds (by default the baseline and the assessed round), and the
+multiple comparisons over its table.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ CHANGE_COLUMNS = ["breakdown", "domain", "label_zh", "label_en", "level", "basel
                   "df", "p_value"]
 
 
-def compare_rounds(estimates: pd.DataFrame, config: dict) -> pd.DataFrame:
-    """Endline minus baseline for every domain and level.
+def compare_rounds(estimates: pd.DataFrame, config: dict, pair: tuple[str, str] | None = None) -> pd.DataFrame:
+    """The later round minus the earlier for every domain and level (by default: the assessed
+    round minus the baseline).
 
     The rounds are independent samples, so the variance of the difference is the sum of
     the two variances; the t quantile uses Welch–Satterthwaite degrees of freedom
@@ -29,18 +30,21 @@ def compare_rounds(estimates: pd.DataFrame, config: dict) -> pd.DataFrame:
     Parameters
     ----------
     estimates : DataFrame
-        Both rounds' estimates (:func:`literacy.assessment.estimates.estimate_round`).
+        The rounds' estimates (:func:`literacy.assessment.estimates.estimate_round`).
     config : dict
         The validated config (the rounds' roles, ``estimation.level``).
+    pair : tuple of str, optional
+        ``(from_round, to_round)``; None: the baseline and the assessed round
+        (:func:`literacy.assessment.config.round_roles`). ``baseline_round`` / ``baseline`` hold
+        the earlier round of the pair, ``endline_round`` / ``endline`` the later.
 
     Returns
     -------
     DataFrame
-        ``CHANGE_COLUMNS``, one row per domain and level both rounds have, in the end-of-period
+        ``CHANGE_COLUMNS``, one row per domain and level both rounds have, in the later
         round's order.
     """
-    base_id = round_roles(config)[0]
-    end_id = round_roles(config)[1]
+    base_id, end_id = pair if pair is not None else round_roles(config)
     keys = ["breakdown", "domain", "level"]
     base = estimates[estimates["round"] == base_id].set_index(keys)
     end = estimates[estimates["round"] == end_id].set_index(keys)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from literacy.assessment.schedule import assessed_round, baseline_round
 from literacy.errors import ConfigError, DataError, nearest_columns
 from literacy.settings import parse_config, resolved_config
 from literacy.settings.analysis import STANDARD_VARIABLES
@@ -69,7 +70,13 @@ def round_ids(cfg: dict) -> list[str]:
 
 
 def round_roles(config: dict) -> tuple[str, str]:
-    """(baseline round id, end-of-period round id).
+    """(baseline round id, assessed round id): the pair the headline, the verdicts and the
+    evaluator tables' "change" compare.
+
+    The assessed round is the endline, or, in a mid-term assessment (no round has role
+    ``endline``), the latest round after the baseline
+    (:func:`literacy.assessment.schedule.assessed_round`). Every other pair of rounds is in
+    :func:`literacy.assessment.schedule.comparisons`.
 
     Parameters
     ----------
@@ -83,16 +90,10 @@ def round_roles(config: dict) -> tuple[str, str]:
     Raises
     ------
     ConfigError
-        One line when no round has role ``baseline`` or ``endline`` (the assessment compares
-        the two; ``literacy validate`` and ``literacy run`` check this before any work starts).
+        One line when no round has role ``baseline`` or no round follows it (``literacy
+        validate`` and ``literacy run`` check this before any work starts).
     """
-    roles = {r["role"]: str(r["id"]) for r in config["rounds"]}
-    for role in ("baseline", "endline"):
-        if role not in roles:
-            given = ", ".join(f"{r['id']} ({r['role']})" for r in config["rounds"])
-            raise ConfigError(f"config: no round has role '{role}' (rounds: {given}); the assessment compares a "
-                              f"'baseline' and an 'endline' round: give each its role in 'rounds'")
-    return roles["baseline"], roles["endline"]
+    return baseline_round(config).id, assessed_round(config).id
 
 
 def check_columns(wanted: list[str], present, key: str, configured: bool) -> list[str]:

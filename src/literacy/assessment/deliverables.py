@@ -22,13 +22,14 @@ import numpy as np
 import pandas as pd
 
 from literacy.assessment.config import round_roles
+from literacy.assessment.schedule import is_midterm_assessment, other_rounds
 from literacy.catalog.vocabulary import STATUS_LABELS, VERDICT_LABELS   # re-exported: (zh, en) wording
 from literacy.domains import domain_labels, domain_specs, level_codes
 from literacy.reliability import suppress_rows, suppression_flags
 
 __all__ = [
     "VERDICT_LABELS", "STATUS_LABELS", "SCORECARD_COLUMNS", "SCORECARD_INPUT_COLUMNS", "PART_COLUMNS",
-    "METHODOLOGY_COLUMNS", "finish_verdicts", "evaluator_table", "evaluator_columns", "part_means",
+    "METHODOLOGY_COLUMNS", "finish_verdicts", "evaluator_table", "evaluator_columns", "round_group_columns", "part_means",
     "scorecard_table", "illustrative_scorecard", "response_rates", "design_facts", "methodology_table",
     "evaluator_specs", "evaluator_tables", "add_model_columns",
 ]
@@ -81,7 +82,8 @@ def finish_verdicts(verdicts: pd.DataFrame, estimates: pd.DataFrame, config: dic
         out.insert(out.columns.get_loc("change_p_value") + 1, "p_value_bh", np.nan)
         out.insert(out.columns.get_loc("p_value_bh") + 1, "significant_bh", pd.array([pd.NA] * len(out), dtype="boolean"))
     change_cols = ["change", "change_ci_low", "change_ci_high", "change_p_value", "p_value_bh"]
-    end, end_why = suppression_flags(out, estimates, end_id, "end-of-period")
+    end, end_why = suppression_flags(out, estimates, end_id, "mid-term" if is_midterm_assessment(config)
+                                     else "end-of-period")
     base, base_why = suppression_flags(out, estimates, base_id, "baseline")
     out = suppress_rows(out, end, end_why, ["estimate", "ci_low", "ci_high", "gap_to_national", *change_cols])
     out = suppress_rows(out, base, base_why, change_cols)
@@ -100,7 +102,24 @@ def finish_verdicts(verdicts: pd.DataFrame, estimates: pd.DataFrame, config: dic
 
 
 # --------------------------------------------------------------------------- evaluator tables
-def evaluator_columns(with_lead: bool = False, with_verdict: bool = False, with_model: bool = False) -> list[str]:
+def round_group_columns(round_id: str) -> list[str]:
+    """The column group of a round besides the baseline and the assessed one: ``round_<id>``, its
+    SE, CI, respondents and reliability.
+
+    Parameters
+    ----------
+    round_id : str
+
+    Returns
+    -------
+    list of str
+    """
+    p = f"round_{round_id}"
+    return [p, f"{p}_se", f"{p}_ci_low", f"{p}_ci_high", f"{p}_n", f"{p}_reliability"]
+
+
+def evaluator_columns(with_lead: bool = False, with_verdict: bool = False, with_model: bool = False,
+                      other_rounds: tuple[str, ...] = ()) -> list[str]:
     """The columns of an evaluator table (see :func:`evaluator_table`).
 
     Parameters
@@ -111,6 +130,10 @@ def evaluator_columns(with_lead: bool = False, with_verdict: bool = False, with_
         Add the verdict columns.
     with_model : bool
         Add the small-area model's columns.
+    other_rounds : tuple of str
+        The rounds besides the baseline and the assessed one
+        (:func:`literacy.assessment.schedule.other_rounds`): a column group each
+        (:func:`round_group_columns`) between the baseline's and the assessed round's.
 
     Returns
     -------
@@ -123,6 +146,9 @@ def evaluator_columns(with_lead: bool = False, with_verdict: bool = False, with_
     for role in ("baseline", "endline"):
         cols += [f"{role}_round", role, f"{role}_se", f"{role}_ci_low", f"{role}_ci_high", f"{role}_n",
                  f"{role}_reliability"]
+        if role == "baseline":
+            for rid in other_rounds:
+                cols += round_group_columns(rid)
     cols += ["change", "change_se", "change_ci_low", "change_ci_high", "change_p_value", "p_value_bh",
              "significant_bh", "comparable"]
     if with_model:
@@ -223,6 +249,11 @@ def evaluator_table(estimates: pd.DataFrame, change: pd.DataFrame, verdicts: pd.
         if missing.any():   # a domain without respondents in one round
             why = np.where(missing, np.where(why == "", f"{rid}: no respondents", why + f" | {rid}: no respondents"),
                            why)
+    for r in other_rounds(config):   # every other round: its own column group, no effect on the change
+        est = sel[sel["round"].astype(str) == r.id].set_index(keys).reindex(idx)
+        for col, src in zip(round_group_columns(r.id), ("estimate", "se", "ci_low", "ci_high", "n", "reliability")):
+            out[col] = est[src].astype("Int64").to_numpy() if src == "n" else (
+                est[src].astype(object).to_numpy() if src == "reliability" else est[src].to_numpy(dtype=float))
     ch = change.copy()
     for k in keys:
         ch[k] = ch[k].astype(str)
@@ -258,7 +289,8 @@ def evaluator_table(estimates: pd.DataFrame, change: pd.DataFrame, verdicts: pd.
     out["suppressed"] = suppressed
     out["suppression_reason"] = np.where(suppressed | (why != ""), why, None)
     out["suppression_reason"] = out["suppression_reason"].where(out["suppression_reason"] != "", None)
-    return out[evaluator_columns(with_lead, with_verdict)].reset_index(drop=True)
+    extra = tuple(r.id for r in other_rounds(config))
+    return out[evaluator_columns(with_lead, with_verdict, other_rounds=extra)].reset_index(drop=True)
 
 
 def add_model_columns(table: pd.DataFrame, small_area: pd.DataFrame, config: dict) -> pd.DataFrame:
@@ -299,7 +331,8 @@ def add_model_columns(table: pd.DataFrame, small_area: pd.DataFrame, config: dic
         out[f"{role}_published_source"] = s["source"].astype(object).where(s["source"].notna(), None).to_numpy()
     lead = "lead_zh" in out.columns
     verdict = "verdict" in out.columns
-    return out[evaluator_columns(lead, verdict, with_model=True)].reset_index(drop=True)
+    extra = tuple(r.id for r in other_rounds(config))
+    return out[evaluator_columns(lead, verdict, with_model=True, other_rounds=extra)].reset_index(drop=True)
 
 
 def evaluator_specs(config: dict) -> list[tuple[str, tuple[str, ...], bool, bool]]:

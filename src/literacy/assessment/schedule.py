@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from literacy.errors import ConfigError
 
 __all__ = ["SurveyRound", "Comparison", "survey_rounds", "baseline_round", "endline_round", "assessed_round",
-           "is_midterm_assessment", "comparisons", "target_trajectory", "listed_out_of_order",
+           "is_midterm_assessment", "other_rounds", "comparisons", "target_trajectory", "listed_out_of_order",
            "CONSECUTIVE", "SINCE_BASELINE"]
 
 #: Comparison families: each round against the one before it, each later round against the baseline.
@@ -161,6 +161,23 @@ def assessed_round(config: dict) -> SurveyRound:
         raise ConfigError(f"config: no round after the baseline {base.id} ({base.year}); an assessment compares "
                           f"a later round with the baseline")
     return later[-1]
+
+
+def other_rounds(config: dict) -> list[SurveyRound]:
+    """The rounds besides the baseline and the assessed round, in year order (the evaluator tables
+    give each its own column group between the two).
+
+    Parameters
+    ----------
+    config : dict
+        The validated config.
+
+    Returns
+    -------
+    list of SurveyRound
+    """
+    pair = {baseline_round(config).id, assessed_round(config).id}
+    return [r for r in survey_rounds(config) if r.id not in pair]
 
 
 def is_midterm_assessment(config: dict) -> bool:

@@ -52,8 +52,19 @@ def truth_check(est: pd.DataFrame, truths: dict[str, pd.DataFrame]) -> pd.DataFr
     return _coverage(out)
 
 
+def _pair_columns(change: pd.DataFrame) -> tuple[str, str]:
+    """The change table's columns naming its earlier and later round."""
+    if {"from_round", "to_round"} <= set(change.columns):
+        return "from_round", "to_round"
+    return "baseline_round", "endline_round"
+
+
 def truth_check_linked(linked: pd.DataFrame, change: pd.DataFrame, truths: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Linked-scale shares and changes beside the simulated population's true shares above θ*.
+
+    Each change is checked against the true change between **its own pair of rounds**, read
+    from the change table (``from_round``/``to_round``, else ``baseline_round``/``endline_round``),
+    never from the order of ``truths``.
 
     Parameters
     ----------
@@ -62,13 +73,13 @@ def truth_check_linked(linked: pd.DataFrame, change: pd.DataFrame, truths: dict[
     change : DataFrame
         The linked change table.
     truths : dict of str to DataFrame
-        Each round's truth table with ``rate_linked``, in round order.
+        Each round's truth table with ``rate_linked``, keyed by round id (any order).
 
     Returns
     -------
     DataFrame
-        ``kind`` ("share" or "change"), ``round``, the domain keys, the estimate and its
-        interval, ``truth``, ``error`` and ``covered``.
+        ``kind`` ("share" or "change"), ``round`` (for a change: ``from-to``), the domain keys,
+        the estimate and its interval, ``truth``, ``error`` and ``covered``.
     """
     keys = ["breakdown", "domain", "level"]
     tr = pd.concat([t.assign(round=rid) for rid, t in truths.items()], ignore_index=True)
@@ -76,24 +87,13 @@ def truth_check_linked(linked: pd.DataFrame, change: pd.DataFrame, truths: dict[
     share = linked[["round"] + keys + ["estimate", "ci_low", "ci_high"]].astype({k: str for k in keys + ["round"]})
     share = share.merge(tr[["round"] + keys + ["rate_linked"]], on=["round"] + keys, how="inner")
     share = share.rename(columns={"rate_linked": "truth"}).assign(kind="share")
-    rid = list(truths)
-    wide = tr.pivot_table(index=keys, columns="round", values="rate_linked")
-    # each change against the true change of its own pair (from_round, to_round); a table without
-    # them is the first round to the last
-    pairs = change[["from_round", "to_round"]].astype(str).drop_duplicates().itertuples(index=False, name=None) \
-        if "from_round" in change.columns else [(rid[0], rid[-1])]
-    frames = []
-    for a, b in pairs:   # the comparisons (a handful)
-        if a not in wide.columns or b not in wide.columns:
-            continue
-        true_change = (wide[b] - wide[a]).rename("truth").reset_index()
-        rows = change if "from_round" not in change.columns else \
-            change[(change["from_round"].astype(str) == a) & (change["to_round"].astype(str) == b)]
-        ch = rows[keys + ["change", "ci_low", "ci_high"]].rename(columns={"change": "estimate"}).astype(
-            {k: str for k in keys})
-        frames.append(ch.merge(true_change, on=keys, how="inner").assign(kind="change", round=f"{a}-{b}"))
-    ch = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["kind", "round", *keys, "estimate", "ci_low", "ci_high", "truth"])
+    a, b = _pair_columns(change)
+    ch = change[keys + [a, b, "change", "ci_low", "ci_high"]].rename(columns={"change": "estimate"})
+    ch = ch.astype({k: str for k in keys + [a, b]})
+    t = tr[["round"] + keys + ["rate_linked"]]
+    ch = ch.merge(t.rename(columns={"round": a, "rate_linked": "_from"}), on=keys + [a], how="inner")
+    ch = ch.merge(t.rename(columns={"round": b, "rate_linked": "_to"}), on=keys + [b], how="inner")
+    ch = ch.assign(kind="change", round=ch[a] + "-" + ch[b], truth=ch["_to"] - ch["_from"])
     out = pd.concat([share, ch], ignore_index=True)[["kind", "round"] + keys + ["estimate", "ci_low", "ci_high", "truth"]]
     return _coverage(out)
 
@@ -131,7 +131,7 @@ def headline_truth_linked(lcheck: pd.DataFrame, head: dict) -> dict:
     lcheck : DataFrame
         :func:`truth_check_linked`'s table.
     head : dict
-        The headline (``level``).
+        The headline (``level``; ``baseline_round`` and ``endline_round``, the pair it reports).
 
     Returns
     -------
@@ -140,6 +140,8 @@ def headline_truth_linked(lcheck: pd.DataFrame, head: dict) -> dict:
         change has no true value or is suppressed.
     """
     ch = lcheck[(lcheck["kind"] == "change") & (lcheck["breakdown"] == "city") & (lcheck["level"] == head["level"])]
+    if "baseline_round" in head and "endline_round" in head:   # the headline's own pair, by role
+        ch = ch[ch["round"] == f"{head['baseline_round']}-{head['endline_round']}"]
     if len(ch) and pd.notna(ch["covered"].iloc[0]):
         return {"truth_linked_change": float(ch["truth"].iloc[0]),
                 "truth_linked_change_covered": bool(ch["covered"].iloc[0])}

@@ -8,9 +8,11 @@ import numpy as np
 import pandas as pd
 
 from literacy.assessment.config import round_roles
+from literacy.assessment.schedule import assessed_round, is_midterm_assessment, target_trajectory
 from literacy.catalog.vocabulary import VERDICT_LABELS
 
-__all__ = ["domain_targets", "target_verdicts", "headline", "VERDICT_COLUMNS", "VERDICTS", "VERSUS_NATIONAL"]
+__all__ = ["domain_targets", "target_verdicts", "headline", "midterm_verdict", "verdict_target", "VERDICT_COLUMNS",
+           "VERDICTS", "VERSUS_NATIONAL"]
 
 #: The verdict table's columns, in order.
 VERDICT_COLUMNS = ["round", "breakdown", "domain", "label_zh", "label_en", "level", "estimate", "ci_low",
@@ -52,12 +54,60 @@ def domain_targets(domains: pd.DataFrame, config: dict) -> pd.Series:
     return pd.Series(np.where(np.isnan(found), city, found), index=domains.index, dtype=float)
 
 
+def midterm_verdict(low: np.ndarray, high: np.ndarray, due: float) -> np.ndarray:
+    """The mid-term verdict: the CI against the share due by then on the target's trajectory.
+
+    ``ahead`` when the whole interval is above the share due, ``behind`` when it is wholly
+    below, ``on_track`` when it contains it.
+
+    Parameters
+    ----------
+    low, high : array of float
+        The confidence intervals.
+    due : float
+        :func:`literacy.assessment.schedule.target_trajectory` in the assessed round's year.
+
+    Returns
+    -------
+    array of str
+    """
+    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    return np.select([low > due, high < due], ["ahead", "behind"], default="on_track")
+
+
+def verdict_target(estimates: pd.DataFrame, config: dict) -> float:
+    """The share a verdict reads the CI against: the plan's target, or (mid-term) the share due by
+    the assessed round's year on the straight line from the baseline to the target.
+
+    Parameters
+    ----------
+    estimates : DataFrame
+        The rounds' estimates (the city's baseline share, when the config publishes none).
+    config : dict
+        The validated config.
+
+    Returns
+    -------
+    float
+    """
+    if not is_midterm_assessment(config):
+        return float(config["targets"]["headline"])
+    base_id = round_roles(config)[0]
+    city = estimates[(estimates["round"] == base_id) & (estimates["breakdown"] == "city")
+                     & (estimates["level"] == config["scoring"]["headline"])]["estimate"]
+    base = float(city.iloc[0]) if len(city) and pd.notna(city.iloc[0]) else None
+    return target_trajectory(config, assessed_round(config).year, baseline_value=base)
+
+
 def target_verdicts(estimates: pd.DataFrame, change: pd.DataFrame, config: dict,
                     breakdowns: tuple[str, ...] = ("city", "district", "group")) -> pd.DataFrame:
-    """The endline headline share against the plan's target and the national rate.
+    """The assessed round's headline share against the plan's target and the national rate.
 
     A verdict reads the confidence interval: "met" when the interval lies at or above the
-    target, "not_met" when it lies below, "inconclusive" when it contains the target. The
+    target, "not_met" when it lies below, "inconclusive" when it contains the target. In a
+    mid-term assessment (no endline round) the assessed round is the latest and its interval is
+    read against the share due by then on the target's trajectory (:func:`verdict_target`):
+    "ahead", "behind" or "on_track" (:func:`midterm_verdict`). The
     national comparison treats the published national rate as a fixed number (it is
     published without a standard error).
 
@@ -79,13 +129,17 @@ def target_verdicts(estimates: pd.DataFrame, change: pd.DataFrame, config: dict,
     """
     end_id = round_roles(config)[1]
     headline_level = config["scoring"]["headline"]
-    target = float(config["targets"]["headline"])
+    target = verdict_target(estimates, config)
     national = config["targets"]["national"].get(end_id) or {}
     sel = estimates[(estimates["round"] == end_id) & (estimates["level"] == headline_level)
                     & estimates["breakdown"].isin(breakdowns)].copy()
     low, high = sel["ci_low"].to_numpy(), sel["ci_high"].to_numpy()
-    sel["target"] = domain_targets(sel, config)
-    sel["verdict"] = _verdict(low, high, sel["target"].to_numpy())
+    midterm = is_midterm_assessment(config)
+    # a mid-term reads every domain against the city's trajectory; an end-of-period assessment
+    # reads a domain against the plan's own target for it where the config gives one
+    sel["target"] = target if midterm else domain_targets(sel, config)
+    sel["verdict"] = (midterm_verdict(low, high, target) if midterm
+                      else _verdict(low, high, sel["target"].to_numpy()))
     sel["verdict_zh"] = sel["verdict"].map(VERDICTS)
     rate = national.get("rate")
     sel["national_rate"] = np.nan if rate is None else float(rate)
@@ -151,4 +205,7 @@ def headline(estimates: pd.DataFrame, change: pd.DataFrame, verdicts: pd.DataFra
         "national_rate": float(v["national_rate"]),
         "national_year": None if pd.isna(v["national_year"]) else int(v["national_year"]),
         "versus_national": str(v["versus_national"]),
+        "assessment": "midterm" if is_midterm_assessment(config) else "endline",
+        "target_year": int(config["targets"]["year"]),
+        "target_headline": float(config["targets"]["headline"]),
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from literacy.catalog.rounds_columns import ROUNDS_COLUMNS
 from literacy.catalog.formats import (AMOUNT, AMOUNT_CHANGE, CHANGE, COEFFICIENT, COEFFICIENT_1, COEFFICIENT_3, COUNT,
                                       COUNT_1, INTEGER, P_VALUE, SCORE, SCORE_CHANGE, SHARE, SHARE_0, SHARE_1,
                                       NumberFormat)
@@ -388,6 +389,8 @@ COLUMNS: tuple[Column, ...] = (
     Column('std_residual', '标准化残差', 'Standardised residual', None),
     Column('kind', '类型', 'Kind', None),
 ) + tuple(Column(*spec) for spec in MEASUREMENT_COLUMNS)
+
+COLUMNS += tuple(Column(*spec) for spec in ROUNDS_COLUMNS)   # issue 23: the rounds' pairs and trend
 
 _BY_CODE = {c.code: c for c in COLUMNS}
 

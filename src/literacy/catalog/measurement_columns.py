@@ -14,8 +14,6 @@ __all__ = ["MEASUREMENT_COLUMNS"]
 
 #: (code, label_zh, label_en, number format, description) of the measurement's new columns.
 MEASUREMENT_COLUMNS: tuple[tuple, ...] = (
-    ("from_round", "起始轮次", "From round", None, "the earlier round of the change"),
-    ("to_round", "终止轮次", "To round", None, "the later round of the change"),
     ("from_estimate", "起始轮比例", "From-round share", SHARE, "the earlier round's linked share"),
     ("to_estimate", "终止轮比例", "To-round share", SHARE, "the later round's linked share"),
     ("se_linking_from", "起始轮等值标准误", "SE linking, from round", None,

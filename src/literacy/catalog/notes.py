@@ -6,6 +6,7 @@ vocabulary's (:data:`literacy.catalog.vocabulary.VERDICT_NOTE`).
 
 from __future__ import annotations
 
+from literacy.catalog.rounds_columns import ROUNDS_NOTES
 from literacy.catalog.vocabulary import VERDICT_NOTE
 
 __all__ = ["TABLE_NOTES"]
@@ -162,3 +163,4 @@ TABLE_NOTES: dict[str, tuple[str, str]] = {
     "verdicts": (_VERDICT_ZH + "末期估计被抑制时判定为“不予发布”。",
                  _VERDICT_EN + " A suppressed end-of-period estimate reads 'suppressed'."),
 }
+TABLE_NOTES.update(ROUNDS_NOTES)   # issue 23: the trend

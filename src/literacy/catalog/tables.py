@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from literacy.catalog.columns import Column, column
+from literacy.catalog.rounds_columns import ROUNDS_HEADLINE_FIGURES, ROUNDS_TABLE_SPECS
 from literacy.catalog.formats import CHANGE, COUNT, INTEGER, P_VALUE, SHARE, NumberFormat
 
 __all__ = ["OutputTable", "OUTPUT_TABLES", "HEADLINE_FIGURES", "output_table", "table_columns"]
@@ -90,8 +91,8 @@ OUTPUT_TABLES: tuple[OutputTable, ...] = (
                 'the rows left out, with line, column, masked value and rule',
                 columns=('file line respondent_id column value rule reason action').split()),
     OutputTable('change', 'assessment/change', ('csv', 'parquet'), 'change', 'change_schema',
-                'end-of-period minus baseline for every domain and level',
-                columns=('breakdown domain label_zh label_en level baseline_round endline_round baseline baseline_se '
+                'the later round minus the earlier for every pair of rounds (consecutive, since the baseline), domain and level',
+                columns=('breakdown domain label_zh label_en level comparison from_round to_round baseline_round endline_round baseline baseline_se '
                          'endline endline_se change se ci_low ci_high df p_value p_value_bh significant_bh suppressed '
                          'suppression_reason').split()),
     OutputTable('verdicts', 'assessment/verdicts', ('csv', 'parquet'), 'verdicts', 'verdicts_schema',
@@ -215,6 +216,8 @@ OUTPUT_TABLES: tuple[OutputTable, ...] = (
                 columns=('kind round breakdown domain level estimate ci_low ci_high truth error covered').split()),
 )
 
+OUTPUT_TABLES += tuple(OutputTable(**spec) for spec in ROUNDS_TABLE_SPECS)   # issue 23: the trend
+
 _BY_KEY = {t.key: t for t in OUTPUT_TABLES}
 
 #: The rows of ``assessment/headline.csv``: key -> (zh, en, number format or None for text).
@@ -256,6 +259,7 @@ HEADLINE_FIGURES: dict[str, tuple[str, str, NumberFormat | None]] = {
     "summary_zh": ("结论（中文）", "Summary (zh)", None),
     "summary_en": ("结论（英文）", "Summary (en)", None),
 }
+HEADLINE_FIGURES.update(ROUNDS_HEADLINE_FIGURES)   # issue 23: the mid-term's figures
 
 
 def output_table(key: str) -> OutputTable:

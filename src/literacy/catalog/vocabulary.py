@@ -7,6 +7,9 @@ the report documents, the headline and the command line say the same thing. Each
 
 from __future__ import annotations
 
+from literacy.catalog.rounds_columns import (MIDTERM_VERDICT_COUNTS, MIDTERM_VERDICT_LABELS, MIDTERM_VERDICT_NOTE,
+                                             MIDTERM_VERDICT_SENTENCES, MIDTERM_VERDICT_TERSE_EN)
+
 __all__ = ["VARIABLE_NAMES", "VERDICT_LABELS", "VERDICT_SENTENCES", "VERDICT_TERSE_EN", "VERDICT_COUNTS", "VERDICT_NOTE",
            "VERSUS_NATIONAL", "STATUS_LABELS", "RELIABILITY_LABELS", "SIGNIFICANCE", "SOURCE_LABELS",
            "SOURCE_HEADING", "SUPPRESSED_NOTE", "verdict_label", "verdict_sentence"]
@@ -133,3 +136,10 @@ def verdict_sentence(code: str, language: str = "zh") -> str:
     """
     pair = VERDICT_SENTENCES.get(code, (code, code))
     return pair[0 if language == "zh" else 1]
+
+# issue 23: the mid-term verdicts (the CI against the target's trajectory)
+VERDICT_LABELS.update(MIDTERM_VERDICT_LABELS)
+VERDICT_SENTENCES.update(MIDTERM_VERDICT_SENTENCES)
+VERDICT_TERSE_EN.update(MIDTERM_VERDICT_TERSE_EN)
+VERDICT_COUNTS.update(MIDTERM_VERDICT_COUNTS)
+VERDICT_NOTE = (VERDICT_NOTE[0] + MIDTERM_VERDICT_NOTE[0], VERDICT_NOTE[1] + MIDTERM_VERDICT_NOTE[1])

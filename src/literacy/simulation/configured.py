@@ -65,13 +65,13 @@ def round_years(rounds: list[dict], census_year: int | None) -> dict[str, float]
     Returns
     -------
     dict
-        ``{round id: years}``: the difference of years when the round ids are years, else 5 per
-        round.
+        ``{round id: years}``: the difference of the rounds' years (``year``, else the id when
+        it is a year), else 5 per round.
     """
     ids = [str(r["id"]) for r in rounds]
     try:
-        years = [int(i) for i in ids]
-        base = int(census_year) if census_year is not None else years[0]
+        years = [int(r["year"]) if r.get("year") is not None else int(r["id"]) for r in rounds]
+        base = int(census_year) if census_year is not None else min(years)
         return {i: float(y - base) for i, y in zip(ids, years)}
     except ValueError:
         return {i: 5.0 * k for k, i in enumerate(ids)}
