@@ -289,10 +289,10 @@ def test_suppressed_headline_says_the_figure_is_not_published(config):
                      change_ci_low=None, change_ci_high=None, verdict="suppressed")
     tables["headline_levels"].loc[tables["headline_levels"]["level"] == "literate", ["suppressed", "suppression_reason"]] = \
         [True, "2025: fewer than 30 respondents (n = 12)"]
-    for language, phrase in (("zh", "不予发布"), ("en", "is not published")):
+    for language, phrase, reason in (("zh", "不予发布", "受访者少于30人（n=12）"), ("en", "is not published", "n = 12")):
         d = _docx(rd.report_bytes(tables, config, language))
         text = " ".join(_summary_sentences(d, language))
-        assert phrase in text and "n = 12" in text
+        assert phrase in text and reason in text
         assert "12.0%" not in text.replace("12.0%的规划", "")   # no estimate, no verdict sentence
         assert not re.search(r"\d+\.\d%", text)
 
@@ -304,7 +304,7 @@ def test_suppressed_cells_are_blank_with_the_reason_in_a_note(config):
     assert wuda.cells[2].text == "" and wuda.cells[4].text == ""   # 2025 share and change blank
     assert wuda.cells[1].text.startswith("10.4%")                   # the baseline stays
     notes = [p.text for p in d.paragraphs if p.style.name == "Table Note"]
-    assert any("乌达区（2025: fewer than 30 respondents (n = 21)）" in n for n in notes)
+    assert any("乌达区（2025年：受访者少于30人（n=21））" in n for n in notes)        # the reason in Chinese
     assert any("†" in n for n in notes) and "†" in table.rows[2].cells[2].text   # review flag
 
 

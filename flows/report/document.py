@@ -30,6 +30,7 @@ import pandas as pd
 
 from literacy_flows.ingest import io as fio
 from literacy_flows.report import pdf as rpdf
+from literacy_flows.report.rounds_section import rounds_section
 from literacy_flows.report.document_sections import (contents, districts_section, drivers_section, fill_contents,
                                                      groups_section, methodology_section, problems_section,
                                                      scorecard_section, summary_section)
@@ -45,7 +46,7 @@ REQUIRED_TABLES = ("headline", "headline_levels", "districts", "key_groups", "sc
 #: Tables that may be absent: ``assessment/<name>.csv``, or for ``estimates_linked`` every round's
 #: ``<round>/estimates_linked.csv``.
 OPTIONAL_TABLES = ("demographics", "decomposition", "change", "verdicts", "change_linked", "estimates_linked",
-                   "small_area", "determinants", "associations")
+                   "small_area", "determinants", "associations", "trend")
 
 FIXED_DATE = _dt.datetime(2000, 1, 1, 0, 0, 0)   # the documents' created / modified dates (no timestamps)
 
@@ -131,6 +132,7 @@ def build_report(tables: Mapping[str, pd.DataFrame], config: dict, language: str
     highlights_page(doc, tables, config, L, level)
     anchor = contents(doc, L)
     summary_section(doc, tables, config, L, level)
+    rounds_section(doc, tables, config, L, level)          # more than two rounds: every pair, the trend
     districts_section(doc, tables, config, L, level)
     groups_section(doc, tables, config, L, level)
     scorecard_section(doc, tables, config, L)

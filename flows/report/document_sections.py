@@ -18,7 +18,8 @@ from docx.shared import Mm, Pt
 from literacy.catalog.vocabulary import SOURCE_LABELS, SUPPRESSED_NOTE, VERDICT_COUNTS, VERDICT_LABELS
 from literacy_flows.report.document_text import (Language, VERDICTS, as_flag, as_number, as_text, ci_text, fixed_text,
                                                  int_text, is_missing, level_names, p_text, pct_text,
-                                                 pp_ci_text, pp_text, round_label, summary_sentences)
+                                                 pp_ci_text, pp_text, round_label, summary_sentences,
+                                                 assessed_stage, reason_text)
 from literacy_flows.report.docx_builder import ReportDocument
 from literacy_flows.report.figures import forest_png
 from literacy_flows.report.findings import baseline_statement, comparability_statement, problems, target_statement
@@ -37,7 +38,7 @@ def _suppression_notes(rows: pd.DataFrame, L: Language, name_of: Callable[[Mappi
     items = []
     for _, r in rows.iterrows():
         if as_flag(r.get("suppressed")):
-            reason = as_text(r.get("suppression_reason")) or L.pair(SUPPRESSED_NOTE)
+            reason = reason_text(r.get("suppression_reason"), L) or L.pair(SUPPRESSED_NOTE)
             items.append(f"{name_of(r)}（{reason}）" if L.lang == "zh" else f"{name_of(r)} ({reason})")
     if not items:
         return []
@@ -117,7 +118,8 @@ def _comparison_table(doc: ReportDocument, df: pd.DataFrame, level: str, title: 
         widths.append(1.4)
     judged = verdict and "verdict" in rows_df.columns
     if judged and "target" in rows_df.columns:
-        header.append(L.t("目标", "Target"))
+        header.append(L.t("按期进度值", "Due by then") if assessed_stage(config, L, True) == L.t("中期", "Mid-term")
+                      else L.t("目标", "Target"))
         widths.append(1.4)
     if judged:
         header.append(L.header("verdict"))
@@ -138,9 +140,10 @@ def _comparison_table(doc: ReportDocument, df: pd.DataFrame, level: str, title: 
                           else _verdict_text(r, L).split("（")[0].split(" (")[0])
         rows.append(values)
     notes = _suppression_notes(rows_df, L, lambda r: L.col(r, "label")) + _reliability_note(rows_df, L)
-    notes.append(L.t("比例为加权估计；95%置信区间与标准误按复杂抽样设计（分层、整群、事后加权）计算；变化＝末期减基线。",
+    notes.append(L.t(f"比例为加权估计；95%置信区间与标准误按复杂抽样设计（分层、整群、事后加权）计算；"
+                     f"变化＝{assessed_stage(config, L)}减基线。",
                      "Weighted shares; 95% CIs and SEs are design-based (strata, clusters, raking accounted for); "
-                     "change = end-of-period minus baseline."))
+                     f"change = {assessed_stage(config, L)} minus baseline."))
     if judged and "target" in rows_df.columns:
         notes.append(target_statement(rows_df, config, L))
     if bh:
@@ -310,7 +313,8 @@ def summary_section(doc: ReportDocument, tables, config, L, level) -> None:
         lines.append(L.t(f"{len(df)}个{zh}中，" + "；".join(parts) + "。",
                          f"Of {len(df)} {en}, " + "; ".join(parts) + "."))
     if lines:
-        doc.heading(L.t("目标达成情况", "Against the target"), 2)
+        doc.heading(L.t("进度情况", "Against the trajectory") if assessed_stage(config, L) == L.t("中期", "mid-term")
+                    else L.t("目标达成情况", "Against the target"), 2)
         doc.bullets(lines)
     forest = forest_png(tables, level, config, L)
     if forest is not None:
@@ -323,7 +327,7 @@ def summary_section(doc: ReportDocument, tables, config, L, level) -> None:
 def _levels_section(doc, tables, config, L, level) -> None:
     df = tables["headline_levels"]
     header = [L.t("素质水平", "Level"), L.t("基线比例（95%CI）", "Baseline (95% CI)"),
-              L.t("末期比例（95%CI）", "End of period (95% CI)"), L.t("变化，百分点（95%CI）", "Change, points (95% CI)")]
+              L.t(f"{assessed_stage(config, L)}比例（95%CI）", f"{assessed_stage(config, L, True)} (95% CI)"), L.t("变化，百分点（95%CI）", "Change, points (95% CI)")]
     rows = [[L.col(r, "level") or as_text(r["level"]), _share_cell(r, "baseline"), _share_cell(r, "endline"),
              _change_cell(r, L)] for _, r in df.iterrows()]
     doc.heading(L.t("各素质水平", "Every literacy level"), 2)
@@ -355,7 +359,8 @@ def districts_section(doc, tables, config, L, level) -> None:
     for _, r in rows.iterrows():
         name = L.col(r, "label")
         if is_missing(r.get("endline")):
-            sentences.append(L.t(f"{name}：末期比例不予发布。", f"{name}: the end-of-period share is not published."))
+            sentences.append(L.t(f"{name}：{assessed_stage(config, L)}比例不予发布。",
+                                 f"{name}: the {assessed_stage(config, L)} share is not published."))
             continue
         s = L.t(f"{name}：{pct_text(r['endline'])}（{ci_text(r.get('endline_ci_low'), r.get('endline_ci_high'))}）",
                 f"{name}: {pct_text(r['endline'])} ({ci_text(r.get('endline_ci_low'), r.get('endline_ci_high'))})")
@@ -405,13 +410,13 @@ def groups_section(doc, tables, config, L, level) -> None:
             continue
         r = rows.loc[g["code"]]
         if is_missing(r.get("endline")):
-            reason = as_text(r.get("suppression_reason"))
-            doc.para(L.t(f"末期比例不予发布（{reason or '样本量不足或估计不可靠'}）。",
-                         f"The end-of-period share is not published ({reason or 'too few respondents or unreliable'})."))
+            reason = reason_text(r.get("suppression_reason"), L)
+            doc.para(L.t(f"{assessed_stage(config, L)}比例不予发布（{reason or '样本量不足或估计不可靠'}）。",
+                         f"The {assessed_stage(config, L)} share is not published ({reason or 'too few respondents or unreliable'})."))
             continue
-        s = L.t(f"末期{lz}的比例为{pct_text(r['endline'])}（95%置信区间 {ci_text(r.get('endline_ci_low'), r.get('endline_ci_high'))}，"
+        s = L.t(f"{assessed_stage(config, L)}{lz}的比例为{pct_text(r['endline'])}（95%置信区间 {ci_text(r.get('endline_ci_low'), r.get('endline_ci_high'))}，"
                 f"样本量 {int_text(r.get('endline_n'))} 人）",
-                f"End-of-period share {pct_text(r['endline'])} (95% CI {ci_text(r.get('endline_ci_low'), r.get('endline_ci_high'))}; "
+                f"{assessed_stage(config, L, True)} share {pct_text(r['endline'])} (95% CI {ci_text(r.get('endline_ci_low'), r.get('endline_ci_high'))}; "
                 f"n = {int_text(r.get('endline_n'))})")
         if not is_missing(r.get("change")):
             s += L.t(f"，较基线变化{pp_text(r['change'])}个百分点（{pp_ci_text(r.get('change_ci_low'), r.get('change_ci_high'), L)}）",
@@ -672,7 +677,7 @@ def methodology_section(doc, tables, config, L) -> None:
         for _, r in df.iterrows():
             if as_flag(r.get("suppressed")):
                 listed.append(f"{L.col(r, 'label')} · {L.col(r, 'level') or as_text(r.get('level'))}"
-                              f"{L.t('：', ': ')}{as_text(r.get('suppression_reason'))}")
+                              f"{L.t('：', ': ')}{reason_text(r.get('suppression_reason'), L)}")
     if listed:
         doc.para(L.t("以下单元格因样本量低于最小发布样本量或按NCHS标准不可靠而留空（不予发布）：",
                      "These cells are blank (not published): fewer respondents than the minimum, or unreliable by "

@@ -19,7 +19,8 @@ from literacy.catalog import column as catalog_column
 from literacy.catalog import coefficient_text, count_text, p_value_text, points_text, share_text
 from literacy.catalog.vocabulary import SIGNIFICANCE, SOURCE_HEADING, VERDICT_SENTENCES, VERSUS_NATIONAL
 
-__all__ = ["CONF", "SOURCE", "VERDICTS", "VERSUS", "Language", "as_flag", "as_number", "as_text", "ci_text", "city_reason", "fixed_text", "headline_values", "int_text", "is_missing", "level_names", "p_eq_text", "p_text", "pct_text", "pp_ci_text", "pp_text", "round_label", "summary_sentences"]
+__all__ = ["CONF", "SOURCE", "VERDICTS", "VERSUS", "Language", "as_flag", "as_number", "as_text", "ci_text", "city_reason", "fixed_text", "headline_values", "int_text", "is_missing", "level_names", "p_eq_text", "p_text", "pct_text", "pp_ci_text", "pp_text", "round_label", "summary_sentences", "target_phrase", "assessed_stage",
+           "reason_text"]
 
 #: The confidence level of every interval in the report (percent).
 CONF = 95
@@ -299,6 +300,49 @@ VERSUS = VERSUS_NATIONAL
 SOURCE = SOURCE_HEADING
 
 
+#: A suppression reason's English phrases (literacy.reliability's texts) -> Chinese, in order
+#: (the complement's rule before the plain relative width it contains).
+_REASON_ZH = (
+    (r"NCHS standard: ", "NCHS标准："),
+    (r"effective sample size < ([\d.]+)", r"有效样本量<\1"),
+    (r"Korn–Graubard CI width >= ([\d.]+)", r"Korn–Graubard置信区间宽度≥\1"),
+    (r"complement's relative CI width > ([\d.]+%)", r"补数的相对置信区间宽度>\1"),
+    (r"relative CI width > ([\d.]+%)", r"相对置信区间宽度>\1"),
+    (r"degrees of freedom < ([\d.]+)", r"自由度<\1"),
+    (r"estimate is 0% or 100% \(no events\)", "估计值为0%或100%（无事件）"),
+    (r"fewer than (\d+) respondents in a round \(reporting\.min_n\)", r"某轮受访者少于\1人"),
+    (r"fewer than (\d+) respondents(?: \(reporting\.min_n\))?", r"受访者少于\1人"),
+    (r" \(n = (\d+)\)", r"（n=\1）"),
+    (r"(?:baseline|end-of-period|mid-term|endline) (\w+): ", r"\1年："),
+    (r"\b(\d{4}): ", r"\1年："),
+    (r" \| ", "；"),
+    (r"; ", "，"),
+)
+
+
+def reason_text(reason, L: Language) -> str:
+    """A suppression reason in the document's language.
+
+    The tables carry :mod:`literacy.reliability`'s English reasons ("2020: NCHS standard: relative
+    CI width > 130%"); the Chinese document says them in Chinese ("2020年：NCHS标准：相对置信区间宽度>130%").
+
+    Parameters
+    ----------
+    reason : str or None
+    L : Language
+
+    Returns
+    -------
+    str
+    """
+    text = as_text(reason)
+    if L.lang == "en" or not text:
+        return text
+    for pattern, repl in _REASON_ZH:
+        text = re.sub(pattern, repl, text)
+    return text
+
+
 def city_reason(tables: Mapping[str, pd.DataFrame], level: str, which: str) -> str:
     """The suppression reason of the city's headline share (``headline_levels``), or ''."""
     hl = tables.get("headline_levels")
@@ -311,6 +355,52 @@ def city_reason(tables: Mapping[str, pd.DataFrame], level: str, which: str) -> s
     if which == "endline" and "|" in reason:   # "2020: ... | 2025: ..." -> the end-of-period part
         reason = reason.split("|")[-1].strip()
     return reason
+
+
+def assessed_stage(config: dict, L: Language, capital: bool = False) -> str:
+    """The assessed round's stage as the tables say it: 末期 / end-of-period, or 中期 / mid-term.
+
+    Parameters
+    ----------
+    config : dict
+        The assessment config (a config without an endline round is a mid-term assessment).
+    L : Language
+    capital : bool
+        The English word at the start of a sentence.
+
+    Returns
+    -------
+    str
+    """
+    rounds = (config or {}).get("rounds") or []
+    midterm = bool(rounds) and not any(r.get("role") == "endline" for r in rounds)
+    en = "mid-term" if midterm else "end-of-period"
+    return L.t("中期" if midterm else "末期", en[0].upper() + en[1:] if capital else en)
+
+
+def target_phrase(h: Mapping, L: Language) -> str:
+    """What a verdict was read against, as the sentences say it.
+
+    At the end of the period the plan's target ("规划目标12.0%"); at a mid-term (headline
+    ``assessment`` = ``midterm``) the share due by the assessed round on the straight line from the
+    baseline to the target ("按规划进度2023年应达到10.8%（2025年目标12.0%）").
+
+    Parameters
+    ----------
+    h : mapping
+        :func:`headline_values` of ``headline.csv``.
+    L : Language
+
+    Returns
+    -------
+    str
+    """
+    if h.get("assessment") == "midterm":
+        end_r, year = h.get("endline_round") or "", h.get("target_year") or ""
+        return L.t(f"按规划进度{end_r}年应达到的{pct_text(h.get('target'))}（{year}年目标{pct_text(h.get('target_headline'))}）",
+                   f"the {pct_text(h.get('target'))} due by {end_r} on the plan's trajectory (target "
+                   f"{pct_text(h.get('target_headline'))} by {year})")
+    return L.t(f"规划目标{pct_text(h.get('target'))}", f"the plan's target of {pct_text(h.get('target'))}")
 
 
 def summary_sentences(tables: Mapping[str, pd.DataFrame], config: dict, language: str = "zh") -> list[str]:
@@ -341,7 +431,7 @@ def summary_sentences(tables: Mapping[str, pd.DataFrame], config: dict, language
     base_r, end_r = h.get("baseline_round") or "", h.get("endline_round") or ""
     out: list[str] = []
     if h.get("endline") is None:
-        reason = city_reason(tables, level, "endline")
+        reason = reason_text(city_reason(tables, level, "endline"), L)
         out.append(L.t(f"{end_r}年全市{lzh}的公民比例不予发布：样本不足以得出可靠估计"
                        + (f"（{reason}）" if reason else "") + "。因此无法对照规划目标作出判定。",
                        f"The city's {end_r} share of adults with {lname} is not published: the sample does not "
@@ -368,8 +458,7 @@ def summary_sentences(tables: Mapping[str, pd.DataFrame], config: dict, language
                        f"The {base_r} baseline share is not published, so no change is given."))
     verdict = h.get("verdict") or ""
     vzh, ven = VERDICTS.get(verdict, (verdict, verdict))
-    out.append(L.t(f"对照规划目标{pct_text(h.get('target'))}：{vzh}。",
-                   f"Against the plan's target of {pct_text(h.get('target'))}: {ven}."))
+    out.append(L.t(f"对照{target_phrase(h, L)}：{vzh}。", f"Against {target_phrase(h, L)}: {ven}."))
     if h.get("national_rate") is not None:
         szh, sen = VERSUS.get(h.get("versus_national") or "", ("", ""))
         year = h.get("national_year") or ""

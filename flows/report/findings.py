@@ -16,7 +16,8 @@ import pandas as pd
 
 from literacy.catalog.vocabulary import VERDICT_COUNTS, VERDICT_LABELS, VERSUS_NATIONAL
 from literacy_flows.report.document_text import (CONF, Language, as_number, headline_values, int_text,
-                                                 level_names, pct_text, pp_ci_text, pp_text)
+                                                 level_names, pct_text, pp_ci_text, pp_text,
+                                                 target_phrase)
 
 __all__ = ["forms_differ", "comparability_statement", "baseline_statement", "target_statement", "highlight_lines",
            "problems", "RESPONSE_RATE_STANDARD"]
@@ -24,6 +25,9 @@ __all__ = ["forms_differ", "comparability_statement", "baseline_statement", "tar
 #: The unit response rate below which a nonresponse bias analysis is expected (NCES Statistical
 #: Standard 4-4-1, 2012), unless the config's ``quality.response_rate_threshold`` says otherwise.
 RESPONSE_RATE_STANDARD = 0.85
+
+#: The verdicts of a domain wholly below what it was judged against (end of period, mid-term).
+BELOW = ("not_met", "behind")
 
 
 def _num(h: Mapping, key: str) -> float:
@@ -125,12 +129,12 @@ def baseline_statement(tables: Mapping[str, pd.DataFrame], config: dict, L: Lang
                "the sample they cover; check the published figure's source."))
     return [L.t(f"规划公布的{base_r}年基线为{pct_text(published)}；本评估用{base_r}年调查数据按与{h.get('endline_round') or ''}年"
                 f"相同的加权与估计方法重新估计为{pct_text(est)}（95%置信区间 {pct_text(lo)}–{pct_text(hi)}）。{why}"
-                "变化以重估值为基线计算，使两轮按同一方法比较；目标判定只看末期比例，与基线取值无关。",
+                "变化以重估值为基线计算，使两轮按同一方法比较；目标判定只看评估轮的比例，与基线取值无关。",
                 f"The plan published a {base_r} baseline of {pct_text(published)}; this assessment re-estimates it "
                 f"from the {base_r} survey with the same weighting and estimation as the later round: "
                 f"{pct_text(est)} ({CONF}% CI {pct_text(lo)} to {pct_text(hi)}). {why} The change is measured from "
                 "the re-estimate, so that both rounds are measured the same way; the target verdict reads the "
-                "end-of-period share only and does not depend on the baseline.")]
+                "assessed round's share only and does not depend on the baseline.")]
 
 
 def target_statement(df: pd.DataFrame, config: dict, L: Language) -> str:
@@ -148,6 +152,14 @@ def target_statement(df: pd.DataFrame, config: dict, L: Language) -> str:
     str
     """
     city = float(config["targets"]["headline"])
+    if not any(r.get("role") == "endline" for r in config["rounds"]):
+        due = pd.to_numeric(df.get("target", pd.Series(dtype=float)), errors="coerce").dropna()
+        due_text = pct_text(due.iloc[0]) if len(due) else ""
+        return L.t(f"中期评估：各区和重点人群均对照全市按期进度值{due_text}判定（基线至{config['targets']['year']}年目标"
+                   f"{pct_text(city)}的直线上该年应达到的比例）。",
+                   f"Mid-term assessment: every district and key group is read against the city's share due by then, "
+                   f"{due_text} (on the straight line from the baseline to the {config['targets']['year']} target of "
+                   f"{pct_text(city)}).")
     targets = pd.to_numeric(df.get("target", pd.Series(dtype=float)), errors="coerce").dropna().unique()
     if len(targets) <= 1 and (not len(targets) or abs(float(targets[0]) - city) < 1e-12):
         return L.t(f"规划未对各区和重点人群分别设定目标，均以全市目标{pct_text(city)}判定。",
@@ -195,11 +207,11 @@ def highlight_lines(tables: Mapping[str, pd.DataFrame], config: dict, L: Languag
     out = []
     if h.get("endline") is not None:
         out.append(L.t(f"{end_r}年全市{lz}的公民比例为{pct_text(h['endline'])}（{CONF}%置信区间 {pct_text(h.get('endline_ci_low'))}–"
-                       f"{pct_text(h.get('endline_ci_high'))}），规划目标{pct_text(h.get('target'))}："
+                       f"{pct_text(h.get('endline_ci_high'))}），对照{target_phrase(h, L)}："
                        f"{VERDICT_LABELS.get(verdict, (verdict, verdict))[0]}。",
                        f"{end_r}: {pct_text(h['endline'])} of the city's adults had {le} ({CONF}% CI "
-                       f"{pct_text(h.get('endline_ci_low'))} to {pct_text(h.get('endline_ci_high'))}); against the "
-                       f"plan's target of {pct_text(h.get('target'))}: {VERDICT_LABELS.get(verdict, (verdict, verdict))[1]}."))
+                       f"{pct_text(h.get('endline_ci_low'))} to {pct_text(h.get('endline_ci_high'))}); against "
+                       f"{target_phrase(h, L)}: {VERDICT_LABELS.get(verdict, (verdict, verdict))[1]}."))
     if forms_differ(tables):
         out.append(L.t(f"素质水平的变化（等值量尺）：{pp_text(h.get('linked_change'))}个百分点（{CONF}%置信区间 "
                        f"{pp_ci_text(h.get('linked_change_ci_low'), h.get('linked_change_ci_high'), L)}）；原始得分变化"
@@ -218,12 +230,15 @@ def highlight_lines(tables: Mapping[str, pd.DataFrame], config: dict, L: Languag
         out.append(L.t(f"基线：规划公布{pct_text(published)}，本评估重估为{pct_text(h['baseline'])}（见一、主要发现）。",
                        f"Baseline: {pct_text(published)} as the plan published it, {pct_text(h['baseline'])} as "
                        f"re-estimated here (see section 1)."))
+    against = (("全市进度", "the city's trajectory") if h.get("assessment") == "midterm"
+               else ("各自目标", "their targets") if (config.get("targets") or {}).get("domains")
+               else ("全市目标", "the city target"))
     for name, zh, en in (("districts", "各区", "Districts"), ("key_groups", "重点人群", "Key groups")):
         lists = _verdict_lists(tables[name], level, L)
         parts = [L.t(f"{VERDICT_COUNTS[k][0]}：{'、'.join(v)}", f"{VERDICT_COUNTS[k][1]}: {', '.join(v)}")
                  for k, v in lists.items() if v]
         if parts:
-            out.append(L.t(f"{zh}（对照全市目标）：", f"{en} (against the city target): ") + L.t("；", "; ").join(parts)
+            out.append(L.t(f"{zh}（对照{against[0]}）：", f"{en} (against {against[1]}): ") + L.t("；", "; ").join(parts)
                        + L.t("。", "."))
     if h.get("national_rate") is not None:
         szh, sen = VERSUS_NATIONAL.get(h.get("versus_national") or "", ("", ""))
@@ -261,27 +276,38 @@ def problems(tables: Mapping[str, pd.DataFrame], config: dict, L: Language, leve
     end_r = h.get("endline_round") or ""
     lz, le = level_names(config, level)
     out: list[tuple[str, str]] = []
+    midterm = h.get("assessment") == "midterm"
+    goal = ("按期进度值", "the share due by then,") if midterm else ("目标", "the target of")
     kg = tables["key_groups"]
-    kg = kg[(kg["level"].astype(str) == level) & (kg.get("verdict", pd.Series(dtype=str)).astype(str) == "not_met")] \
+    kg = kg[(kg["level"].astype(str) == level) & (kg.get("verdict", pd.Series(dtype=str)).astype(str).isin(BELOW))] \
         if "verdict" in kg.columns else kg.iloc[0:0]
     for _, r in kg.iterrows():
         name, lead = L.col(r, "label"), L.col(r, "lead")
         out.append((L.t(f"{name}{lz}的比例为{pct_text(r.get('endline'))}（95%置信区间上限{pct_text(r.get('endline_ci_high'))}），"
-                        f"整体低于目标{pct_text(r.get('target'))}。",
+                        f"整体低于{goal[0]}{pct_text(r.get('target'))}。",
                         f"{name}: {pct_text(r.get('endline'))} with {le} (upper 95% limit "
-                        f"{pct_text(r.get('endline_ci_high'))}), wholly below the target of {pct_text(r.get('target'))}."),
+                        f"{pct_text(r.get('endline_ci_high'))}), wholly below {goal[1]} {pct_text(r.get('target'))}."),
                     L.t(f"建议牵头部门（{lead}）将其列为下一周期的重点，制定专项措施并设定可监测的阶段目标。",
                         f"The lead department ({lead}) makes it a priority of the next period, with specific measures "
                         f"and milestones that can be monitored.")))
     d = tables["districts"]
-    d = d[(d["level"].astype(str) == level) & (d["verdict"].astype(str) == "not_met")] if "verdict" in d.columns else d.iloc[0:0]
+    d = d[(d["level"].astype(str) == level) & (d["verdict"].astype(str).isin(BELOW))] if "verdict" in d.columns else d.iloc[0:0]
     for _, r in d.iterrows():
-        out.append((L.t(f"{L.col(r, 'label')}的比例为{pct_text(r.get('endline'))}，整体低于目标{pct_text(r.get('target'))}。",
+        out.append((L.t(f"{L.col(r, 'label')}的比例为{pct_text(r.get('endline'))}，整体低于{goal[0]}{pct_text(r.get('target'))}。",
                         f"{L.col(r, 'label')}: {pct_text(r.get('endline'))}, wholly below the target of "
                         f"{pct_text(r.get('target'))}."),
                     L.t("建议区政府在下一周期加大科普资源投入，并按重点人群分解任务。",
                         "The district government directs more science-popularisation resources to it in the next "
                         "period, with tasks broken down by key group.")))
+    if h.get("verdict") == "behind":
+        out.append((L.t(f"全市{end_r}年比例的置信区间整体低于按期进度值{pct_text(h.get('target'))}：按目前进度，"
+                        f"{h.get('target_year') or ''}年难以达到目标{pct_text(h.get('target_headline'))}。",
+                        f"The city's {end_r} CI is wholly below the {pct_text(h.get('target'))} due by then: at this "
+                        f"pace the {pct_text(h.get('target_headline'))} target for {h.get('target_year') or ''} will "
+                        f"not be reached."),
+                    L.t("建议在规划后半期加大投入，优先落后的区和重点人群，并在下一轮监测中检查进度。",
+                        "Step up the measures in the plan's second half, the districts and key groups furthest "
+                        "behind first, and check the pace at the next monitoring round.")))
     if h.get("verdict") == "inconclusive":
         out.append((L.t(f"全市{end_r}年比例的置信区间包含目标值，无法判定是否达标。",
                         f"The city's {end_r} CI contains the target: whether it was met cannot be decided."),

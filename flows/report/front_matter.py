@@ -11,8 +11,9 @@ import pandas as pd
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
+from literacy.assessment.schedule import is_midterm_assessment, survey_rounds
 from literacy_flows.report.docx_builder import ReportDocument
-from literacy_flows.report.document_text import Language, headline_values, level_names, round_label
+from literacy_flows.report.document_text import Language, level_names, round_label
 from literacy_flows.report.findings import highlight_lines
 
 __all__ = ["cover_page", "highlights_page", "symbol_legend", "level_descriptors", "report_kind"]
@@ -30,6 +31,8 @@ def report_kind(config: dict, L: Language) -> str:
     -------
     str
     """
+    if is_midterm_assessment(config):
+        return L.t("中期评估报告", "Mid-term evaluation report")
     return L.t("终期评估报告", "End-of-period evaluation report")
 
 
@@ -58,9 +61,8 @@ def cover_page(doc: ReportDocument, config: dict, tables: Mapping[str, pd.DataFr
                         (report_kind(config, L), "Subtitle")):
         p = doc.para(text, style=style)
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    h = headline_values(tables["headline"])
-    p = doc.para(L.t(f"{round_label(config, h.get('baseline_round'), L)}　—　{round_label(config, h.get('endline_round'), L)}",
-                     f"{round_label(config, h.get('baseline_round'), L)} — {round_label(config, h.get('endline_round'), L)}"))
+    labels = [round_label(config, r.id, L) for r in survey_rounds(config)]   # every round, in year order
+    p = doc.para(L.t("　—　", " — ").join(labels))
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     p.paragraph_format.space_before = Pt(24)
     p = doc.para(_version(cover, L), bold=True)
