@@ -26,7 +26,8 @@ check the results against their schemas and write them. Modules:
 * ``small_area``: the Fay–Herriot figures of the small cells;
 * ``planning``: the next round's sample plan;
 * ``truth``: the estimates against a simulation's true values;
-* ``estimate_command``: one estimate table from any survey data (``literacy estimate``).
+* ``estimate_command``: one estimate table from any survey data (``literacy estimate``);
+* ``design_summary``: a design's header facts (strata, PSUs, observations, population, df).
 
 Pure computation: DataFrames, dicts and designs in and out; no file I/O.
 """
@@ -188,8 +189,10 @@ from literacy.assessment.truth import (
 from literacy.assessment.estimate_command import (
     STATISTICS,
     EstimateSpec,
+    estimate_design,
     estimate_table,
 )
+from literacy.assessment.design_summary import DesignSummary, design_summary
 
 __all__ = [
     "age_band",
@@ -313,4 +316,7 @@ __all__ = [
     "EstimateSpec",
     "estimate_table",
     "STATISTICS",
+    "estimate_design",
+    "DesignSummary",
+    "design_summary",
 ]
