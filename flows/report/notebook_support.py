@@ -77,13 +77,16 @@ def suppressed(df: pd.DataFrame, value: str = "estimate") -> np.ndarray:
 
 
 def show(df: pd.DataFrame, formats: dict | None = None) -> None:
-    """Display a table with some columns formatted as text (no Styler: its random ids change every run)."""
+    """Display a table with some columns formatted as text (no Styler: its random ids change every run).
+
+    ``formats`` maps a column to a format string (``"{:.2f}"``) or a function of the value.
+    """
     from IPython.display import display   # the kernel's: only a running notebook calls this
 
     out = df.reset_index(drop=True).copy()
     for col, fmt in (formats or {}).items():
         if col in out.columns:
-            out[col] = [("" if pd.isna(v) else fmt.format(v)) for v in out[col]]
+            out[col] = [("" if pd.isna(v) else (fmt(v) if callable(fmt) else fmt.format(v))) for v in out[col]]
     display(out)
 
 

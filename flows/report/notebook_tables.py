@@ -43,21 +43,30 @@ STAGE_LABELS = {"base": ("基础权数", "base (1 / selection probability)"),
 #: True / False as a table says it.
 YES_NO = {True: "是 yes", False: "否 no"}
 
-#: Column codes whose catalog label means another table's column ('p' is the plan's share, a p-value elsewhere).
-_AMBIGUOUS = {"p"}
+#: Column codes whose catalog label is one table's meaning (``p`` is the plan's share, ``median`` the
+#: score's, ``min`` a weight's ...): a notebook's table of the same name means something else.
+_AMBIGUOUS = {"p", "median", "min", "max", "respondents", "mean", "share", "rate", "category", "gap", "actual",
+              "status", "text", "section", "key", "value", "line", "column", "file", "kind", "scale", "a", "b", "d",
+              "sd", "items", "method"}
 _HEADERS = {c.code: (c.label_zh, c.label_en) for c in COLUMNS if c.label_zh and c.label_en and c.code not in _AMBIGUOUS}
+_FORMATS = {c.code: c.number_format for c in COLUMNS if c.number_format and c.code not in _AMBIGUOUS}
+#: Headers of the code columns once their cells are labels.
+_CODE_HEADERS = {"level": ("素质水平", "Literacy level"), "part": ("问卷部分", "Questionnaire part"),
+                 "breakdown": ("分类", "Breakdown"), "domain": ("子总体", "Domain"), "group": ("重点人群", "Key group")}
+#: The columns that are a share only when the table's estimates are shares (not a coefficient or a mean).
+_WITH_ESTIMATE = {"estimate", "se", "ci_low", "ci_high"}
 #: Whole-number columns shown without a thousands separator (years, ids).
-_PLAIN_INTEGERS = {"round", "year", "轮次", "调查轮次 Round", "baseline_round", "endline_round", "seed"}
+_PLAIN_INTEGERS = {"round", "year", "baseline_round", "endline_round", "seed", "national_year"}
 _CODES = {"reliability": RELIABILITY_LABELS, "verdict": VERDICT_LABELS, "versus_national": VERSUS_NATIONAL,
-          "stage": STAGE_LABELS}
+          "stage": STAGE_LABELS, "favours": {"focal": ("焦点组", "focal group"), "reference": ("参照组", "reference group")}}
 
 
 def _pair(zh: str, en: str) -> str:
     return zh if zh == en else f"{zh} {en}".strip()
 
 
-#: A labelled header -> the catalogued column's number format.
-_KINDS = {_pair(*_HEADERS[c.code]): c.number_format for c in COLUMNS if c.number_format and c.code in _HEADERS}
+def _is_code(v) -> bool:
+    return isinstance(v, str) and v != ""
 
 
 class TableLabels:
@@ -81,7 +90,8 @@ class TableLabels:
 
     def value(self, variable: str, code) -> str:
         """The label of one code of a survey variable (``district``, ``sex``, ``group``, ...)."""
-        if variable in ("group",) or variable.startswith("group_"):
+        variable = str(variable)
+        if variable == "group" or variable.startswith("group_"):
             return self.groups.get(str(code), str(code))
         if variable == "city" and str(code) == "all":
             return _pair(*BREAKDOWN_NAMES["city"])
@@ -101,21 +111,38 @@ class TableLabels:
             return str(code)
         return " · ".join(self.value(v, c) for v, c in zip(variables, codes))
 
+    def _per_row(self, frame: pd.DataFrame, by: str, values: pd.Series) -> pd.Series:
+        return pd.Series([self.value(v, c) if _is_code(c) and _is_code(v) else c
+                          for v, c in zip(frame[by], values)], index=values.index)
+
     def column(self, name: str, values: pd.Series, frame: pd.DataFrame) -> pd.Series | None:
         """The column's values as labels, or None when it holds no code this class knows."""
-        if name == "level":
-            return values.map(lambda v: self.levels.get(v, v) if isinstance(v, str) else v)
-        if name == "part":
-            return values.map(lambda v: self.parts.get(v, v) if isinstance(v, str) else v)
+        codes = {v for v in values if _is_code(v)}
+        if name == "level" and codes & set(self.levels):
+            return values.map(lambda v: self.levels.get(v, v) if _is_code(v) else v)
+        if name in ("level", "reference") and "variable" in frame.columns:   # a factor's level (a model's term)
+            return self._per_row(frame, "variable", values)
+        if name == "part" and codes & set(self.parts):
+            return values.map(lambda v: self.parts.get(v, v) if _is_code(v) else v)
         if name == "breakdown":
-            return values.map(lambda v: self.breakdown(v) if isinstance(v, str) else v)
+            return values.map(lambda v: self.breakdown(v) if _is_code(v) else v)
         if name == "domain" and "breakdown" in frame.columns:
-            return pd.Series([self.domain(b, d) if isinstance(d, str) else d
-                              for b, d in zip(frame["breakdown"], values)], index=values.index)
+            return pd.Series([self.domain(b, d) if _is_code(d) else d for b, d in zip(frame["breakdown"], values)],
+                             index=values.index)
+        if name == "variable":      # a model's variable: the breakdown's name ('(Intercept)' stays)
+            return values.map(lambda v: self.breakdown(v) if _is_code(v) and (v in BREAKDOWN_NAMES or v in self.variables)
+                              else v)
+        if name == "grouping":
+            return values.map(lambda v: self.breakdown(v) if _is_code(v) and v != "round" else
+                              ("轮次 Round" if v == "round" else v))
+        if name == "comparison" and "grouping" in frame.columns:   # 'male vs female', 'haibowan vs rest'
+            return pd.Series([" vs ".join("其他 rest" if c == "rest" else self.value(g, c) for c in str(v).split(" vs "))
+                              if _is_code(v) and _is_code(g) and g != "round" else v
+                              for g, v in zip(frame["grouping"], values)], index=values.index)
         if name in _CODES:
-            return values.map(lambda v: _pair(*_CODES[name][v]) if isinstance(v, str) and v in _CODES[name] else v)
+            return values.map(lambda v: _pair(*_CODES[name][v]) if _is_code(v) and v in _CODES[name] else v)
         if name in self.variables or name == "group":
-            return values.map(lambda v: self.value(name, v) if isinstance(v, str) else v)
+            return values.map(lambda v: self.value(name, v) if _is_code(v) else v)
         return None
 
 
@@ -142,13 +169,70 @@ def _decimals(excel: str) -> int:
 def _kind_text(fmt):
     """The text formatter of a catalogued column's number format (a share as %, a change in points, ...)."""
     d = _decimals(fmt.excel)
-    blank = BLANK
-    return {"share": lambda v: share_text(v, d, blank),
-            "change": lambda v: points_text(v, d, blank),
-            "count": lambda v: count_text(v, blank) if d == 0 else score_text(v, d, blank),
-            "score": lambda v: score_text(v, d, blank),
-            "coefficient": lambda v: score_text(v, d, blank),
-            "p_value": lambda v: p_value_text(v, blank)}.get(fmt.kind, number_text)
+    return {"share": lambda v: share_text(v, d, BLANK),
+            "change": lambda v: points_text(v, d, BLANK),
+            "count": lambda v: count_text(v, BLANK) if d == 0 else score_text(v, d, BLANK),
+            "score": lambda v: score_text(v, d, BLANK),
+            "coefficient": lambda v: score_text(v, d, BLANK),
+            "p_value": lambda v: p_value_text(v, BLANK)}.get(fmt.kind, number_text)
+
+
+def _within_unit(values: pd.Series) -> bool:
+    x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    x = x[np.isfinite(x)]
+    return bool(len(x) == 0 or ((x >= 0) & (x <= 1)).all())
+
+
+def _prepare(df: pd.DataFrame, labels: TableLabels) -> tuple[pd.DataFrame, dict]:
+    """The table with codes as labels and labelled headers, and each float column's formatter."""
+    out = df.copy()
+    if isinstance(out.columns, pd.MultiIndex):
+        out.columns = [" ".join(str(p) for p in col if str(p) != "").strip() for col in out.columns]
+    if not (isinstance(out.index, pd.RangeIndex) and out.index.name is None):
+        named = any(n is not None for n in out.index.names)
+        out = out.reset_index() if named else out.reset_index(drop=True)
+    out.columns = [str(c) for c in out.columns]
+    out = out.loc[:, ~pd.Index(out.columns).duplicated()]
+    if {"label_zh", "label_en"} <= set(out.columns):
+        both = [BLANK if pd.isna(z) and pd.isna(e) else _pair(str(z), str(e))
+                for z, e in zip(out["label_zh"], out["label_en"])]
+        at = list(out.columns).index("label_zh")
+        out = out.drop(columns=["label_zh", "label_en"] + (["domain"] if "domain" in out.columns else []))
+        out.insert(min(at, len(out.columns)), "domain", both)
+    elif "label_en" in out.columns:     # the English label alone: it stands for the domain code
+        out = out.drop(columns=["domain"] if "domain" in out.columns else []).rename(columns={"label_en": "domain"})
+    shares = "estimate" not in out.columns or _within_unit(out["estimate"])
+    headers, formats = {}, {}
+    codes = out.copy()     # each column is read by the other columns' codes, not their labels
+    for col in list(out.columns):
+        new = labels.column(col, codes[col], codes) if not (col == "domain" and "breakdown" not in out.columns) else None
+        if new is not None:
+            out[col] = new
+            if col in _CODE_HEADERS:
+                headers[col] = _pair(*_CODE_HEADERS[col])
+        elif out[col].dtype == bool or (out[col].dtype == object and len(out[col]) and out[col].map(
+                lambda v: isinstance(v, (bool, np.bool_))).all()):
+            out[col] = out[col].map(lambda v: YES_NO[bool(v)])
+        if col == "domain":
+            headers[col] = _pair(*_CODE_HEADERS["domain"])
+        elif col == "level" and new is not None and "variable" in out.columns:
+            headers[col] = "类别 Category"
+        elif col in _WITH_ESTIMATE and not shares:
+            headers[col] = {"estimate": "估计 Estimate"}.get(col, _pair(*_HEADERS[col]) if col in _HEADERS else col)
+        elif col in ("min", "max") and "sum_weights" in out.columns:    # the weight diagnostics' range
+            headers[col] = _pair(*{"min": ("最小权数", "Minimum weight"), "max": ("最大权数", "Maximum weight")}[col])
+        elif col not in headers and col in _HEADERS:
+            headers[col] = _pair(*_HEADERS[col])
+        name = headers.get(col, col)
+        if out[col].dtype.kind == "f":
+            fmt = _FORMATS.get(col)
+            usable = fmt is not None and not (col in _WITH_ESTIMATE and not shares) and not (
+                fmt.kind == "share" and not _within_unit(out[col]))
+            formats[name] = _kind_text(fmt) if usable else number_text
+        elif out[col].dtype.kind in "iu" and col not in _PLAIN_INTEGERS:
+            formats[name] = "{:,}".format
+    out.columns = [headers.get(c, c) for c in out.columns]
+    return out, formats
 
 
 def present(df: pd.DataFrame, labels: TableLabels | None = None) -> pd.DataFrame:
@@ -166,35 +250,7 @@ def present(df: pd.DataFrame, labels: TableLabels | None = None) -> pd.DataFrame
     DataFrame
         A copy with a plain row index; cells keep their types (blanks are drawn by :func:`table_html`).
     """
-    labels = labels or TableLabels()
-    out = df.copy()
-    if isinstance(out.columns, pd.MultiIndex):
-        out.columns = [" ".join(str(p) for p in col if str(p) != "").strip() for col in out.columns]
-    if not (isinstance(out.index, pd.RangeIndex) and out.index.name is None):
-        named = any(n is not None for n in out.index.names)
-        out = out.reset_index() if named else out.reset_index(drop=True)
-    out.columns = [str(c) for c in out.columns]
-    out = out.loc[:, ~pd.Index(out.columns).duplicated()]
-    if {"label_zh", "label_en"} <= set(out.columns):
-        both = [BLANK if pd.isna(z) and pd.isna(e) else _pair(str(z), str(e))
-                for z, e in zip(out["label_zh"], out["label_en"])]
-        at = list(out.columns).index("label_zh")
-        out = out.drop(columns=["label_zh", "label_en"] + (["domain"] if "domain" in out.columns else []))
-        out.insert(min(at, len(out.columns)), "子总体 domain", both)
-    elif "label_en" in out.columns:
-        out = out.rename(columns={"label_en": "子总体 domain"})
-    labelled = {}
-    for col in out.columns:
-        new = labels.column(col, out[col], out)
-        if new is not None:
-            labelled[col] = new
-        elif out[col].dtype == bool or (out[col].dtype == object and len(out[col]) and out[col].map(
-                lambda v: isinstance(v, (bool, np.bool_))).all()):
-            labelled[col] = out[col].map(lambda v: YES_NO[bool(v)])
-    for col, values in labelled.items():
-        out[col] = values
-    out.columns = [(_pair(*_HEADERS[c]) if c in _HEADERS else c) for c in out.columns]
-    return out
+    return _prepare(df, labels or TableLabels())[0]
 
 
 def table_html(df: pd.DataFrame, labels: TableLabels | None = None) -> str:
@@ -211,12 +267,8 @@ def table_html(df: pd.DataFrame, labels: TableLabels | None = None) -> str:
     -------
     str
     """
-    out = present(df, labels)
-    formats = {c: (_kind_text(_KINDS[c]) if c in _KINDS else number_text) for c in out.columns
-               if out[c].dtype.kind == "f"}
-    formats.update({c: "{:,}".format for c in out.columns if out[c].dtype.kind in "iu" and c not in _PLAIN_INTEGERS})
-    html = out.to_html(index=False, na_rep=BLANK, formatters=formats, border=0, classes="dataframe",
-                       escape=True)
+    out, formats = _prepare(df, labels or TableLabels())
+    html = out.to_html(index=False, na_rep=BLANK, formatters=formats, border=0, classes="dataframe", escape=True)
     blank = out.isna().to_numpy().any() or any((out[c].astype(str) == BLANK).any() for c in out.columns)
     if blank:
         html += f'\n<p class="table-note" style="font-size: 12px; color: #555;">{BLANK_NOTE}</p>'
