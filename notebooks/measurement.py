@@ -162,7 +162,7 @@ if comparable:
             "mean θ": sc["mean"], "se(mean)": sc["se_mean"], "SD θ": sc["sd"], "se(SD)": sc["se_sd"], "n": sc["n"],
         }), {"mean θ": "{:.3f}", "se(mean)": "{:.3f}", "SD θ": "{:.3f}", "se(SD)": "{:.3f}", "n": "{:,.0f}"})
         display(Markdown("The baseline round's mean and SD are fixed at 0 and 1 (they define the scale): no standard "
-                         "error, a blank cell."))
+                         "error (—)."))
         show(pd.DataFrame({
             "水平 level": [level_name[c] for c in cuts],
             "threshold 分数线": [float(lv["threshold"]) for lv in levels if lv["code"] in cuts],

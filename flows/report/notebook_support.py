@@ -26,7 +26,7 @@ import pandas as pd
 
 from literacy.assessment import validate_config
 from literacy.catalog import points_text, share_text
-from literacy_flows.report.notebook_tables import install_table_format
+from literacy_flows.report.notebook_tables import BLANK, install_table_format
 from literacy_flows.report.notebooks import use_cjk_font
 
 __all__ = ["FIGURE_STYLE", "Outputs", "notebook_style", "read_outputs", "suppressed", "show", "pct", "pp",
@@ -79,14 +79,15 @@ def suppressed(df: pd.DataFrame, value: str = "estimate") -> np.ndarray:
 def show(df: pd.DataFrame, formats: dict | None = None) -> None:
     """Display a table with some columns formatted as text (no Styler: its random ids change every run).
 
-    ``formats`` maps a column to a format string (``"{:.2f}"``) or a function of the value.
+    ``formats`` maps a column to a format string (``"{:.2f}"``) or a function of the value; a blank
+    value is an em dash (the table then carries the note saying what it means).
     """
     from IPython.display import display   # the kernel's: only a running notebook calls this
 
     out = df.reset_index(drop=True).copy()
     for col, fmt in (formats or {}).items():
         if col in out.columns:
-            out[col] = [("" if pd.isna(v) else (fmt(v) if callable(fmt) else fmt.format(v))) for v in out[col]]
+            out[col] = [(BLANK if pd.isna(v) else (fmt(v) if callable(fmt) else fmt.format(v))) for v in out[col]]
     display(out)
 
 
