@@ -92,3 +92,10 @@ def test_same_table_same_bytes(labels):
 def test_a_model_variable_is_named(labels):
     rows = _rows(table_html(pd.DataFrame({"variable": ["(Intercept)", "district"], "level": [None, "wuda"]}), labels))
     assert [r[0] for r in rows[1:]] == ["(Intercept)", "区 District"] and rows[2][1] == "乌达区 Wuda"
+
+
+def test_a_number_range_never_breaks_across_lines(labels):
+    html = table_html(pd.DataFrame({"95% CI": ["10.8% – 13.0%"], "change": ["+2.5 (+1.0 to +4.0)"],
+                                    "group": ["19.2% (16.2%–22.6%)"]}), labels)
+    assert "10.8%\u00a0–\u00a013.0%" in html and "+1.0\u00a0to\u00a0+4.0" in html and "16.2%\u2060–\u206022.6%" in html
+    assert "+2.5 (" in html          # between the figure and its interval the cell may still wrap

@@ -21,6 +21,8 @@ the same outputs render to the same bytes.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -57,6 +59,9 @@ _CODE_HEADERS = {"level": ("素质水平", "Literacy level"), "part": ("问卷�
 _WITH_ESTIMATE = {"estimate", "se", "ci_low", "ci_high"}
 #: Whole-number columns shown without a thousands separator (years, ids).
 _PLAIN_INTEGERS = {"round", "year", "baseline_round", "endline_round", "seed", "national_year"}
+#: ' – ' or ' to ' between two numbers, and '–' right after a number (12.1%–15.0%).
+_RANGE_SPACED = re.compile(r"(?<=[\d%]) (–|to) (?=[+\-−]?\d)")
+_RANGE_TIGHT = re.compile(r"([\d%])–(?=[+\-−]?\d)")
 _CODES = {"reliability": RELIABILITY_LABELS, "verdict": VERDICT_LABELS, "versus_national": VERSUS_NATIONAL,
           "stage": STAGE_LABELS, "favours": {"focal": ("焦点组", "focal group"), "reference": ("参照组", "reference group")}}
 
@@ -235,6 +240,12 @@ def _prepare(df: pd.DataFrame, labels: TableLabels) -> tuple[pd.DataFrame, dict]
     return out, formats
 
 
+def _unbroken(text: str) -> str:
+    """Join the parts of a number range with non-breaking characters (the cell may still wrap elsewhere)."""
+    text = _RANGE_SPACED.sub("\u00a0\\1\u00a0", text)
+    return _RANGE_TIGHT.sub("\\1\u2060–\u2060", text)
+
+
 def present(df: pd.DataFrame, labels: TableLabels | None = None) -> pd.DataFrame:
     """The table as the web report shows it: index as columns, codes as labels, headers labelled.
 
@@ -268,6 +279,9 @@ def table_html(df: pd.DataFrame, labels: TableLabels | None = None) -> str:
     str
     """
     out, formats = _prepare(df, labels or TableLabels())
+    for col in out.columns:     # a range of numbers never breaks across lines: '10.8% – 13.0%', '+1.0 to +4.0'
+        if not pd.api.types.is_numeric_dtype(out[col]) and not pd.api.types.is_bool_dtype(out[col]):
+            out[col] = [_unbroken(v) if isinstance(v, str) else v for v in out[col]]
     html = out.to_html(index=False, na_rep=BLANK, formatters=formats, border=0, classes="dataframe", escape=True)
     blank = out.isna().to_numpy().any() or any((out[c].astype(str) == BLANK).any() for c in out.columns)
     if blank:
