@@ -30,7 +30,7 @@ import warnings
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from literacy_flows import PROJECT_ROOT
+from literacy_flows import PROJECT_ROOT, progress
 from literacy_flows.pipeline.prefect_env import PREFECT_DEFAULTS, apply_prefect_defaults
 
 __all__ = ["main", "DEFAULT_CONFIG", "PREFECT_DEFAULTS"]
@@ -41,6 +41,8 @@ DEFAULT_CONFIG = PROJECT_ROOT / "config" / "wuhai.yaml"
 DEFAULT_PROVINCE = PROJECT_ROOT / "config" / "inner-mongolia.yaml"
 
 EXIT_USER_ERROR = 2
+#: ``--format`` of estimate and plan (literacy_flows.report.console.FORMATS, which imports pandas: not at --help).
+FORMATS = ("table", "csv", "json")
 
 
 def _error(message: str) -> int:
@@ -94,6 +96,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="keep the intermediate Parquet files in <out>/_work/")
     run.add_argument("--no-notebooks", action="store_true",
                      help="skip executing the reviewer notebooks into <out>/notebooks/ (faster)")
+    run.add_argument("-q", "--quiet", action="store_true",
+                     help="no progress lines on stderr (they are printed only when stderr is a terminal)")
 
     prov = sub.add_parser(
         "run-province", formatter_class=fmt,
@@ -175,7 +179,7 @@ def _parser() -> argparse.ArgumentParser:
                     "domain's share, design effect, respondents, PSUs and response rate) for another target:\n"
                     "an effective sample size (default the config's planning.target_neff, 400) or a CI\n"
                     "half-width, and the smallest change two such rounds detect (power, alpha).\n"
-                    "Prints the table (CSV) or writes it with -o. No Prefect.",
+                    "Prints a table (--format csv|json for machines) or writes it with -o. No Prefect.",
     )
     plan.add_argument("--out", type=Path, default=None, metavar="DIR",
                       help="the assessment's output folder; default: the config's paths.processed")
@@ -188,7 +192,11 @@ def _parser() -> argparse.ArgumentParser:
                       help="respondents per PSU in the next round (default: as in the last round)")
     plan.add_argument("--alpha", type=float, default=None, help="test level of the detectable change")
     plan.add_argument("--power", type=float, default=None, help="power of the detectable change")
-    plan.add_argument("-o", "--output", type=Path, default=None, metavar="FILE", help="write the table here (CSV)")
+    plan.add_argument("--format", default=None, choices=FORMATS,
+                      help="table (default on screen: labels, shares in %%), csv (every column, full precision) or "
+                           "json (records); with -o, default by the file's suffix (.json json, .txt table, else csv)")
+    plan.add_argument("-o", "--output", type=Path, default=None, metavar="FILE",
+                      help="write the table to FILE (atomically) instead of printing it")
     est = sub.add_parser(
         "estimate", formatter_class=fmt,
         help="one design-based estimate table from any survey file (CSV, Excel, SPSS, Stata or Parquet)",
@@ -200,6 +208,8 @@ def _parser() -> argparse.ArgumentParser:
                     "(Stata) or .parquet. SPSS/Stata value labels are applied to the --by columns (and the\n"
                     "columns not used), never to Y, weights, strata, PSUs, fpc or replicate weights; SPSS\n"
                     "user-missing and Stata .a-.z codes are missing, as are blank, NA and NaN cells.\n\n"
+                    "Prints the design (strata, PSUs, observations, population size, design df) and a table;\n"
+                    "--format csv keeps every digit (17 significant) for machines, --format json gives records.\n\n"
                     "example: literacy estimate apiclus1.csv --y awards_yes --by stype --weights pw \\\n"
                     "           --psu dnum --fpc fpc --ci beta -o awards.csv",
     )
@@ -229,8 +239,11 @@ def _parser() -> argparse.ArgumentParser:
                      help="confidence interval for proportions (default logit)")
     est.add_argument("--level", type=float, default=0.95, metavar="L", help="confidence level (default 0.95)")
     est.add_argument("--na-rm", action="store_true", help="leave out rows with a missing value of Y")
-    est.add_argument("-o", "--output", type=Path, default=None, metavar="OUT.csv",
-                     help="write the table here (CSV); default: print it")
+    est.add_argument("--format", default=None, choices=FORMATS,
+                     help="table (default on screen: the design header, rounded figures), csv (full precision) or "
+                          "json (records); with -o, default by the file's suffix (.json json, .txt table, else csv)")
+    est.add_argument("-o", "--output", type=Path, default=None, metavar="FILE",
+                     help="write the table to FILE (atomically) and say what was written; default: print it")
     return parser
 
 
@@ -256,6 +269,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from literacy_flows.report.workbook import headline_lines
 
     started = time.monotonic()
+    progress.enable(quiet=args.quiet)
+    progress.step(f"checking {_shown(args.config)} and its delivery")
     try:
         # Checked before Prefect starts: a bad config or a missing file fails in a second.
         loaded = check_run_inputs(args.config, args.raw, args.out)
@@ -264,6 +279,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if loaded.rounds_note():
         print(f"Note: {loaded.rounds_note()}")
     apply_prefect_defaults()
+    progress.step("starting Prefect (its ephemeral API: up to a minute on a first run)")
     from literacy_flows.pipeline.assessment import assessment_flow   # imports Prefect: only now
 
     quiet_user_errors()
@@ -454,32 +470,55 @@ def _split(text: str) -> list[str]:
     return [t.strip() for t in str(text).split(",") if t.strip()]
 
 
+def _emit(text: str, output: Path | None, rows: int, fmt: str, what: str) -> None:
+    """Print ``text``, or write it to ``output`` atomically and say what was written (path, rows, format)."""
+    from literacy_flows.ingest import io as fio
+
+    if output is None:
+        sys.stdout.write(text)
+        return
+    fio.atomic_write_bytes(output, text.encode("utf-8"))
+    print(f"wrote {fio.shown(output)} ({rows} {what}{'' if rows == 1 else 's'}, {fmt})")
+
+
+def _plan_header(table, loaded, args) -> list[str]:
+    """What the plan was computed for: the target, the test, the outputs it read."""
+    row = table.iloc[0] if len(table) else {}
+    target = (f"a 95% CI half-width of {100 * args.half_width:g} points" if args.half_width is not None
+              else f"an effective sample size of {float(row['n_eff_required']):,.0f}" if len(table) else "")
+    lines = [f"Next round's sample per reporting domain, for {target}" if target else "Next round's sample",
+             f"(from {_shown(loaded.processed_dir)}/assessment/sample_plan.csv, round "
+             f"{', '.join(sorted(set(table['round'].astype(str))))}; detectable change at alpha "
+             f"{float(row['alpha']):g}, power {float(row['power']):g})" if len(table) else ""]
+    return [line for line in lines if line]
+
+
 def _cmd_plan(args: argparse.Namespace) -> int:
     from literacy.errors import LiteracyError
     from literacy.assessment import sample_plan
     from literacy_flows.ingest import io as fio
     from literacy_flows.ingest.plan_inputs import plan_inputs_path, read_plan_inputs
+    from literacy_flows.report.console import infer_format, plan_text, render
 
     try:
         loaded = fio.load_config(args.config, None, args.out)
         inputs = read_plan_inputs(plan_inputs_path(loaded.processed_dir))
         table = sample_plan(inputs, loaded.config, target_neff=args.target_neff, half_width=args.half_width,
                             planned_per_psu=args.planned_per_psu, alpha=args.alpha, power=args.power)
+        fmt = infer_format(args.format, args.output)
+        text = render(table, fmt, lambda: plan_text(table, _plan_header(table, loaded, args)))
+        _emit(text, args.output, len(table), fmt, "domain")
     except (LiteracyError, OSError, ValueError) as exc:
         return _error(str(exc))
-    if args.output is not None:
-        fio.write_csv(table, args.output)
-        print(f"wrote {fio.shown(args.output)} ({len(table)} domains)")
-    else:
-        print(table.to_csv(index=False), end="")
     return 0
 
 
 def _cmd_estimate(args: argparse.Namespace) -> int:
     from literacy.errors import LiteracyError
-    from literacy.assessment import EstimateSpec, estimate_table
+    from literacy.assessment import EstimateSpec, design_summary, estimate_design, estimate_table
     from literacy_flows.ingest import io as fio
     from literacy_flows.ingest.estimate_file import read_estimate_file
+    from literacy_flows.report.console import estimate_text, infer_format, render
 
     numeric = {*_split(args.y), args.weights, *_split(args.fpc)} | ({args.denominator} if args.denominator else set())
     codes = numeric | {*_split(args.psu)} | ({args.strata} if args.strata else set())
@@ -493,14 +532,13 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
             level=args.level, na_rm=args.na_rm)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            table = estimate_table(data, spec)
+            design = estimate_design(data, spec)
+            table = estimate_table(data, spec, design)
         for w in caught:
             print(f"literacy: warning: {w.message}", file=sys.stderr)
-        text = table.to_csv(index=False, float_format="%.17g", lineterminator="\n")
-        if args.output is None:
-            sys.stdout.write(text)
-        else:
-            fio.atomic_write_bytes(args.output, text.encode("utf-8"))
+        fmt = infer_format(args.format, args.output)
+        text = render(table, fmt, lambda: estimate_text(table, design_summary(design), args.level, args.ci))
+        _emit(text, args.output, len(table), fmt, "row")
     except (LiteracyError, OSError) as exc:
         return _error(f"{fio.shown(args.file)}: {exc}" if not str(exc).startswith(fio.shown(args.file)) else str(exc))
     return 0

@@ -23,7 +23,7 @@
 # Everything here is read from the assessment's outputs folder (`processed_dir`): the
 # estimates, change and verdict tables and `manifest.json` (which holds the config that made
 # them). Nothing is re-estimated. Cells suppressed for small size are shown as
-# **suppressed / 已抑制**, never as values.
+# **suppressed / 已抑制**, never as values; a dash (—) in a table is a cell with no value.
 
 # %% tags=["parameters"]
 processed_dir = "../data/processed"  # the assessment's outputs folder, relative to this notebook
@@ -36,6 +36,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 # Shared setup (flows/notebook_support.py): CJK font and figure style; manifest, its config, rounds, estimates.
+from literacy.catalog import RELIABILITY_LABELS, VERDICT_LABELS, VERSUS_NATIONAL
 from literacy_flows.notebook_support import notebook_style, pct, pp, read_outputs, suppressed
 from literacy_flows.report.trend_figure import trend_figure   # every round's share and the linear trend
 
@@ -66,14 +67,79 @@ def flagged(df: pd.DataFrame) -> np.ndarray:
     return ~df["reliability"].fillna("").astype(str).str.lower().isin(ok).to_numpy()
 
 
-print(f"{config['assessment']['name_zh']}\n{config['assessment']['name_en']}")
-print(f"headline level: {level_zh} / {level_en}; target {pct(target)}; rounds {', '.join(rounds)}; font {FONT}")
+display(Markdown(f"**{config['assessment']['name_zh']}** · {config['assessment']['name_en']}  \n"
+                 f"指标 Indicator: {level_zh} · {level_en}; 规划目标 target {pct(target)}; "
+                 f"调查轮次 rounds: {', '.join(round_label[r] for r in rounds)}"))
 
 # %% [markdown]
 # ## 结论 · Headline
 
 # %%
 display(Markdown(f"**{headline.loc['summary_zh', 'value']}**\n\n{headline.loc['summary_en', 'value']}"))
+
+# %% [markdown]
+# ## 两种口径 · The raw-score share and the linked scale
+#
+# When the rounds answered different questionnaire forms, two figures describe the change and
+# they answer different questions. The **raw-score share** is the official definition: the
+# share of residents scoring above the threshold on the questionnaire of their own round; it is
+# the figure the plan's target is judged on. A raw-score change between two forms mixes the
+# change in literacy with the change of form (a harder form lowers the scores of the same
+# people). The **linked scale** puts both rounds on the baseline form's scale through the items
+# the forms share (anchors: an IRT calibration of both rounds at once, cut points from the
+# baseline form, plausible values); its change compares like with like, and its standard error
+# includes the linking error. The measurement notebook shows how the link was made.
+
+# %%
+def _form(rid: str) -> set[str]:
+    path = P / rid / "items.csv"
+    return set(pd.read_csv(path, dtype=str)["item"]) if path.is_file() else set()
+
+
+hv = headline["value"]
+base_round, end_round = hv.get("baseline_round", rounds[0]), hv.get("endline_round", rounds[-1])
+forms = {rid: _form(rid) for rid in (base_round, end_round)}
+forms_differ = bool(forms[base_round]) and bool(forms[end_round]) and forms[base_round] != forms[end_round]
+has_linked = str(hv.get("linked_comparable", "")).lower() == "true" and hv.get("linked_change", "") != ""
+
+
+def num(key: str) -> float:
+    return float(hv[key]) if hv.get(key, "") != "" else float("nan")
+
+
+if not forms_differ:
+    display(Markdown(f"两轮使用同一问卷，原始得分比例即可直接比较。 · Both rounds answered the same questionnaire "
+                     f"form: the raw-score shares compare directly (change {pp(num('change'))} points)."))
+elif not has_linked:
+    display(Markdown(f"**两轮问卷不同，且无法建立等值量表。** 原始得分变化（{pp(num('change'))}个百分点）混合了素质变化与问卷变化，"
+                     f"不宜解读为素质提升幅度。 · **The rounds answered different forms and no linked scale could be "
+                     f"made**: the raw-score change ({pp(num('change'))} points) mixes the change in literacy with the "
+                     f"change of form and is not a measure of progress."))
+else:
+    shared = len(forms[base_round] & forms[end_round])
+    n_new = len(forms[end_round] - forms[base_round])
+    display(Markdown(
+        f"**两轮问卷不同：** {end_round}年问卷与{base_round}年问卷共有{shared}道共同题，另有{n_new}道新题。"
+        f"“是否达到目标”看{end_round}年原始得分比例（{pct(num('endline'))}，目标{pct(target)}）；"
+        f"“素质提高了多少”看等值量表的变化（{pp(num('linked_change'))}个百分点，95%置信区间 "
+        f"{pp(num('linked_change_ci_low'))}至{pp(num('linked_change_ci_high'))}），而不是原始得分变化"
+        f"（{pp(num('change'))}个百分点）。\n\n"
+        f"**The forms differ:** the {end_round} questionnaire shares {shared} items with the {base_round} one and adds "
+        f"{n_new} new items. *Was the target met?* Read the {end_round} raw-score share ({pct(num('endline'))} against "
+        f"the {pct(target)} target). *How much did literacy change?* Read the linked change "
+        f"({pp(num('linked_change'))} points, 95% CI {pp(num('linked_change_ci_low'))} to "
+        f"{pp(num('linked_change_ci_high'))}), not the raw-score change ({pp(num('change'))} points)."))
+    display(pd.DataFrame({
+        "口径 figure": ["原始得分比例 Raw-score share (official)", "等值量表比例 Linked-scale share"],
+        base_round: [pct(num("baseline")), pct(num("linked_baseline"))],
+        end_round: [pct(num("endline")), pct(num("linked_endline"))],
+        "变化 change (pp)": [f"{pp(num('change'))} ({pp(num('change_ci_low'))} to {pp(num('change_ci_high'))})",
+                           f"{pp(num('linked_change'))} ({pp(num('linked_change_ci_low'))} to "
+                           f"{pp(num('linked_change_ci_high'))})"],
+        "回答的问题 answers": ["是否达到目标 Was the target met?", "素质提高了多少 How much did literacy change?"],
+    }))
+    display(Markdown(f"等值误差（标准误）· Linking error (SE): {100 * num('linked_se_linking'):.1f} points, included in the "
+                     f"linked change's interval."))
 
 # %% [markdown]
 # ## 分区与重点人群 · Districts and key groups, per round
@@ -147,10 +213,14 @@ def rate_table(rows: pd.DataFrame) -> pd.DataFrame:
         "deff": [("" if h else f"{d:.2f}") for h, d in zip(hidden, rows["deff"])],
     })
     if "n_effective" in rows.columns:
-        out["n_eff"] = [("" if h or pd.isna(v) else f"{v:,.0f}") for h, v in zip(hidden, rows["n_effective"])]
-    for col in ("reliability", "reliability_reason", "suppression_reason"):  # NCHS flags, when the run made them
-        if col in rows.columns:
-            out[col] = rows[col].astype("string").fillna("").astype(str)
+        out["有效样本量 n_eff"] = [("" if h or pd.isna(v) else f"{v:,.0f}") for h, v in zip(hidden, rows["n_effective"])]
+    if "reliability" in rows.columns:  # NCHS flags, when the run made them
+        out["可靠性 reliability"] = [" ".join(RELIABILITY_LABELS.get(str(v), (str(v), ""))).strip() if pd.notna(v) else ""
+                                  for v in rows["reliability"]]
+    for col, head in (("reliability_reason", "可靠性说明 reliability note"),
+                      ("suppression_reason", "抑制原因 suppression reason")):
+        if col in rows.columns and rows[col].fillna("").astype(str).str.strip().ne("").any():  # only when any is given
+            out[head] = rows[col].astype("string").fillna("").astype(str)
     return out
 
 
@@ -198,7 +268,6 @@ for yi in y[hidden]:
     ax.text(0.02, yi, "已抑制 suppressed", transform=ax.get_yaxis_transform(), va="center", color="0.45",
             style="italic", fontsize=9)
 ax.axvline(0, color="0.3", lw=1)
-base_round, end_round = headline.loc["baseline_round", "value"], headline.loc["endline_round", "value"]
 ax.set_yticks(y, [f"{z}  {e}" for z, e in zip(ch["label_zh"], ch["label_en"])])
 ax.set_xlabel(f"{base_round}→{end_round} 变化 change (百分点 percentage points)")
 ax.set_title(f"{level_zh}比例的变化 · Change in the share, {base_round} to {end_round} (95% CI)", fontsize=11)
@@ -242,22 +311,28 @@ else:
 # %% [markdown]
 # ## 目标判定 · Verdicts against the target
 #
-# `met` (已达到): the whole 95% CI is at or above the target; `not_met` (未达到): wholly below;
-# `inconclusive` (无法判定): the CI contains the target. The comparison with the national rate
-# reads the same way. A mid-term assessment (no endline round) reads the latest round's CI against
-# the share due by then on the straight line from the baseline to the target (`target`): `ahead`
-# (超前于进度, wholly above), `behind` (落后于进度, wholly below), `on_track` (进度符合, contains it).
+# **有把握达到目标 met with confidence**: the whole 95% CI is at or above the target; **未达到目标
+# not met**: wholly below; **无法判定 inconclusive**: the CI contains the target. The comparison
+# with the national rate reads the same way: above, below, or not distinguishable from it.
+#
+# A mid-term assessment (no endline round) reads the latest round's CI against the share due by
+# then on the straight line from the baseline to the target (the `target` column): **超前于进度
+# ahead** (wholly above), **落后于进度 behind** (wholly below), **进度符合 on track** (contains it).
 
 # %%
 v = verdicts.reset_index(drop=True)
 hidden = suppressed(v)
+if np.allclose(v["target"].to_numpy(dtype=float), target):
+    display(Markdown(f"每个子总体均对照全市目标{pct(target)}判定（规划未给各区、各人群单独目标）。 · Every domain is judged "
+                     f"against the city's target of {pct(target)}: the config gives no district or group target."))
 display(pd.DataFrame({
     "子总体 domain": v["label_zh"] + " " + v["label_en"],
     "估计 estimate": [("已抑制 suppressed" if h else pct(x)) for h, x in zip(hidden, v["estimate"])],
     "95% CI": [("" if h else f"{pct(lo)} – {pct(hi)}") for h, lo, hi in zip(hidden, v["ci_low"], v["ci_high"])],
     "目标 target": v["target"].map(pct),
-    "判定 verdict": [("" if h else f"{zh} · {en}") for h, zh, en in zip(hidden, v["verdict_zh"], v["verdict"])],
-    "与全国比较 vs national": [("" if h else f"{s} ({pct(r, 2)})") for h, s, r in
+    "判定 verdict": [("" if h else " · ".join(VERDICT_LABELS.get(c, (zh, c)))) for h, zh, c in
+                   zip(hidden, v["verdict_zh"], v["verdict"])],
+    "与全国比较 vs national": [("" if h else f"{' · '.join(VERSUS_NATIONAL.get(s, (s, s)))} ({pct(r, 2)})") for h, s, r in
                             zip(hidden, v["versus_national"], v["national_rate"])],
     "变化 change (pp)": [("" if h else f"{pp(c)} ({pp(lo)} to {pp(hi)})") for h, c, lo, hi in
                        zip(hidden, v["change"], v["change_ci_low"], v["change_ci_high"])],

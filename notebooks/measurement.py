@@ -68,6 +68,7 @@ seed = 20250101                      # random seed (nothing random in this noteb
 import inspect
 
 import matplotlib.pyplot as plt
+from literacy.catalog import p_value_text
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
@@ -149,8 +150,8 @@ LINKED = comparable and irt_items is not None and irt_scale is not None
 cuts = ({lv["code"]: float(irt_scale[f"cut_{lv['code']}"].iloc[0]) for lv in levels
          if f"cut_{lv['code']}" in irt_scale.columns} if irt_scale is not None else {})
 
-print(f"rounds {', '.join(rounds)}; item tables for {', '.join(items) or 'none'}; "
-      f"comparable: {'yes' if comparable else 'no'}; font {FONT}")
+display(Markdown(f"调查轮次 Rounds {', '.join(rounds)}; item tables for {', '.join(items) or 'none'}; "
+                 f"comparable: {'yes' if comparable else 'no'}. A dash (—) in a table is a cell with no value."))
 
 # %% [markdown]
 # ## 可比性 · Are the rounds comparable?
@@ -161,17 +162,18 @@ if comparable:
     if LINKED:
         sc = irt_scale.copy()
         show(pd.DataFrame({
-            "round": sc["group"],
             "轮次 round": [round_label.get(g, g) for g in sc["group"]],
             "mean θ": sc["mean"], "se(mean)": sc["se_mean"], "SD θ": sc["sd"], "se(SD)": sc["se_sd"], "n": sc["n"],
         }), {"mean θ": "{:.3f}", "se(mean)": "{:.3f}", "SD θ": "{:.3f}", "se(SD)": "{:.3f}", "n": "{:,.0f}"})
+        display(Markdown("The baseline round's mean and SD are fixed at 0 and 1 (they define the scale): no standard "
+                         "error (—)."))
         show(pd.DataFrame({
             "水平 level": [level_name[c] for c in cuts],
             "threshold 分数线": [float(lv["threshold"]) for lv in levels if lv["code"] in cuts],
             "θ* (baseline form)": list(cuts.values()),
         }), {"θ* (baseline form)": "{:.3f}", "threshold 分数线": "{:g}"})
-        print(f"calibration converged: {bool(irt_scale['converged'].iloc[0])}; "
-              f"log-likelihood {float(irt_scale['loglik'].iloc[0]):.1f}")
+        display(Markdown(f"Calibration converged 校准收敛: {'yes 是' if bool(irt_scale['converged'].iloc[0]) else 'no 否'}; "
+                         f"log-likelihood {float(irt_scale['loglik'].iloc[0]):,.1f}."))
     else:
         missing("assessment/irt_items.csv or irt_scale.csv", "the IRT sections")
 else:
@@ -207,7 +209,7 @@ else:
         rows.append(row)
     show(pd.DataFrame(rows))
     anchors = list(anchor.index[anchor])
-    print(f"anchors ({len(anchors)}): {', '.join(anchors) or 'none'}")
+    display(Markdown(f"共同题 anchors ({len(anchors)}): {', '.join(anchors) or 'none'}"))
     if irt_items is not None:
         anc = irt_items[irt_items["anchor"].astype(bool)]
         freed = anc[anc["freed_reason"].notna()]
@@ -333,7 +335,7 @@ else:
     c_items = dif[dif["ets_class"] == "C"]
     if len(c_items):
         display(Markdown(f"**Class C items ({len(c_items)}) · C类题目:**"))
-        show(c_items[cols], {"delta_mh": "{:+.2f}", "se_delta": "{:.2f}", "p_value": "{:.2g}"})
+        show(c_items[cols], {"delta_mh": "{:+.2f}", "se_delta": "{:.2f}", "p_value": p_value_text})
     else:
         display(Markdown("No item is of class C in any grouping."))
 
@@ -377,7 +379,7 @@ else:
             # a freed anchor has one row per round: take each round's RMSD from its own row
             tab[c] = [irt_items.loc[(irt_items["item"] == i) & irt_items[c].notna(), c].max() for i in tab["item"]]
         tab["freed_reason"] = tab["item"].map(first["freed_reason"])
-    show(tab, {"delta_mh": "{:+.2f}", "se_delta": "{:.2f}", "p_value": "{:.2g}",
+    show(tab, {"delta_mh": "{:+.2f}", "se_delta": "{:.2f}", "p_value": p_value_text,
                **{c: "{:.3f}" for c in tab.columns if c.startswith("rmsd_")}})
 
 # %% [markdown]
@@ -677,7 +679,7 @@ else:
     })
     display(Markdown("Standard errors in percentage points; `p (BH)`: Benjamini–Hochberg adjusted."))
     display(table)
-    print(f"note: {reason}")
+    display(Markdown(f"Note 说明: {reason}"))
 
 # %% [markdown]
 # ## 模拟真值 · Linked figures against the simulated truth
@@ -718,6 +720,10 @@ else:
            .agg(estimates=("_covered", "size"), covered=("_covered", "sum"),
                 mean_error_pp=("error", lambda e: 100 * float(np.mean(e)))).reset_index())
     cov["coverage"] = cov["covered"] / cov["estimates"]
-    show(cov, {"coverage": "{:.1%}", "mean_error_pp": "{:+.2f}"})
-    print(f"{len(truth)} linked figures with a simulated truth, {len(scored)} with an interval (the others "
-          f"suppressed); {int(scored['_covered'].sum())} of these intervals cover the truth")
+    show(cov.rename(columns={"kind": "类型 kind", "estimates": "估计数 estimates", "covered": "覆盖真值数 covering the truth",
+                             "mean_error_pp": "平均误差 mean error (pp)", "coverage": "覆盖率 coverage"})
+         .assign(**{"类型 kind": lambda t: t["类型 kind"].map({"share": "比例 share", "change": "变化 change"})
+                    .fillna(t["类型 kind"])}),
+         {"覆盖率 coverage": "{:.1%}", "平均误差 mean error (pp)": "{:+.2f}"})
+    display(Markdown(f"{len(truth)} linked figures with a simulated truth, {len(scored)} with an interval (the others "
+                     f"suppressed); {int(scored['_covered'].sum())} of these intervals cover the truth."))

@@ -41,11 +41,14 @@ from IPython.display import Markdown, display
 
 # Shared setup (flows/notebook_support.py): CJK font and figure style; manifest, its config, rounds, estimates.
 from literacy_flows.notebook_support import notebook_style, read_outputs, show, suppressed
+from literacy.catalog import p_value_text
+from literacy_flows.report.notebook_tables import TableLabels, number_text
 
 FONT = notebook_style()
 rng = np.random.default_rng(seed)
 
 P, manifest, config, rounds, estimates = read_outputs(processed_dir)
+LABELS = TableLabels(config)   # codes -> zh/en labels, as the tables show them
 level = config["scoring"]["headline"]
 parts = {code: (v[1], v[2]) for code, v in config["scoring"]["parts"].items()}  # code -> (zh, en)
 levels = sorted(config["scoring"]["levels"], key=lambda lv: float(lv["threshold"]))
@@ -59,7 +62,8 @@ def wmean(x, w):
     return float(np.sum(w * x) / np.sum(w))
 
 
-print(f"rounds {', '.join(rounds)}; item tables for {', '.join(items) or 'none'}; font {FONT}")
+display(Markdown(f"调查轮次 Rounds {', '.join(rounds)}; item tables for {', '.join(items) or 'none'}. "
+                 f"A dash (—) in a table is a cell with no value."))
 
 # %% [markdown]
 # ## 样本与无回答 · Sample and nonresponse
@@ -83,10 +87,8 @@ for rid in rounds:
         case_w = items[rid].groupby("case", sort=False)["weight_base"].first()
         rows[-1]["weighted response rate 加权应答率"] = float(case_w.sum() / base.loc["all", "sum_weights"])
 sample = pd.DataFrame(rows)
-counts = manifest["row_counts"].get("weight", {})
 show(sample, {"response rate 应答率": "{:.1%}", "weighted response rate 加权应答率": "{:.1%}"})
-print("manifest row counts (sample / respondents / nonrespondents):",
-      {rid: (c["sample"], c["respondents"], c["nonrespondents"]) for rid, c in counts.items()})
+display(Markdown("The weighted response rate is computed for the city as a whole: a dash (—) in the district rows."))
 
 # %% [markdown]
 # ### 无回答调整类 · Nonresponse adjustment classes
@@ -106,14 +108,27 @@ for rid in rounds:
         continue
     classes = pd.read_csv(path, dtype={"round": str}, keep_default_na=False, na_values=[""])
     f = classes["factor"].to_numpy(dtype=float)
-    print(f"{rid}: {len(classes)} classes ({classes['method'].iloc[0]}); factor min {np.nanmin(f):.2f}, "
-          f"median {np.nanmedian(f):.2f}, max {np.nanmax(f):.2f}")
-    shown_cols = [c for c in classes.columns if c not in ("round", "method")]
-    show(classes.sort_values("factor", ascending=False).head(12)[shown_cols],
+    method = {"classes": "weighting classes 加权调整组", "propensity": "response-propensity classes 应答倾向组"}.get(
+        str(classes["method"].iloc[0]), str(classes["method"].iloc[0]))
+    display(Markdown(f"**{rid}**: {len(classes)} classes ({method}); factor min {np.nanmin(f):.2f}, "
+                     f"median {np.nanmedian(f):.2f}, max {np.nanmax(f):.2f}. The 12 largest factors:"))
+    keys = [c for c in ("district", "residence", "sex", "age_band") if c in classes.columns]
+
+    def pooled(code):
+        """'wuda|rural|male|*' as labels ('*': every category of that variable)."""
+        if not isinstance(code, str) or code.count("|") != len(keys) - 1:
+            return code
+        return " · ".join("全部 all" if c == "*" else LABELS.value(k, c) for k, c in zip(keys, code.split("|")))
+
+    table = classes.sort_values("factor", ascending=False).head(12)
+    table = table.assign(adjustment_class=table["adjustment_class"].map(pooled),
+                         collapsed_into=table["collapsed_into"].map(pooled))
+    shown_cols = [c for c in table.columns if c not in ("round", "method", "class")]
+    show(table[shown_cols].rename(columns={"respondents": "应答 respondents"}),
          {"weighted_response_rate": "{:.1%}", "factor": "{:.2f}", "response_rate": "{:.1%}"})
     model = P / rid / "propensity_model.csv"
     if model.is_file():
-        show(pd.read_csv(model, dtype={"round": str}), {"estimate": "{:.3f}", "se": "{:.3f}", "p_value": "{:.3g}",
+        show(pd.read_csv(model, dtype={"round": str}), {"estimate": "{:.3f}", "se": "{:.3f}", "p_value": p_value_text,
                                                          "odds_ratio": "{:.2f}"})
 
 # %% [markdown]
@@ -202,7 +217,8 @@ else:
                          "largest gap before raking (%)": float(gap[m["stage"] != final].max()),
                          f"largest gap after ({final}, %)": float(gap[m["stage"] == final].max())})
         gaps = pd.DataFrame(gaps)
-        show(gaps, {c: ("{:.1f}" if "before" in c else "{:.2g}") for c in gaps.columns if c.startswith("largest")})
+        show(gaps.rename(columns={"margin levels": "边际类别数 margin levels"}),
+             {c: ("{:.1f}" if "before" in c else "{:.4f}") for c in gaps.columns if c.startswith("largest")})
 
 # %% [markdown]
 # ## 设计效应 · Design effects by breakdown
@@ -237,7 +253,9 @@ summary = (shown.groupby(["round", "breakdown"], sort=False)["deff"]
 summary["suppressed"] = [int(hidden[(est["round"].astype(str) == str(rd)).to_numpy()
                                     & (est["breakdown"] == b).to_numpy()].sum())
                          for rd, b in zip(summary["round"], summary["breakdown"])]
-show(summary, {"median": "{:.2f}", "min": "{:.2f}", "max": "{:.2f}"})
+show(summary.rename(columns={"cells": "单元数 cells", "median": "中位数 median", "min": "最小 min", "max": "最大 max",
+                             "suppressed": "已抑制 suppressed"}),
+     {"中位数 median": "{:.2f}", "最小 min": "{:.2f}", "最大 max": "{:.2f}"})
 
 # %% [markdown]
 # ## 题目分析 · Item analysis
@@ -354,8 +372,8 @@ if items:
     axes[0, 0].set_ylabel("% of adults 成年人占比 (weighted)")
     fig.tight_layout()
     plt.show()
-    print(f"threshold rule: {'at least (及以上)' if inclusive else 'above (超过)'}; the shares in the legend are "
-          "weighted shares of respondents, as in the estimates")
+    display(Markdown(f"threshold rule: {'at least (及以上)' if inclusive else 'above (超过)'}; the shares in the legend "
+                     "are weighted shares of respondents, as in the estimates."))
 
 # %% [markdown]
 # ## 小区域估计 · Small-area estimates
@@ -383,9 +401,9 @@ if sa is None:
 else:
     sa_rounds = [rid for rid in rounds if (sa["round"] == rid).any()]
     sa_breakdowns = list(dict.fromkeys(sa["breakdown"]))
-    print(f"small-area cells: {len(sa)} ({', '.join(sa_breakdowns)}; rounds {', '.join(sa_rounds)}); "
-          f"published model-based: {int((sa['source'] == 'model').sum())}, direct: {int((sa['source'] == 'direct').sum())}, "
-          f"none: {int((sa['source'] == 'none').sum())}")
+    display(Markdown(f"小区域单元 Small-area cells: {len(sa)} ({', '.join(LABELS.breakdown(b) for b in sa_breakdowns)}; "
+                     f"rounds {', '.join(sa_rounds)}); published model-based: {int((sa['source'] == 'model').sum())}, "
+                     f"direct: {int((sa['source'] == 'direct').sum())}, none: {int((sa['source'] == 'none').sum())}."))
     for bd in sa_breakdowns:
         cells = sa[sa["breakdown"] == bd]
         keys = cells[["domain", "label_zh", "label_en"]].drop_duplicates("domain").reset_index(drop=True)
@@ -480,7 +498,9 @@ else:
                     model_based=("source", lambda s: int((s == "model").sum())),
                     direct=("source", lambda s: int((s == "direct").sum())),
                     median_gamma=("gamma", "median"), median_cv_model=("model_cv", "median")).reset_index())
-    show(summary, {"sigma2_u": "{:.2e}", "median_gamma": "{:.2f}", "median_cv_model": "{:.2f}"})
+    show(summary.assign(sigma2_u=[number_text(v) for v in summary["sigma2_u"]]).rename(columns={"estimator": "估计方法 estimator", "model_based": "模型估计数 model-based", "direct": "直接估计数 direct",
+                                 "median_gamma": "收缩因子中位数 median γ", "median_cv_model": "模型CV中位数 median model CV"}),
+         {"收缩因子中位数 median γ": "{:.2f}", "模型CV中位数 median model CV": "{:.2f}"})
     if (summary["sigma2_u"] == 0).any():
         display(Markdown("σ²_u estimated at 0 for a breakdown: with this many cells the data cannot tell the "
                          "cells' own effects from sampling noise, so its model-based figures are purely synthetic "
@@ -544,9 +564,9 @@ if det_path.is_file():
         plt.show()
         cols = [c for c in ("round", "variable", "level", "reference", "odds_ratio", "or_ci_low", "or_ci_high",
                             "p_value", "df") if c in det.columns]
-        show(det[cols], {"odds_ratio": "{:.2f}", "or_ci_low": "{:.2f}", "or_ci_high": "{:.2f}", "p_value": "{:.3g}",
+        show(det[cols], {"odds_ratio": "{:.2f}", "or_ci_low": "{:.2f}", "or_ci_high": "{:.2f}", "p_value": p_value_text,
                          "df": "{:.0f}"})
 if assoc_path.is_file():
     assoc = pd.read_csv(assoc_path, dtype={"round": str}, keep_default_na=False, na_values=[""])
     display(Markdown("**Rao–Scott tests 关联检验** (second-order F; outcome against each breakdown):"))
-    show(assoc, {"statistic": "{:.2f}", "ndf": "{:.2f}", "ddf": "{:.1f}", "p_value": "{:.3g}"})
+    show(assoc, {"statistic": "{:.2f}", "ndf": "{:.2f}", "ddf": "{:.1f}", "p_value": p_value_text})

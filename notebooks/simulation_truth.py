@@ -52,7 +52,8 @@ check = check.merge(estimates[keys + extra].astype({k: str for k in keys}), on=k
 hidden = suppressed(check)  # blank or flagged suppressed: not shown
 shown = check[~hidden].copy()
 shown["z"] = shown["error"] / shown["se"]
-print(f"{len(check)} estimates with a simulated truth; {int(hidden.sum())} suppressed (not shown); font {FONT}")
+display(Markdown(f"{len(check)} estimates with a simulated truth; {int(hidden.sum())} suppressed (not shown). "
+                 f"模拟真值 {len(check)} 个估计，其中 {int(hidden.sum())} 个已抑制（不显示）。"))
 
 # %% [markdown]
 # ## 估计与真值 · Estimate against truth (headline level)
@@ -101,10 +102,12 @@ def coverage(group: pd.DataFrame) -> pd.Series:
                       "RMSE (pp)": f"{100 * np.sqrt(np.mean(group['error'] ** 2)):.2f}"})
 
 
+HEADS = {"intervals": "区间数 intervals", "covered": "覆盖真值数 covering the truth", "coverage": "覆盖率 coverage",
+         "expected range": "期望范围 expected range", "mean error (pp)": "平均误差 mean error (pp)"}
 by_level = shown.groupby(["round", "level"], sort=False)[["covered", "error"]].apply(coverage).reset_index()
-display(by_level)
+display(by_level.rename(columns=HEADS))
 by_breakdown = shown.groupby(["breakdown"], sort=False)[["covered", "error"]].apply(coverage).reset_index()
-display(by_breakdown)
+display(by_breakdown.rename(columns=HEADS))
 total = coverage(shown)
 display(Markdown(f"**All rounds and levels: {total['covered']} of {total['intervals']} intervals cover the truth "
                  f"({total['coverage']}; expected range {total['expected range']}).**"))
@@ -125,7 +128,9 @@ ax.set_xlabel("(估计 − 真值) / 标准误 · (estimate − truth) / SE")
 ax.legend(frameon=False, fontsize=8)
 fig.tight_layout()
 plt.show()
-print(f"standardised errors: mean {z.mean():+.2f}, SD {z.std(ddof=1):.2f}, |z| > 1.96: {100 * (z.abs() > 1.96).mean():.1f}%")
+display(Markdown(f"标准化误差 Standardised errors: mean {z.mean():+.2f}, SD {z.std(ddof=1):.2f}, |z| > 1.96: "
+                 f"{100 * (z.abs() > 1.96).mean():.1f}% (a standard normal: mean 0, SD 1, 5%). What the SD says "
+                 f"beside the coverage is read out below the tail table."))
 
 # %% [markdown]
 # ### 哪些估计构成尾部 · Which estimates carry the tail
@@ -151,13 +156,68 @@ spread = (shown[finite].groupby("level", sort=False)
                beyond_3=("z", lambda v: int((v.abs() > 3).sum())))
           .reset_index())
 zero_se = int((shown["se"] <= 0).sum())
-show(spread, {"mean_truth": "{:.1%}", "sd_z": "{:.2f}", "sd_z_logit": "{:.2f}"})
+show(spread.rename(columns={"estimates": "估计数 estimates", "mean_truth": "平均真值 mean true share",
+                            "sd_z": "z的标准差 SD of z", "sd_z_logit": "logit尺度z的标准差 SD of z (logit scale)",
+                            "beyond_3": "|z| > 3"}),
+     {"平均真值 mean true share": "{:.1%}", "z的标准差 SD of z": "{:.2f}", "logit尺度z的标准差 SD of z (logit scale)": "{:.2f}"})
 tail = shown[finite & (shown["z"].abs() > 3)].sort_values("z")
-display(tail[["round", "breakdown", "label_en", "level", "n", "estimate", "se", "truth", "z", "z_logit", "covered"]]
-        .reset_index(drop=True).round(4))
+display(tail[["round", "breakdown", "label_zh", "label_en", "level", "n", "estimate", "se", "truth", "z", "z_logit",
+              "covered"]].rename(columns={"z_logit": "z (logit scale)"}).reset_index(drop=True))
+level_names = {lv["code"]: f"{lv.get('zh', lv['code'])} {lv.get('en', '')}".strip() for lv in config["scoring"]["levels"]}
+sd_core = shown.loc[finite & (shown["z"].abs() <= 3), "z"].std(ddof=1)
 display(Markdown(f"{len(tail)} of {int(finite.sum())} estimates have |z| > 3, {int((tail['level'] != level).sum())} of "
-                 f"them outside the headline level '{level}'; {zero_se} estimate(s) of exactly 0 have SE 0 and no z. "
-                 f"Without them the SD of z is {shown.loc[finite & (shown['z'].abs() <= 3), 'z'].std(ddof=1):.2f}."))
+                 f"them outside the headline level ({level_names.get(level, level)}); {zero_se} estimate(s) of exactly "
+                 f"0 have SE 0 and no z. Without them the SD of z is {sd_core:.2f}."))
+
+# %% [markdown]
+# ### 解读 · Reading the diagnostics
+#
+# Coverage and the SD of the standardised errors measure different things: coverage counts the
+# intervals that contain the truth (each a yes or no, whatever the distance), the SD weighs every
+# error by its distance in standard errors, so a few estimates far in the tail raise it while
+# barely moving coverage. The sentences below are computed from this run's numbers.
+
+# %%
+def reading() -> str:
+    """The diagnostics in words, from the numbers above (coverage, SD of z overall and without the tail)."""
+    k, n = int(total["covered"]), int(total["intervals"])
+    lo, hi = (int(x) for x in stats.binom.ppf([0.025, 0.975], n, conf))
+    sd_all = float(z.std(ddof=1))
+    per_level = spread.set_index("level")
+    worst = per_level["sd_z"].idxmax() if len(per_level) else level
+    tail_levels = tail["level"].value_counts()
+    main_level = tail_levels.index[0] if len(tail_levels) else worst
+    if k < lo:
+        cov = (f"Coverage is {100 * k / n:.1f}% ({k} of {n}), below the range expected of 95% intervals ({lo}–{hi}): "
+               f"the intervals are too narrow for some estimates.")
+    elif k > hi:
+        cov = (f"Coverage is {100 * k / n:.1f}% ({k} of {n}), above the expected range ({lo}–{hi}): the intervals "
+               f"are wider than they need to be.")
+    else:
+        cov = (f"Coverage is {100 * k / n:.1f}% ({k} of {n}), within the range expected of 95% intervals "
+               f"({lo}–{hi}): the intervals hold what they claim.")
+    if sd_all <= 1.2:
+        sd = f"The SD of the standardised errors, {sd_all:.2f}, is close to 1: the standard errors are about right."
+    elif sd_core <= 1.2:
+        share = tail_levels.get(main_level, 0)
+        sd = (f"The SD of the standardised errors is {sd_all:.2f}, not 1, because of the tail: {len(tail)} estimates "
+              f"have |z| > 3, {share} of them at the level {level_names.get(main_level, main_level)} (mean true share "
+              f"{100 * float(per_level.loc[main_level, 'mean_truth']):.1f}%, SD of z "
+              f"{float(per_level.loc[main_level, 'sd_z']):.2f}). Near a share of 0 the standard error shrinks with the "
+              f"estimate, so an estimate below its truth gets a small SE and a large |z|, while its asymmetric logit "
+              f"interval may still cover the truth. Without those estimates the SD is {sd_core:.2f}, and on the "
+              f"logit scale it is " + ", ".join(f"{float(r.sd_z_logit):.2f} ({level_names.get(i, i)})"
+                                                for i, r in per_level.iterrows()) +
+              ": the standard errors are right where the normal approximation holds; for small shares read the "
+              "logit intervals, not ± 1.96 SE.")
+    else:
+        sd = (f"The SD of the standardised errors is {sd_all:.2f} and still {sd_core:.2f} without the tail: the "
+              f"standard errors understate the uncertainty beyond a few small shares; check the design's variance "
+              f"(strata, PSUs, the calibration) before reading the intervals at face value.")
+    return cov + " " + sd
+
+
+display(Markdown(reading()))
 
 # %% [markdown]
 # The intervals that miss the truth (headline level):
@@ -165,4 +225,4 @@ display(Markdown(f"{len(tail)} of {int(finite.sum())} estimates have |z| > 3, {i
 # %%
 miss = shown[(~shown["covered"].astype(bool)) & (shown["level"] == level)]
 display(miss[["round", "breakdown", "label_zh", "label_en", "n", "estimate", "ci_low", "ci_high", "truth"]]
-        .reset_index(drop=True).round(4))
+        .reset_index(drop=True))

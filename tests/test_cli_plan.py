@@ -30,7 +30,7 @@ def outputs(tmp_path):
 
 
 def test_plan_for_an_effective_sample_size_by_hand(outputs, capsys):
-    assert main(["plan", "--config", str(outputs), "--target-neff", "500"]) == 0
+    assert main(["plan", "--config", str(outputs), "--target-neff", "500", "--format", "csv"]) == 0
     row = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out)).iloc[0]
     # rho = (1.9 - 1) / (10 - 1) = 0.1; deff at 10 a PSU = 1.9; n = 500 * 1.9 = 950; adults 950 / 0.8; PSUs 95
     assert row["rho"] == pytest.approx(0.1) and row["respondents"] == 950

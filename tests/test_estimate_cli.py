@@ -26,13 +26,13 @@ def test_estimate_reproduces_r_by_domain_with_beta_ci(tmp_path):
 
 def test_estimate_two_stage_and_replicate_weights(tmp_path, capsys):
     assert main(["estimate", str(golden_path("apiclus2.csv")), "--y", "awards_yes", "--by", "stype",
-                 "--weights", "pw", "--psu", "dnum,snum", "--fpc", "fpc1,fpc2"]) == 0
+                 "--weights", "pw", "--psu", "dnum,snum", "--fpc", "fpc1,fpc2", "--format", "csv"]) == 0
     res = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out)).set_index("stype").sort_index()
     ref = reference("apiclus2_awards_by_stype_twostage.csv").set_index("stype").sort_index()
     np.testing.assert_allclose(res["se"], ref["se"], rtol=1e-9)
     assert main(["estimate", str(golden_path("apistrat_fay_repweights.csv")), "--y", "high", "--by", "sch.wide",
                  "--weights", "pw", "--replicate-weights", "^repw", "--replicate-method", "fay",
-                 "--rho", "0.3"]) == 0
+                 "--rho", "0.3", "--format", "csv"]) == 0
     res = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out)).set_index("sch.wide")
     ref = pd.read_csv(golden_path("apistrat_fay_by_schwide.csv")).set_index("sch.wide")
     np.testing.assert_allclose(res.loc[ref.index, "se"], ref["se"], rtol=1e-9)

@@ -36,6 +36,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.futures import wait as wait_all
 
+from literacy_flows import progress
 from literacy_flows.ingest import cache as fin
 from literacy_flows.ingest import io as fio
 from literacy_flows.pipeline import deliverables as fdl
@@ -168,6 +169,7 @@ def _assessment(config_path, raw_dir, out_dir, keep_work: bool, with_notebooks: 
     stage = fio.new_staging(final)
     out = str(stage)
     try:
+        progress.step(f"Prefect started; reading the delivery {fio.shown(raw)}")
         state = ingest(config, raw, return_state=True)
         result = state.result()
         if not fin.store_complete(result):  # a cached result whose stored tables were pruned
@@ -181,6 +183,8 @@ def _assessment(config_path, raw_dir, out_dir, keep_work: bool, with_notebooks: 
         # Every task writes only under _work/<round>/, and results are gathered in config order,
         # so the outputs are the same bytes as when the rounds ran one after the other.
         futures = {}
+        progress.step(f"scoring, weighting and estimating {len(ingested['work']['rounds'])} rounds "
+                      f"(variance: {config['estimation'].get('method', 'taylor')})")
         for rid in ingested["work"]["rounds"]:
             s = score.submit(config, ingested, rid)
             w = weight.submit(config, ingested, rid, s)
@@ -190,13 +194,18 @@ def _assessment(config_path, raw_dir, out_dir, keep_work: bool, with_notebooks: 
         scored = {rid: f[0].result() for rid, f in futures.items()}
         weighted = {rid: f[1].result() for rid, f in futures.items()}
         estimated = {rid: f[2].result() for rid, f in futures.items()}
+        progress.step("measurement: the forms' link and plausible values")
         measured = measure(config, ingested, weighted)
+        progress.step("comparing the rounds (change, verdicts; small-area bootstrap when configured)")
         compared = compare(config, ingested, estimated, measured)
+        progress.step("writing the tables and the workbook")
         reported = report(config, _meta(loaded), ingested, validated, scored, weighted, estimated, compared, out,
                           keep_work=keep_work, measured=measured)
         outputs = list(reported["outputs"]) + fin.manifest_quarantine(stage / "manifest.json", ingested, stage)
+        progress.step("writing the evaluation report (Word, PDF)")
         outputs += evaluation_report(config, out)["outputs"]
         if with_notebooks:
+            progress.step("executing the reviewer notebooks")
             outputs += notebooks(config, out)["outputs"]
         fio.swap_in(stage, final)
     except BaseException:

@@ -5,7 +5,8 @@
 the notebooks. :func:`read_outputs` opens an assessment's outputs folder the way every
 notebook needs it: ``manifest.json``, the config recorded there (the one that made the
 outputs, validated again), the round ids and every round's ``estimates.parquet``. Only that
-folder is read, never the delivery. :func:`suppressed` marks the values a notebook must not
+folder is read, never the delivery. Both install the tables' HTML of
+:mod:`literacy_flows.report.notebook_tables` (no index, no NaN, labels instead of codes). :func:`suppressed` marks the values a notebook must not
 show.
 
 This module is for the notebooks' kernels: it imports matplotlib and pandas at once, unlike
@@ -25,6 +26,7 @@ import pandas as pd
 
 from literacy.assessment import validate_config
 from literacy.catalog import points_text, share_text
+from literacy_flows.report.notebook_tables import BLANK, install_table_format
 from literacy_flows.report.notebooks import use_cjk_font
 
 __all__ = ["FIGURE_STYLE", "Outputs", "notebook_style", "read_outputs", "suppressed", "show", "pct", "pp",
@@ -50,6 +52,7 @@ def notebook_style() -> str:
     font = use_cjk_font()
     plt.rcParams.update(FIGURE_STYLE)
     pd.set_option("display.max_rows", _MAX_ROWS)
+    install_table_format()      # the tables as the web report shows them (read_outputs adds the config's labels)
     return font
 
 
@@ -61,6 +64,7 @@ def read_outputs(processed_dir: str | os.PathLike) -> Outputs:
     rounds = [str(r["id"]) for r in config["rounds"]]
     estimates = pd.concat([pd.read_parquet(folder / rid / "estimates.parquet") for rid in rounds],
                           ignore_index=True)
+    install_table_format(config)
     return Outputs(folder, manifest, config, rounds, estimates)
 
 
@@ -73,13 +77,17 @@ def suppressed(df: pd.DataFrame, value: str = "estimate") -> np.ndarray:
 
 
 def show(df: pd.DataFrame, formats: dict | None = None) -> None:
-    """Display a table with some columns formatted as text (no Styler: its random ids change every run)."""
+    """Display a table with some columns formatted as text (no Styler: its random ids change every run).
+
+    ``formats`` maps a column to a format string (``"{:.2f}"``) or a function of the value; a blank
+    value is an em dash (the table then carries the note saying what it means).
+    """
     from IPython.display import display   # the kernel's: only a running notebook calls this
 
     out = df.reset_index(drop=True).copy()
     for col, fmt in (formats or {}).items():
         if col in out.columns:
-            out[col] = [("" if pd.isna(v) else fmt.format(v)) for v in out[col]]
+            out[col] = [(BLANK if pd.isna(v) else (fmt(v) if callable(fmt) else fmt.format(v))) for v in out[col]]
     display(out)
 
 

@@ -68,6 +68,7 @@ body { max-width: 1240px; margin: 0 auto; padding: 0 16px; box-sizing: border-bo
 .jp-RenderedHTMLCommon th, .jp-RenderedHTMLCommon td { padding: 4px 10px; white-space: nowrap; }
 .jp-RenderedHTMLCommon tbody tr:nth-child(odd) { background: #f4f6fa; }
 .jp-RenderedHTMLCommon thead th { background: #dde5f2; position: sticky; top: 0; }
+.jp-OutputArea-output.jp-RenderedHTMLCommon td:first-child, .jp-OutputArea-output.jp-RenderedHTMLCommon th:first-child { text-align: left; }
 .jp-RenderedImage img { max-width: 100%; height: auto; }
 .jp-OutputArea-output pre { white-space: pre-wrap; }
 </style>

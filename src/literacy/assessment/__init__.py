@@ -29,7 +29,8 @@ check the results against their schemas and write them. Modules:
 * ``small_area``: the Fay–Herriot figures of the small cells;
 * ``planning``: the next round's sample plan;
 * ``truth``: the estimates against a simulation's true values;
-* ``estimate_command``: one estimate table from any survey data (``literacy estimate``).
+* ``estimate_command``: one estimate table from any survey data (``literacy estimate``);
+* ``design_summary``: a design's header facts (strata, PSUs, observations, population, df).
 
 Pure computation: DataFrames, dicts and designs in and out; no file I/O.
 """
@@ -194,8 +195,10 @@ from literacy.assessment.truth import (
 from literacy.assessment.estimate_command import (
     STATISTICS,
     EstimateSpec,
+    estimate_design,
     estimate_table,
 )
+from literacy.assessment.design_summary import DesignSummary, design_summary
 
 from literacy.assessment.round_changes import ALL_CHANGE_COLUMNS, PAIR_COLUMNS, change_table, headline_change
 from literacy.assessment.trend import TREND_COLUMNS, linear_trend, trend_table
@@ -335,4 +338,7 @@ __all__ = [
     "trend_table",
     "midterm_verdict",
     "verdict_target",
+    "estimate_design",
+    "DesignSummary",
+    "design_summary",
 ]

@@ -14,7 +14,7 @@ from literacy.survey import CI_METHODS, SurveyDesign
 from literacy.errors import DesignError, not_in_data
 from literacy.survey import ReplicateDesign
 
-__all__ = ["EstimateSpec", "estimate_table", "STATISTICS"]
+__all__ = ["EstimateSpec", "estimate_design", "estimate_table", "STATISTICS"]
 
 STATISTICS = ("auto", "mean", "proportion", "total", "ratio")
 
@@ -50,31 +50,25 @@ def _is_binary(series: pd.Series) -> bool:
     return len(v) > 0 and bool(v.isin([0, 1]).all())
 
 
-def estimate_table(data: pd.DataFrame, spec: EstimateSpec) -> pd.DataFrame:
-    """Estimate ``spec.y`` on ``data`` under the described design.
-
-    ``statistic="auto"`` estimates a proportion (with ``spec.ci``) for a 0/1 or boolean
-    variable and a mean (Wald interval) otherwise. Replicate weights (a regular expression
-    for their columns, with ``replicate_method``) replace strata/PSU/fpc.
+def estimate_design(data: pd.DataFrame, spec: EstimateSpec):
+    """The design ``spec`` describes on ``data``: Taylor (strata, PSUs, fpc) or replicate weights.
 
     Parameters
     ----------
     data : DataFrame
         The survey data.
     spec : EstimateSpec
-        What to estimate and how the sample was drawn.
+        How the sample was drawn (and the statistic and interval, checked here).
 
     Returns
     -------
-    DataFrame
-        ``by`` columns, ``variable``, ``statistic``, then estimate, se, ci_low, ci_high, df, n,
-        deff, cv.
+    SurveyDesign or ReplicateDesign
 
     Raises
     ------
     DesignError
         An unknown statistic or interval, a ratio without denominator, replicate weights
-        without their method or together with strata/PSU/fpc, a variable not in the data.
+        without their method or together with strata/PSU/fpc, a design column not in the data.
     """
     if spec.statistic not in STATISTICS:
         raise DesignError(f"statistic must be one of {STATISTICS}")
@@ -92,6 +86,39 @@ def estimate_table(data: pd.DataFrame, spec: EstimateSpec) -> pd.DataFrame:
     else:
         design = SurveyDesign(data, weights=spec.weights, strata=spec.strata, psu=spec.psu or None,
                               fpc=spec.fpc or None, nest=spec.nest, lonely_psu=spec.lonely_psu)
+    return design
+
+
+def estimate_table(data: pd.DataFrame, spec: EstimateSpec, design=None) -> pd.DataFrame:
+    """Estimate ``spec.y`` on ``data`` under the described design.
+
+    ``statistic="auto"`` estimates a proportion (with ``spec.ci``) for a 0/1 or boolean
+    variable and a mean (Wald interval) otherwise. Replicate weights (a regular expression
+    for their columns, with ``replicate_method``) replace strata/PSU/fpc.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The survey data.
+    spec : EstimateSpec
+        What to estimate and how the sample was drawn.
+    design : SurveyDesign or ReplicateDesign, optional
+        The design of :func:`estimate_design` on ``data`` (built here when not given).
+
+    Returns
+    -------
+    DataFrame
+        ``by`` columns, ``variable``, ``statistic``, then estimate, se, ci_low, ci_high, df, n,
+        deff, cv.
+
+    Raises
+    ------
+    DesignError
+        An unknown statistic or interval, a ratio without denominator, replicate weights
+        without their method or together with strata/PSU/fpc, a variable not in the data.
+    """
+    if design is None:
+        design = estimate_design(data, spec)
     by = spec.by or None
     frames = []
     for y in spec.y:
