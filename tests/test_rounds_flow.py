@@ -96,3 +96,28 @@ def test_a_midterm_only_config_runs_to_a_midterm_verdict_against_the_trajectory(
     assert change[["comparison", "from_round", "to_round"]].drop_duplicates().values.tolist() == [
         ["since_baseline", "2020", "2023"]]
     assert (out / "assessment" / "report_zh.docx").is_file() and (out / "assessment" / "assessment.xlsx").is_file()
+
+
+def test_the_midterm_report_reads_as_a_midterm(midterm_only):
+    from literacy_flows.report.document import docx_text
+
+    result, out = midterm_only
+    head = result["headline"]
+    zh = docx_text(out / "assessment" / "report_zh.docx")
+    en = docx_text(out / "assessment" / "report_en.docx")
+    assert "中期评估报告" in zh and "终期评估报告" not in zh and "Mid-term evaluation report" in en
+    due = f"{100 * head['target']:.1f}%"
+    assert f"按规划进度2023年应达到的{due}（2025年目标12.0%）" in zh.replace(" ", "")
+    assert f"the {due} due by 2023 on the plan's trajectory" in en
+    assert "进度情况" in zh and "按期进度值" in zh and "末期" not in zh
+
+
+def test_the_three_round_report_has_every_pair_and_the_trend(three_rounds):
+    from literacy_flows.report.document import docx_text
+
+    _, out = three_rounds
+    zh = docx_text(out / "assessment" / "report_zh.docx")
+    assert "各轮调查与变化趋势" in zh and "本评估使用3轮调查：2020年（基线）、2023年（中期评估）、2025年（末期）。" in zh
+    assert "全市具备科学素质比例在各轮之间的变化" in zh and "具备科学素质比例的线性趋势" in zh
+    for pair in ("2020–2023", "2023–2025", "2020–2025"):
+        assert pair in zh, pair

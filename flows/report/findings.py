@@ -82,15 +82,17 @@ def comparability_statement(tables: Mapping[str, pd.DataFrame], config: dict, L:
                  L.t(f"按{base_r}年问卷的量尺，{end_r}年的比例为{pct_text(link_end)}（原始得分口径为{pct_text(raw_end)}）。",
                      f"On the {base_r} form's scale the {end_r} share is {pct_text(link_end)} ({pct_text(raw_end)} on "
                      f"the {end_r} form's raw scores)."))
+    question = (("是否按规划进度推进", "Is the city on track?") if h.get("assessment") == "midterm"
+                else ("是否达到规划目标", "Was the target met?"))
     return [
         L.t(f"两轮调查使用了不同的问卷（两者通过共同的锚题链接到同一项目反应理论量尺）。{direction}",
             f"The two rounds answered different questionnaire forms, linked through their common anchor items on "
             f"one item-response-theory scale. {direction}"),
-        L.t(f"“是否达到规划目标”请引用原始得分口径的{end_r}年比例{pct_text(raw_end)}：规划目标按当轮问卷总分定义。"
+        L.t(f"“{question[0]}”请引用原始得分口径的{end_r}年比例{pct_text(raw_end)}：规划目标按当轮问卷总分定义。"
             f"“{lz}水平变化了多少”请引用等值量尺上的变化{pp_text(h.get('linked_change'))}个百分点"
             f"（{CONF}%置信区间 {pp_ci_text(h.get('linked_change_ci_low'), h.get('linked_change_ci_high'), L)}，含等值误差）；"
             f"原始得分的变化{pp_text(h.get('change'))}个百分点混合了素质变化与问卷难度的差异，不宜解读为素质的变化。",
-            f"\"Was the target met?\" is answered by the {end_r} share on the raw scores, {pct_text(raw_end)}: the "
+            f"\"{question[1]}\" is answered by the {end_r} share on the raw scores, {pct_text(raw_end)}: the "
             f"plan's target is defined on the round's own questionnaire. \"How much did {le} change?\" is answered "
             f"by the change on the linked scale, {pp_text(h.get('linked_change'))} percentage points ({CONF}% CI "
             f"{pp_ci_text(h.get('linked_change_ci_low'), h.get('linked_change_ci_high'), L)}, linking error "
