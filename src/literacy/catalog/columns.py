@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from literacy.catalog.formats import (AMOUNT, AMOUNT_CHANGE, CHANGE, COEFFICIENT, COEFFICIENT_1, COEFFICIENT_3, COUNT,
                                       COUNT_1, INTEGER, P_VALUE, SCORE, SCORE_CHANGE, SHARE, SHARE_0, SHARE_1,
                                       NumberFormat)
+from literacy.catalog.quality_columns import QUALITY_COLUMNS
 
 __all__ = ["Column", "COLUMNS", "column", "column_labels", "excel_formats"]
 
@@ -386,8 +387,8 @@ COLUMNS: tuple[Column, ...] = (
     Column('mse_method', '均方误差方法', 'MSE method', None),
     Column('std_residual', '标准化残差', 'Standardised residual', None),
     Column('kind', '类型', 'Kind', None),
+    *(Column(*entry) for entry in QUALITY_COLUMNS),   # the fieldwork-quality tables (issue 26)
 )
-
 _BY_CODE = {c.code: c for c in COLUMNS}
 
 

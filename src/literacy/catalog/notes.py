@@ -6,6 +6,7 @@ vocabulary's (:data:`literacy.catalog.vocabulary.VERDICT_NOTE`).
 
 from __future__ import annotations
 
+from literacy.catalog.quality_tables import QUALITY_NOTES
 from literacy.catalog.vocabulary import VERDICT_NOTE
 
 __all__ = ["TABLE_NOTES"]
@@ -157,3 +158,4 @@ TABLE_NOTES: dict[str, tuple[str, str]] = {
     "verdicts": (_VERDICT_ZH + "末期估计被抑制时判定为“不予发布”。",
                  _VERDICT_EN + " A suppressed end-of-period estimate reads 'suppressed'."),
 }
+TABLE_NOTES.update(QUALITY_NOTES)   # the fieldwork-quality tables (issue 26)

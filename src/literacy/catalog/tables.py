@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from literacy.catalog.columns import Column, column
 from literacy.catalog.formats import CHANGE, COUNT, INTEGER, P_VALUE, SHARE, NumberFormat
+from literacy.catalog.quality_tables import QUALITY_TABLES
 
 __all__ = ["OutputTable", "OUTPUT_TABLES", "HEADLINE_FIGURES", "output_table", "table_columns"]
 
@@ -212,8 +213,8 @@ OUTPUT_TABLES: tuple[OutputTable, ...] = (
     OutputTable('truth_check_linked', 'assessment/truth_check_linked', ('csv',), 'truth_check_linked', None,
                 'simulation only: the linked estimates beside the simulated truth',
                 columns=('kind round breakdown domain level estimate ci_low ci_high truth error covered').split()),
+    *(OutputTable(**entry) for entry in QUALITY_TABLES),   # the fieldwork-quality tables (issue 26)
 )
-
 _BY_KEY = {t.key: t for t in OUTPUT_TABLES}
 
 #: The rows of ``assessment/headline.csv``: key -> (zh, en, number format or None for text).
