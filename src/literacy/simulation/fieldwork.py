@@ -40,8 +40,8 @@ _PSUS_PER_INTERVIEWER = 3
 _TELEPHONE_SHARE = 0.10
 _MEDIAN_SECONDS = {"face_to_face": 1500.0, "telephone": 1100.0}
 _DURATION_SIGMA = 0.25
-_INFLATING = 3                 # interviewers whose respondents score too high
-_INFLATE_SHARE = 0.45          # of their respondents' wrong / don't-know / skipped answers made right
+_INFLATING = 0.08              # share of the interviewers (at least one) whose respondents score too high
+_INFLATE_SHARE = 0.20          # of their respondents' wrong / don't-know / skipped answers made right
 _SPEEDERS = 0.02
 _STRAIGHTLINERS = 0.01
 _EXACT_DUPLICATES = 0.003
@@ -107,7 +107,7 @@ def simulate_fieldwork(sample: pd.DataFrame, responses: pd.DataFrame, instrument
 
     # interviewers whose respondents score higher than they should
     names = np.unique(interviewer)
-    inflating = rng.choice(names, size=min(_INFLATING, len(names)), replace=False)
+    inflating = rng.choice(names, size=max(1, int(round(_INFLATING * len(names)))), replace=False)
     inflated = np.isin(interviewer, inflating)
     wrong = answers != correct[None, :]                      # NaN (skipped) is wrong too
     fix = inflated[:, None] & wrong & (rng.random(answers.shape) < _INFLATE_SHARE)
