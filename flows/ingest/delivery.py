@@ -395,6 +395,8 @@ def load_delivery(config: dict, raw_dir: str | os.PathLike) -> Delivery:
             raise _prefixed(rpath, exc) from None
         _identifier_ids(responses, rpath, id_col)
         _identifier_ids(sample, spath, id_col)
+        # responded as delivered (or as the disposition says, issue 26), before the match to the responses
+        said_one = sample.typed["responded"].to_numpy(dtype=float, na_value=np.nan) == 1
         responses, sample = match_to_sample(responses, sample, config, sample_file=rel_s, responses_file=rel_r,
                                             unit=s_table.unit)
         kept_r, kept_s = responses.kept(), sample.kept()
@@ -402,7 +404,7 @@ def load_delivery(config: dict, raw_dir: str | os.PathLike) -> Delivery:
         s_info = _info("sample", rid, s_table, raw, len(kept_s), s_drop, s_rec)
         r_info.rows_quarantined = len(responses.quarantined())
         s_info.rows_quarantined = len(sample.quarantined())
-        responded_in = s_text["responded"].isin(["1"]).to_numpy(dtype=bool)[sample.kept_mask()]
+        responded_in = said_one[sample.kept_mask()]
         s_info.nonrespondents = int((responded_in & (kept_s["responded"].to_numpy(dtype=float,
                                                                                   na_value=np.nan) != 1)).sum())
         categories = [c for c in config["survey"]["labels"] if c != "age_band"] + [config["design"]["strata"]]
