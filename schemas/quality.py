@@ -73,7 +73,6 @@ def data_quality_schema(config: dict) -> pa.DataFrameSchema:
         "match_with": text_column(nullable=True),
         "near_duplicate": _flag(),
         "checks": text_column([pa.Check.str_length(min_value=1, error="at least one check")]),
-        "excluded": _flag(),
     }
     return pa.DataFrameSchema(columns, checks=[unique_rows(["round", "respondent_id"])], strict=True, ordered=True,
                               name="data_quality")

@@ -207,3 +207,20 @@ def test_the_report_section_states_rates_verdicts_and_flags(simulated):
     en.write(doc)
     assert doc.tables == 1
     assert "left out" in quality_section({}, config, "en").text()
+
+
+def test_the_exclusion_rule_quarantines_flagged_interviews_as_nonrespondents(tmp_path):
+    raw = kit.make_delivery(tmp_path / "raw")
+    r = kit.read(raw, "2025", "responses")
+    r["duration_seconds"] = (1500 + 10 * np.arange(len(r))).astype(str)
+    r.loc[4, "duration_seconds"] = "120"             # under 0.3 of the median: a speeder
+    kit.write_csv(r, raw / "2025" / "responses.csv")
+    listed = load_delivery(_resolved(), raw)           # flagged, not excluded by default
+    assert len(listed.rounds["2025"]["responses"]) == kit.N_RESPONDENTS
+    d = load_delivery(_resolved(exclude={"speeders": True}), raw)
+    q = d.quarantine["2025"]
+    row = q[q["rule"] == "quality_excluded"]
+    assert row["line"].tolist() == [kit.line_of(4)] and "speeder" in row["reason"].iloc[0]
+    assert "quality.exclude" in row["reason"].iloc[0]
+    sample = d.rounds["2025"]["sample"].set_index("respondent_id")
+    assert sample.loc["R0005", "responded"] == 0 and len(d.rounds["2025"]["responses"]) == kit.N_RESPONDENTS - 1

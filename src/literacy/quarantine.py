@@ -68,7 +68,7 @@ from literacy.quality.dispositions import RESPONDED, disposition_name
 
 __all__ = ["RULES", "QUARANTINE_COLUMNS", "ColumnTypeError", "Screened", "parse_numbers", "screen_responses",
            "screen_sample", "match_to_sample", "quarantine_table", "recode", "declared_columns",
-           "RESPONSES_TEXT", "SAMPLE_TEXT", "PARADATA", "placeholders"]
+           "RESPONSES_TEXT", "SAMPLE_TEXT", "PARADATA", "placeholders", "with_problems"]
 
 #: Rule code -> what it means (docs/reference/delivery-formats.md, "Quarantine"; the reason column adds the detail).
 RULES = {
@@ -93,6 +93,7 @@ RULES = {
     "unknown_disposition": "not a final disposition (AAPOR's names, their Chinese or codes)",
     "disposition_conflict": "the disposition and responded disagree (an interview is responded = 1)",
     "invalid_duration": "the interview duration is not a non-negative number: blanked, the interview kept",
+    "quality_excluded": "flagged by a fieldwork-quality check that quality.exclude leaves out",
 }
 _ORDER = {rule: i for i, rule in enumerate(RULES)}
 #: Columns of a round's quarantine file.
@@ -549,6 +550,37 @@ def screen_responses(text: pd.DataFrame, lines: np.ndarray, config: dict, instru
     if "duration_seconds" not in text.columns:
         return screened
     return _with_duration(screened, text["duration_seconds"], lines, unit)
+
+
+def with_problems(screened: Screened, mask: np.ndarray, column, rule: str, reason,
+                  action: str = "quarantined") -> Screened:
+    """A screened table with one more problem recorded for the rows where ``mask`` holds.
+
+    Parameters
+    ----------
+    screened : Screened
+    mask : ndarray of bool
+        Over every row of ``screened.typed``.
+    column : str or None
+        The column named in the listing (None: the whole row).
+    rule : str
+        A key of :data:`RULES`.
+    reason : str or callable
+        As ``_Problems.add``: one string, or a function of the flagged positions.
+    action : str
+        ``quarantined`` (the row is left out), ``nonrespondent`` or ``blanked``.
+
+    Returns
+    -------
+    Screened
+    """
+    P = _Problems()
+    P.add(np.asarray(mask, dtype=bool), pd.NA if column is None else column, None, rule, reason, action=action)
+    added = P.frame()
+    if not len(added):
+        return screened
+    return Screened(typed=screened.typed, problems=_sorted(pd.concat([screened.problems, added], ignore_index=True)),
+                    lines=screened.lines)
 
 
 def _with_duration(screened: Screened, text: pd.Series, lines: np.ndarray, unit: str) -> Screened:

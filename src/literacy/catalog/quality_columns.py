@@ -79,7 +79,6 @@ QUALITY_COLUMNS: tuple[tuple, ...] = (
     ('near_duplicate', '近似重复', 'Near duplicate', None),
     ('checks', '触发的检查', 'Checks flagged', None, '`;`-separated: speeder, straightliner, exact_duplicate, '
            'near_duplicate'),
-    ('excluded', '已剔除', 'Excluded', None, 'left out of the estimates by `quality.exclude`'),
     ('interviewer', '访员', 'Interviewer', None, 'interviewer id; `all` for the round'),
     ('interviews', '访问数', 'Interviews', COUNT),
     ('mean_score', '平均得分', 'Mean score', SCORE),

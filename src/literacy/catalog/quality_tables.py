@@ -35,7 +35,7 @@ def _tables() -> tuple[dict, ...]:
                "the interviews flagged for review: speeders, straight-liners, exact and near duplicates",
                ["round", "respondent_id", "interviewer_id", "mode", "duration_seconds", "duration_ratio", "speeder",
                 "modal_share", "straightliner", "exact_duplicate_of", "max_match", "match_with", "near_duplicate",
-                "checks", "excluded"]),
+                "checks"]),
         _table("interviewers", "interviewers_schema",
                "each interviewer's composition-adjusted score difference (outliers flagged), item nonresponse "
                "and flagged interviews; the intra-interviewer correlation and its design effect",

@@ -44,7 +44,7 @@ BIAS_TABLE_COLUMNS = ["round", "kind", "variable", "category", "full_sample", "s
 #: Columns of ``data_quality`` (one row per flagged interview).
 DATA_QUALITY_COLUMNS = ["round", "respondent_id", "interviewer_id", "mode", "duration_seconds", "duration_ratio",
                         "speeder", "modal_share", "straightliner", "exact_duplicate_of", "max_match", "match_with",
-                        "near_duplicate", "checks", "excluded"]
+                        "near_duplicate", "checks"]
 #: Columns of ``interviewers`` (one row per interviewer, then ``all``).
 INTERVIEWERS_COLUMNS = ["round", "interviewer", "interviews", "mean_score", "expected_score", "difference", "se", "z",
                         "p_value", "p_adjusted", "outlier", "skipped_share", "dont_know_share", "speeders",
@@ -154,8 +154,8 @@ def interview_flags(responses: pd.DataFrame, instrument: pd.DataFrame, config: d
     Returns
     -------
     DataFrame
-        In the rows of ``responses``: :data:`DATA_QUALITY_COLUMNS` but ``round`` and
-        ``excluded``; a check that needs absent paradata is False (speeder without durations).
+        In the rows of ``responses``: :data:`DATA_QUALITY_COLUMNS` but ``round``, and
+        ``exact_duplicate``; a check that needs absent paradata is False (speeder without durations).
     """
     q = config["quality"]
     id_col = config["design"]["respondent_id"]
@@ -201,7 +201,10 @@ def excluded_checks(config: dict) -> list[str]:
 
 
 def data_quality_table(flags: pd.DataFrame, config: dict, round_id: str) -> pd.DataFrame:
-    """The flagged interviews of one round, listed for review (``excluded``: left out by ``quality.exclude``).
+    """The flagged interviews of one round, listed for review.
+
+    Interviews ``quality.exclude`` leaves out never reach this table: the ingest records them in the
+    round's quarantine listing (rule ``quality_excluded``) and counts them as nonrespondents.
 
     Parameters
     ----------
@@ -216,8 +219,6 @@ def data_quality_table(flags: pd.DataFrame, config: dict, round_id: str) -> pd.D
         :data:`DATA_QUALITY_COLUMNS`, one row per interview with at least one check flagged.
     """
     flagged = flags[flags["checks"] != ""].copy()
-    rule = excluded_checks(config)
-    flagged["excluded"] = flagged[rule].to_numpy(dtype=bool).any(axis=1) if rule else False
     flagged.insert(0, "round", round_id)
     return flagged[DATA_QUALITY_COLUMNS].reset_index(drop=True)
 
