@@ -46,6 +46,7 @@ def read(name):
 
 rates, bias, flagged, interviewers = (read(n) for n in ("response_rates", "nonresponse_bias", "data_quality",
                                                         "interviewers"))
+print(f"quality tables for {', '.join(rounds)}; response-rate threshold {pct(threshold, 0)}; font {FONT}")
 
 # %% [markdown]
 # ## 应答率 · Response rates
