@@ -56,7 +56,8 @@ def test_simulate_writes_the_delivery_layout_deterministically(programme, tmp_pa
     raw = programme.parent / "raw"
     cfg = load_config(programme).config
     expected = {"simulation_items.csv", "scorecard.csv"} | {
-        f"{r['id']}/{f}.csv" for r in cfg["rounds"] for f in ("instrument", "responses", "sample", "margins", "truth")}
+        f"{r['id']}/{f}.csv" for r in cfg["rounds"]
+        for f in ("instrument", "responses", "sample", "margins", "truth", "fieldwork_truth")}
     assert set(_tree(raw)) == expected
     # same config and seed -> the same bytes; another seed -> other data
     assert cli.main(["simulate", "--config", str(programme), "--out", str(tmp_path / "again")]) == 0
@@ -80,6 +81,9 @@ def test_every_output_exists_and_is_listed_in_the_manifest(first_run, programme)
     # the evaluation report; its PDF where LibreOffice is installed (test_report_document.py renders it)
     expected |= {"assessment/report_zh.docx", "assessment/report_en.docx"}
     expected.add("explorer.html")                      # the offline data explorer (tests/test_explorer.py)
+    # fieldwork quality (issue 26; tests/test_quality_stage.py)
+    expected |= {f"quality/{name}.csv" for name in ("response_rates", "nonresponse_bias", "data_quality",
+                                                     "interviewers")}
     if shutil.which("soffice") or shutil.which("libreoffice"):
         expected.add("assessment/report_zh.pdf")
     assert set(tree) == expected | {"manifest.json"}  # and nothing else (the work area is removed)
