@@ -159,7 +159,9 @@ def test_workbook_has_bilingual_frozen_sheets(first_run, programme):
     wb = load_workbook(out / "assessment" / "assessment.xlsx")
     assert wb.sheetnames == ["headline", *EVALUATOR_TABLES, "estimates_2020", "estimates_2025", "change", "verdicts",
                              "weighting", "linked_2020", "linked_2025", "items_2020", "items_2025", "reliability_2020",
-                             "reliability_2025", "truth_check", "truth_check_linked"]
+                             "reliability_2025", "truth_check", "truth_check_linked",
+                             # fieldwork quality (issue 26)
+                             "response_rates", "nonresponse_bias", "data_quality", "interviewers"]
     ws = wb["estimates_2025"]
     assert ws.freeze_panes == "A4"
     assert [c.value for c in ws[3]][:3] == ["round", "breakdown", "domain"]  # column codes
