@@ -224,3 +224,30 @@ def test_the_exclusion_rule_quarantines_flagged_interviews_as_nonrespondents(tmp
     assert "quality.exclude" in row["reason"].iloc[0]
     sample = d.rounds["2025"]["sample"].set_index("respondent_id")
     assert sample.loc["R0005", "responded"] == 0 and len(d.rounds["2025"]["responses"]) == kit.N_RESPONDENTS - 1
+
+
+def test_a_delivery_without_dispositions_or_paradata_gets_what_can_be_computed():
+    import literacy_schemas as S
+    from literacy_flows.pipeline.quality import missing_inputs
+
+    raw = copy.deepcopy(RAW)
+    raw["simulation"]["population_scale"] = 0.1
+    config = resolved_config(parse_config(raw))
+    programme = simulate_programme(config)
+    rd, form = programme.rounds["2025"], programme.instruments["2025"]
+    responses = rd.responses.drop(columns=["interviewer_id", "duration_seconds", "mode"])
+    sample = rd.sample.drop(columns="disposition")
+    items = form["item_id"].astype(str).tolist()
+    scored = add_derived(pd.concat([responses.drop(columns=items),
+                                    score_responses(responses, form, config["scoring"])], axis=1), config)
+    flags = interview_flags(responses, form, config)
+    assert not flags["speeder"].any() and flags["interviewer_id"].isna().all()
+    tables = {"response_rates": rates_table(sample, config, "2025"),
+              "data_quality": data_quality_table(flags, config, "2025"),
+              "interviewers": interviewers_table(scored, flags, config, "2025")}
+    assert len(tables["response_rates"]) and not len(tables["interviewers"])
+    for name, df in tables.items():   # an empty table keeps its types
+        S.validate(df, getattr(S, f"{name}_schema")(config), name, line_offset=None)
+    said = " ".join(missing_inputs(sample, responses))
+    assert "no disposition" in said and "no interviewer_id" in said and "no duration_seconds" in said
+    assert missing_inputs(rd.sample, rd.responses) == []

@@ -244,7 +244,9 @@ def interviewers_table(weighted: pd.DataFrame, flags: pd.DataFrame, config: dict
         intra-interviewer correlation ``icc`` and its design effect; empty without interviewers.
     """
     if "interviewer_id" not in weighted.columns or weighted["interviewer_id"].isna().all():
-        return pd.DataFrame({c: [] for c in INTERVIEWERS_COLUMNS})
+        kinds = {"round": object, "interviewer": object, "interviews": np.int64, "outlier": "boolean",
+                 "speeders": np.int64, "straightliners": np.int64, "duplicates": np.int64}
+        return pd.DataFrame({c: pd.Series([], dtype=kinds.get(c, float)) for c in INTERVIEWERS_COLUMNS})
     id_col = config["design"]["respondent_id"]
     data = weighted[weighted["interviewer_id"].notna()].reset_index(drop=True)
     covariates = [c for c in ("district", "residence", "sex", "age_band", "education") if c in data.columns]
