@@ -112,6 +112,10 @@ def bias_table(sample: pd.DataFrame, weighted: pd.DataFrame, config: dict, round
     """
     design, q = config["design"], config["quality"]
     sample, variables = _frame_variables(sample, config)
+    if not variables:                 # no frame variable in the sample: nothing to compare
+        return pd.DataFrame({c: pd.Series([], dtype=object if c in ("round", "kind", "variable", "category", "test",
+                                                                    "bias_verdict", "bias_verdict_zh") else float)
+                             for c in BIAS_TABLE_COLUMNS})
     resp = (sample["responded"].to_numpy(dtype=float, na_value=0.0) == 1).astype(float)
     base = 1.0 / sample[design["selection_prob"]].to_numpy(dtype=float)
     ids = sample[design["respondent_id"]].astype(str)
