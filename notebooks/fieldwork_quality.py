@@ -144,6 +144,7 @@ else:
         ax.set_ylabel("adjusted score difference")
         ax.set_title(f"{rid}: interviewers (red: flagged)")
         plt.show()
-    show(interviewers[interviewers["interviewer"].eq("all") | interviewers["outlier"].astype(str).str.lower().eq("true")],
+    outlying = interviewers["outlier"].astype(str).str.lower().eq("true")
+    show(interviewers[interviewers["interviewer"].eq("all") | outlying],
          {"mean_score": "{:.1f}", "expected_score": "{:.1f}", "difference": "{:+.1f}", "p_adjusted": "{:.2g}",
           "icc": "{:.3f}", "deff_interviewer": "{:.2f}"})

@@ -160,8 +160,8 @@ def sample_schema(config: dict) -> pa.DataFrameSchema:
     columns = _design_columns(config)
     columns["responded"] = pa.Column(_INT, pa.Check.isin([0, 1], error="0 or 1"))
     # optional: AAPOR's final disposition, as read (literacy.quality.disposition_name)
-    columns["disposition"] = pa.Column(_STR, pa.Check.isin(list(DISPOSITIONS), error=f"one of {'|'.join(DISPOSITIONS)}"),
-                                       required=False)
+    columns["disposition"] = pa.Column(_STR, pa.Check.isin(list(DISPOSITIONS),
+                                                           error=f"one of {'|'.join(DISPOSITIONS)}"), required=False)
     return pa.DataFrameSchema(columns, checks=_nesting(config),
                               name="sample")
 

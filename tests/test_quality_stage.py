@@ -63,7 +63,8 @@ def _delivery(tmp_path, sample=None, responses=None):
 
 def test_a_disposition_column_alone_gives_responded_and_is_kept(tmp_path):
     def only_dispositions(s):
-        s["disposition"] = np.where(s["responded"] == "1", "完成", np.where(np.arange(len(s)) % 2, "2.11", "non-contact"))
+        other = np.where(np.arange(len(s)) % 2, "2.11", "non-contact")
+        s["disposition"] = np.where(s["responded"] == "1", "完成", other)
         return s.drop(columns="responded")
 
     d = _delivery(tmp_path, sample=only_dispositions)

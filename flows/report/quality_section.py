@@ -144,7 +144,8 @@ def _bias_table(bias: pd.DataFrame, lang: str) -> SectionTable:
         verdict = first["bias_verdict_zh"] if lang == "zh" else first["bias_verdict"]
         rows.append([str(rid), str(var), p_value_text(_num(first["p_adjusted"])), coefficient_text(before, 3),
                      coefficient_text(after, 3), str(verdict)])
-    header = [_t(lang, "轮次", "Round"), _t(lang, "抽样框变量", "Frame variable"), _t(lang, "BH校正P值", "BH-adjusted p"),
+    header = [_t(lang, "轮次", "Round"), _t(lang, "抽样框变量", "Frame variable"),
+              _t(lang, "BH校正P值", "BH-adjusted p"),
               _t(lang, "加权前最大标准化偏差", "Largest std. bias, sampling weights"),
               _t(lang, "校准后最大标准化偏差", "Largest std. bias, calibrated"), _t(lang, "判定", "Verdict")]
     notes = [_t(lang, "应答者与全样本（含无应答者）比较：分类变量用Rao–Scott F检验，数值变量用设计t检验，"
@@ -154,6 +155,9 @@ def _bias_table(bias: pd.DataFrame, lang: str) -> SectionTable:
                 "= (respondent estimate - full-sample estimate) / the full sample's SD.")]
     return SectionTable(_t(lang, "无应答偏差分析", "Nonresponse bias analysis"), header, rows,
                         "quality/nonresponse_bias.csv", notes, [1.4, 2.4, 1.8, 2.6, 2.6, 4.0])
+
+
+_NCES_EN = "; NCES Statistical Standard 4-4-1 asks for the nonresponse bias analysis below"
 
 
 def _rate_sentences(rates: pd.DataFrame, threshold: float, lang: str) -> list[str]:
@@ -168,7 +172,7 @@ def _rate_sentences(rates: pd.DataFrame, threshold: float, lang: str) -> list[st
                       f"{'，按NCES统计标准4-4-1须开展无应答偏差分析（见下表）' if below else ''}。",
                       f"{r['round']}: the weighted response rate (AAPOR RR3) is {share_text(rr, 1)}, "
                       f"{'below' if below else 'not below'} the {share_text(threshold, 0)} threshold"
-                      f"{'; NCES Statistical Standard 4-4-1 asks for the nonresponse bias analysis below' if below else ''}."))
+                      f"{_NCES_EN if below else ''}."))
         if r["dispositions"] != "delivered":
             out.append(_t(lang, "本轮未提供个案结果（disposition），应答率仅由是否应答计算。",
                           "This round delivered no dispositions: the rate follows from responded alone."))

@@ -14,7 +14,8 @@ from literacy.catalog.formats import COEFFICIENT, COEFFICIENT_3, COUNT, COUNT_1,
 __all__ = ["QUALITY_COLUMNS"]
 
 _RATES = {
-    "RR1": ("应答率RR1", "Response rate RR1", "complete / (interviews + eligible non-interviews + unknown eligibility)"),
+    "RR1": ("应答率RR1", "Response rate RR1",
+            "complete / (interviews + eligible non-interviews + unknown eligibility)"),
     "RR2": ("应答率RR2", "Response rate RR2", "as RR1 with partial interviews counted as respondents"),
     "RR3": ("应答率RR3", "Response rate RR3", "as RR1 with only the share e of the unknown-eligibility cases"),
     "RR4": ("应答率RR4", "Response rate RR4", "as RR3 with partial interviews counted as respondents"),
@@ -31,7 +32,8 @@ _RATES = {
     "CON2": ("接触率CON2", "Contact rate CON2", "contacted cases over RR3's denominator"),
     "CON3": ("接触率CON3", "Contact rate CON3", "contacted cases over RR5's denominator"),
 }
-_STAGES = {"base": ("抽样权数", "sampling weights"), "nonresponse": ("无应答调整后", "after the nonresponse adjustment"),
+_STAGES = {"base": ("抽样权数", "sampling weights"),
+           "nonresponse": ("无应答调整后", "after the nonresponse adjustment"),
            "calibrated": ("校准后", "after calibration")}
 
 #: Every column of the fieldwork-quality tables that no other table defines.

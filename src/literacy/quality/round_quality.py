@@ -186,7 +186,8 @@ def interview_flags(responses: pd.DataFrame, instrument: pd.DataFrame, config: d
         "interviewer_id": (interviewer if interviewer is not None else pd.Series(blank_text)).to_numpy(),
         "mode": mode.to_numpy(), "duration_seconds": sp["duration"].to_numpy(dtype=float),
         "duration_ratio": sp["ratio"].to_numpy(dtype=float), "speeder": sp["speeder"].to_numpy(dtype=bool),
-        "modal_share": sl["modal_share"].to_numpy(dtype=float), "straightliner": sl["straightliner"].to_numpy(dtype=bool),
+        "modal_share": sl["modal_share"].to_numpy(dtype=float),
+        "straightliner": sl["straightliner"].to_numpy(dtype=bool),
         "exact_duplicate_of": dup["exact_duplicate_of"].to_numpy(dtype=object),
         "max_match": dup["max_match"].to_numpy(dtype=float), "match_with": dup["match_with"].to_numpy(dtype=object),
         "near_duplicate": dup["near_duplicate"].to_numpy(dtype=bool)})
