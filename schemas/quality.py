@@ -39,7 +39,7 @@ def nonresponse_bias_schema(config: dict) -> pa.DataFrameSchema:
     stage_cols = {f"{p}_{s}": pa.Column(float, nullable=True) for s in STAGES for p in ("estimate", "bias", "std_bias")}
     columns = {
         "round": text_column([one_of(round_ids(config))]),
-        "kind": text_column([one_of(["share", "mean", "propensity"])]),
+        "kind": text_column([one_of(["share", "mean", "propensity", "census"])]),
         "variable": text_column(),
         "category": text_column(),
         "full_sample": pa.Column(float),

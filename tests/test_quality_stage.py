@@ -163,7 +163,13 @@ def test_the_nonresponse_bias_analysis_detects_it_and_weighting_reduces_it(simul
         result = weight_round(rd.sample, r["scored"], rd.margins, config)
         weighted = r["scored"].assign(weight_nonresponse=result.nonresponse_weights.to_numpy(dtype=float),
                                       weight=result.weights.to_numpy(dtype=float))
-        bias = bias_table(rd.sample, weighted, config, rid)
+        bias = bias_table(rd.sample, weighted, config, rid, result.margins)
+        import literacy_schemas as S
+        S.validate(bias, S.nonresponse_bias_schema(config), "nonresponse_bias", line_offset=None)
+        # the census margins: the raking hits them, the respondents with base weights do not
+        census = bias[bias["kind"] == "census"]
+        assert set(census["variable"]) == {"+".join(m) for m in config["weighting"]["raking"]["margins"]}
+        assert census["std_bias_calibrated"].abs().max() < 1e-6 < census["std_bias_base"].abs().max()
         per = bias[bias["kind"] == "share"].groupby("variable")
         p = per["p_adjusted"].first()
         assert p["sex"] < 0.05 and p["age_band"] < 0.05         # young men respond less: detected

@@ -62,7 +62,7 @@ def quality(config: dict, ingested: dict, round_id: str, weighted: dict) -> dict
     data = read_work(weighted["path"])
     flags = interview_flags(responses, read_work(ingested["work"]["instruments"][round_id]), config)
     made = {"response_rates": rates_table(sample, config, round_id),
-            "nonresponse_bias": bias_table(sample, data, config, round_id),
+            "nonresponse_bias": bias_table(sample, data, config, round_id, read_work(weighted["margins"])),
             "data_quality": data_quality_table(flags, config, round_id),
             "interviewers": interviewers_table(data, flags, config, round_id)}
     work = round_dir(tables)

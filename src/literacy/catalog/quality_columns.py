@@ -56,7 +56,7 @@ QUALITY_COLUMNS: tuple[tuple, ...] = (
     *((code, zh, en, SHARE_1, about) for code, (zh, en, about) in _RATES.items()),
     ('full_sample', '全样本', 'Full sample', COEFFICIENT_3,
            "the base-weighted share (or mean) in the full sample, respondents and nonrespondents; on the "
-           "`propensity` rows the summary's value"),
+           "`propensity` rows the summary's value; on the `census` rows the census share of the cell"),
     ('test', '检验', 'Test', None, 'Rao–Scott F (categorical) or the design-based t test (numeric)'),
     ('p_adjusted', 'BH校正P值', 'BH-adjusted p', P_VALUE, 'Benjamini–Hochberg across the variables / interviewers'),
     *((f"{p}_{s}", f"{zh}{lab}", f"{en} ({sen})", fmt, '')

@@ -28,7 +28,8 @@ def _tables() -> tuple[dict, ...]:
                 "NE", "e", *_RATES]),
         _table("nonresponse_bias", "nonresponse_bias_schema",
                "respondents against the full sample on every frame variable at each weighting stage, with a "
-               "verdict per variable; the R-indicator and CV of the response propensities",
+               "verdict per variable; the R-indicator and CV of the response propensities; the weighted shares "
+               "against the census margins",
                ["round", "kind", "variable", "category", "full_sample", "sd", "test", "statistic", "p_value",
                 "p_adjusted", *_STAGE_COLUMNS, "bias_verdict", "bias_verdict_zh"]),
         _table("data_quality", "data_quality_schema",

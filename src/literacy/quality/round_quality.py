@@ -27,7 +27,7 @@ from literacy.quality.interviews import duplicates, speeders, straightlining
 from literacy.quality.nonresponse_bias import frame_bias, representativeness, response_propensities
 from literacy.quality.rates import OUTCOME_COLUMNS, outcome_rates
 
-__all__ = ["STAGES", "RATES_COLUMNS", "BIAS_TABLE_COLUMNS", "DATA_QUALITY_COLUMNS", "INTERVIEWERS_COLUMNS",
+__all__ = ["census_rows", "STAGES", "RATES_COLUMNS", "BIAS_TABLE_COLUMNS", "DATA_QUALITY_COLUMNS", "INTERVIEWERS_COLUMNS",
            "CHECKS", "rates_table", "bias_table", "interview_flags", "data_quality_table", "interviewers_table",
            "excluded_checks"]
 
@@ -90,7 +90,43 @@ def _frame_variables(sample: pd.DataFrame, config: dict) -> tuple[pd.DataFrame, 
     return sample, [v for v in wanted if v in sample.columns]
 
 
-def bias_table(sample: pd.DataFrame, weighted: pd.DataFrame, config: dict, round_id: str) -> pd.DataFrame:
+def census_rows(margins: pd.DataFrame) -> pd.DataFrame:
+    """The respondents' weighted shares against the census margins at each weighting stage.
+
+    Parameters
+    ----------
+    margins : DataFrame
+        The weighting's margins table (``stage`` base / nonresponse / raked, ``margin``, ``level``,
+        ``target``, ``achieved``: ``<round>/weights_margins.csv``).
+
+    Returns
+    -------
+    DataFrame
+        ``kind`` census, ``variable`` (the margin), ``category`` (the cell), ``full_sample`` (the
+        census share of the cell within its margin), ``sd`` (sqrt(p (1 - p))), and per stage the
+        respondents' weighted share, its difference from the census share and that difference
+        over ``sd``.
+    """
+    m = margins.assign(stage=margins["stage"].astype(str).replace({"raked": "calibrated"}))
+    m = m[m["stage"].isin(STAGES)]
+    cells = m.drop_duplicates(["margin", "level"])[["margin", "level", "target"]].reset_index(drop=True)
+    census = cells["target"] / cells.groupby("margin")["target"].transform("sum")
+    out = pd.DataFrame({"kind": "census", "variable": cells["margin"].astype(str),
+                        "category": cells["level"].astype(str), "full_sample": census.to_numpy(dtype=float)})
+    out["sd"] = np.sqrt(out["full_sample"] * (1 - out["full_sample"]))
+    key = pd.MultiIndex.from_frame(cells[["margin", "level"]])
+    for stage in STAGES:
+        s = m[m["stage"] == stage]
+        share = (s["achieved"] / s.groupby("margin")["achieved"].transform("sum")).to_numpy(dtype=float)
+        est = pd.Series(share, index=pd.MultiIndex.from_frame(s[["margin", "level"]])).reindex(key).to_numpy()
+        out[f"estimate_{stage}"] = est
+        out[f"bias_{stage}"] = est - out["full_sample"].to_numpy()
+        out[f"std_bias_{stage}"] = np.where(out["sd"] > 0, out[f"bias_{stage}"] / out["sd"].where(out["sd"] > 0, 1), 0.0)
+    return out
+
+
+def bias_table(sample: pd.DataFrame, weighted: pd.DataFrame, config: dict, round_id: str,
+               margins: pd.DataFrame | None = None) -> pd.DataFrame:
     """The nonresponse bias analysis of one round on the sample's frame variables.
 
     Parameters
@@ -102,13 +138,15 @@ def bias_table(sample: pd.DataFrame, weighted: pd.DataFrame, config: dict, round
     config : dict
         The validated config (``design``, ``quality``, ``weighting.nonresponse.classes``).
     round_id : str
+    margins : DataFrame, optional
+        The weighting's margins table: the ``census`` rows (:func:`census_rows`).
 
     Returns
     -------
     DataFrame
         :data:`BIAS_TABLE_COLUMNS`: one row per level of a categorical variable (``kind`` share)
         or per numeric variable (``mean``), then the ``propensity`` rows (``category`` mean, sd,
-        r_indicator, cv, max_bias; the value in ``full_sample``).
+        r_indicator, cv, max_bias; the value in ``full_sample``), then the ``census`` rows.
     """
     design, q = config["design"], config["quality"]
     sample, variables = _frame_variables(sample, config)
@@ -131,7 +169,8 @@ def bias_table(sample: pd.DataFrame, weighted: pd.DataFrame, config: dict, round
     props = pd.DataFrame({"kind": "propensity", "variable": "response_propensity",
                           "category": ["mean", "sd", "r_indicator", "cv", "max_bias"],
                           "full_sample": [rep[k] for k in ("mean", "sd", "r_indicator", "cv", "max_bias")]})
-    out = pd.concat([table, props], ignore_index=True)
+    parts = [table, props] + ([census_rows(margins)] if margins is not None and len(margins) else [])
+    out = pd.concat(parts, ignore_index=True)
     out.insert(0, "round", round_id)
     return out[BIAS_TABLE_COLUMNS]
 
