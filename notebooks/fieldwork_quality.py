@@ -79,7 +79,7 @@ else:
 if bias is None:
     missing("quality/nonresponse_bias.csv", "the nonresponse bias analysis")
 else:
-    shares = bias[bias["kind"] != "propensity"].copy()
+    shares = bias[bias["kind"].isin(["share", "mean"])].copy()
     for rid in shares["round"].unique():
         b = shares[shares["round"] == rid]
         labels = b["variable"] + ": " + b["category"].astype(str)
@@ -101,6 +101,11 @@ else:
     show(verdicts, {"p_adjusted": "{:.4f}", "worst_before": "{:.3f}", "worst_after": "{:.3f}"})
     props = bias[bias["kind"] == "propensity"].pivot(index="round", columns="category", values="full_sample")
     show(props.reset_index(), {c: "{:.3f}" for c in props.columns})
+    census = bias[bias["kind"] == "census"]
+    if len(census):   # the respondents' weighted shares against the census margins, largest |standardised bias|
+        worst = census.groupby(["round", "variable"], sort=False)[
+            ["std_bias_base", "std_bias_nonresponse", "std_bias_calibrated"]].agg(lambda s: s.abs().max())
+        show(worst.reset_index(), {c: "{:.3f}" for c in worst.columns})
 
 # %% [markdown]
 # ## 待复核访问 · Interviews flagged for review

@@ -135,7 +135,7 @@ def _rates_table(rates: pd.DataFrame, config: dict, lang: str) -> SectionTable:
 
 
 def _bias_table(bias: pd.DataFrame, lang: str) -> SectionTable:
-    vars_ = bias[bias["kind"] != "propensity"]
+    vars_ = bias[bias["kind"].isin(["share", "mean"])]
     rows = []
     for (rid, var), g in vars_.groupby(["round", "variable"], sort=False):
         first = g.iloc[0]
