@@ -45,6 +45,8 @@ from literacy_schemas.measurement import (
     reliability_schema,
 )
 from literacy_schemas.small_area import sample_plan_schema, small_area_schema
+from literacy_schemas.quality import (data_quality_schema, interviewers_schema, nonresponse_bias_schema,  # issue 26
+                                     response_rates_schema)
 from literacy_schemas.validation import SchemaValidationError, describe_failures, validate
 
 __all__ = [
@@ -55,6 +57,7 @@ __all__ = [
     "methodology_schema", "nonresponse_classes_schema", "propensity_model_schema", "small_area_schema",
     "sample_plan_schema", "items_schema", "reliability_schema", "dif_schema", "irt_items_schema", "irt_scale_schema",
     "estimates_linked_schema", "change_linked_schema", "pv_distribution_schema", "determinants_schema",
-    "associations_schema",
+    "associations_schema", "response_rates_schema", "nonresponse_bias_schema", "data_quality_schema",
+    "interviewers_schema",
     "SchemaValidationError", "validate", "describe_failures",
 ]

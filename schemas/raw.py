@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from literacy.quality.dispositions import DISPOSITIONS
+
 __all__ = ["instrument_schema", "responses_schema", "sample_schema", "margins_schema", "truth_schema",
            "scorecard_schema", "CATEGORICAL", "ITEM_TYPES"]
 
@@ -132,7 +134,18 @@ def responses_schema(config: dict, instrument: pd.DataFrame) -> pa.DataFrameSche
         allowed = sorted(set(_parse_codes(valid)) | ({int(dk)} if dk is not pd.NA else set()))
         columns[item] = pa.Column(_INT, pa.Check.isin(allowed, error=f"answer codes {';'.join(map(str, allowed))}"),
                                   nullable=True)
+    columns.update(_paradata_columns())
     return pa.DataFrameSchema(columns, checks=_nesting(config), name="responses")
+
+
+def _paradata_columns() -> dict:
+    """The responses' optional paradata (docs/methods/quality.md): interviewer, duration, mode."""
+    return {
+        "interviewer_id": pa.Column(_STR, nullable=True, required=False),
+        "duration_seconds": pa.Column(float, pa.Check.ge(0, error="duration_seconds >= 0"), nullable=True,
+                                      required=False),
+        "mode": pa.Column(_STR, nullable=True, required=False),
+    }
 
 
 def _nesting(config: dict) -> list:
@@ -146,6 +159,9 @@ def sample_schema(config: dict) -> pa.DataFrameSchema:
     """Every sampled adult of a round (respondents and unit nonrespondents)."""
     columns = _design_columns(config)
     columns["responded"] = pa.Column(_INT, pa.Check.isin([0, 1], error="0 or 1"))
+    # optional: AAPOR's final disposition, as read (literacy.quality.disposition_name)
+    columns["disposition"] = pa.Column(_STR, pa.Check.isin(list(DISPOSITIONS),
+                                                           error=f"one of {'|'.join(DISPOSITIONS)}"), required=False)
     return pa.DataFrameSchema(columns, checks=_nesting(config),
                               name="sample")
 

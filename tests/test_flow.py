@@ -58,7 +58,8 @@ def test_simulate_writes_the_delivery_layout_deterministically(programme, tmp_pa
     raw = programme.parent / "raw"
     cfg = load_config(programme).config
     expected = {"simulation_items.csv", "scorecard.csv"} | {
-        f"{r['id']}/{f}.csv" for r in cfg["rounds"] for f in ("instrument", "responses", "sample", "margins", "truth")}
+        f"{r['id']}/{f}.csv" for r in cfg["rounds"]
+        for f in ("instrument", "responses", "sample", "margins", "truth", "fieldwork_truth")}
     assert set(_tree(raw)) == expected
     # same config and seed -> the same bytes; another seed -> other data
     assert cli.main(["simulate", "--config", str(programme), "--out", str(tmp_path / "again")]) == 0
@@ -82,6 +83,9 @@ def test_every_output_exists_and_is_listed_in_the_manifest(first_run, programme)
     # the evaluation report; its PDF where LibreOffice is installed (test_report_document.py renders it)
     expected |= {"assessment/report_zh.docx", "assessment/report_en.docx"}
     expected.add("explorer.html")                      # the offline data explorer (tests/test_explorer.py)
+    # fieldwork quality (issue 26; tests/test_quality_stage.py)
+    expected |= {f"quality/{name}.csv" for name in ("response_rates", "nonresponse_bias", "data_quality",
+                                                     "interviewers")}
     if shutil.which("soffice") or shutil.which("libreoffice"):
         expected |= {"assessment/report_zh.pdf", "assessment/report_en.pdf"}
     assert set(tree) == expected | {"manifest.json"}  # and nothing else (the work area is removed)
@@ -157,7 +161,9 @@ def test_workbook_has_bilingual_frozen_sheets(first_run, programme):
     wb = load_workbook(out / "assessment" / "assessment.xlsx")
     assert wb.sheetnames == ["headline", *EVALUATOR_TABLES, "estimates_2020", "estimates_2025", "change", "verdicts",
                              "weighting", "linked_2020", "linked_2025", "items_2020", "items_2025", "reliability_2020",
-                             "reliability_2025", "truth_check", "truth_check_linked"]
+                             "reliability_2025", "truth_check", "truth_check_linked",
+                             # fieldwork quality (issue 26)
+                             "response_rates", "nonresponse_bias", "data_quality", "interviewers"]
     ws = wb["estimates_2025"]
     assert ws.freeze_panes == "A4"
     assert [c.value for c in ws[3]][:3] == ["round", "breakdown", "domain"]  # column codes

@@ -29,6 +29,8 @@ RESPONSE_COLUMNS = ["respondent_id", "district", "residence", "stratum", "psu", 
                     "education", "occupation"]
 SAMPLE_COLUMNS = ["respondent_id", "district", "residence", "stratum", "psu", "selection_prob", "sex", "age",
                   "responded"]
+#: The fieldwork columns (issue 26): the sample's disposition, the responses' paradata after the items.
+PARADATA_COLUMNS = ["interviewer_id", "duration_seconds", "mode"]
 MARGIN_COLUMNS = ["dimension", "district", "residence", "sex", "age_band", "education", "occupation", "population",
                   "source"]
 
@@ -150,8 +152,8 @@ def test_sample_and_responses_structure(small):
     for rid, rd in small.rounds.items():
         ins = small.instruments[rid]                       # the round's own form
         s, r = rd.sample, rd.responses
-        assert list(s.columns) == SAMPLE_COLUMNS
-        assert list(r.columns) == RESPONSE_COLUMNS + ins["item_id"].tolist()
+        assert list(s.columns) == SAMPLE_COLUMNS + ["disposition"]
+        assert list(r.columns) == RESPONSE_COLUMNS + ins["item_id"].tolist() + PARADATA_COLUMNS
         assert s["respondent_id"].is_unique and r["respondent_id"].is_unique
         # every stratum has at least two sampled PSUs (a variance needs two)
         assert (s.groupby("stratum")["psu"].nunique() >= 2).all()
@@ -170,7 +172,10 @@ def test_sample_and_responses_structure(small):
         assert set(s["responded"].unique()) <= {0, 1}
         # respondents are exactly the sampled adults with responded == 1, with the same frame values
         assert set(r["respondent_id"]) == set(s.loc[s["responded"] == 1, "respondent_id"])
+        # (a record planted as an exact duplicate carries the copied respondent's sex and age)
+        copied = set(rd.fieldwork_truth.loc[rd.fieldwork_truth["exact_duplicate"], "respondent_id"])
         merged = r[SAMPLE_COLUMNS[:-1]].merge(s, on="respondent_id", suffixes=("", "_s"))
+        merged = merged[~merged["respondent_id"].isin(copied)]
         for c in SAMPLE_COLUMNS[1:-1]:
             assert (merged[c] == merged[f"{c}_s"]).all(), c
         assert r["age"].between(18, 69).all()
@@ -247,11 +252,20 @@ def test_pps_systematic_properties(sizes, n, seed):
 
 
 # -- responses reproduce the population's scores -------------------------------------------------
+def _untouched(rd) -> np.ndarray:
+    """Respondents whose answers no planted fieldwork problem changed (issue 26: an inflating
+    interviewer, a straight-liner, a duplicate record; a speeder's answers are the respondent's)."""
+    t = rd.fieldwork_truth.set_index("respondent_id").loc[rd.responses["respondent_id"]]
+    return ~t[["straightliner", "exact_duplicate", "near_duplicate", "inflating_interviewer"]].any(axis=1).to_numpy()
+
+
 def test_respondents_scores_equal_their_population_scores(small, config):
     for rid, rd in small.rounds.items():
-        scored = score_responses(rd.responses, small.instruments[rid], config["scoring"])
+        keep = _untouched(rd)
+        assert keep.mean() > 0.6            # the planted problems touch a few interviews
+        scored = score_responses(rd.responses, small.instruments[rid], config["scoring"])[keep]
         pop = rd.population.dropna(subset=["respondent_id"]).set_index("respondent_id")
-        linked = pop.loc[rd.responses["respondent_id"]]
+        linked = pop.loc[rd.responses["respondent_id"][keep]]
         np.testing.assert_array_equal(scored["score"].to_numpy(), linked["score"].to_numpy())
         for code in ("advanced", "literate", "basic"):
             np.testing.assert_array_equal(scored[code].to_numpy(), linked[code].to_numpy())
@@ -446,9 +460,10 @@ def _fit_statistics(programme, a_factor: float = 1.0) -> float:
     worst = 0.0
     for rid, rd in programme.rounds.items():
         items = programme.items[programme.items["round"] == rid]
+        keep = _untouched(rd)              # the answers the planted fieldwork problems left alone
         theta = rd.population.dropna(subset=["respondent_id"]).set_index("respondent_id").loc[
-            rd.responses["respondent_id"], "theta"].to_numpy()
-        codes = rd.responses[items["item_id"]].to_numpy(dtype=float, na_value=np.nan)
+            rd.responses["respondent_id"][keep], "theta"].to_numpy()
+        codes = rd.responses[items["item_id"]][keep].to_numpy(dtype=float, na_value=np.nan)
         right = (codes == programme.instruments[rid]["correct"].to_numpy(dtype=float)[None, :]).astype(float)
         p = 1 / (1 + np.exp(-(a_factor * items["a"].to_numpy()[None, :] * theta[:, None]
                               + items["d"].to_numpy()[None, :])))

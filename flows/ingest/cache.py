@@ -68,6 +68,7 @@ def _code_hash() -> str:
     schemas = Path(literacy_schemas.__file__).resolve().parent
     h = hashlib.sha256()
     for p in [*(here / n for n in _CODE), pkg / "quarantine.py", pkg / "privacy.py", pkg / "config.py",
+              *(pkg / "quality" / n for n in ("dispositions.py", "interviews.py", "round_quality.py")),
               schemas / "raw.py", schemas / "validation.py"]:
         if p.is_file():
             h.update(p.name.encode())

@@ -46,13 +46,16 @@ from literacy.quarantine import (
     recode,
     screen_responses,
     screen_sample,
+    with_problems,
 )
+from literacy.quality.round_quality import excluded_checks, interview_flags
 from literacy_flows.ingest import io as fio
 from literacy_flows.ingest.readers import InputError, TableRead, find_delivery_file, read_table
 from literacy_flows.pipeline import deliverables as fdl
 
 __all__ = ["FileInfo", "Delivery", "QuarantineLimitError", "load_delivery", "delivery_inputs", "input_paths",
            "check_quarantine_share", "check_schemas", "summary_lines", "forms_summary", "forms_line", "scrub",
+           "exclude_flagged",
            "PERSON_FILES"]
 
 #: Files with one row per person: screened row by row, scrubbed of identifier values.
@@ -399,6 +402,9 @@ def load_delivery(config: dict, raw_dir: str | os.PathLike) -> Delivery:
             raise _prefixed(rpath, exc) from None
         _identifier_ids(responses, rpath, id_col)
         _identifier_ids(sample, spath, id_col)
+        responses = exclude_flagged(responses, config, form)
+        # responded as delivered (or as the disposition says, issue 26), before the match to the responses
+        said_one = sample.typed["responded"].to_numpy(dtype=float, na_value=np.nan) == 1
         responses, sample = match_to_sample(responses, sample, config, sample_file=rel_s, responses_file=rel_r,
                                             unit=s_table.unit)
         kept_r, kept_s = responses.kept(), sample.kept()
@@ -406,7 +412,7 @@ def load_delivery(config: dict, raw_dir: str | os.PathLike) -> Delivery:
         s_info = _info("sample", rid, s_table, raw, len(kept_s), s_drop, s_rec)
         r_info.rows_quarantined = len(responses.quarantined())
         s_info.rows_quarantined = len(sample.quarantined())
-        responded_in = s_text["responded"].isin(["1"]).to_numpy(dtype=bool)[sample.kept_mask()]
+        responded_in = said_one[sample.kept_mask()]
         s_info.nonrespondents = int((responded_in & (kept_s["responded"].to_numpy(dtype=float,
                                                                                   na_value=np.nan) != 1)).sum())
         categories = [c for c in config["survey"]["labels"] if c != "age_band"] + [config["design"]["strata"]]
@@ -452,6 +458,37 @@ def load_delivery(config: dict, raw_dir: str | os.PathLike) -> Delivery:
                     scorecard=scorecard,
                     quarantine=quarantine, lines=lines, units=units,
                     max_share=float(ing["max_quarantine_share"]))
+
+
+def exclude_flagged(responses: Screened, config: dict, form: pd.DataFrame) -> Screened:
+    """The interviews ``quality.exclude`` leaves out, recorded in the quarantine (rule ``quality_excluded``,
+    the checks that flagged them in the reason); their sample rows then count as nonrespondents.
+
+    Parameters
+    ----------
+    responses : Screened
+        A round's screened responses.
+    config : dict
+        The validated config (``quality``).
+    form : DataFrame
+        The round's questionnaire form.
+
+    Returns
+    -------
+    Screened
+        Unchanged when ``quality.exclude`` excludes nothing.
+    """
+    checks = excluded_checks(config)
+    if not checks:
+        return responses
+    keep = np.flatnonzero(responses.kept_mask())
+    flags = interview_flags(responses.kept(), form, config)
+    hit = flags[checks].to_numpy(dtype=bool).any(axis=1)
+    mask = np.zeros(len(responses.typed), dtype=bool)
+    mask[keep[hit]] = True
+    why = dict(zip(keep[hit], flags.loc[hit, "checks"]))
+    return with_problems(responses, mask, None, "quality_excluded",
+                         lambda rows: [f"flagged ({why[r]}); left out by quality.exclude" for r in rows])
 
 
 def _identifier_ids(screened: Screened, path: Path, id_col: str) -> None:

@@ -13,6 +13,7 @@ completes, so a failed run leaves the previous outputs untouched.
 
 Outputs under ``<processed>/``::
 
+    quality/response_rates.csv, nonresponse_bias.csv, data_quality.csv, interviewers.csv (issue 26)
     <round>/estimates.csv, estimates.parquet, weights_diagnostics.csv, weights_margins.csv,
             nonresponse_classes.csv, propensity_model.csv (propensity method only),
             item_responses.parquet (per respondent and item, for the notebooks' item analysis),
@@ -44,6 +45,7 @@ from literacy_flows.pipeline.compare import compare
 from literacy_flows.pipeline.measurement import measure
 from literacy_flows.pipeline.numerics import numeric_environment, single_blas_thread
 from literacy_flows.pipeline.outputs import evaluation_report, notebooks, report
+from literacy_flows.pipeline.quality import quality
 from literacy_flows.pipeline.rounds import estimate, score, weight
 from literacy_flows.pipeline.work import WORK_DIR
 
@@ -188,19 +190,20 @@ def _assessment(config_path, raw_dir, out_dir, keep_work: bool, with_notebooks: 
         for rid in ingested["work"]["rounds"]:
             s = score.submit(config, ingested, rid)
             w = weight.submit(config, ingested, rid, s)
-            futures[rid] = (s, w, estimate.submit(config, rid, w))
+            futures[rid] = (s, w, estimate.submit(config, rid, w), quality.submit(config, ingested, rid, w))
         # all settle before any failure is raised: no task may still write into a discarded staging folder
         wait_all([f for chain in futures.values() for f in chain])
         scored = {rid: f[0].result() for rid, f in futures.items()}
         weighted = {rid: f[1].result() for rid, f in futures.items()}
         estimated = {rid: f[2].result() for rid, f in futures.items()}
+        checked = {rid: f[3].result() for rid, f in futures.items()}   # fieldwork quality (issue 26)
         progress.step("measurement: the forms' link and plausible values")
         measured = measure(config, ingested, weighted)
         progress.step("comparing the rounds (change, verdicts; small-area bootstrap when configured)")
         compared = compare(config, ingested, estimated, measured)
         progress.step("writing the tables and the workbook")
         reported = report(config, _meta(loaded), ingested, validated, scored, weighted, estimated, compared, out,
-                          keep_work=keep_work, measured=measured)
+                          keep_work=keep_work, measured=measured, checked=checked)
         outputs = list(reported["outputs"]) + fin.manifest_quarantine(stage / "manifest.json", ingested, stage)
         progress.step("writing the evaluation report (Word, PDF)")
         outputs += evaluation_report(config, out)["outputs"]

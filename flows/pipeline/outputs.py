@@ -18,6 +18,7 @@ import literacy_schemas as S
 from literacy.assessment import methodology_table, response_rates, round_roles, scorecard_table
 from literacy_flows.ingest import io as fio
 from literacy_flows.pipeline import deliverables as fdl
+from literacy_flows.pipeline.quality import write_quality_tables
 from literacy_flows.pipeline.work import TASK_OPTIONS, read_work, work_dir
 from literacy_flows.report import document as rd
 from literacy_flows.report import workbook as rep
@@ -182,14 +183,18 @@ def _explorer(w: _Written, config: dict, estimates: dict, linked_sheets: dict, t
 @task(name="report", **TASK_OPTIONS)
 def report(config: dict, meta: dict, ingested: dict, validated: dict, scored: dict, weighted: dict,
            estimated: dict, compared: dict, out_dir: str, keep_work: bool = False,
-           measured: dict | None = None) -> dict:
-    """Write every output table, the Excel workbook and the manifest; publish the artifacts."""
+           measured: dict | None = None, checked: dict | None = None) -> dict:
+    """Write every output table, the Excel workbook and the manifest; publish the artifacts.
+
+    ``checked``: the fieldwork-quality tasks' results by round (``literacy_flows.pipeline.quality``).
+    """
     logger = get_run_logger()
     out = Path(out_dir)
     w = _Written(out)
     estimates, diagnostics = _round_outputs(w, config, ingested, estimated, weighted)
     linked_sheets = _measurement_outputs(w, config, estimated, measured or {})
     change, verdicts, head_table, extra = _comparison_outputs(w, config, compared)
+    extra.update(write_quality_tables(w, config, checked) if checked else {})   # issue 26
     weighting = pd.concat(diagnostics, ignore_index=True)
     tables = evaluator_tables(config, ingested, estimated, compared, estimates, weighting, measured or {})
     for name, df in tables.items():

@@ -30,7 +30,7 @@ from literacy_flows.pipeline.deliverables import scorecard_path, write_scorecard
 
 __all__ = ["write_programme", "simulate_to_folder", "raw_csv_bytes", "has_round_data"]
 
-ROUND_FILES = ("responses", "sample", "margins", "truth")
+ROUND_FILES = ("responses", "sample", "margins", "truth", "fieldwork_truth")
 
 
 def raw_csv_bytes(df: pd.DataFrame) -> bytes:

@@ -30,6 +30,8 @@ import pandas as pd
 
 from literacy_flows.ingest import io as fio
 from literacy_flows.report import pdf as rpdf
+from literacy.catalog.quality_tables import QUALITY_TABLE_KEYS
+from literacy_flows.report.quality_section import quality_section, read_quality_tables
 from literacy_flows.report.rounds_section import rounds_section
 from literacy_flows.report.document_sections import (contents, districts_section, drivers_section, fill_contents,
                                                      groups_section, methodology_section, problems_section,
@@ -88,6 +90,7 @@ def read_report_tables(processed_dir: str | os.PathLike, config: dict) -> dict[s
                 tables[name] = pd.concat(frames, ignore_index=True)
         elif (folder / "assessment" / f"{name}.csv").is_file():
             tables[name] = _read_csv(folder / "assessment" / f"{name}.csv")
+    tables.update(read_quality_tables(folder))     # quality/*.csv: the fieldwork-quality subsection
     return tables
 
 
@@ -138,6 +141,8 @@ def build_report(tables: Mapping[str, pd.DataFrame], config: dict, language: str
     scorecard_section(doc, tables, config, L)
     drivers_section(doc, tables, config, L, level)
     methodology_section(doc, tables, config, L)
+    if any(name in tables for name in QUALITY_TABLE_KEYS):   # a subsection of 六、方法与数据质量
+        quality_section(tables, config, L.lang).write(doc, level=2)
     problems_section(doc, tables, config, L, level)
     fill_contents(doc, anchor, toc_field)
     return doc.doc

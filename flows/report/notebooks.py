@@ -46,6 +46,7 @@ NOTEBOOKS: tuple[tuple[str, str | None], ...] = (
     ("methods_diagnostics", None),
     ("measurement", None),  # comparable rounds; a table the run did not write is named, its section skipped
     ("simulation_truth", "assessment/truth_check.csv"),  # simulated deliveries only
+    ("fieldwork_quality", "quality/response_rates.csv"),  # issue 26
 )
 
 #: Font families tried, in order, when the font package is not installed (e.g. Debian's fonts-noto-cjk).

@@ -306,5 +306,5 @@ def build_workbook(headline: pd.DataFrame, estimates: dict[str, pd.DataFrame], c
     _write_sheet(wb, "verdicts", verdicts, notes=notes.get("verdicts"))
     _write_sheet(wb, "weighting", weighting)
     for name, df in (extra or {}).items():
-        _write_sheet(wb, name, df)
+        _write_sheet(wb, name, df, notes=notes.get(name))
     return wb

@@ -64,10 +64,11 @@ import pandas as pd
 
 from literacy.errors import DataError
 from literacy.privacy import display_value, mask_series_kinds
+from literacy.quality.dispositions import RESPONDED, disposition_name
 
 __all__ = ["RULES", "QUARANTINE_COLUMNS", "ColumnTypeError", "Screened", "parse_numbers", "screen_responses",
            "screen_sample", "match_to_sample", "quarantine_table", "recode", "declared_columns",
-           "RESPONSES_TEXT", "SAMPLE_TEXT", "placeholders"]
+           "RESPONSES_TEXT", "SAMPLE_TEXT", "PARADATA", "placeholders", "with_problems"]
 
 #: Rule code -> what it means (docs/reference/delivery-formats.md, "Quarantine"; the reason column adds the detail).
 RULES = {
@@ -89,10 +90,17 @@ RULES = {
     "sample_nonrespondent": "the sample lists the respondent with responded = 0",
     "differs_from_sample": "a design field differs from the respondent's sample row",
     "no_responses": "responded = 1 in the sample but no responses row: kept as a nonrespondent",
+    "unknown_disposition": "not a final disposition (AAPOR's names, their Chinese or codes)",
+    "disposition_conflict": "the disposition and responded disagree (an interview is responded = 1)",
+    "invalid_duration": "the interview duration is not a non-negative number: blanked, the interview kept",
+    "quality_excluded": "flagged by a fieldwork-quality check that quality.exclude leaves out",
 }
 _ORDER = {rule: i for i, rule in enumerate(RULES)}
 #: Columns of a round's quarantine file.
 QUARANTINE_COLUMNS = ["file", "line", "respondent_id", "column", "value", "rule", "reason", "action"]
+#: Optional columns of the data contract (fieldwork quality): the sample's disposition and the
+#: responses' paradata.
+PARADATA = ("disposition", "interviewer_id", "duration_seconds", "mode")
 #: Text columns of the responses and sample contracts (besides the respondent id).
 RESPONSES_TEXT = ("district", "residence", "stratum", "psu", "sex", "education", "occupation")
 SAMPLE_TEXT = ("district", "residence", "stratum", "psu", "sex")
@@ -328,6 +336,7 @@ def declared_columns(config: dict, items: Iterable[str] = ()) -> set[str]:
         out.add(str(rule["column"]))
         out.update(placeholders(rule["pattern"]))
     out.update(str(c) for c in ing["match_sample"])
+    out.update(PARADATA)
     out.discard("group")
     return out
 
@@ -537,7 +546,56 @@ def screen_responses(text: pd.DataFrame, lines: np.ndarray, config: dict, instru
     text_cols = [c if c not in ("stratum", "psu") else design["strata" if c == "stratum" else "psu"]
                  for c in RESPONSES_TEXT]
     _require(text, [id_col, *text_cols, prob_col, "age", *items])
-    return _screen(text, lines, unit, config, text_cols=text_cols, items=items, ragged=ragged, width=width)
+    screened = _screen(text, lines, unit, config, text_cols=text_cols, items=items, ragged=ragged, width=width)
+    if "duration_seconds" not in text.columns:
+        return screened
+    return _with_duration(screened, text["duration_seconds"], lines, unit)
+
+
+def with_problems(screened: Screened, mask: np.ndarray, column, rule: str, reason,
+                  action: str = "quarantined") -> Screened:
+    """A screened table with one more problem recorded for the rows where ``mask`` holds.
+
+    Parameters
+    ----------
+    screened : Screened
+    mask : ndarray of bool
+        Over every row of ``screened.typed``.
+    column : str or None
+        The column named in the listing (None: the whole row).
+    rule : str
+        A key of :data:`RULES`.
+    reason : str or callable
+        As ``_Problems.add``: one string, or a function of the flagged positions.
+    action : str
+        ``quarantined`` (the row is left out), ``nonrespondent`` or ``blanked``.
+
+    Returns
+    -------
+    Screened
+    """
+    P = _Problems()
+    P.add(np.asarray(mask, dtype=bool), pd.NA if column is None else column, None, rule, reason, action=action)
+    added = P.frame()
+    if not len(added):
+        return screened
+    return Screened(typed=screened.typed, problems=_sorted(pd.concat([screened.problems, added], ignore_index=True)),
+                    lines=screened.lines)
+
+
+def _with_duration(screened: Screened, text: pd.Series, lines: np.ndarray, unit: str) -> Screened:
+    """The paradata's ``duration_seconds`` as float seconds: a non-number or negative value blanked
+    (rule ``invalid_duration``, action ``blanked``), the interview kept."""
+    values, given, unreadable = parse_numbers(text)
+    _check_type("duration_seconds", text, unreadable, given, lines, unit)
+    bad = unreadable | (given & (values < 0))
+    P = _Problems()
+    P.add(bad, "duration_seconds", text, "invalid_duration",
+          "duration_seconds must be a non-negative number of seconds: blanked", action="blanked")
+    typed = screened.typed.copy()
+    typed["duration_seconds"] = pd.Series(np.where(bad, np.nan, values), index=typed.index, dtype="float64")
+    problems = pd.concat([screened.problems, P.frame()], ignore_index=True) if bad.any() else screened.problems
+    return Screened(typed=typed, problems=_sorted(problems), lines=screened.lines)
 
 
 def screen_sample(text: pd.DataFrame, lines: np.ndarray, config: dict, unit: str = "line",
@@ -548,9 +606,38 @@ def screen_sample(text: pd.DataFrame, lines: np.ndarray, config: dict, unit: str
     prob_col = design["selection_prob"]
     text_cols = [c if c not in ("stratum", "psu") else design["strata" if c == "stratum" else "psu"]
                  for c in SAMPLE_TEXT]
-    _require(text, [id_col, *text_cols, prob_col, "age", "responded"])
-    return _screen(text, lines, unit, config, text_cols=text_cols, items=None, ragged=ragged, binary=("responded",),
-                   width=width)
+    if "disposition" not in text.columns:
+        _require(text, [id_col, *text_cols, prob_col, "age", "responded"])
+        return _screen(text, lines, unit, config, text_cols=text_cols, items=None, ragged=ragged,
+                       binary=("responded",), width=width)
+    # a disposition column: responded follows from it (complete and partial interviews), or is checked
+    # against it when both are delivered
+    codes, uniques = pd.factorize(text["disposition"], use_na_sentinel=True)
+    names = np.append(np.array([disposition_name(v) for v in uniques], dtype=object), None)[codes]
+    interview = np.isin(names, RESPONDED)
+    delivered = "responded" in text.columns
+    work = text.copy()
+    if not delivered:
+        work["responded"] = pd.array(np.where(interview, "1", "0"), dtype="string")
+    _require(work, [id_col, *text_cols, prob_col, "age", "responded"])
+    screened = _screen(work, lines, unit, config, text_cols=text_cols, items=None, ragged=ragged,
+                       binary=("responded",), width=width)
+    P = _Problems()
+    unknown = pd.isna(names)
+    P.add(unknown & text["disposition"].isna().to_numpy(dtype=bool), "disposition", text["disposition"],
+          "missing_value", "blank disposition")
+    P.add(unknown & text["disposition"].notna().to_numpy(dtype=bool), "disposition", text["disposition"],
+          "unknown_disposition", "not a disposition (complete, partial, refusal, break_off, non_contact, other, "
+          "unknown_eligibility, not_eligible, their Chinese names or AAPOR's codes 1.1 ... 4.x)")
+    if delivered:
+        said = screened.typed["responded"].to_numpy(dtype=float, na_value=np.nan)
+        P.add(~unknown & np.isin(said, (0, 1)) & ((said == 1) != interview), "disposition", text["disposition"],
+              "disposition_conflict", lambda rows: [f"disposition {names[r]} but responded = {int(said[r])}"
+                                                    for r in rows])
+    typed = screened.typed.copy()
+    typed["disposition"] = pd.array(names, dtype="string")
+    problems = pd.concat([screened.problems, P.frame()], ignore_index=True)
+    return Screened(typed=typed, problems=_sorted(problems), lines=screened.lines)
 
 
 # --------------------------------------------------------------------------- responses vs sample

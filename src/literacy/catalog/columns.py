@@ -14,6 +14,7 @@ from literacy.catalog.formats import (AMOUNT, AMOUNT_CHANGE, CHANGE, COEFFICIENT
                                       COUNT_1, INTEGER, P_VALUE, SCORE, SCORE_CHANGE, SHARE, SHARE_0, SHARE_1,
                                       NumberFormat)
 from literacy.catalog.measurement_columns import MEASUREMENT_COLUMNS
+from literacy.catalog.quality_columns import QUALITY_COLUMNS
 
 __all__ = ["Column", "COLUMNS", "column", "column_labels", "excel_formats"]
 
@@ -388,6 +389,7 @@ COLUMNS: tuple[Column, ...] = (
     Column('mse_method', '均方误差方法', 'MSE method', None),
     Column('std_residual', '标准化残差', 'Standardised residual', None),
     Column('kind', '类型', 'Kind', None),
+    *(Column(*entry) for entry in QUALITY_COLUMNS),   # the fieldwork-quality tables (issue 26)
 ) + tuple(Column(*spec) for spec in MEASUREMENT_COLUMNS)
 
 COLUMNS += tuple(Column(*spec) for spec in ROUNDS_COLUMNS)   # issue 23: the rounds' pairs and trend

@@ -7,6 +7,7 @@ vocabulary's (:data:`literacy.catalog.vocabulary.VERDICT_NOTE`).
 from __future__ import annotations
 
 from literacy.catalog.rounds_columns import ROUNDS_NOTES
+from literacy.catalog.quality_tables import QUALITY_NOTES
 from literacy.catalog.vocabulary import VERDICT_NOTE
 
 __all__ = ["TABLE_NOTES"]
@@ -164,3 +165,4 @@ TABLE_NOTES: dict[str, tuple[str, str]] = {
                  _VERDICT_EN + " A suppressed end-of-period estimate reads 'suppressed'."),
 }
 TABLE_NOTES.update(ROUNDS_NOTES)   # issue 23: the trend
+TABLE_NOTES.update(QUALITY_NOTES)   # the fieldwork-quality tables (issue 26)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from literacy.catalog.columns import Column, column
 from literacy.catalog.rounds_columns import ROUNDS_HEADLINE_FIGURES, ROUNDS_TABLE_SPECS
 from literacy.catalog.formats import CHANGE, COUNT, INTEGER, P_VALUE, SHARE, NumberFormat
+from literacy.catalog.quality_tables import QUALITY_TABLES
 
 __all__ = ["OutputTable", "OUTPUT_TABLES", "HEADLINE_FIGURES", "output_table", "table_columns"]
 
@@ -214,6 +215,7 @@ OUTPUT_TABLES: tuple[OutputTable, ...] = (
     OutputTable('truth_check_linked', 'assessment/truth_check_linked', ('csv',), 'truth_check_linked', None,
                 'simulation only: the linked estimates beside the simulated truth',
                 columns=('kind round breakdown domain level estimate ci_low ci_high truth error covered').split()),
+    *(OutputTable(**entry) for entry in QUALITY_TABLES),   # the fieldwork-quality tables (issue 26)
 )
 
 OUTPUT_TABLES += tuple(OutputTable(**spec) for spec in ROUNDS_TABLE_SPECS)   # issue 23: the trend

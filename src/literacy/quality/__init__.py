@@ -8,6 +8,9 @@ nonresponse bias analysis on the frame variables (design-based tests, bias by we
 R-indicator); :mod:`~literacy.quality.interviews` screens interviews (speeders, straight-lining,
 duplicates, item nonresponse) and :mod:`~literacy.quality.interviewers` measures interviewer
 effects (intra-interviewer correlation, outlying interviewers).
+:mod:`~literacy.quality.round_quality` assembles one round's four output tables for the
+assessment's quality stage, and :mod:`~literacy.quality.truth` measures the checks against a
+simulation's planted problems.
 """
 
 from literacy.quality.dispositions import CATEGORIES, DISPOSITIONS, disposition_codes, dispositions_from_responded

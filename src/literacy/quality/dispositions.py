@@ -16,7 +16,8 @@ import pandas as pd
 
 from literacy.errors import DataError
 
-__all__ = ["CATEGORIES", "DISPOSITIONS", "disposition_codes", "dispositions_from_responded"]
+__all__ = ["CATEGORIES", "DISPOSITIONS", "RESPONDED", "disposition_codes", "disposition_name",
+           "dispositions_from_responded"]
 
 #: AAPOR's rate categories, in the order of :func:`disposition_codes`' columns.
 CATEGORIES = ("I", "P", "R", "NC", "O", "U", "NE")
@@ -26,6 +27,9 @@ DISPOSITIONS = {
     "complete": "I", "partial": "P", "refusal": "R", "break_off": "R", "non_contact": "NC", "other": "O",
     "unknown_eligibility": "U", "not_eligible": "NE",
 }
+
+#: The dispositions of a respondent (a row in the responses): complete and partial interviews.
+RESPONDED = ("complete", "partial")
 
 _ALIASES = {
     # English spellings
@@ -67,6 +71,21 @@ def _normalise(value) -> str | None:
         if text[0] in "34":
             return _CODES[text[0]]
     return None
+
+
+def disposition_name(value) -> str | None:
+    """The disposition name (a key of :data:`DISPOSITIONS`) of one delivered value, None if unknown.
+
+    Parameters
+    ----------
+    value : object
+        A name (``refusal``), an alias (``refused``, 拒访) or an AAPOR code (``2.11``).
+
+    Returns
+    -------
+    str or None
+    """
+    return _normalise(value)
 
 
 def disposition_codes(values: pd.Series, *, source: str = "sample.csv", column: str = "disposition") -> pd.Series:

@@ -13,6 +13,14 @@ on the covariates, as interviewers are assigned to areas and areas differ): ``r_
   standard error under no interviewer effect, ``s / sqrt(n_j)`` (s² = the residual variance of
   the fit): ``z_j = d_j / (s / sqrt(n_j))``, two-sided normal p-values, Benjamini–Hochberg across
   interviewers; flagged when the adjusted p-value is below ``alpha``.
+* **Robust reference** (``robust=True``, the assessment's choice): interviewers work in areas, and
+  areas differ beyond what the covariates capture, so under no interviewer effect the ``d_j``
+  still vary by more than ``s / sqrt(n_j)``; and a few outlying interviewers pull the fit toward
+  themselves and push the others the other way. The robust test centres on the median ``d_j``
+  and adds a between-interviewer variance ``τ² = max(0, (1.4826 MAD(d))² - median(s² / n_j))``
+  (MAD: median absolute deviation from that median; Hampel's outlier rule):
+  ``z_j = (d_j - median d) / sqrt(s² / n_j + τ²)``. Only interviewers far outside the spread
+  of their peers are flagged.
 """
 
 from __future__ import annotations
@@ -80,7 +88,7 @@ def _covariate_matrix(covariates: pd.DataFrame) -> np.ndarray:
 
 
 def interviewer_effects(score: np.ndarray, interviewer: pd.Series, covariates: pd.DataFrame | None = None,
-                        alpha: float = 0.05) -> tuple[pd.DataFrame, dict[str, float]]:
+                        alpha: float = 0.05, robust: bool = False) -> tuple[pd.DataFrame, dict[str, float]]:
     """Interviewers whose respondents score apart, and the intra-interviewer correlation.
 
     Parameters
@@ -93,6 +101,9 @@ def interviewer_effects(score: np.ndarray, interviewer: pd.Series, covariates: p
         Respondent characteristics to adjust for (categorical or numeric).
     alpha : float
         FDR level for the flag.
+    robust : bool
+        Test against the median interviewer and the peers' spread (module notes); ``difference``
+        is then ``d_j`` minus the median.
 
     Returns
     -------
@@ -116,6 +127,12 @@ def interviewer_effects(score: np.ndarray, interviewer: pd.Series, covariates: p
     n_j = np.bincount(codes, minlength=J).astype(float)
     d = np.bincount(codes, weights=resid, minlength=J) / n_j
     se = s / np.sqrt(n_j)
+    if robust:
+        centre = float(np.median(d))
+        mad = 1.4826 * float(np.median(np.abs(d - centre)))
+        tau2 = max(0.0, mad**2 - float(np.median(se**2)))
+        d = d - centre
+        se = np.sqrt(se**2 + tau2)
     z = d / se
     p = 2 * stats.norm.sf(np.abs(z))
     adj = benjamini_hochberg(p, alpha)["p_adjusted"].to_numpy()
@@ -126,4 +143,5 @@ def interviewer_effects(score: np.ndarray, interviewer: pd.Series, covariates: p
         "difference": d, "se": se, "z": z, "p_value": p, "p_adjusted": adj, "outlier": adj < alpha})
     summary = interviewer_icc(resid, codes)
     summary["residual_sd"] = s
+    summary["tau"] = float(np.sqrt(tau2)) if robust else 0.0
     return table, summary

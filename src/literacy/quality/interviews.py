@@ -162,22 +162,31 @@ def duplicates(answers: pd.DataFrame, ids: pd.Series, *, attributes: pd.DataFram
     gcode = np.zeros(n, dtype=np.int64) if group is None else pd.factorize(group.astype(str))[0]
     answered = a >= 0
     k = np.maximum(answered.sum(axis=1), 1)
-    max_match = np.zeros(n)
-    partner = np.full(n, -1)
-    rare_at_max = np.zeros(n, dtype=np.int64)
-    for start in range(0, n, block):                 # row blocks against all rows (memory bound)
+    # rows sorted by group (stably: the original order within a group), so that a block of rows is
+    # compared with the rows of its own groups only
+    order = np.argsort(gcode, kind="stable")
+    a_s, ans_s, g_s, k_s = a[order], answered[order], gcode[order], k[order]
+    first = np.searchsorted(g_s, g_s, side="left")
+    last = np.searchsorted(g_s, g_s, side="right")
+    max_s = np.zeros(n)
+    partner_s = np.full(n, -1)
+    rare_s = np.zeros(n, dtype=np.int64)
+    for start in range(0, n, block):                 # row blocks against their groups' rows (memory bound)
         stop = min(start + block, n)
-        same = (a[start:stop, None, :] == a[None, :, :]) & answered[start:stop, None, :] & answered[None, :, :]
-        share_ = same.sum(axis=2) / k[start:stop, None]
-        rare = (same & (a[None, :, :] != modal[None, None, :])).sum(axis=2)
-        mask = gcode[start:stop, None] == gcode[None, :]
-        mask[np.arange(stop - start), np.arange(start, stop)] = False   # not with itself
+        lo, hi = int(first[start]), int(last[stop - 1])
+        same = (a_s[start:stop, None, :] == a_s[None, lo:hi, :]) & ans_s[start:stop, None, :] & ans_s[None, lo:hi, :]
+        share_ = same.sum(axis=2) / k_s[start:stop, None]
+        rare = (same & (a_s[None, lo:hi, :] != modal[None, None, :])).sum(axis=2)
+        mask = g_s[start:stop, None] == g_s[None, lo:hi]
+        mask[np.arange(stop - start), np.arange(start, stop) - lo] = False   # not with itself
         share_ = np.where(mask, share_, -1.0)
         j = np.argmax(share_, axis=1)
         rows = np.arange(stop - start)
-        max_match[start:stop] = np.maximum(share_[rows, j], 0.0)
-        partner[start:stop] = np.where(share_[rows, j] >= 0, j, -1)
-        rare_at_max[start:stop] = rare[rows, j]
+        max_s[start:stop] = np.maximum(share_[rows, j], 0.0)
+        partner_s[start:stop] = np.where(share_[rows, j] >= 0, order[lo + j], -1)
+        rare_s[start:stop] = rare[rows, j]
+    max_match, partner, rare_at_max = np.zeros(n), np.full(n, -1), np.zeros(n, dtype=np.int64)
+    max_match[order], partner[order], rare_at_max[order] = max_s, partner_s, rare_s
     near = (max_match >= near_share) & (rare_at_max >= min_rare) & (exact == "")
     return pd.DataFrame({"exact_duplicate_of": exact, "max_match": max_match,
                          "match_with": np.where(partner >= 0, ids_arr[np.maximum(partner, 0)], ""),

@@ -17,6 +17,7 @@ from literacy.settings.analysis import Analysis, Measurement, Planning, SmallAre
 from literacy.settings.base import Columns, Section, parse
 from literacy.settings.delivery import Ingest, Scorecard
 from literacy.settings.estimation import Estimation, Reporting, Targets
+from literacy.settings.quality import Quality
 from literacy.settings.simulation import Simulation
 from literacy.settings.survey import Assessment, Design, Group, Paths, Round, Scoring, Survey
 from literacy.settings.weighting import Weighting
@@ -49,6 +50,7 @@ class AssessmentConfig(Section):
     scorecard: Scorecard = Scorecard()
     analysis: Analysis = Analysis()
     simulation: Simulation = Simulation()
+    quality: Quality = Quality()
 
     @staticmethod
     def _known_keys(where: str, mapping, known, what: str) -> None:

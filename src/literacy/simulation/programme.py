@@ -13,6 +13,7 @@ from literacy.assessment.estimates import population_rates
 from literacy.errors import ConfigError
 from literacy.scoring import level_indicators
 from literacy.simulation.configured import baseline_round, required, round_years
+from literacy.simulation.fieldwork import simulate_fieldwork
 from literacy.simulation.forms import round_forms
 from literacy.simulation.population import build_frame, census_margins, person_columns, synthetic_adults
 from literacy.simulation.questionnaire import instrument_rows
@@ -51,6 +52,10 @@ class RoundData:
     form : str
         The questionnaire form the round answers (``baseline`` or the round id of a form of
         ``simulation.forms``).
+    fieldwork_truth : DataFrame or None
+        ``<round>/fieldwork_truth.csv``: which interviews were planted as speeders,
+        straight-liners, exact or near duplicates, and which interviewers inflate their
+        respondents' scores (:mod:`~literacy.simulation.fieldwork`).
     """
 
     responses: pd.DataFrame
@@ -60,6 +65,7 @@ class RoundData:
     population: pd.DataFrame
     latent_shift: float = 0.0
     form: str = "baseline"
+    fieldwork_truth: pd.DataFrame | None = None
 
 
 @dataclass
@@ -175,7 +181,7 @@ def simulate_programme(config: dict, seed: int | None = None) -> Programme:
     # the baseline round first: its population fixes the reporting scale the others are put on
     for rid in [baseline] + [r for r in round_ids if r != baseline]:
         form, instrument = forms[rid], instruments[rid]
-        s_pop, s_items, s_answers, s_sample, s_resp = (np.random.default_rng(x) for x in seqs[rid].spawn(5))
+        s_pop, s_items, s_answers, s_sample, s_resp, s_field = (np.random.default_rng(x) for x in seqs[rid].spawn(6))
         people = synthetic_adults(frame, sim, cfg, years[rid], s_pop)
         n = len(people["psu"])
         a_raw = np.array([it[6] for it in form.items], dtype=float)
@@ -254,6 +260,9 @@ def simulate_programme(config: dict, seed: int | None = None) -> Programme:
                               for j, item in enumerate(model.items)})
         responses = pd.concat([responses, items], axis=1)
         del right
+        # dispositions, interviewers, durations and the planted fieldwork problems (issue 26)
+        sample, responses, fieldwork = simulate_fieldwork(sample, responses, instrument, cols["psu"].to_numpy(),
+                                                          s_field)
 
         source = (_SOURCE_BASE.format(year=census_year) if years[rid] <= 0
                   else _SOURCE_PROJECTED.format(year=census_year, round=rid))
@@ -272,7 +281,8 @@ def simulate_programme(config: dict, seed: int | None = None) -> Programme:
         linked_rates["level"] = linked_rates["level"].str.removesuffix("\x00linked")
         truth = truth.merge(linked_rates[keys + ["rate_linked"]], on=keys, how="left", validate="one_to_one")
         out.rounds[rid] = RoundData(responses=responses, sample=sample, margins=margins, truth=truth,
-                                    population=population, latent_shift=float(shift), form=form.name)
+                                    population=population, latent_shift=float(shift), form=form.name,
+                                    fieldwork_truth=fieldwork)
     out.rounds = {rid: out.rounds[rid] for rid in round_ids}
     out.items = _items_table(item_rows, round_ids)
     out.theta_cuts = cuts
