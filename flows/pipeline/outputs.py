@@ -16,6 +16,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 import literacy_schemas as S
 from literacy.assessment import methodology_table, response_rates, scorecard_table
+from literacy.catalog.codebook import CODEBOOK_COLUMNS, codebook_table, table_key_of
 from literacy_flows.ingest import io as fio
 from literacy_flows.pipeline import deliverables as fdl
 from literacy_flows.pipeline.work import TASK_OPTIONS, read_work, work_dir
@@ -58,10 +59,14 @@ class _Written:
         self.out = out
         self.files: list[tuple[Path, int]] = []
 
+        #: catalog table -> the CSV tables written under it (the codebook's input)
+        self.tables: dict[str, list[pd.DataFrame]] = {}
+
     def put(self, df: pd.DataFrame, rel: str, kind: str) -> None:
         path = self.out / rel
         if kind == "csv":
             fio.write_csv(df, path)
+            self.tables.setdefault(table_key_of(rel), []).append(df)
         else:
             fio.write_parquet(df, path)
         self.files.append((path, len(df)))
@@ -177,6 +182,18 @@ def _explorer(w: _Written, config: dict, estimates: dict, linked_sheets: dict, t
     w.files.append((fio.atomic_write_bytes(w.out / "explorer.html", html.encode("utf-8")), rows))
 
 
+def _codebook(w: _Written, config: dict) -> pd.DataFrame:
+    """``codebook.csv``: every column of every CSV table of the output folder (the round folders'
+    quarantine tables, written by the ingest, read back from the folder)."""
+    tables = dict(w.tables)
+    for path in sorted(w.out.glob("*/quarantine.csv")):
+        tables.setdefault("quarantine", []).append(pd.read_csv(path))
+    tables["codebook"] = [pd.DataFrame(columns=CODEBOOK_COLUMNS, dtype="string")]   # itself
+    codebook = codebook_table(tables, config)
+    w.put(codebook, "codebook.csv", "csv")
+    return codebook
+
+
 @task(name="report", **TASK_OPTIONS)
 def report(config: dict, meta: dict, ingested: dict, validated: dict, scored: dict, weighted: dict,
            estimated: dict, compared: dict, out_dir: str, keep_work: bool = False,
@@ -193,8 +210,9 @@ def report(config: dict, meta: dict, ingested: dict, validated: dict, scored: di
     for name, df in tables.items():
         w.put(df, f"assessment/{name}.csv", "csv")
         w.put(df, f"assessment/{name}.parquet", "parquet")
+    codebook = _codebook(w, config)
     wb = rep.build_workbook(head_table, estimates, change, verdicts, weighting, {**linked_sheets, **extra},
-                            tables=tables, notes=fdl.TABLE_NOTES)
+                            tables=tables, notes=fdl.TABLE_NOTES, codebook=codebook)
     w.files.append((fio.write_excel(wb, out / "assessment" / "assessment.xlsx"), sum(len(e) for e in estimates.values())))
     _explorer(w, config, estimates, linked_sheets, tables, change, verdicts)
     fio.write_json(_manifest(config, meta, ingested, validated, scored, weighted, estimated, compared, w),

@@ -7,11 +7,12 @@ same in every table it appears in (``estimate`` is always a share, ``n`` always 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from literacy.catalog.formats import (AMOUNT, AMOUNT_CHANGE, CHANGE, COEFFICIENT, COEFFICIENT_1, COEFFICIENT_3, COUNT,
                                       COUNT_1, INTEGER, P_VALUE, SCORE, SCORE_CHANGE, SHARE, SHARE_0, SHARE_1,
                                       NumberFormat)
+from literacy.catalog.kinds import COLUMN_FORMATS, NEW_COLUMNS
 
 __all__ = ["Column", "COLUMNS", "column", "column_labels", "excel_formats"]
 
@@ -387,6 +388,10 @@ COLUMNS: tuple[Column, ...] = (
     Column('std_residual', '标准化残差', 'Standardised residual', None),
     Column('kind', '类型', 'Kind', None),
 )
+
+#: The numeric columns declared above without a format get theirs from literacy.catalog.kinds (issue 24).
+COLUMNS = tuple(replace(c, number_format=COLUMN_FORMATS[c.code]) if c.number_format is None and c.code in COLUMN_FORMATS
+                else c for c in COLUMNS) + tuple(Column(*row) for row in NEW_COLUMNS)
 
 _BY_CODE = {c.code: c for c in COLUMNS}
 
