@@ -113,7 +113,8 @@ def cell_value(v):
 
 
 def _title(table: str) -> SheetTitle:
-    return sheet_title(table) or SheetTitle(table, table, "", "")
+    """The table's sheet title; a table without one (add it to literacy.catalog.sheets) shows its code."""
+    return sheet_title(table) or SheetTitle(table, "", table, table)
 
 
 def _header_style(ws, rows: int, cols: int) -> None:

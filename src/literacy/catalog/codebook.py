@@ -23,8 +23,8 @@ from literacy.catalog.tables import OUTPUT_TABLES
 from literacy.catalog.vocabulary import (RELIABILITY_LABELS, SOURCE_LABELS, STATUS_LABELS, VERDICT_LABELS,
                                          VERSUS_NATIONAL)
 
-__all__ = ["CODEBOOK_COLUMNS", "table_column", "column_unit", "number_format_text", "codebook_table",
-           "table_key_of"]
+__all__ = ["CODEBOOK_COLUMNS", "table_column", "column_unit", "number_format_text", "vocabulary_codes",
+           "codebook_table", "table_key_of"]
 
 #: The columns of ``codebook.csv``.
 CODEBOOK_COLUMNS = ["table", "column", "label_zh", "label_en", "meaning", "unit", "type", "codes", "format"]
@@ -142,6 +142,23 @@ def number_format_text(fmt: NumberFormat | None) -> str:
     str
     """
     return "" if fmt is None else f"{fmt.name}: {fmt.excel}"
+
+
+def vocabulary_codes(code: str) -> str:
+    """The codes of a column the vocabulary words, with their labels ('' for other columns).
+
+    Parameters
+    ----------
+    code : str
+        The column (``verdict``, ``reliability``, ``status``, ``versus_national``, ``source``, ...).
+
+    Returns
+    -------
+    str
+        ``code = 中文 / English; ...``.
+    """
+    pairs = _VOCABULARY.get(code, {})
+    return "; ".join(f"{k} = {zh} / {en}" for k, (zh, en) in pairs.items())
 
 
 def _type(frames: Sequence[pd.DataFrame], code: str, fmt: NumberFormat | None) -> str:

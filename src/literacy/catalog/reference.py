@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from literacy.catalog.codebook import column_unit, table_column
+from literacy.catalog.codebook import column_unit, table_column, vocabulary_codes
 from literacy.catalog.sheets import sheet_name, sheet_title
 from literacy.catalog.tables import OUTPUT_TABLES
 
@@ -55,8 +55,10 @@ def output_reference_markdown() -> str:
         for code in t.columns:
             c = table_column(t.key, code)
             fmt = f"`{c.number_format.name}`" if c.number_format else ""
+            codes = vocabulary_codes(code)
+            about = c.description + (f" (codes: {codes})" if codes else "")
             lines.append(f"| `{c.code}` | {_cell(c.label_zh)} | {_cell(c.label_en)} | {fmt} | "
-                         f"{_cell(column_unit(t.key, code))} | {_cell(c.description)} |")
+                         f"{_cell(column_unit(t.key, code))} | {_cell(about)} |")
         lines.append("")
     lines.append(END)
     return "\n".join(lines) + "\n"

@@ -157,7 +157,7 @@ def sheet_name(title: SheetTitle, round_id: str | None = None, taken: set[str] |
     """
     rid = "" if round_id is None else str(round_id)
     zh, en = (_FORBIDDEN.sub("-", s.format(round=rid)).strip() for s in (title.zh, title.en))
-    name = f"{zh} {en}" if len(zh) + 1 + len(en) <= MAX_SHEET_NAME else zh[:MAX_SHEET_NAME]
+    name = f"{zh} {en}".strip() if len(zh) + 1 + len(en) <= MAX_SHEET_NAME else zh[:MAX_SHEET_NAME]
     used = {t.lower() for t in taken}
     base, k = name, 2
     while name.lower() in used:
