@@ -200,6 +200,8 @@ def test_codebook_describes_every_column_of_every_csv_table(first_run):
         columns = pd.read_csv(path, nrows=0).columns
         assert not any(c.startswith("\ufeff") for c in columns)
         written |= {(table_key_of(rel), c) for c in columns}
+    for path in sorted(out.rglob("*.parquet")):                         # item_responses: Parquet only
+        written |= {(table_key_of(path.relative_to(out).as_posix()), c) for c in pd.read_parquet(path).columns}
     assert written == rows, (written - rows, rows - written)
     assert (codebook["label_zh"] != "").all() and (codebook["label_en"] != "").all()
     assert (codebook["label_zh"] != codebook["column"]).all() and (codebook["meaning"] != "").all()

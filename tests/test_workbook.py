@@ -197,3 +197,15 @@ def test_codebook_rows_types_units_and_codes(config):
     assert cb.loc[("scorecard", "target"), "format"] == "amount: #,##0.##"
     assert cb.loc[("scorecard", "target"), "unit"] == column_unit("scorecard", "target") != ""
     assert (cb["label_zh"] != "").all() and (cb["meaning"] != "").all()
+
+
+def test_a_number_the_catalog_does_not_know_is_never_shown_with_16_digits():
+    """A column outside the catalog (a config's extra column) still gets a format: no General floats."""
+    extra = pd.DataFrame({"round": ["2025"], "label_zh": ["全市"], "label_en": ["City"], "new_count": [12],
+                          "new_ratio": [0.7548936170212766]})
+    wb = rep.build_workbook(None, {}, _table("change"), _table("verdicts"), _table("weights_diagnostics"),
+                            {"truth_check": extra})
+    ws = load_workbook(io.BytesIO(fio.excel_bytes(wb)))["模拟真值核对 Truth check"]
+    header = [c.value for c in ws[3]]
+    assert ws.cell(row=4, column=header.index("new_count") + 1).number_format == "0"
+    assert ws.cell(row=4, column=header.index("new_ratio") + 1).number_format == "0.00##"

@@ -59,17 +59,21 @@ class _Written:
         self.out = out
         self.files: list[tuple[Path, int]] = []
 
-        #: catalog table -> the CSV tables written under it (the codebook's input)
+        #: catalog table -> the tables written under it, once per file whatever its formats (the codebook's input)
         self.tables: dict[str, list[pd.DataFrame]] = {}
+        self._stems: set[str] = set()
 
     def put(self, df: pd.DataFrame, rel: str, kind: str) -> None:
         path = self.out / rel
         if kind == "csv":
             fio.write_csv(df, path)
-            self.tables.setdefault(table_key_of(rel), []).append(df)
         else:
             fio.write_parquet(df, path)
         self.files.append((path, len(df)))
+        stem = rel.rsplit(".", 1)[0]
+        if stem not in self._stems:
+            self._stems.add(stem)
+            self.tables.setdefault(table_key_of(rel), []).append(df)
 
 
 def _checked(path: str, schema, config: dict, name: str) -> pd.DataFrame:
@@ -183,8 +187,8 @@ def _explorer(w: _Written, config: dict, estimates: dict, linked_sheets: dict, t
 
 
 def _codebook(w: _Written, config: dict) -> pd.DataFrame:
-    """``codebook.csv``: every column of every CSV table of the output folder (the round folders'
-    quarantine tables, written by the ingest, read back from the folder)."""
+    """``codebook.csv``: every column of every table of the output folder, CSV or Parquet (the round
+    folders' quarantine tables, written by the ingest, read back from the folder)."""
     tables = dict(w.tables)
     for path in sorted(w.out.glob("*/quarantine.csv")):
         tables.setdefault("quarantine", []).append(pd.read_csv(path))

@@ -136,8 +136,13 @@ def _column_formats(sheet: Sheet) -> dict[str, str | None]:
     out = {}
     for c in sheet.data.columns:
         fmt = table_column(sheet.table, c).number_format
-        numeric = pd.api.types.is_numeric_dtype(sheet.data[c]) and not pd.api.types.is_bool_dtype(sheet.data[c])
-        out[c] = fmt.excel if fmt is not None else (FALLBACK_FORMAT if numeric else None)
+        dtype = sheet.data[c].dtype
+        if fmt is not None:
+            out[c] = fmt.excel
+        elif pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+            out[c] = None
+        else:   # a whole number plainly (a code, a year), any other number with 2 to 4 decimals
+            out[c] = "0" if pd.api.types.is_integer_dtype(dtype) else FALLBACK_FORMAT
     return out
 
 

@@ -147,7 +147,9 @@ UNITS: dict[str, str] = {
     "n_eff_required": "persons", "df": "degrees of freedom", "ndf": "degrees of freedom",
     "ddf": "degrees of freedom", "national_year": "year", "max_points": "points", "points": "points",
     "mean": "points", "difference_from_city": "points", "cells": "cells", "n_trimmed": "weights",
-    "items": "items", "pv_count": "plausible values", "line": "line of the delivered file",
+    "items": "items", "pv_count": "plausible values", "weight_base": "persons per respondent",
+    "weight_nonresponse": "persons per respondent", "weight": "persons per respondent", "score": "points",
+    "case": "", "correct": "", "line": "line of the delivered file",
     "theta_low": "latent scale (baseline SD = 1)", "theta_high": "latent scale (baseline SD = 1)",
     "theta_mid": "latent scale (baseline SD = 1)", "sd": "latent scale (baseline SD = 1)",
     "cut_advanced": "latent scale (baseline SD = 1)", "cut_literate": "latent scale (baseline SD = 1)",
@@ -181,4 +183,15 @@ NEW_COLUMNS: tuple[tuple, ...] = (
      "(blank for free text and numbers)"),
     ("format", "数字格式", "Number format", None, "the catalog's number format and its Excel pattern "
      "(`share: 0.00%`: a proportion shown as a percentage)"),
+    # <round>/item_responses.parquet (the reviewer notebooks' item analysis)
+    ("case", "受访者序号", "Respondent number", INTEGER, "1..n, an anonymous number grouping a respondent's rows "
+     "(not the respondent id, which is left out)"),
+    ("weight_base", "基础权数", "Base weight", COUNT_1, "1 / the selection probability"),
+    ("weight_nonresponse", "无回答调整后权数", "Weight after nonresponse adjustment", COUNT_1,
+     "the base weight adjusted for nonresponse"),
+    ("weight", "最终权数", "Final weight", COUNT_1, "the final (raked, trimmed) weight"),
+    ("score", "总分", "Total score", SCORE, "the respondent's total score"),
+    ("item_id", "题目代码", "Item", None, "the item's id in the form"),
+    ("correct", "是否答对", "Correct", INTEGER, "1 when the answer is the correct code, else 0 (wrong, don't know "
+     "and skipped all score zero)"),
 )

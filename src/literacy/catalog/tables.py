@@ -212,6 +212,7 @@ OUTPUT_TABLES: tuple[OutputTable, ...] = (
     OutputTable('truth_check_linked', 'assessment/truth_check_linked', ('csv',), 'truth_check_linked', None,
                 'simulation only: the linked estimates beside the simulated truth',
                 columns=('kind round breakdown domain level estimate ci_low ci_high truth error covered').split()),
+    OutputTable('item_responses', '{round}/item_responses', ('parquet',), None, None, "per respondent and item: correct or not, with the weights and total score (the reviewer notebooks' item analysis; no identifiers)", columns=('case weight_base weight_nonresponse weight score part item_id points correct').split()),
     OutputTable('codebook', 'codebook', ('csv',), 'codebook', None, 'the data dictionary: every column of every table written, with its meaning, unit, type, codes and format', columns=('table column label_zh label_en meaning unit type codes format').split()),
 )
 
