@@ -209,3 +209,14 @@ def test_a_number_the_catalog_does_not_know_is_never_shown_with_16_digits():
     header = [c.value for c in ws[3]]
     assert ws.cell(row=4, column=header.index("new_count") + 1).number_format == "0"
     assert ws.cell(row=4, column=header.index("new_ratio") + 1).number_format == "0.00##"
+
+
+def test_codebook_lists_a_columns_own_codes_where_the_vocabulary_means_another_thing():
+    cities = pd.DataFrame({"city": ["wuhai", "alxa"], "label_zh": ["乌海市", "阿拉善盟"], "label_en": ["Wuhai", "Alxa"],
+                           "status": ["finished", "failed"], "error": [None, "bad delivery"]})
+    cb = codebook_table({table_key_of("province/cities.csv"): [cities]}).set_index("column")
+    assert cb.loc["status", "codes"] == "finished; failed" and cb.loc["status", "label_en"] == "Run status"
+    assert cb.loc["label_en", "label_en"] == "City" and (cb["table"] == "province_cities").all()
+    from literacy.catalog.codebook import vocabulary_codes
+    assert vocabulary_codes("status", "scorecard").startswith("met = 达标") and vocabulary_codes("status",
+                                                                                                "province_cities") == ""

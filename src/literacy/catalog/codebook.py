@@ -63,7 +63,11 @@ def table_key_of(path: str) -> str:
         The key of the catalog table whose path matches (``{round}`` matching a round's
         folder), else the file's name without its suffix.
     """
-    parts = path.replace("\\", "/").rsplit(".", 1)[0].split("/")
+    stem = path.replace("\\", "/").rsplit(".", 1)[0]
+    parts = stem.split("/")
+    for t in OUTPUT_TABLES:          # a table's own path first ('province/estimates' is not a round's)
+        if t.path == stem:
+            return t.key
     for t in OUTPUT_TABLES:
         pattern = t.path.split("/")
         if len(pattern) == len(parts) and all(p == q or p == "{round}" for p, q in zip(pattern, parts)):
@@ -144,19 +148,24 @@ def number_format_text(fmt: NumberFormat | None) -> str:
     return "" if fmt is None else f"{fmt.name}: {fmt.excel}"
 
 
-def vocabulary_codes(code: str) -> str:
+def vocabulary_codes(code: str, table: str | None = None) -> str:
     """The codes of a column the vocabulary words, with their labels ('' for other columns).
 
     Parameters
     ----------
     code : str
         The column (``verdict``, ``reliability``, ``status``, ``versus_national``, ``source``, ...).
+    table : str, optional
+        The table: '' where the column means something else there (a table-specific
+        description in :data:`literacy.catalog.kinds.TABLE_COLUMNS`).
 
     Returns
     -------
     str
         ``code = 中文 / English; ...``.
     """
+    if "description" in TABLE_COLUMNS.get((table or "", code), {}):
+        return ""
     pairs = _VOCABULARY.get(code, {})
     return "; ".join(f"{k} = {zh} / {en}" for k, (zh, en) in pairs.items())
 
@@ -188,9 +197,9 @@ def _values(frames: Sequence[pd.DataFrame], cols: list[str]) -> list[tuple]:
 def _codes(frames: Sequence[pd.DataFrame], code: str, kind: str, levels: dict[str, tuple[str, str]]) -> str:
     if kind == "boolean":
         return "true; false"
-    if code in _VOCABULARY:
+    present = {v for (v,) in _values(frames, [code])}
+    if code in _VOCABULARY and (not frames or present & set(_VOCABULARY[code])):
         pairs = _VOCABULARY[code]
-        present = {v for (v,) in _values(frames, [code])} if frames else set(pairs)
         return "; ".join(f"{k} = {zh} / {en}" for k, (zh, en) in pairs.items() if k in present or not frames)
     if code in _LABELLED_BY:
         zh_col, en_col = _LABELLED_BY[code]
@@ -203,7 +212,7 @@ def _codes(frames: Sequence[pd.DataFrame], code: str, kind: str, levels: dict[st
         if rows and len(rows) <= MAX_CODES:
             return "; ".join(f"{k} = {zh} / {en}" if zh or en else str(k) for k, zh, en in rows)
         return ""
-    if code in _CODE_COLUMNS and kind == "text":
+    if (code in _CODE_COLUMNS or code in _VOCABULARY) and kind == "text":
         values = [v for (v,) in _values(frames, [code])]
         if values and len(values) <= MAX_CODES:
             return "; ".join(values)

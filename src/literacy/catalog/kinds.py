@@ -134,6 +134,18 @@ TABLE_COLUMNS: dict[tuple[str, str], dict] = {
                                "description": "the column's Chinese label (the workbook's first header row)"},
     ("codebook", "label_en"): {"label_zh": "英文标签", "label_en": "Label (en)",
                                "description": "the column's English label (the workbook's second header row)"},
+    ("province_cities", "status"): {"label_zh": "运行状态", "label_en": "Run status",
+                                    "description": "`finished` or `failed`"},
+    ("province_cities", "error"): {"label_zh": "原因", "label_en": "Reason", "number_format": None, "unit": "",
+                                   "description": "why the city's run failed (blank when it finished)"},
+    ("province_cities", "label_zh"): {"label_zh": "城市名称", "label_en": "City (zh)", "description": "the city's name"},
+    ("province_cities", "label_en"): {"label_zh": "城市名称（英文）", "label_en": "City", "description": "the city's name"},
+    ("province_league_table", "label_zh"): {"label_zh": "城市名称", "label_en": "City (zh)",
+                                            "description": "the city's name"},
+    ("province_league_table", "label_en"): {"label_zh": "城市名称（英文）", "label_en": "City",
+                                            "description": "the city's name"},
+    ("province_summary", "key"): {"label_zh": "指标代码", "label_en": "Key", "description": "the figure's code"},
+    ("province_summary", "value"): {"description": "the figure as text (a share as a proportion; lists as JSON)"},
     ("truth_check_linked", "kind"): {"description": "`estimate` (a linked share) or `change` (a linked change)"},
 }
 
@@ -149,7 +161,7 @@ UNITS: dict[str, str] = {
     "mean": "points", "difference_from_city": "points", "cells": "cells", "n_trimmed": "weights",
     "items": "items", "pv_count": "plausible values", "weight_base": "persons per respondent",
     "weight_nonresponse": "persons per respondent", "weight": "persons per respondent", "score": "points",
-    "case": "", "correct": "", "line": "line of the delivered file",
+    "case": "", "correct": "", "rank": "", "family_size": "cities", "t": "", "line": "line of the delivered file",
     "theta_low": "latent scale (baseline SD = 1)", "theta_high": "latent scale (baseline SD = 1)",
     "theta_mid": "latent scale (baseline SD = 1)", "sd": "latent scale (baseline SD = 1)",
     "cut_advanced": "latent scale (baseline SD = 1)", "cut_literate": "latent scale (baseline SD = 1)",
@@ -194,4 +206,17 @@ NEW_COLUMNS: tuple[tuple, ...] = (
     ("item_id", "题目代码", "Item", None, "the item's id in the form"),
     ("correct", "是否答对", "Correct", INTEGER, "1 when the answer is the correct code, else 0 (wrong, don't know "
      "and skipped all score zero)"),
+    # the province's roll-up (province/)
+    ("city", "城市（盟市）", "City / league", None, "the member city's id in the province config"),
+    ("rank", "排名", "Rank", INTEGER, "1 = the highest share of the round and level"),
+    ("province", "全区比例", "Province share", SHARE, "the province's share of the round and level (pooled design)"),
+    ("difference", "与全区之差", "Difference from province", CHANGE, "the city's share minus the province's"),
+    ("difference_se", "差值标准误", "SE of the difference", SHARE, "linearised as one variable on the pooled "
+     "design (the city is part of the province)"),
+    ("t", "t值", "t statistic", COEFFICIENT, "difference / its SE"),
+    ("p_adjusted", "BH校正p值", "BH-adjusted p-value", P_VALUE, "Benjamini–Hochberg within the round and level"),
+    ("significant", "显著", "Significant", None, "whether the BH-adjusted p-value is below the FDR level"),
+    ("family_size", "检验族大小", "Tests in family", INTEGER, "the cities compared in the round and level"),
+    ("versus_province", "与全区比较", "Versus province", None, "`above`, `below` or `indistinguishable`"),
+    ("versus_province_zh", "与全区比较（中文）", "Versus province (zh)", None, "the same in Chinese"),
 )

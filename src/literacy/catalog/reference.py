@@ -55,7 +55,7 @@ def output_reference_markdown() -> str:
         for code in t.columns:
             c = table_column(t.key, code)
             fmt = f"`{c.number_format.name}`" if c.number_format else ""
-            codes = vocabulary_codes(code)
+            codes = vocabulary_codes(code, t.key)
             about = c.description + (f" (codes: {codes})" if codes else "")
             lines.append(f"| `{c.code}` | {_cell(c.label_zh)} | {_cell(c.label_en)} | {fmt} | "
                          f"{_cell(column_unit(t.key, code))} | {_cell(about)} |")
