@@ -220,3 +220,22 @@ def test_codebook_lists_a_columns_own_codes_where_the_vocabulary_means_another_t
     from literacy.catalog.codebook import vocabulary_codes
     assert vocabulary_codes("status", "scorecard").startswith("met = 达标") and vocabulary_codes("status",
                                                                                                 "province_cities") == ""
+
+
+def test_the_province_workbook_reads_as_the_citys():
+    from literacy_flows.report.province_outputs import province_workbook
+
+    tables = {"summary": pd.DataFrame({"key": ["endline", "verdict"], "value": ["0.131", "met"]}),
+              "cities": pd.DataFrame({"city": ["wuhai"], "label_zh": ["乌海市"], "label_en": ["Wuhai"],
+                                      "status": ["finished"], "error": [None]}),
+              "league_table": _table("province_league_table", {"significant": [True, False],
+                                                                "rank": [1, 2], "family_size": [2, 2]})}
+    book = codebook_table({f"province_{k}": [v] for k, v in tables.items()})
+    wb = load_workbook(io.BytesIO(fio.excel_bytes(province_workbook(tables, book))))
+    assert wb.sheetnames == ["目录 Contents", "全区摘要 Summary", "各盟市状态 Cities", "盟市排名 League table",
+                             "数据字典 Codebook"]
+    check_workbook(wb)
+    ws = wb["盟市排名 League table"]
+    header = [c.value for c in ws[3]]
+    assert ws.cell(row=4, column=header.index("difference") + 1).number_format == "+0.00%;-0.00%;0.00%"
+    assert ws.cell(row=4, column=header.index("rank") + 1).number_format == "0"

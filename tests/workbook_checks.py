@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from openpyxl.utils import column_index_from_string, coordinate_to_tuple
 
-from literacy.catalog.codebook import table_column
+from literacy.catalog.codebook import table_column, table_key_of
 
 #: Format kinds whose numbers are shown as percentages.
 PERCENT_KINDS = {"share", "change"}
@@ -19,7 +19,7 @@ def table_of(wb, name: str) -> str:
     contents = wb.worksheets[0]
     for row in contents.iter_rows(min_row=3, values_only=True):
         if row[0] == name:
-            return str(row[6]).split("/")[-1]
+            return table_key_of(str(row[6]).replace("{round}", "2025") + ".csv")
     raise AssertionError(f"sheet {name!r} is not in the contents sheet")
 
 
