@@ -33,6 +33,7 @@ from literacy.assessment import (
     target_verdicts,
     validate_config,
 )
+from literacy.catalog.sheets import SHEET_TITLES, sheet_name
 from literacy.decomposition import cell_rates, decompose_change, kitagawa
 from literacy.design import SurveyDesign
 from literacy.reliability import propagate_suppression
@@ -395,7 +396,7 @@ def test_suppressed_cells_are_blank_in_csv_parquet_and_workbook(tables, config, 
     assert ecsv.loc["hainan", "n"] == "20"
 
     book = load_workbook(tmp_path / "a.xlsx")
-    ws = book["districts"]
+    ws = book[sheet_name(SHEET_TITLES["districts"])]
     header = [c.value for c in ws[3]]
     rows = {ws.cell(row=r, column=2).value: r for r in range(4, 4 + len(dist))}
     for col in ("baseline", "endline", "change", "endline_ci_low"):
@@ -403,12 +404,12 @@ def test_suppressed_cells_are_blank_in_csv_parquet_and_workbook(tables, config, 
     assert ws.cell(row=rows["wuda"], column=header.index("endline") + 1).value == 0.1
     assert ws.cell(row=3 + len(dist) + 2, column=1).value == "注：注释"
     assert ws.cell(row=3 + len(dist) + 3, column=1).value == "Notes: notes"
-    ws = book["estimates_2025"]
+    ws = book[sheet_name(SHEET_TITLES["estimates"], "2025")]
     header = [c.value for c in ws[3]]
     row = next(r for r in range(4, 4 + len(e25)) if ws.cell(row=r, column=3).value == "hainan")
     assert ws.cell(row=row, column=header.index("estimate") + 1).value is None
     assert ws.cell(row=row, column=header.index("suppressed") + 1).value is True
-    ws = book["verdicts"]
+    ws = book[sheet_name(SHEET_TITLES["verdicts"])]
     header = [c.value for c in ws[3]]
     row = next(r for r in range(4, 4 + len(verdicts)) if ws.cell(row=r, column=3).value == "hainan")
     assert ws.cell(row=row, column=header.index("estimate") + 1).value is None

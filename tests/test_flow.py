@@ -86,6 +86,7 @@ def test_every_output_exists_and_is_listed_in_the_manifest(first_run, programme)
     # fieldwork quality (issue 26; tests/test_quality_stage.py)
     expected |= {f"quality/{name}.csv" for name in ("response_rates", "nonresponse_bias", "data_quality",
                                                      "interviewers")}
+    expected.add("codebook.csv")                       # the data dictionary (issue 24)
     if shutil.which("soffice") or shutil.which("libreoffice"):
         expected |= {"assessment/report_zh.pdf", "assessment/report_en.pdf"}
     assert set(tree) == expected | {"manifest.json"}  # and nothing else (the work area is removed)
@@ -157,15 +158,22 @@ def test_manifest_row_counts_reconcile(first_run, programme):
 def test_workbook_has_bilingual_frozen_sheets(first_run, programme):
     from openpyxl import load_workbook
 
+    from literacy.catalog.sheets import SHEET_TITLES, sheet_name
+    from workbook_checks import check_workbook, frozen_codes
+
     _, out, _ = first_run
     wb = load_workbook(out / "assessment" / "assessment.xlsx")
-    assert wb.sheetnames == ["headline", *EVALUATOR_TABLES, "estimates_2020", "estimates_2025", "change", "verdicts",
-                             "weighting", "linked_2020", "linked_2025", "items_2020", "items_2025", "reliability_2020",
-                             "reliability_2025", "truth_check", "truth_check_linked",
-                             # fieldwork quality (issue 26)
-                             "response_rates", "nonresponse_bias", "data_quality", "interviewers"]
-    ws = wb["estimates_2025"]
-    assert ws.freeze_panes == "A4"
+    codes = [("headline", None), *((t, None) for t in EVALUATOR_TABLES), ("estimates", "2020"), ("estimates", "2025"),
+             ("change", None), ("verdicts", None), ("weights_diagnostics", None), ("estimates_linked", "2020"),
+             ("estimates_linked", "2025"), ("items", "2020"), ("items", "2025"), ("reliability", "2020"),
+             ("reliability", "2025"), ("truth_check", None), ("truth_check_linked", None),
+             ("response_rates", None), ("nonresponse_bias", None), ("data_quality", None), ("interviewers", None),   # issue 26
+             ("codebook", None)]
+    assert wb.sheetnames == ["目录 Contents", *(sheet_name(SHEET_TITLES[t], rid) for t, rid in codes)]
+    checked = check_workbook(wb)   # contents, names, every header translated, formats by kind, frozen panes
+    assert all(checked[name] > 0 for name in wb.sheetnames[2:-1]), checked
+    ws = wb["估计2025 Estimates 2025"]
+    assert ws.freeze_panes.endswith("4") and "label_zh" in frozen_codes(ws)
     assert [c.value for c in ws[3]][:3] == ["round", "breakdown", "domain"]  # column codes
     assert ws.cell(row=1, column=7).value == "比例估计" and ws.cell(row=2, column=7).value == "Estimated share"
     assert ws.cell(row=4, column=7).number_format == "0.00%"
@@ -174,7 +182,43 @@ def test_workbook_has_bilingual_frozen_sheets(first_run, programme):
     assert str(ws.cell(row=3 + len(est) + 2, column=1).value).startswith("注：")
     assert str(ws.cell(row=3 + len(est) + 3, column=1).value).startswith("Notes: ")
     assert ws.cell(row=4, column=7).value == pytest.approx(float(est["estimate"].iloc[0]), rel=1e-15)
+    # the scorecard's targets are amounts in their unit (200 persons), never percentages
+    ws = wb[sheet_name(SHEET_TITLES["scorecard"])]
+    j = [c.value for c in ws[3]].index("target") + 1
+    assert {ws.cell(row=r, column=j).number_format for r in range(4, ws.max_row + 1)
+            if isinstance(ws.cell(row=r, column=j).value, (int, float))} <= {"#,##0", "#,##0.##"}
     assert wb.properties.created.year == 2000  # fixed document date
+
+
+def test_codebook_describes_every_column_of_every_csv_table(first_run):
+    """codebook.csv has a row for each column of each CSV the run wrote, labelled, and the workbook shows it."""
+    from openpyxl import load_workbook
+
+    from literacy.catalog.codebook import table_key_of
+
+    _, out, _ = first_run
+    codebook = pd.read_csv(out / "codebook.csv", dtype=str, keep_default_na=False)
+    rows = set(zip(codebook["table"], codebook["column"]))
+    assert len(rows) == len(codebook)                                   # one row a column
+    written = set()
+    for path in sorted(out.rglob("*.csv")):
+        rel = path.relative_to(out).as_posix()
+        raw = path.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf"), f"{rel}: no byte-order mark (Excel on Chinese Windows)"
+        columns = pd.read_csv(path, nrows=0).columns
+        assert not any(c.startswith("\ufeff") for c in columns)
+        written |= {(table_key_of(rel), c) for c in columns}
+    for path in sorted(out.rglob("*.parquet")):                         # item_responses: Parquet only
+        written |= {(table_key_of(path.relative_to(out).as_posix()), c) for c in pd.read_parquet(path).columns}
+    assert written == rows, (written - rows, rows - written)
+    assert (codebook["label_zh"] != "").all() and (codebook["label_en"] != "").all()
+    assert (codebook["label_zh"] != codebook["column"]).all() and (codebook["meaning"] != "").all()
+    assert set(codebook["type"]) <= {"number", "integer", "boolean", "text"}
+    verdict = codebook.set_index(["table", "column"]).loc[("verdicts", "verdict")]
+    assert "有把握达到目标" in verdict["codes"] or "无法判定" in verdict["codes"]
+    wb = load_workbook(out / "assessment" / "assessment.xlsx", read_only=True)
+    sheet = list(wb["数据字典 Codebook"].iter_rows(min_row=4, values_only=True))
+    assert len(sheet) == len(codebook) and [r[1] for r in sheet] == codebook["column"].tolist()
 
 
 def test_suppressed_cells_are_blank_in_every_output_and_artifact(first_run, programme):
@@ -182,6 +226,7 @@ def test_suppressed_cells_are_blank_in_every_output_and_artifact(first_run, prog
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
+    from literacy.catalog.sheets import SHEET_TITLES, sheet_name
     from literacy_flows.pipeline.deliverables import table_schema
 
     _, out, _ = first_run
@@ -200,7 +245,7 @@ def test_suppressed_cells_are_blank_in_every_output_and_artifact(first_run, prog
         for col in ("estimate", "se", "ci_low", "ci_high", "cv", "deff"):
             assert pq.loc[sup, col].isna().all(), col
             assert (csv.loc[sup, col] == "").all(), col
-        ws = wb[f"estimates_{rid}"]
+        ws = wb[f"估计{rid} Estimates {rid}"]
         header = [c.value for c in ws[3]]
         for col in ("estimate", "se", "ci_low", "ci_high"):
             j = header.index(col) + 1
@@ -212,8 +257,8 @@ def test_suppressed_cells_are_blank_in_every_output_and_artifact(first_run, prog
         S.validate(table, table_schema(name, cfg), name, line_offset=None)   # includes "suppressed values are blank"
         csv = pd.read_csv(out / "assessment" / f"{name}.csv", dtype=str, keep_default_na=False)
         assert list(csv.columns) == list(table.columns) and len(csv) == len(table)
-        ws = wb[name]
-        assert ws.max_row == 3 + len(table) + 3 and ws.freeze_panes == "A4"
+        ws = wb[sheet_name(SHEET_TITLES[name])]
+        assert ws.max_row == 3 + len(table) + 3 and ws.freeze_panes.endswith("4") and ws.freeze_panes != "A4"
         if "suppressed" in table.columns and "endline" in table.columns:
             rows = np.flatnonzero(table["endline"].isna().to_numpy())
             j = [c.value for c in ws[3]].index("endline") + 1

@@ -120,7 +120,19 @@ def test_atomic_write_replaces_and_leaves_no_temporary_file(tmp_path):
 
 def test_csv_uses_a_fixed_float_format():
     df = pd.DataFrame({"a": [0.1 + 0.2, 1 / 3, np.nan], "n": [1, 2, 3], "s": ["x", "是", None]})
-    assert fio.csv_bytes(df).decode("utf-8") == "a,n,s\n0.3,1,x\n0.333333333333,2,是\n,3,\n"
+    assert fio.csv_bytes(df).decode("utf-8-sig") == "a,n,s\n0.3,1,x\n0.333333333333,2,是\n,3,\n"
+
+
+def test_csv_starts_with_a_byte_order_mark_for_excel(tmp_path):
+    """Excel on Chinese Windows reads a CSV as GBK unless it starts with the UTF-8 byte-order mark (issue 24)."""
+    df = pd.DataFrame({"label_zh": ["海勃湾区"], "estimate": [0.1]})
+    data = fio.csv_bytes(df)
+    assert data.startswith(b"\xef\xbb\xbf") and data.count(b"\xef\xbb\xbf") == 1
+    data[3:].decode("utf-8")                                   # the rest is plain UTF-8
+    path = fio.write_csv(df, tmp_path / "t.csv")
+    back = pd.read_csv(path)                                   # pandas drops the mark
+    assert list(back.columns) == ["label_zh", "estimate"] and back["label_zh"][0] == "海勃湾区"
+    assert fio.csv_bytes(df) == fio.csv_bytes(df.copy())       # deterministic
 
 
 def test_parquet_is_reproducible_and_keeps_types():

@@ -69,6 +69,13 @@ def test_dask_run_equals_each_city_run_alone(province, dask_run, prefect_harness
         assert got == want, f"{cid}: the Dask run's folder differs from the city run alone"
     assert (out / "province" / "league_table.png").stat().st_size > 10_000
     assert (out / "province" / "province.xlsx").is_file()
+    # the province's folder ships its codebook: a labelled row for every column of every table (issue 24)
+    book = pd.read_csv(out / "province" / "codebook.csv", dtype=str, keep_default_na=False)
+    written = {(f"province_{p.stem}", c) for p in (out / "province").glob("*.csv") if p.stem != "codebook"
+               for c in pd.read_csv(p, nrows=0).columns}
+    assert written <= set(zip(book["table"], book["column"]))
+    assert (book["label_zh"] != book["column"]).all() and (book["label_en"] != book["column"]).all()
+    assert (out / "province" / "estimates.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     # the province's explorer: the province and every city that finished, as a breakdown
     html = (out / "province" / "explorer.html").read_text(encoding="utf-8")
     data = json.loads(html.split('id="explorer-data">', 1)[1].split("</script>", 1)[0])

@@ -550,8 +550,12 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
-    """CSV encoding of a table: UTF-8, ``\\n`` line ends, fixed float format, no index."""
-    return df.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n", na_rep="").encode("utf-8")
+    """CSV encoding of a table: UTF-8 with a byte-order mark, ``\\n`` line ends, fixed float format, no index.
+
+    The byte-order mark (``utf-8-sig``) makes Excel on Chinese Windows read UTF-8 (not GBK); pandas'
+    ``read_csv`` drops it with any UTF-8 encoding; Python's ``open`` needs ``encoding="utf-8-sig"``.
+    """
+    return df.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n", na_rep="").encode("utf-8-sig")
 
 
 def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> Path:

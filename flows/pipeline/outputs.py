@@ -16,6 +16,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 import literacy_schemas as S
 from literacy.assessment import methodology_table, response_rates, round_roles, scorecard_table
+from literacy.catalog.codebook import CODEBOOK_COLUMNS, codebook_table, table_key_of
 from literacy_flows.ingest import io as fio
 from literacy_flows.pipeline import deliverables as fdl
 from literacy_flows.pipeline.quality import write_quality_tables
@@ -59,6 +60,10 @@ class _Written:
         self.out = out
         self.files: list[tuple[Path, int]] = []
 
+        #: catalog table -> the tables written under it, once per file whatever its formats (the codebook's input)
+        self.tables: dict[str, list[pd.DataFrame]] = {}
+        self._stems: set[str] = set()
+
     def put(self, df: pd.DataFrame, rel: str, kind: str) -> None:
         path = self.out / rel
         if kind == "csv":
@@ -66,6 +71,10 @@ class _Written:
         else:
             fio.write_parquet(df, path)
         self.files.append((path, len(df)))
+        stem = rel.rsplit(".", 1)[0]
+        if stem not in self._stems:
+            self._stems.add(stem)
+            self.tables.setdefault(table_key_of(rel), []).append(df)
 
 
 def _checked(path: str, schema, config: dict, name: str) -> pd.DataFrame:
@@ -180,6 +189,18 @@ def _explorer(w: _Written, config: dict, estimates: dict, linked_sheets: dict, t
     w.files.append((fio.atomic_write_bytes(w.out / "explorer.html", html.encode("utf-8")), rows))
 
 
+def _codebook(w: _Written, config: dict) -> pd.DataFrame:
+    """``codebook.csv``: every column of every table of the output folder, CSV or Parquet (the round
+    folders' quarantine tables, written by the ingest, read back from the folder)."""
+    tables = dict(w.tables)
+    for path in sorted(w.out.glob("*/quarantine.csv")):
+        tables.setdefault("quarantine", []).append(pd.read_csv(path))
+    tables["codebook"] = [pd.DataFrame(columns=CODEBOOK_COLUMNS, dtype="string")]   # itself
+    codebook = codebook_table(tables, config)
+    w.put(codebook, "codebook.csv", "csv")
+    return codebook
+
+
 @task(name="report", **TASK_OPTIONS)
 def report(config: dict, meta: dict, ingested: dict, validated: dict, scored: dict, weighted: dict,
            estimated: dict, compared: dict, out_dir: str, keep_work: bool = False,
@@ -200,8 +221,9 @@ def report(config: dict, meta: dict, ingested: dict, validated: dict, scored: di
     for name, df in tables.items():
         w.put(df, f"assessment/{name}.csv", "csv")
         w.put(df, f"assessment/{name}.parquet", "parquet")
+    codebook = _codebook(w, config)
     wb = rep.build_workbook(head_table, estimates, change, verdicts, weighting, {**linked_sheets, **extra},
-                            tables=tables, notes=fdl.TABLE_NOTES)
+                            tables=tables, notes=fdl.TABLE_NOTES, codebook=codebook)
     w.files.append((fio.write_excel(wb, out / "assessment" / "assessment.xlsx"), sum(len(e) for e in estimates.values())))
     _explorer(w, config, estimates, linked_sheets, tables, change, verdicts)
     fio.write_json(_manifest(config, meta, ingested, validated, scored, weighted, estimated, compared, w),

@@ -43,6 +43,7 @@ import literacy
 import literacy_flows
 import literacy_schemas
 from literacy.errors import LiteracyError
+from literacy.catalog.codebook import CODEBOOK_COLUMNS, codebook_table, table_key_of
 from literacy.province.summary import change_summary, endline_summary, rollup_estimates, round_roles_of
 from literacy_flows.ingest import cache as fin
 from literacy_flows.ingest import io as fio
@@ -186,11 +187,21 @@ class _Staged:
     def __init__(self, stage: Path):
         self.stage = stage
         self.files: list[tuple[Path, int]] = []
+        #: catalog table -> the tables written (the codebook's input)
+        self.tables: dict[str, list[pd.DataFrame]] = {}
 
     def put(self, df: pd.DataFrame, rel: str) -> None:
         fio.write_csv(df, self.stage / f"{rel}.csv")
         fio.write_parquet(df, self.stage / f"{rel}.parquet")
         self.files.extend([(self.stage / f"{rel}.csv", len(df)), (self.stage / f"{rel}.parquet", len(df))])
+        self.tables.setdefault(table_key_of(f"province/{rel}.csv"), []).append(df)
+
+    def put_codebook(self, config: dict | None) -> pd.DataFrame:
+        """``codebook.csv``: every column of every table written here (issue 24); returns it."""
+        tables = {**self.tables, "codebook": [pd.DataFrame(columns=CODEBOOK_COLUMNS, dtype="string")]}
+        book = codebook_table(tables, config)
+        self.files.append((fio.write_csv(book, self.stage / "codebook.csv"), len(book)))
+        return book
 
 
 def _rollup_figures(cfg: dict, ok: list[dict], first: dict, w: _Staged, tables: dict, summary: dict) -> None:
@@ -265,8 +276,9 @@ def _write_rollup(cfg: dict, source: dict, config_file: str, cities: list[dict],
         _rollup_figures(cfg, ok, first, w, tables, summary)
     summary_table = _summary_table(summary)
     w.put(summary_table, "summary")
-    w.files.append((fio.write_excel(province_workbook({"summary": summary_table, **tables}), stage / "province.xlsx"),
-                    len(ok)))
+    codebook = w.put_codebook(first)
+    w.files.append((fio.write_excel(province_workbook({"summary": summary_table, **tables}, codebook),
+                                    stage / "province.xlsx"), len(ok)))
     for cid, p in member_configs.items():
         if Path(p).parent.name == "configs" and Path(p).parent.parent.name == WORK:
             w.files.append((fio.atomic_write_bytes(stage / "configs" / f"{cid}.yaml", Path(p).read_bytes()), 0))

@@ -6,60 +6,30 @@ import io
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
+from literacy_flows.report.excel import Sheet, write_book
 from literacy_flows.report.notebooks import use_cjk_font
 
 __all__ = ["province_workbook", "league_figure"]
 
 
-_LABELS = {
-    "city": ("城市（盟市）", "City / league"), "status": ("状态", "Status"), "error": ("原因", "Reason"),
-    "round": ("轮次", "Round"), "breakdown": ("分组", "Breakdown"), "domain": ("范围", "Domain"),
-    "label_zh": ("名称（中文）", "Name (Chinese)"), "label_en": ("名称（英文）", "Name (English)"),
-    "level": ("素质水平", "Level"), "estimate": ("比例", "Share"), "se": ("标准误", "Standard error"),
-    "ci_low": ("95%置信区间下限", "95% CI low"), "ci_high": ("95%置信区间上限", "95% CI high"),
-    "df": ("自由度", "Degrees of freedom"), "n": ("样本量", "Respondents"), "deff": ("设计效应", "Design effect"),
-    "population": ("加权人口", "Weighted population"), "rank": ("排名", "Rank"),
-    "province": ("全区比例", "Province share"), "difference": ("与全区之差", "Difference from province"),
-    "difference_se": ("差值标准误", "SE of the difference"), "t": ("t值", "t"), "p_value": ("p值", "p-value"),
-    "p_adjusted": ("BH校正p值", "BH-adjusted p-value"), "significant": ("显著", "Significant"),
-    "family_size": ("检验族大小", "Tests in family"), "versus_province": ("与全区比较", "Versus province"),
-    "versus_province_zh": ("与全区比较（中文）", "Versus province (Chinese)"),
-    "baseline_round": ("基线轮次", "Baseline round"), "endline_round": ("末期轮次", "End-of-period round"),
-    "baseline": ("基线比例", "Baseline share"), "baseline_se": ("基线标准误", "Baseline SE"),
-    "endline": ("末期比例", "End-of-period share"), "endline_se": ("末期标准误", "End-of-period SE"),
-    "change": ("变化", "Change"), "key": ("项目", "Item"), "value": ("值", "Value"),
-}
-_SHEETS = {"summary": "摘要 summary", "cities": "盟市状态 cities", "estimates": "估计 estimates",
-           "league_table": "排名 league table", "change": "变化 change"}
-_PCT_COLUMNS = {"estimate", "se", "ci_low", "ci_high", "province", "difference", "difference_se", "baseline",
-                "baseline_se", "endline", "endline_se", "change"}
+def province_workbook(tables: dict[str, pd.DataFrame], codebook: pd.DataFrame | None = None):
+    """The provincial workbook: a contents sheet, one sheet a table (three frozen header rows: 中文,
+    English, code; number formats by column kind), and the codebook, as the city's
+    (:func:`literacy_flows.report.excel.write_book`).
 
+    Parameters
+    ----------
+    tables : dict of str to DataFrame
+        ``summary``, ``cities``, ``estimates``, ``league_table``, ``change`` (those written).
+    codebook : DataFrame, optional
+        ``province/codebook.csv``'s table.
 
-def province_workbook(tables: dict[str, pd.DataFrame]):
-    """The provincial workbook: one sheet a table, three frozen header rows (中文, English, code)."""
-    wb = Workbook()
-    wb.remove(wb.active)
-    for name, df in tables.items():
-        ws = wb.create_sheet(_SHEETS.get(name, name)[:31])
-        cols = list(df.columns)
-        ws.append([_LABELS.get(c, (c, c))[0] for c in cols])
-        ws.append([_LABELS.get(c, (c, c))[1] for c in cols])
-        ws.append(cols)
-        for i in (1, 2):
-            for cell in ws[i]:
-                cell.font = Font(bold=True)
-        for rec in df.itertuples(index=False, name=None):
-            ws.append([None if (v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA) else
-                       (v.item() if isinstance(v, np.generic) else v) for v in rec])
-        for j, c in enumerate(cols, start=1):
-            if c in _PCT_COLUMNS:
-                for (cell,) in ws.iter_rows(min_row=4, max_row=3 + len(df), min_col=j, max_col=j):
-                    cell.number_format = "0.00%"
-        ws.freeze_panes = "A4"
-    return wb
+    Returns
+    -------
+    openpyxl.Workbook
+    """
+    return write_book(None, [Sheet(f"province_{name}", None, df) for name, df in tables.items()], codebook)
 
 
 def league_figure(league: pd.DataFrame, province: pd.Series, target: float, prov: dict) -> bytes:

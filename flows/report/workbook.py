@@ -12,16 +12,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from literacy.catalog import (HEADLINE_FIGURES, VERDICT_SENTENCES, column_labels, excel_formats,
-                             points_text, share_text)
+from literacy.catalog import HEADLINE_FIGURES, VERDICT_SENTENCES, column_labels, points_text, share_text
 from literacy.catalog.vocabulary import SUPPRESSED_NOTE, VERDICT_LABELS, VERDICT_TERSE_EN
+from literacy_flows.report.excel import Sheet, table_of_sheet, write_book
 
 __all__ = ["COLUMN_LABELS", "headline_table", "headline_text", "markdown_headline", "build_workbook",
            "table_records", "fmt_pct"]
 
 #: Column code -> (zh, en) header labels of every output table (from :mod:`literacy.catalog`).
 COLUMN_LABELS: dict[str, tuple[str, str]] = column_labels()
-_NUMBER_FORMATS = excel_formats()
 
 
 def fmt_pct(x: float, digits: int = 1) -> str:
@@ -177,134 +176,28 @@ def table_records(df: pd.DataFrame, columns: list[str] | None = None, digits: in
 
 
 # --------------------------------------------------------------------------- Excel
-def _write_sheet(wb, title: str, df: pd.DataFrame, formats: dict[str, str] | None = None,
-                 notes: tuple[str, str] | None = None) -> None:
-    """A sheet with three header rows (zh, en, column code), frozen, and number formats.
-
-    ``notes`` (zh, en): definitions and sources, written as two rows below the table
-    (注 / Notes) after a blank row.
-    """
-    # openpyxl is imported by the workbook's builders only: the command line prints the headline
-    # from this module without it
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    ws = wb.create_sheet(title=title[:31])
-    formats = {**_NUMBER_FORMATS, **(formats or {})}
-    cols = list(df.columns)
-    zh = [COLUMN_LABELS.get(c, (c, c))[0] for c in cols]
-    en = [COLUMN_LABELS.get(c, (c, c))[1] for c in cols]
-    ws.append(zh)
-    ws.append(en)
-    ws.append(cols)
-    bold = Font(bold=True)
-    code_font = Font(italic=True, color="808080", size=9)
-    fill = PatternFill("solid", fgColor="DDEBF7")
-    for j in range(1, len(cols) + 1):
-        for i, font in ((1, bold), (2, bold), (3, code_font)):
-            cell = ws.cell(row=i, column=j)
-            cell.font = font
-            cell.fill = fill
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for rec in df.itertuples(index=False, name=None):
-        ws.append([_cell(v) for v in rec])
-    for j, c in enumerate(cols, start=1):
-        fmt = formats.get(c)
-        letter = get_column_letter(j)
-        if fmt and len(df):
-            for (cell,) in ws.iter_rows(min_row=4, max_row=3 + len(df), min_col=j, max_col=j):
-                cell.number_format = fmt
-        width = max([len(str(zh[j - 1])) * 2, len(str(en[j - 1])), 8]
-                    + [len(str(v)) for v in df[c].head(200).tolist() if isinstance(v, str)])
-        ws.column_dimensions[letter].width = min(max(10, width + 2), 48)
-    ws.freeze_panes = "A4"
-    if len(df):
-        ws.auto_filter.ref = f"A3:{get_column_letter(len(cols))}{3 + len(df)}"
-    if notes:
-        first = 3 + len(df) + 2
-        last_col = max(len(cols), 1)
-        for k, text in enumerate(notes):
-            row = first + k
-            ws.cell(row=row, column=1, value=("注：" if k == 0 else "Notes: ") + str(text))
-            ws.cell(row=row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
-            ws.cell(row=row, column=1).font = Font(size=9, color="404040")
-            if last_col > 1:
-                ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=min(last_col, 12))
-            ws.row_dimensions[row].height = 15 * max(2, min(12, len(str(text)) // 120 + 1))
-
-
-def _cell(v):
-    if v is None or v is pd.NA:
-        return None
-    if isinstance(v, (float, np.floating)):
-        f = float(v)
-        return None if math.isnan(f) or math.isinf(f) else f
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, (np.bool_,)):
-        return bool(v)
-    return v
-
-
-def _headline_sheet(wb, table: pd.DataFrame) -> None:
-    """Headline sheet: one figure a row, numbers as numbers with percent formats."""
-    from openpyxl.styles import Alignment, Font, PatternFill   # see _write_sheet
-
-    ws = wb.create_sheet(title="headline")
-    ws.append(["指标", "指标（英文）", "数值", "代码"])
-    ws.append(["Figure (zh)", "Figure", "Value", "Key"])
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DDEBF7")
-    for i in (1, 2):
-        for j in range(1, 5):
-            ws.cell(row=i, column=j).font = bold
-            ws.cell(row=i, column=j).fill = fill
-    for rec in table.itertuples(index=False):
-        number_format = HEADLINE_FIGURES.get(rec.key, ("", "", None))[2]
-        value = rec.value
-        fmt = None
-        if value is not None and value is not pd.NA and number_format is not None:
-            value = float(value)
-            fmt = number_format.excel
-            if number_format.kind == "count":
-                value = int(value)
-        elif value is pd.NA:
-            value = None
-        ws.append([rec.label_zh, rec.label_en, value, rec.key])
-        if fmt:
-            ws.cell(row=ws.max_row, column=3).number_format = fmt
-        if rec.key.startswith("summary"):
-            ws.cell(row=ws.max_row, column=3).alignment = Alignment(wrap_text=True, vertical="top")
-    ws.column_dimensions["A"].width = 30
-    ws.column_dimensions["B"].width = 34
-    ws.column_dimensions["C"].width = 60
-    ws.column_dimensions["D"].width = 18
-    ws.freeze_panes = "A3"
-
-
 def build_workbook(headline: pd.DataFrame, estimates: dict[str, pd.DataFrame], change: pd.DataFrame,
                    verdicts: pd.DataFrame, weighting: pd.DataFrame, extra: dict[str, pd.DataFrame] | None = None,
-                   tables: dict[str, pd.DataFrame] | None = None, notes: dict[str, tuple[str, str]] | None = None):
-    """The assessment workbook: headline, the evaluator tables, estimates per round, change, verdicts, weighting.
+                   tables: dict[str, pd.DataFrame] | None = None, notes: dict[str, tuple[str, str]] | None = None,
+                   codebook: pd.DataFrame | None = None):
+    """The assessment workbook: contents, headline, the evaluator tables, estimates per round, change,
+    verdicts, weighting, the extra sheets and the codebook.
 
     ``tables`` (name -> table) are the evaluator tables, one sheet each after the headline;
-    ``notes`` (name -> (zh, en)) the notes rows of the sheets (``estimates`` for every
-    round's estimates sheet). Returns an openpyxl Workbook (write it with
+    ``extra`` (sheet code -> table) further sheets, named by their catalog sheet code
+    (``linked_2025``, ``items_2025``, ``truth_check``); ``notes`` (name -> (zh, en)) the notes
+    rows of the sheets (``estimates`` for every round's estimates sheet); ``codebook`` the data
+    dictionary (:func:`literacy.catalog.codebook.codebook_table`), the last sheet. Sheet names
+    are bilingual (:func:`literacy.catalog.sheets.sheet_name`); the first sheet lists them all
+    (docs/reference/outputs.md). Returns an openpyxl Workbook (write it with
     ``literacy_flows.ingest.io.write_excel`` for reproducible bytes).
     """
-    from openpyxl import Workbook   # see _write_sheet
-
     notes = notes or {}
-    wb = Workbook()
-    wb.remove(wb.active)
-    _headline_sheet(wb, headline)
-    for name, df in (tables or {}).items():
-        _write_sheet(wb, name, df, notes=notes.get(name))
-    for rid, est in estimates.items():
-        _write_sheet(wb, f"estimates_{rid}", est, notes=notes.get("estimates"))
-    _write_sheet(wb, "change", change, notes=notes.get("change"))
-    _write_sheet(wb, "verdicts", verdicts, notes=notes.get("verdicts"))
-    _write_sheet(wb, "weighting", weighting)
-    for name, df in (extra or {}).items():
-        _write_sheet(wb, name, df, notes=notes.get(name))
-    return wb
+    sheets = [Sheet(name, None, df, notes.get(name)) for name, df in (tables or {}).items()]
+    sheets += [Sheet("estimates", rid, est, notes.get("estimates")) for rid, est in estimates.items()]
+    sheets += [Sheet("change", None, change, notes.get("change")), Sheet("verdicts", None, verdicts, notes.get("verdicts")),
+               Sheet("weights_diagnostics", None, weighting)]
+    for code, df in (extra or {}).items():
+        table, rid = table_of_sheet(code)
+        sheets.append(Sheet(table, rid, df, notes.get(table)))
+    return write_book(headline, sheets, codebook)

@@ -7,7 +7,7 @@ same in every table it appears in (``estimate`` is always a share, ``n`` always 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from literacy.catalog.rounds_columns import ROUNDS_COLUMNS
 from literacy.catalog.formats import (AMOUNT, AMOUNT_CHANGE, CHANGE, COEFFICIENT, COEFFICIENT_1, COEFFICIENT_3, COUNT,
@@ -15,6 +15,7 @@ from literacy.catalog.formats import (AMOUNT, AMOUNT_CHANGE, CHANGE, COEFFICIENT
                                       NumberFormat)
 from literacy.catalog.measurement_columns import MEASUREMENT_COLUMNS
 from literacy.catalog.quality_columns import QUALITY_COLUMNS
+from literacy.catalog.kinds import COLUMN_FORMATS, NEW_COLUMNS
 
 __all__ = ["Column", "COLUMNS", "column", "column_labels", "excel_formats"]
 
@@ -393,6 +394,10 @@ COLUMNS: tuple[Column, ...] = (
 ) + tuple(Column(*spec) for spec in MEASUREMENT_COLUMNS)
 
 COLUMNS += tuple(Column(*spec) for spec in ROUNDS_COLUMNS)   # issue 23: the rounds' pairs and trend
+
+#: The numeric columns declared above without a format get theirs from literacy.catalog.kinds (issue 24).
+COLUMNS = tuple(replace(c, number_format=COLUMN_FORMATS[c.code]) if c.number_format is None and c.code in COLUMN_FORMATS
+                else c for c in COLUMNS) + tuple(Column(*row) for row in NEW_COLUMNS)
 
 _BY_CODE = {c.code: c for c in COLUMNS}
 

@@ -58,7 +58,7 @@ QUALITY_COLUMNS: tuple[tuple, ...] = (
            "the base-weighted share (or mean) in the full sample, respondents and nonrespondents; on the "
            "`propensity` rows the summary's value; on the `census` rows the census share of the cell"),
     ('test', '检验', 'Test', None, 'Rao–Scott F (categorical) or the design-based t test (numeric)'),
-    ('p_adjusted', 'BH校正P值', 'BH-adjusted p', P_VALUE, 'Benjamini–Hochberg across the variables / interviewers'),
+    ('p_adjusted', 'BH校正P值', 'BH-adjusted p', P_VALUE, "Benjamini–Hochberg within each table's families (the variables, the interviewers, the cities of a round and level)"),
     *((f"{p}_{s}", f"{zh}{lab}", f"{en} ({sen})", fmt, '')
       for s, (zh, sen) in _STAGES.items()
       for p, lab, en, fmt in (("estimate", "应答者估计", "Respondent estimate", COEFFICIENT_3),
@@ -86,8 +86,8 @@ QUALITY_COLUMNS: tuple[tuple, ...] = (
     ('mean_score', '平均得分', 'Mean score', SCORE),
     ('expected_score', '按构成预期得分', 'Expected score', SCORE,
            "the mean fitted score of the interviewer's respondents (district, residence, sex, age band, education)"),
-    ('difference', '调整后差异', 'Adjusted difference', SCORE),
-    ('z', 'z值', 'z', COEFFICIENT),
+    ('difference', '差异', 'Difference', None, 'a difference (its table says of what; see the codebook)'),
+    ('z', 'z统计量', 'z statistic', COEFFICIENT, 'an estimate divided by its SE, against the normal distribution'),
     ('outlier', '异常访员', 'Outlying interviewer', None),
     ('speeders', '过快访问数', 'Speeders', COUNT),
     ('straightliners', '直线作答数', 'Straight-liners', COUNT),

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 
-from literacy.catalog.tables import OUTPUT_TABLES, table_columns
+from literacy.catalog.codebook import column_unit, table_column, vocabulary_codes
+from literacy.catalog.sheets import sheet_name, sheet_title
+from literacy.catalog.tables import OUTPUT_TABLES
 
 __all__ = ["BEGIN", "END", "output_reference_markdown", "with_reference"]
 
@@ -30,26 +32,33 @@ def output_reference_markdown() -> str:
     -------
     str
         One section per table (path, files, workbook sheet, schema) with a table of its
-        columns: code, Chinese and English label, number format and description.
+        columns: code, Chinese and English label, number format, unit and description (as the
+        table means them: :func:`literacy.catalog.codebook.table_column`).
     """
     lines = [BEGIN, "", "## Output catalog (codebook)", "",
              "Every output table with its columns, as `literacy.catalog` holds them: the labels are the "
              "workbook's header rows, the format its number format (`share`: a proportion shown as a percentage, "
-             "`change`: a difference of shares, `count`, `integer`, `score`, `coefficient`, `p_value`). "
-             "`{round}` stands for each round's id. Columns are those of the default assessment "
-             "(`config/wuhai.yaml`); a config with other breakdowns or methods may add columns where the text "
-             "above says so.", ""]
+             "`change`: a difference of shares, `count`, `integer`, `score`, `coefficient`, `p_value`), the unit "
+             "what its numbers count. `{round}` stands for each round's id. Columns are those of the default "
+             "assessment (`config/wuhai.yaml`); a config with other breakdowns or methods may add columns where "
+             "the text above says so. A run writes the same description, for exactly the columns it wrote and "
+             "with the codes each column takes, into `codebook.csv` and the workbook's 数据字典 Codebook sheet.",
+             ""]
     for t in OUTPUT_TABLES:
         files = ", ".join(f"`{t.path}.{suffix}`" for suffix in t.files)
         facts = [f"files {files}"]
-        facts.append(f"sheet `{t.sheet}`" if t.sheet else "no sheet")
+        title = sheet_title(t.key) if t.sheet else None
+        facts.append(f"sheet {sheet_name(title, '{round}') if title else t.sheet}" if t.sheet else "no sheet")
         facts.append(f"schema `literacy_schemas.{t.schema}`" if t.schema else "no schema")
         lines += [f"### `{t.key}`", "", f"{t.about[:1].upper()}{t.about[1:]}; " + "; ".join(facts) + ".", "",
-                  "| column | 中文 | English | format | description |", "|---|---|---|---|---|"]
-        for c in table_columns(t.key):
+                  "| column | 中文 | English | format | unit | description |", "|---|---|---|---|---|---|"]
+        for code in t.columns:
+            c = table_column(t.key, code)
             fmt = f"`{c.number_format.name}`" if c.number_format else ""
+            codes = vocabulary_codes(code, t.key)
+            about = c.description + (f" (codes: {codes})" if codes else "")
             lines.append(f"| `{c.code}` | {_cell(c.label_zh)} | {_cell(c.label_en)} | {fmt} | "
-                         f"{_cell(c.description)} |")
+                         f"{_cell(column_unit(t.key, code))} | {_cell(about)} |")
         lines.append("")
     lines.append(END)
     return "\n".join(lines) + "\n"

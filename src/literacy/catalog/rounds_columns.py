@@ -30,7 +30,6 @@ ROUNDS_COLUMNS: tuple[tuple, ...] = (
     ('slope_se', '年均变化标准误', 'Change per year SE', CHANGE),
     ('slope_ci_low', '年均变化95%置信区间下限', 'Change per year 95% CI lower', CHANGE),
     ('slope_ci_high', '年均变化95%置信区间上限', 'Change per year 95% CI upper', CHANGE),
-    ('z', 'z统计量', 'z', COEFFICIENT, 'slope / SE, against the normal distribution'),
     ('nonlinearity_chi2', '非线性卡方', 'Departure from linearity chi-square', COEFFICIENT,
            'Σ w (estimate − fitted)², three rounds or more'),
     ('nonlinearity_df', '非线性自由度', 'Departure from linearity df', INTEGER),

@@ -216,6 +216,13 @@ OUTPUT_TABLES: tuple[OutputTable, ...] = (
                 'simulation only: the linked estimates beside the simulated truth',
                 columns=('kind round breakdown domain level estimate ci_low ci_high truth error covered').split()),
     *(OutputTable(**entry) for entry in QUALITY_TABLES),   # the fieldwork-quality tables (issue 26)
+    OutputTable('item_responses', '{round}/item_responses', ('parquet',), None, None, "per respondent and item: correct or not, with the weights and total score (the reviewer notebooks' item analysis; no identifiers)", columns=('case weight_base weight_nonresponse weight score part item_id points correct').split()),
+    OutputTable('province_estimates', 'province/estimates', ('csv', 'parquet'), None, None, "the province's roll-up: the province's and each city's share on the pooled design", columns=('round breakdown domain label_zh label_en level estimate se ci_low ci_high df n deff population').split()),
+    OutputTable('province_league_table', 'province/league_table', ('csv', 'parquet'), None, None, "the province's roll-up: the cities ranked, each against the province", columns=('round level rank city label_zh label_en estimate se ci_low ci_high df n population province difference difference_se t p_value p_adjusted significant family_size versus_province versus_province_zh').split()),
+    OutputTable('province_change', 'province/change', ('csv', 'parquet'), None, None, "the province's roll-up: end-of-period minus baseline for the province and each city", columns=('breakdown domain label_zh label_en level baseline_round endline_round baseline baseline_se endline endline_se change se ci_low ci_high df p_value').split()),
+    OutputTable('province_summary', 'province/summary', ('csv', 'parquet'), None, None, "the province's roll-up: its headline, one figure a row", columns=('key value').split()),
+    OutputTable('province_cities', 'province/cities', ('csv', 'parquet'), None, None, "the province's roll-up: every member city and whether its run finished", columns=('city label_zh label_en status error').split()),
+    OutputTable('codebook', 'codebook', ('csv',), 'codebook', None, 'the data dictionary: every column of every table written, with its meaning, unit, type, codes and format', columns=('table column label_zh label_en meaning unit type codes format').split()),
 )
 
 OUTPUT_TABLES += tuple(OutputTable(**spec) for spec in ROUNDS_TABLE_SPECS)   # issue 23: the trend
