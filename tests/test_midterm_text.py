@@ -64,3 +64,17 @@ def test_the_rounds_statement_lists_the_rounds_in_year_order():
     assert rounds_statement(THREE, "zh") == "本评估使用3轮调查：2020年（基线）、2023年（中期评估）、2025年（末期）。"
     cfg = copy.deepcopy(THREE)
     assert rounds_statement(cfg, "en").count("(") == 3
+
+
+def test_the_workbook_and_log_headline_says_the_share_due_at_a_midterm():
+    from literacy_flows.report.workbook import headline_text
+
+    cfg = validate_config(yaml.safe_load((Path(__file__).resolve().parents[1] / "config" / "wuhai.yaml")
+                                         .read_text(encoding="utf-8")))
+    head = dict(level="literate", endline_round="2023", endline=0.116, endline_ci_low=0.087, endline_ci_high=0.155,
+                baseline_round="2020", change=0.036, change_ci_low=-0.004, change_ci_high=0.077, target=0.108,
+                verdict="on_track", assessment="midterm")
+    assert "对照按规划进度应达到的10.8%：进度符合" in headline_text(head, cfg, "zh")
+    assert "against the 10.8% due by then: on track" in headline_text(head, cfg, "en")
+    head.update(assessment="endline", verdict="met")
+    assert "against the 10.8% target: met with confidence" in headline_text(head, cfg, "en")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 import pandas as pd
 from docx.enum.text import WD_TAB_ALIGNMENT, WD_TAB_LEADER
@@ -15,6 +16,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
+from literacy.catalog.sheets import SHEET_TITLES
 from literacy.catalog.vocabulary import SOURCE_LABELS, SUPPRESSED_NOTE, VERDICT_COUNTS, VERDICT_LABELS
 from literacy_flows.report.document_text import (Language, VERDICTS, as_flag, as_number, as_text, ci_text, fixed_text,
                                                  int_text, is_missing, level_names, p_text, pct_text,
@@ -187,7 +189,7 @@ def _in_config_order(df: pd.DataFrame, config: dict) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- sections
 def sources_line(L: Language, *files: str) -> str:
-    """The source line under a table: the output tables it comes from.
+    """The source line under a table: the survey and the output tables it comes from, by their sheet names.
 
     Parameters
     ----------
@@ -199,7 +201,12 @@ def sources_line(L: Language, *files: str) -> str:
     -------
     str
     """
-    return L.t("、", ", ").join(files) + L.t("（本评估输出表）", " (this assessment's output tables)")
+    names = []
+    for f in files:   # a table by its workbook sheet's name, not its path (the codebook maps the two)
+        title = SHEET_TITLES.get(Path(f).stem)
+        names.append((L.t(f"“{title.zh}”", title.en) if title else Path(f).stem))
+    return L.t("公民科学素质抽样调查；本评估输出表", "the civic science literacy survey; this assessment's tables: ") + \
+        L.t("、", ", ").join(names) + L.t("（见工作簿 assessment.xlsx）", " (workbook assessment.xlsx)")
 
 
 def missing_section(doc: ReportDocument, L: Language, zh: str, en: str, files: str) -> None:

@@ -68,17 +68,21 @@ def headline_text(head: dict, config: dict, language: str = "en") -> str:
     """One or two sentences stating the headline (city rate, change, verdict)."""
     zh, en = _level_labels(config, head["level"])
     conf = int(round(100 * float(config["estimation"]["level"])))
+    midterm = head.get("assessment") == "midterm"   # the share due by then on the target's trajectory
     if language == "zh":
         return (f"{head['endline_round']}年全市{zh}的公民比例为{fmt_pct(head['endline'])}"
                 f"（{conf}%置信区间 {fmt_pct(head['endline_ci_low'])}–{fmt_pct(head['endline_ci_high'])}），"
                 f"较{head['baseline_round']}年变化{fmt_pp(head['change'])}个百分点"
                 f"（{fmt_pp(head['change_ci_low'])}至{fmt_pp(head['change_ci_high'])}）；"
-                f"对照{fmt_pct(head['target'])}的规划目标：{VERDICT_SENTENCES.get(head['verdict'], (head['verdict'],) * 2)[0]}。")
+                + (f"对照按规划进度应达到的{fmt_pct(head['target'])}：" if midterm else f"对照{fmt_pct(head['target'])}的规划目标：")
+                + f"{VERDICT_SENTENCES.get(head['verdict'], (head['verdict'],) * 2)[0]}。")
     return (f"{en}, city {head['endline_round']}: {fmt_pct(head['endline'])} "
             f"({conf}% CI {fmt_pct(head['endline_ci_low'])} to {fmt_pct(head['endline_ci_high'])}); "
             f"change since {head['baseline_round']}: {fmt_pp(head['change'])} points "
             f"({fmt_pp(head['change_ci_low'])} to {fmt_pp(head['change_ci_high'])}); "
-            f"against the {fmt_pct(head['target'])} target: {VERDICT_SENTENCES.get(head['verdict'], (head['verdict'],) * 2)[1]}.")
+            + (f"against the {fmt_pct(head['target'])} due by then: " if midterm
+               else f"against the {fmt_pct(head['target'])} target: ")
+            + f"{VERDICT_SENTENCES.get(head['verdict'], (head['verdict'],) * 2)[1]}.")
 
 
 def headline_lines(head: dict, config: dict) -> list[str]:

@@ -90,7 +90,7 @@ SIGNIFICANCE: dict[bool, tuple[str, str]] = {
 
 #: A published small-area figure's source -> (zh, en) as the report's table says it.
 SOURCE_LABELS: dict[str, tuple[str, str]] = {
-    "model": ("模型估计", "model-based (模型估计)"),
+    "model": ("模型估计", "model-based"),
     "direct": ("直接估计", "direct"),
     "suppressed": ("不予发布", "not published"),
 }
