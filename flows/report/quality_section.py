@@ -22,6 +22,9 @@ import pandas as pd
 from literacy.catalog.formats import coefficient_text, count_text, p_value_text, share_text
 from literacy.catalog.quality_tables import QUALITY_TABLE_KEYS
 from literacy.catalog.tables import output_table
+from literacy.catalog.vocabulary import VARIABLE_NAMES
+from literacy_flows.report.document_sections import sources_line
+from literacy_flows.report.document_text import Language
 
 __all__ = ["QualitySection", "SectionTable", "quality_section", "read_quality_tables", "RESPONSE_RATE_STANDARD"]
 
@@ -128,12 +131,12 @@ def _rates_table(rates: pd.DataFrame, config: dict, lang: str) -> SectionTable:
     header = [_t(lang, "轮次", "Round"), _t(lang, "范围", "Domain"), _t(lang, "抽样个案", "Sampled cases"),
               "RR1", "RR3", "COOP1", "REF1", "CON1"]
     notes = [_t(lang, "按AAPOR《标准定义》（2023）计算，以抽样权数加权；RR3只计入估计为合格的资格未知个案；"
-                      "合作率、拒访率、接触率需要个案结果（disposition），仅有是否应答时留空。",
+                      "合作率、拒访率、接触率需要个案的最终访问结果，仅有是否应答时留空。",
                 "AAPOR Standard Definitions (2023), weighted by the sampling weights; RR3 counts only the share e of "
                 "the cases of unknown eligibility; the cooperation, refusal and contact rates need the dispositions "
                 "and are blank when only responded was delivered.")]
     return SectionTable(_t(lang, "各轮应答率（加权）", "Response rates by round (weighted)"), header, rows,
-                        "quality/response_rates.csv", notes, [1.4, 2.4, 1.8, 1.4, 1.4, 1.6, 1.4, 1.4])
+                        sources_line(Language(lang), "quality/response_rates.csv"), notes, [1.4, 2.4, 1.8, 1.4, 1.4, 1.6, 1.4, 1.4])
 
 
 def _bias_table(bias: pd.DataFrame, lang: str) -> SectionTable:
@@ -144,7 +147,8 @@ def _bias_table(bias: pd.DataFrame, lang: str) -> SectionTable:
         before = float(g["std_bias_base"].abs().max())
         after = float(g["std_bias_calibrated"].abs().max())
         verdict = first["bias_verdict_zh"] if lang == "zh" else first["bias_verdict"]
-        rows.append([str(rid), str(var), p_value_text(_num(first["p_adjusted"])), coefficient_text(before, 3),
+        name = VARIABLE_NAMES.get(str(var), (str(var), str(var)))[0 if lang == "zh" else 1]
+        rows.append([str(rid), name, p_value_text(_num(first["p_adjusted"])), coefficient_text(before, 3),
                      coefficient_text(after, 3), str(verdict)])
     header = [_t(lang, "轮次", "Round"), _t(lang, "抽样框变量", "Frame variable"),
               _t(lang, "BH校正P值", "BH-adjusted p"),
@@ -156,7 +160,7 @@ def _bias_table(bias: pd.DataFrame, lang: str) -> SectionTable:
                 "variable, the design-based t test for a numeric one, Benjamini–Hochberg adjusted; standardised bias "
                 "= (respondent estimate - full-sample estimate) / the full sample's SD.")]
     return SectionTable(_t(lang, "无应答偏差分析", "Nonresponse bias analysis"), header, rows,
-                        "quality/nonresponse_bias.csv", notes, [1.4, 2.4, 1.8, 2.6, 2.6, 4.0])
+                        sources_line(Language(lang), "quality/nonresponse_bias.csv"), notes, [1.4, 2.4, 1.8, 2.6, 2.6, 4.0])
 
 
 _NCES_EN = "; NCES Statistical Standard 4-4-1 asks for the nonresponse bias analysis below"
@@ -176,7 +180,7 @@ def _rate_sentences(rates: pd.DataFrame, threshold: float, lang: str) -> list[st
                       f"{'below' if below else 'not below'} the {share_text(threshold, 0)} threshold"
                       f"{_NCES_EN if below else ''}."))
         if r["dispositions"] != "delivered":
-            out.append(_t(lang, "本轮未提供个案结果（disposition），应答率仅由是否应答计算。",
+            out.append(_t(lang, "本轮未提供个案的最终访问结果，应答率仅由是否应答计算。",
                           "This round delivered no dispositions: the rate follows from responded alone."))
     return out
 
@@ -256,9 +260,9 @@ def quality_section(tables: Mapping[str, pd.DataFrame], config: dict, lang: str)
         section.blocks.append(_bias_table(bias, lang))
         section.blocks += _representativeness(bias, lang)
     section.blocks += _flag_sentences(tables.get("data_quality"), tables.get("interviewers"), lang)
-    section.blocks.append(_t(lang, "被标记的访问只列出供复核，未从估计中剔除（除非配置 quality.exclude 另有规定）；"
-                                   "清单见 quality/data_quality.csv 与 quality/interviewers.csv。",
+    section.blocks.append(_t(lang, "被标记的访问只列出供复核，未从估计中剔除（除非配置文件的剔除规则另有规定）；"
+                                   "清单见工作簿的“访问质量”与“访问员”工作表。",
                              "Flagged interviews are listed for review, not removed from the estimates (unless "
-                             "quality.exclude says so); the lists are quality/data_quality.csv and "
-                             "quality/interviewers.csv."))
+                             "the config's exclusion rule says so); the lists are the workbook's Interview quality "
+                             "and Interviewers sheets."))
     return section
