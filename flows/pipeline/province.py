@@ -56,7 +56,7 @@ from literacy_flows.report.notebooks import NOTEBOOKS_DIR
 from literacy_flows.report.province_outputs import league_figure, province_workbook
 
 __all__ = ["province_flow", "run_city", "rollup", "WORK", "ALLOWED_FAILURES", "task_runner", "run_province",
-           "city_key"]
+           "city_key", "failure_reason"]
 
 
 WORK = ".province-work"
@@ -316,20 +316,33 @@ def task_runner(address: str | None = None, workers: int | None = None):
                                           "dashboard_address": None})
 
 
+def failure_reason(exc: BaseException) -> str:
+    """One line saying why a city task failed: the user error's own line; for a task whose Dask
+    workers all died (``distributed.scheduler.KilledWorker``) how often and where; else the
+    exception's type and first line."""
+    if type(exc).__name__ == "KilledWorker" and len(exc.args) >= 3:
+        allowed, worker = int(exc.args[2]), getattr(exc.args[1], "address", exc.args[1])
+        return (f"its Dask worker process died each of the {allowed + 1} times it ran this city (killed or out "
+                f"of memory; distributed.scheduler.allowed-failures = {allowed}); the last worker was {worker}")
+    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return msg if isinstance(exc, (LiteracyError, OSError)) else f"{type(exc).__name__}: {msg}"
+
+
 def _gathered(futures: dict, cfg: dict, logger) -> list[dict]:
     """Every member's result in config order: the city task's, or ``failed`` with a one-line error."""
     cities = []
     for cid, fut in futures.items():
-        state = fut.state
-        if state.is_completed():
-            cities.append(fut.result())
-        else:
-            exc = fut.result(raise_on_failure=False)
-            msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            if not isinstance(exc, (LiteracyError, OSError)):
-                msg = f"{type(exc).__name__}: {msg}"
-            cities.append({"id": cid, "status": "failed", "error": msg})
-            logger.error("city %s failed: %s", cid, msg)
+        try:
+            # a task whose workers all died raises KilledWorker here (its Prefect state stays Running)
+            exc = None if fut.state.is_completed() else fut.result(raise_on_failure=False)
+            if exc is None:
+                cities.append(fut.result())
+                continue
+        except Exception as raised:  # noqa: BLE001 - any failure of one city is that city's alone
+            exc = raised
+        msg = failure_reason(exc)
+        cities.append({"id": cid, "status": "failed", "error": msg})
+        logger.error("city %s failed: %s", cid, msg)
     for c in cities:  # names for the status table, from the member entry when the city failed
         m = next(m for m in cfg["members"] if m["id"] == c["id"])
         c.setdefault("name_zh", m.get("name_zh", c["id"]))
