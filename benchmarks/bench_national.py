@@ -12,7 +12,8 @@ with ``literacy simulate --province``; then, for each worker count, a fresh ``da
 ``run_province(address=...)`` runs in a subprocess (the client). Measured:
 
 - wall time of the client (Prefect start, every city, the roll-up);
-- per city: its task's seconds and the worker process's peak resident memory (``ru_maxrss``);
+- per city: its task's seconds (wall) and CPU seconds (the worker process's CPU time: the
+  city's cost whatever else the machine runs) and the worker process's peak resident memory (``ru_maxrss``);
   the client's own peak resident memory (it never holds a city's microdata: it reads the
   cities' small pooled extracts for the roll-up only);
 - where the time goes: every Prefect task run's duration from the API, summed by task name
@@ -106,10 +107,12 @@ def run_once(config: Path, n_workers: int, work: Path) -> dict:
         peak[c["worker"]] = max(peak.get(c["worker"], 0.0), float(c["peak_mb"]))
         busy[c["worker"]] += float(c["seconds"])
     city_s = sorted(float(c["seconds"]) for c in cities)
+    cpu_s = sorted(float(c.get("cpu_seconds", "nan")) for c in cities)
     n = len(cities)
     return {"cities": n, "workers": n_workers, "failed": sum(c["status"] == "failed" for c in cities),
             "wall_s": wall, "client_s": r["wall_s"], "city_s_sum": sum(city_s), "city_s_mean": sum(city_s) / n,
             "city_s_median": city_s[n // 2], "city_s_max": city_s[-1],
+            "city_cpu_s_sum": sum(cpu_s), "city_cpu_s_mean": sum(cpu_s) / n, "city_cpu_s_max": cpu_s[-1],
             "busiest_worker_s": max(busy.values()), "worker_processes": len(peak),
             "peak_mb_per_worker": max(peak.values()), "client_peak_mb": r["client_peak_mb"],
             "stage_s_per_city": {k: v / n for k, v in stages.items() if k not in ("rollup",)},

@@ -219,3 +219,23 @@ def test_a_poison_city_fails_alone_with_one_line(runs):
     assert summary["cities_missing"] == f'["{VICTIM}"]' and summary["cities_finished"] == "1"
     est = pd.read_csv(out / "estimates.csv")
     assert set(est.loc[est["breakdown"] == "city", "domain"]) == {"alxa"}
+
+
+def test_the_reuse_key_and_the_outputs_decide_reuse(runs, province, tmp_path):
+    import shutil
+
+    from literacy_flows.pipeline.province import city_key, finished_city
+
+    work = runs.out / ".province-work"
+    copy = tmp_path / "alxa"
+    shutil.copytree(runs.out / "alxa", copy)
+    cfg, raw = work / "configs" / "alxa.yaml", province.parent / "raw" / "alxa"
+    key = city_key(cfg, raw, False)
+    assert finished_city(copy, work / "alxa", key) is not None
+    assert finished_city(copy, work / "alxa", city_key(cfg, raw, True)) is None     # the notebooks flag
+    changed = tmp_path / "raw-alxa"
+    shutil.copytree(raw, changed)
+    (changed / "2025" / "responses.csv").write_bytes((raw / "2025" / "responses.csv").read_bytes() + b"\n")
+    assert city_key(cfg, changed, False) != key                                   # the delivery's content
+    (copy / "2025" / "estimates.csv").write_bytes(b"half-written")                 # an output not as recorded
+    assert finished_city(copy, work / "alxa", key) is None

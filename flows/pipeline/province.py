@@ -56,7 +56,7 @@ from literacy_flows.report.notebooks import NOTEBOOKS_DIR
 from literacy_flows.report.province_outputs import league_figure, province_workbook
 
 __all__ = ["province_flow", "run_city", "rollup", "WORK", "ALLOWED_FAILURES", "task_runner", "run_province",
-           "city_key", "failure_reason"]
+           "city_key", "failure_reason", "finished_city"]
 
 
 WORK = ".province-work"
@@ -89,8 +89,24 @@ def city_key(config_path: Path, raw_dir: Path, with_notebooks: bool) -> str:
     return h.hexdigest()
 
 
-def _finished(out_city: Path, work: Path, key: str) -> dict | None:
-    """The recorded result of an earlier run of this city with the same key whose outputs are intact."""
+def finished_city(out_city: Path, work: Path, key: str) -> dict | None:
+    """The recorded result of an earlier run of this city with the same key whose outputs are intact.
+
+    Parameters
+    ----------
+    out_city : Path
+        The city's output folder (its ``manifest.json`` lists every output and its sha256).
+    work : Path
+        The city's folder under ``<out>/.province-work/`` (``done.json``, written last).
+    key : str
+        The city's content key now (:func:`city_key`).
+
+    Returns
+    -------
+    dict or None
+        ``done.json``'s record, or None when there is none, its key differs, or an output, the
+        manifest or a pooled extract is missing or not the bytes recorded (the city is run again).
+    """
     done = work / "done.json"
     try:
         record = json.loads(done.read_text(encoding="utf-8"))
@@ -142,19 +158,21 @@ def run_city(member_id: str, config_path: str, raw_dir: str, out_dir: str, work_
     -------
     dict
         ``id, status ("finished" | "reused"), headline, pooled ({round: parquet path}),
-        seconds, peak_mb (the worker process's peak resident memory), worker``.
+        seconds, cpu_seconds (the worker process's CPU time meanwhile: the city's cost on a
+        machine shared with other work), peak_mb (the worker process's peak resident memory),
+        worker``.
     """
     quiet_user_errors()  # in a Dask worker process too: a bad delivery is one line, no traceback
     logger = get_run_logger()
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     cfg_path, raw, out, work = Path(config_path), Path(raw_dir), Path(out_dir), Path(work_dir)
     where = {"worker": f"{socket.gethostname()}:{os.getpid()}"}
     key = city_key(cfg_path, raw, with_notebooks)
-    record = _finished(out, work, key)
+    record = finished_city(out, work, key)
     if record is not None:
         logger.info("city %s: inputs, config and code unchanged; reusing its outputs", member_id)
         return {**record, "id": member_id, "status": "reused", "seconds": time.monotonic() - started,
-                "peak_mb": _peak_mb(), **where}
+                "cpu_seconds": time.process_time() - cpu, "peak_mb": _peak_mb(), **where}
     # through the module: this task reaches a Dask worker pickled by value, and a flow pickled by value
     # would lose the module globals its (string) annotations name, which Prefect resolves
     result = assessment.assessment_flow(cfg_path, raw_dir=raw, out_dir=out, keep_work=True,
@@ -166,7 +184,7 @@ def run_city(member_id: str, config_path: str, raw_dir: str, out_dir: str, work_
     fio.write_json(record, work / "done.json")
     logger.info("city %s finished in %.0f s", member_id, time.monotonic() - started)
     return {**record, "id": member_id, "status": "finished", "seconds": time.monotonic() - started,
-            "peak_mb": _peak_mb(), **where}
+            "cpu_seconds": time.process_time() - cpu, "peak_mb": _peak_mb(), **where}
 
 
 def _city_status(cities: list[dict]) -> pd.DataFrame:
