@@ -231,11 +231,13 @@ def test_the_reuse_key_and_the_outputs_decide_reuse(runs, province, tmp_path):
     shutil.copytree(runs.out / "alxa", copy)
     cfg, raw = work / "configs" / "alxa.yaml", province.parent / "raw" / "alxa"
     key = city_key(cfg, raw, False)
-    assert finished_city(copy, work / "alxa", key) is not None
-    assert finished_city(copy, work / "alxa", city_key(cfg, raw, True)) is None     # the notebooks flag
+    recorded = json.loads((work / "alxa" / "done.json").read_text(encoding="utf-8"))["key"]
+    assert finished_city(copy, work / "alxa", recorded) is not None       # the run's own key: reused
+    assert city_key(cfg, raw, True) != key                                  # the notebooks flag
+    assert finished_city(copy, work / "alxa", recorded[::-1]) is None       # another key: run again
     changed = tmp_path / "raw-alxa"
     shutil.copytree(raw, changed)
     (changed / "2025" / "responses.csv").write_bytes((raw / "2025" / "responses.csv").read_bytes() + b"\n")
-    assert city_key(cfg, changed, False) != key                                   # the delivery's content
-    (copy / "2025" / "estimates.csv").write_bytes(b"half-written")                 # an output not as recorded
-    assert finished_city(copy, work / "alxa", key) is None
+    assert city_key(cfg, changed, False) != key                             # the delivery's content
+    (copy / "2025" / "estimates.csv").write_bytes(b"half-written")           # an output not as recorded
+    assert finished_city(copy, work / "alxa", recorded) is None

@@ -124,6 +124,12 @@ def finished_city(out_city: Path, work: Path, key: str) -> dict | None:
 
 
 # --------------------------------------------------------------------------- tasks
+def _children_cpu() -> float:
+    """CPU seconds of this process's finished child processes (LibreOffice rendering the PDF)."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
@@ -159,12 +165,13 @@ def run_city(member_id: str, config_path: str, raw_dir: str, out_dir: str, work_
     dict
         ``id, status ("finished" | "reused"), headline, pooled ({round: parquet path}),
         seconds, cpu_seconds (the worker process's CPU time meanwhile: the city's cost on a
-        machine shared with other work), peak_mb (the worker process's peak resident memory),
+        machine shared with other work), children_cpu_seconds (its child processes': the PDF's
+        LibreOffice), peak_mb (the worker process's peak resident memory),
         worker``.
     """
     quiet_user_errors()  # in a Dask worker process too: a bad delivery is one line, no traceback
     logger = get_run_logger()
-    started, cpu = time.monotonic(), time.process_time()
+    started, cpu, child = time.monotonic(), time.process_time(), _children_cpu()
     cfg_path, raw, out, work = Path(config_path), Path(raw_dir), Path(out_dir), Path(work_dir)
     where = {"worker": f"{socket.gethostname()}:{os.getpid()}"}
     key = city_key(cfg_path, raw, with_notebooks)
@@ -172,7 +179,8 @@ def run_city(member_id: str, config_path: str, raw_dir: str, out_dir: str, work_
     if record is not None:
         logger.info("city %s: inputs, config and code unchanged; reusing its outputs", member_id)
         return {**record, "id": member_id, "status": "reused", "seconds": time.monotonic() - started,
-                "cpu_seconds": time.process_time() - cpu, "peak_mb": _peak_mb(), **where}
+                "cpu_seconds": time.process_time() - cpu, "children_cpu_seconds": _children_cpu() - child,
+            "peak_mb": _peak_mb(), **where}
     # through the module: this task reaches a Dask worker pickled by value, and a flow pickled by value
     # would lose the module globals its (string) annotations name, which Prefect resolves
     result = assessment.assessment_flow(cfg_path, raw_dir=raw, out_dir=out, keep_work=True,
@@ -184,7 +192,8 @@ def run_city(member_id: str, config_path: str, raw_dir: str, out_dir: str, work_
     fio.write_json(record, work / "done.json")
     logger.info("city %s finished in %.0f s", member_id, time.monotonic() - started)
     return {**record, "id": member_id, "status": "finished", "seconds": time.monotonic() - started,
-            "cpu_seconds": time.process_time() - cpu, "peak_mb": _peak_mb(), **where}
+            "cpu_seconds": time.process_time() - cpu, "children_cpu_seconds": _children_cpu() - child,
+            "peak_mb": _peak_mb(), **where}
 
 
 def _city_status(cities: list[dict]) -> pd.DataFrame:
