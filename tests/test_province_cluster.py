@@ -106,10 +106,11 @@ class _Runs:
 
     def start(self, name: str) -> subprocess.Popen:
         log = self.province.parent / f"{name}"
-        return subprocess.Popen([str(Path(sys.executable).parent / "literacy"), "run-province", "--config",
-                                 str(self.province), "--out", str(self.out), "--dask-address", self.cluster.address],
-                                env=self.env, stdout=open(f"{log}.out", "wb"), stderr=open(f"{log}.err", "wb"),
-                                start_new_session=True)
+        with open(f"{log}.out", "wb") as out, open(f"{log}.err", "wb") as err:   # the child keeps its own copies
+            return subprocess.Popen([str(Path(sys.executable).parent / "literacy"), "run-province", "--config",
+                                     str(self.province), "--out", str(self.out), "--dask-address",
+                                     self.cluster.address], env=self.env, stdout=out, stderr=err,
+                                    start_new_session=True)
 
     def held_worker(self, proc: subprocess.Popen) -> int:
         """Wait until the victim city is staged and held in its worker; that worker's process id."""
