@@ -180,7 +180,7 @@ def run_city(member_id: str, config_path: str, raw_dir: str, out_dir: str, work_
         logger.info("city %s: inputs, config and code unchanged; reusing its outputs", member_id)
         return {**record, "id": member_id, "status": "reused", "seconds": time.monotonic() - started,
                 "cpu_seconds": time.process_time() - cpu, "children_cpu_seconds": _children_cpu() - child,
-            "peak_mb": _peak_mb(), **where}
+                "peak_mb": _peak_mb(), **where}
     # through the module: this task reaches a Dask worker pickled by value, and a flow pickled by value
     # would lose the module globals its (string) annotations name, which Prefect resolves
     result = assessment.assessment_flow(cfg_path, raw_dir=raw, out_dir=out, keep_work=True,
@@ -360,14 +360,13 @@ def _gathered(futures: dict, cfg: dict, logger) -> list[dict]:
     cities = []
     for cid, fut in futures.items():
         try:
-            # a task whose workers all died raises KilledWorker here (its Prefect state stays Running)
-            exc = None if fut.state.is_completed() else fut.result(raise_on_failure=False)
-            if exc is None:
-                cities.append(fut.result())
-                continue
-        except Exception as raised:  # noqa: BLE001 - any failure of one city is that city's alone
-            exc = raised
-        msg = failure_reason(exc)
+            value = fut.result(raise_on_failure=False)   # the record, or the failed state's exception
+        except Exception as raised:  # noqa: BLE001 - a task whose workers all died raises KilledWorker here
+            value = raised
+        if not isinstance(value, BaseException):
+            cities.append(value)
+            continue
+        msg = failure_reason(value)
         cities.append({"id": cid, "status": "failed", "error": msg})
         logger.error("city %s failed: %s", cid, msg)
     for c in cities:  # names for the status table, from the member entry when the city failed
