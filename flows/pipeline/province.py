@@ -57,7 +57,7 @@ from literacy_flows.report.notebooks import NOTEBOOKS_DIR
 from literacy_flows.report.province_outputs import league_figure, province_workbook
 
 __all__ = ["province_flow", "run_city", "rollup", "WORK", "ALLOWED_FAILURES", "task_runner", "run_province",
-           "city_key"]
+           "city_key", "failure_reason", "finished_city"]
 
 
 WORK = ".province-work"
@@ -90,8 +90,24 @@ def city_key(config_path: Path, raw_dir: Path, with_notebooks: bool) -> str:
     return h.hexdigest()
 
 
-def _finished(out_city: Path, work: Path, key: str) -> dict | None:
-    """The recorded result of an earlier run of this city with the same key whose outputs are intact."""
+def finished_city(out_city: Path, work: Path, key: str) -> dict | None:
+    """The recorded result of an earlier run of this city with the same key whose outputs are intact.
+
+    Parameters
+    ----------
+    out_city : Path
+        The city's output folder (its ``manifest.json`` lists every output and its sha256).
+    work : Path
+        The city's folder under ``<out>/.province-work/`` (``done.json``, written last).
+    key : str
+        The city's content key now (:func:`city_key`).
+
+    Returns
+    -------
+    dict or None
+        ``done.json``'s record, or None when there is none, its key differs, or an output, the
+        manifest or a pooled extract is missing or not the bytes recorded (the city is run again).
+    """
     done = work / "done.json"
     try:
         record = json.loads(done.read_text(encoding="utf-8"))
@@ -109,6 +125,12 @@ def _finished(out_city: Path, work: Path, key: str) -> dict | None:
 
 
 # --------------------------------------------------------------------------- tasks
+def _children_cpu() -> float:
+    """CPU seconds of this process's finished child processes (LibreOffice rendering the PDF)."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
@@ -143,18 +165,22 @@ def run_city(member_id: str, config_path: str, raw_dir: str, out_dir: str, work_
     -------
     dict
         ``id, status ("finished" | "reused"), headline, pooled ({round: parquet path}),
-        seconds, peak_mb (the worker process's peak resident memory), worker``.
+        seconds, cpu_seconds (the worker process's CPU time meanwhile: the city's cost on a
+        machine shared with other work), children_cpu_seconds (its child processes': the PDF's
+        LibreOffice), peak_mb (the worker process's peak resident memory),
+        worker``.
     """
     quiet_user_errors()  # in a Dask worker process too: a bad delivery is one line, no traceback
     logger = get_run_logger()
-    started = time.monotonic()
+    started, cpu, child = time.monotonic(), time.process_time(), _children_cpu()
     cfg_path, raw, out, work = Path(config_path), Path(raw_dir), Path(out_dir), Path(work_dir)
     where = {"worker": f"{socket.gethostname()}:{os.getpid()}"}
     key = city_key(cfg_path, raw, with_notebooks)
-    record = _finished(out, work, key)
+    record = finished_city(out, work, key)
     if record is not None:
         logger.info("city %s: inputs, config and code unchanged; reusing its outputs", member_id)
         return {**record, "id": member_id, "status": "reused", "seconds": time.monotonic() - started,
+                "cpu_seconds": time.process_time() - cpu, "children_cpu_seconds": _children_cpu() - child,
                 "peak_mb": _peak_mb(), **where}
     # through the module: this task reaches a Dask worker pickled by value, and a flow pickled by value
     # would lose the module globals its (string) annotations name, which Prefect resolves
@@ -167,6 +193,7 @@ def run_city(member_id: str, config_path: str, raw_dir: str, out_dir: str, work_
     fio.write_json(record, work / "done.json")
     logger.info("city %s finished in %.0f s", member_id, time.monotonic() - started)
     return {**record, "id": member_id, "status": "finished", "seconds": time.monotonic() - started,
+            "cpu_seconds": time.process_time() - cpu, "children_cpu_seconds": _children_cpu() - child,
             "peak_mb": _peak_mb(), **where}
 
 
@@ -328,20 +355,32 @@ def task_runner(address: str | None = None, workers: int | None = None):
                                           "dashboard_address": None})
 
 
+def failure_reason(exc: BaseException) -> str:
+    """One line saying why a city task failed: the user error's own line; for a task whose Dask
+    workers all died (``distributed.scheduler.KilledWorker``) how often and where; else the
+    exception's type and first line."""
+    if type(exc).__name__ == "KilledWorker" and len(exc.args) >= 3:
+        allowed, worker = int(exc.args[2]), getattr(exc.args[1], "address", exc.args[1])
+        return (f"its Dask worker process died each of the {allowed + 1} times it ran this city (killed or out "
+                f"of memory; distributed.scheduler.allowed-failures = {allowed}); the last worker was {worker}")
+    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return msg if isinstance(exc, (LiteracyError, OSError)) else f"{type(exc).__name__}: {msg}"
+
+
 def _gathered(futures: dict, cfg: dict, logger) -> list[dict]:
     """Every member's result in config order: the city task's, or ``failed`` with a one-line error."""
     cities = []
     for cid, fut in futures.items():
-        state = fut.state
-        if state.is_completed():
-            cities.append(fut.result())
-        else:
-            exc = fut.result(raise_on_failure=False)
-            msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            if not isinstance(exc, (LiteracyError, OSError)):
-                msg = f"{type(exc).__name__}: {msg}"
-            cities.append({"id": cid, "status": "failed", "error": msg})
-            logger.error("city %s failed: %s", cid, msg)
+        try:
+            value = fut.result(raise_on_failure=False)   # the record, or the failed state's exception
+        except Exception as raised:  # noqa: BLE001 - a task whose workers all died raises KilledWorker here
+            value = raised
+        if not isinstance(value, BaseException):
+            cities.append(value)
+            continue
+        msg = failure_reason(value)
+        cities.append({"id": cid, "status": "failed", "error": msg})
+        logger.error("city %s failed: %s", cid, msg)
     for c in cities:  # names for the status table, from the member entry when the city failed
         m = next(m for m in cfg["members"] if m["id"] == c["id"])
         c.setdefault("name_zh", m.get("name_zh", c["id"]))
