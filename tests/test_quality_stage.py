@@ -258,3 +258,15 @@ def test_a_delivery_without_dispositions_or_paradata_gets_what_can_be_computed()
     said = " ".join(missing_inputs(sample, responses))
     assert "no disposition" in said and "no interviewer_id" in said and "no duration_seconds" in said
     assert missing_inputs(rd.sample, rd.responses) == []
+
+
+def test_fieldwork_errors_off_plants_nothing_but_keeps_the_paradata(simulated):
+    _, programme, _ = simulated
+    raw = copy.deepcopy(RAW)
+    raw.setdefault("simulation", {})["fieldwork_errors"] = False
+    clean = simulate_programme(resolved_config(parse_config(raw)))
+    planted = ["speeder", "straightliner", "exact_duplicate", "near_duplicate", "inflating_interviewer"]
+    for rid, rd in clean.rounds.items():
+        assert not rd.fieldwork_truth[planted].to_numpy().any(), rid
+        assert {"interviewer_id", "duration_seconds", "mode"} <= set(rd.responses.columns)
+        assert programme.rounds[rid].fieldwork_truth[planted].to_numpy().any()   # the default plants them

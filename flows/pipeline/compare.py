@@ -136,8 +136,9 @@ def _truth_checks(est: pd.DataFrame, rounds: dict, tables: dict, measured: dict 
     out["rows"]["truth_check"] = len(check)
     head.update(headline_truth(check, head))
     logger.info("simulated data: %d of %d confidence intervals cover the true population value (%.1f%%; "
-                "suppressed cells left out)", int(check["covered"].sum()), int(check["covered"].notna().sum()),
-                100 * float(check["covered"].mean()))
+                "suppressed cells left out; the planted fieldwork errors, when simulation.fieldwork_errors is on, "
+                "bias the domains of the interviewers whose respondents score too high)", int(check["covered"].sum()),
+                int(check["covered"].notna().sum()), 100 * float(check["covered"].mean()))
     if "change_linked" not in tables or not measured or len(measured.get("estimates_linked", {})) < 2:
         return
     truths = {rid: read_work(t["truth"]) for rid, t in rounds.items()}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from literacy.settings.base import Code, Number, Real, Section, Share, Whole
+from literacy.settings.base import Code, Flag, Number, Real, Section, Share, Whole
 
 __all__ = ["Simulation", "Form", "Population", "SimulatedDistrict", "AdultsPerPsu"]
 
@@ -65,3 +65,6 @@ class Simulation(Section):
     sampled_psus: dict[Code, Number] | None = None            # per stratum <district>-<urban|rural>, at scale 1.0
     forms: dict[Code, Form] = {}
     population: Population | None = None
+    # plant fieldwork errors (speeders, straight-liners, duplicates, interviewers whose respondents
+    # score too high: <round>/fieldwork_truth.csv); false measures the estimator alone
+    fieldwork_errors: Flag = True

@@ -71,7 +71,7 @@ def _interviewers(district: np.ndarray, psu: np.ndarray) -> np.ndarray:
 
 
 def simulate_fieldwork(sample: pd.DataFrame, responses: pd.DataFrame, instrument: pd.DataFrame,
-                       frame_psu: np.ndarray, rng: np.random.Generator
+                       frame_psu: np.ndarray, rng: np.random.Generator, plant: bool = True
                        ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Dispositions, paradata and planted problems for one simulated round.
 
@@ -88,6 +88,9 @@ def simulate_fieldwork(sample: pd.DataFrame, responses: pd.DataFrame, instrument
         sample's rows: interviewers are assigned by it.
     rng : numpy.random.Generator
         The round's fieldwork stream.
+    plant : bool
+        Plant the fieldwork errors (``simulation.fieldwork_errors``); False gives the dispositions,
+        interviewers and durations only.
 
     Returns
     -------
@@ -107,7 +110,8 @@ def simulate_fieldwork(sample: pd.DataFrame, responses: pd.DataFrame, instrument
 
     # interviewers whose respondents score higher than they should
     names = np.unique(interviewer)
-    inflating = rng.choice(names, size=max(1, int(round(_INFLATING * len(names)))), replace=False)
+    inflating = (rng.choice(names, size=max(1, int(round(_INFLATING * len(names)))), replace=False) if plant
+                 else names[:0])
     inflated = np.isin(interviewer, inflating)
     wrong = answers != correct[None, :]                      # NaN (skipped) is wrong too
     fix = inflated[:, None] & wrong & (rng.random(answers.shape) < _INFLATE_SHARE)
@@ -115,7 +119,8 @@ def simulate_fieldwork(sample: pd.DataFrame, responses: pd.DataFrame, instrument
 
     # speeders, straight-liners and duplicates, each on its own respondents
     order = rng.permutation(n)
-    counts = [int(round(share * n)) for share in (_SPEEDERS, _STRAIGHTLINERS, _EXACT_DUPLICATES, _NEAR_DUPLICATES)]
+    counts = [int(round(share * n)) if plant else 0
+              for share in (_SPEEDERS, _STRAIGHTLINERS, _EXACT_DUPLICATES, _NEAR_DUPLICATES)]
     bounds = np.cumsum([0, *counts])
     planted = [np.zeros(n, dtype=bool) for _ in counts]
     for k in range(len(counts)):

@@ -262,7 +262,7 @@ def simulate_programme(config: dict, seed: int | None = None) -> Programme:
         del right
         # dispositions, interviewers, durations and the planted fieldwork problems (issue 26)
         sample, responses, fieldwork = simulate_fieldwork(sample, responses, instrument, cols["psu"].to_numpy(),
-                                                          s_field)
+                                                          s_field, plant=bool(sim.get("fieldwork_errors", True)))
 
         source = (_SOURCE_BASE.format(year=census_year) if years[rid] <= 0
                   else _SOURCE_PROJECTED.format(year=census_year, round=rid))
