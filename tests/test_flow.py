@@ -481,6 +481,6 @@ def test_the_report_reconciles_the_two_changes_and_the_published_baseline(first_
 
 def test_the_english_pdf_has_a_contents_page_with_page_numbers(first_run):
     _, en = _reports(first_run)
-    contents = en.split("\f")[2]
+    contents = en.split("\fContents", 1)[1].split("Symbols")[0]     # the contents may take two pages
     assert re.search(r"1\. Summary of findings\.{3,}\s*\d+", contents), contents[:300]
     assert re.search(r"7\. Problems and recommendations \(draft\)\.{3,}\s*\d+", contents), contents[:600]

@@ -470,7 +470,7 @@ def scorecard_section(doc, tables, config, L) -> None:
     extra = sorted({_one_language(as_text(r.get("note")), L) for _, r in df.iterrows() if as_text(r.get("note"))})
     notes += extra
     doc.table(L.t("规划其他量化指标完成情况", "The plan's other quantified targets"), header, rows,
-              sources_line(L, "assessment/scorecard.csv") + L.t("；目标值取自规划（配置文件），实际值取自各部门报送的 scorecard.csv。",
+              sources_line(L, "assessment/scorecard.csv") + L.t("；目标值取自规划（配置文件），实际值取自各部门报送的指标完成情况。",
                                                           "; targets from the plan (config), actuals from the "
                                                           "departments' scorecard.csv."), notes)
 
@@ -622,7 +622,7 @@ def _linked(doc, tables, L: Language, level: str) -> None:
                  "estimated from the same samples); SEs in percentage points.")]
     if "estimates_linked" in tables:
         el = tables["estimates_linked"]
-        notes.append(L.t(f"各轮等值量尺估计见 <round>/estimates_linked.csv（{len(el)}行，含合理值个数与缺失信息比例fmi）。",
+        notes.append(L.t(f"各轮等值量尺估计见工作簿各轮的“等值估计”工作表（{len(el)}行，含合理值个数与缺失信息比例）。",
                          f"The per-round linked estimates are in <round>/estimates_linked.csv ({len(el)} rows, with "
                          f"the number of plausible values and the fraction of missing information)."))
     doc.table(L.t("等值量尺上的变化及其误差构成", "Change on the linked scale and its error components"), header, rows,
@@ -670,7 +670,7 @@ def methodology_section(doc, tables, config, L) -> None:
         for _, r in whole.iterrows():
             doc.para(f"{L.col(r, 'label')}{L.t('：', ': ')}{methodology_value(r, config, L)}")
         if code == "scoring":
-            level_descriptors(doc, config, L, L.t("配置文件（scoring.levels）", "the config (scoring.levels)"))
+            level_descriptors(doc, config, L, L.t("评估配置文件（素质水平定义）", "the config (scoring.levels)"))
         if code == "reliability" and whole["item"].astype(str).str.startswith("nchs:").any():
             doc.para(L.t(f"以上阈值依据{NCHS_SOURCE[0]}。", f"These thresholds follow the {NCHS_SOURCE[1]}."),
                      style="Table Note")
@@ -692,7 +692,7 @@ def methodology_section(doc, tables, config, L) -> None:
         doc.bullets(listed)
     else:
         doc.para(L.t("本报告各表中没有不予发布的单元格。", "No cell of the report's tables is suppressed."))
-    doc.para(L.t("各区内重点人群（区×重点人群）的估计样本量较小，见 assessment/district_groups.csv 及其可靠性标识。",
+    doc.para(L.t("各区内重点人群（区×重点人群）的估计样本量较小，见工作簿的“区内重点人群”工作表及其可靠性标识。",
                  "Key groups within districts have small samples: see assessment/district_groups.csv and its "
                  "reliability flags."))
 

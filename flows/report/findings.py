@@ -313,7 +313,7 @@ def problems(tables: Mapping[str, pd.DataFrame], config: dict, L: Language, leve
     if h.get("verdict") == "inconclusive":
         out.append((L.t(f"全市{end_r}年比例的置信区间包含目标值，无法判定是否达标。",
                         f"The city's {end_r} CI contains the target: whether it was met cannot be decided."),
-                    L.t("建议下一轮按样本量设计（见sample_plan表）扩大样本，使区间足够窄，能够作出判定。",
+                    L.t("建议下一轮按样本量设计（见工作簿的“下轮样本设计”工作表）扩大样本，使区间足够窄，能够作出判定。",
                         "Size the next round by the sample plan (sample_plan table) so that its interval is narrow "
                         "enough to decide.")))
     if h.get("versus_national") == "below":
