@@ -239,3 +239,12 @@ def test_the_province_workbook_reads_as_the_citys():
     header = [c.value for c in ws[3]]
     assert ws.cell(row=4, column=header.index("difference") + 1).number_format == "+0.00%;-0.00%;0.00%"
     assert ws.cell(row=4, column=header.index("rank") + 1).number_format == "0"
+
+
+def test_a_middle_round_column_group_is_labelled_as_its_round():
+    from literacy.catalog.codebook import table_column
+
+    share, n = table_column("districts", "round_2023"), table_column("districts", "round_2023_n")
+    assert (share.label_zh, share.label_en, share.number_format.kind) == ("2023年比例", "2023 share", "share")
+    assert (n.label_zh, n.number_format.kind) == ("2023年样本量", "count")
+    assert table_column("districts", "round").label_zh == "调查轮次"      # the plain column keeps its entry

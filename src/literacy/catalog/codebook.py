@@ -10,6 +10,8 @@ the tables' own label columns) and number format.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
@@ -82,6 +84,11 @@ def _pattern_format(code: str) -> NumberFormat | None:
     return None
 
 
+#: ``round_<id>`` and its ``_se``, ``_ci_low``, ``_ci_high``, ``_n``, ``_reliability``: the column
+#: group the evaluator tables give each round other than the baseline and the assessed one.
+_ROUND_GROUP = re.compile(r"round_(\w+?)(_se|_ci_low|_ci_high|_n|_reliability)?")
+
+
 def table_column(table: str, code: str) -> Column:
     """A column as ``table`` means it: labels, number format and description.
 
@@ -102,6 +109,13 @@ def table_column(table: str, code: str) -> Column:
     Column
     """
     c = column(code)
+    other = _ROUND_GROUP.fullmatch(code)
+    if other and not c.label_zh:   # an evaluator table's column group of a round between the two (issue 23)
+        rid, suffix = other.group(1), other.group(2) or ""
+        t = column(f"endline{suffix}")
+        c = replace(t, code=code, label_zh=t.label_zh.replace("末期", f"{rid}年"),
+                    label_en=t.label_en.replace("End-of-period", rid),
+                    description=f"round {rid}: {t.description or t.label_en.lower()}")
     override = {k: v for k, v in TABLE_COLUMNS.get((table, code), {}).items() if k != "unit"}
     if override:
         c = replace(c, **override)
