@@ -375,8 +375,8 @@ def evaluator_schema(config: dict, name: str, with_lead: bool = False,
         "significant_bh": pa.Column("boolean", nullable=True),
         "comparable": pa.Column(bool),
     })
-    if with_model:   # the small-area model's figure beside the direct one (literacy.sae)
-        for role in ("baseline", "endline"):
+    if with_model:   # the small-area model's figure beside the direct one (literacy.sae), every round
+        for role in ("baseline", *(f"round_{r.id}" for r in other_rounds(config)), "endline"):
             cols.update({
                 f"{role}_model": _share_or_blank(),
                 f"{role}_model_ci_low": _share_or_blank(),

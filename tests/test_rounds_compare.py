@@ -209,6 +209,21 @@ def test_the_evaluator_tables_have_a_column_group_per_round(three_rounds):
     assert not any(c.startswith("round_") for c in two.columns)
 
 
+def test_a_middle_round_gets_its_small_area_columns_too(three_rounds):
+    from literacy.assessment import add_model_columns
+
+    config = _config(THREE)
+    change, verdicts, _ = change_and_verdicts(three_rounds, config, comparable=True)
+    table = evaluator_table(three_rounds, headline_change(change, config), verdicts, config, ("district",),
+                            with_verdict=True)
+    small = pd.DataFrame([dict(round=r, breakdown="district", domain="wuda", level="literate", model_estimate=m,
+                               model_ci_low=m - 0.01, model_ci_high=m + 0.01, published=m, source="model")
+                          for r, m in (("2020", 0.081), ("2023", 0.086), ("2025", 0.101))])
+    wuda = add_model_columns(table, small, config).set_index("domain").loc["wuda"]
+    assert (wuda["baseline_model"], wuda["round_2023_model"], wuda["endline_model"]) == (0.081, 0.086, 0.101)
+    assert wuda["round_2023_published_source"] == "model" and wuda["round_2023_model_ci_high"] == pytest.approx(0.096)
+
+
 def test_roles_against_the_years_are_one_line_not_a_wrong_sign():
     from literacy.assessment import round_roles
     from literacy.errors import ConfigError

@@ -151,8 +151,8 @@ def evaluator_columns(with_lead: bool = False, with_verdict: bool = False, with_
                 cols += round_group_columns(rid)
     cols += ["change", "change_se", "change_ci_low", "change_ci_high", "change_p_value", "p_value_bh",
              "significant_bh", "comparable"]
-    if with_model:
-        for role in ("baseline", "endline"):
+    if with_model:   # the baseline, every other round, the assessed round
+        for role in ("baseline", *(f"round_{rid}" for rid in other_rounds), "endline"):
             cols += [f"{role}_model", f"{role}_model_ci_low", f"{role}_model_ci_high", f"{role}_published",
                      f"{role}_published_source"]
     if with_verdict:
@@ -322,7 +322,8 @@ def add_model_columns(table: pd.DataFrame, small_area: pd.DataFrame, config: dic
     for k in ("round", "breakdown", "domain", "level"):
         sa[k] = sa[k].astype(str)
     idx = pd.MultiIndex.from_frame(out[["breakdown", "domain", "level"]].astype(str))
-    for role, rid in (("baseline", base_id), ("endline", end_id)):
+    extra = tuple(r.id for r in other_rounds(config))
+    for role, rid in (("baseline", base_id), *((f"round_{x}", x) for x in extra), ("endline", end_id)):
         s = sa[sa["round"] == rid].set_index(["breakdown", "domain", "level"]).reindex(idx)
         out[f"{role}_model"] = s["model_estimate"].to_numpy(dtype=float)
         out[f"{role}_model_ci_low"] = s["model_ci_low"].to_numpy(dtype=float)
@@ -331,7 +332,6 @@ def add_model_columns(table: pd.DataFrame, small_area: pd.DataFrame, config: dic
         out[f"{role}_published_source"] = s["source"].astype(object).where(s["source"].notna(), None).to_numpy()
     lead = "lead_zh" in out.columns
     verdict = "verdict" in out.columns
-    extra = tuple(r.id for r in other_rounds(config))
     return out[evaluator_columns(lead, verdict, with_model=True, other_rounds=extra)].reset_index(drop=True)
 
 

@@ -85,8 +85,10 @@ def _pattern_format(code: str) -> NumberFormat | None:
 
 
 #: ``round_<id>`` and its ``_se``, ``_ci_low``, ``_ci_high``, ``_n``, ``_reliability``: the column
-#: group the evaluator tables give each round other than the baseline and the assessed one.
-_ROUND_GROUP = re.compile(r"round_(\w+?)(_se|_ci_low|_ci_high|_n|_reliability)?")
+#: group the evaluator tables give each round other than the baseline and the assessed one, and its
+#: small-area columns (``_model``, ``_published`` ...).
+_ROUND_GROUP = re.compile(r"round_(\w+?)(_se|_ci_low|_ci_high|_n|_reliability|_model|_model_ci_low|_model_ci_high|"
+                          r"_published|_published_source)?")
 
 
 def table_column(table: str, code: str) -> Column:
