@@ -46,7 +46,8 @@ def read(name):
 
 rates, bias, flagged, interviewers = (read(n) for n in ("response_rates", "nonresponse_bias", "data_quality",
                                                         "interviewers"))
-print(f"quality tables for {', '.join(rounds)}; response-rate threshold {pct(threshold, 0)}; font {FONT}")
+display(Markdown(f"The fieldwork-quality tables of rounds {', '.join(rounds)}; the response-rate threshold is "
+                 f"{pct(threshold, 0)} (`quality.response_rate_threshold`)."))
 
 # %% [markdown]
 # ## 应答率 · Response rates

@@ -99,3 +99,9 @@ def test_a_number_range_never_breaks_across_lines(labels):
                                     "group": ["19.2% (16.2%–22.6%)"]}), labels)
     assert "10.8%\u00a0–\u00a013.0%" in html and "+1.0\u00a0to\u00a0+4.0" in html and "16.2%\u2060–\u206022.6%" in html
     assert "+2.5 (" in html          # between the figure and its interval the cell may still wrap
+
+
+def test_a_flag_with_a_blank_total_row_reads_yes_no(labels):
+    df = pd.DataFrame({"interviewer": ["all", "INT007"], "outlier": [np.nan, True]}).astype({"outlier": object})
+    rows = _rows(table_html(df, labels))
+    assert [r[1] for r in rows[1:]] == [BLANK, "是 yes"]

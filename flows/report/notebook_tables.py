@@ -215,9 +215,9 @@ def _prepare(df: pd.DataFrame, labels: TableLabels) -> tuple[pd.DataFrame, dict]
             out[col] = new
             if col in _CODE_HEADERS:
                 headers[col] = _pair(*_CODE_HEADERS[col])
-        elif out[col].dtype == bool or (out[col].dtype == object and len(out[col]) and out[col].map(
-                lambda v: isinstance(v, (bool, np.bool_))).all()):
-            out[col] = out[col].map(lambda v: YES_NO[bool(v)])
+        elif out[col].dtype == bool or (out[col].dtype == object and out[col].notna().any() and out[col].dropna().map(
+                lambda v: isinstance(v, (bool, np.bool_))).all()):   # a flag with blanks (e.g. a total row) too
+            out[col] = out[col].map(lambda v: YES_NO[bool(v)] if isinstance(v, (bool, np.bool_)) else v)
         if col == "domain":
             headers[col] = _pair(*_CODE_HEADERS["domain"])
         elif col == "level" and new is not None and "variable" in out.columns:

@@ -2,7 +2,7 @@
 # a fixed-effect meta-regression of the round estimates on the year with their design variances
 # (metafor::rma(method = "FE"): weighted least squares with known variances), its slope, SE, z, p and the
 # residual heterogeneity QE (the departure from linearity, k - 2 df).
-# Run: Rscript tests/golden/make_golden_trend.R   (writes tests/golden/trend_wls.csv)
+# Run in tests/golden (as the other scripts): Rscript make_golden_trend.R   (writes trend_wls.csv)
 library(metafor)
 sets <- list(
   list(group = 0, year = c(2020, 2023, 2025), y = c(0.090, 0.104, 0.130), se = c(0.005, 0.006, 0.004)),
@@ -22,5 +22,5 @@ for (s in sets) {
   est[[length(est) + 1]] <- data.frame(group = s$group, year = s$year, y = s$y, se = s$se)
 }
 out <- merge(do.call(rbind, est), do.call(rbind, rows), by = "group")
-write.csv(out, "tests/golden/trend_wls.csv", row.names = FALSE)
+write.csv(out, "trend_wls.csv", row.names = FALSE)
 cat(sprintf("metafor %s\n", packageVersion("metafor")))
