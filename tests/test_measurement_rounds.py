@@ -33,7 +33,7 @@ def test_each_pair_of_forms_sharing_items_is_checked_with_the_minimum_anchor_rul
     # 20-item forms: the rule asks max(8, ceil(20% of 20)) = 8 anchors per link
     forms = {"2020": _form(range(0, 20)), "2023": _form(range(10, 30)), "2025": _form(range(20, 40))}
     links = form_links(forms, config)
-    assert links[["from_round", "to_round", "shared", "needed"]].values.tolist() == [
+    assert links[["from_round", "to_round", "shared_items", "needed"]].values.tolist() == [
         ["2020", "2023", 10, 8], ["2023", "2025", 10, 8]]   # 2020 and 2025 share nothing: no link
     assert links["feasible"].all() and not links["same_form"].any()
     graph = form_graph(forms, config, "2020")

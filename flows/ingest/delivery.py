@@ -707,7 +707,7 @@ def forms_line(delivery: Delivery) -> str:
     tail = "linking feasible" if f["linking_feasible"] else f"linking NOT feasible: {f['linking_reason']}"
     links = delivery.linking.get("links")
     if links is not None and len(f["files"]) > 2:   # three or more rounds: each link's shared and needed items
-        tail = "links " + ", ".join(f"{x.from_round}–{x.to_round} {x.shared} shared ({x.needed} needed)"
+        tail = "links " + ", ".join(f"{x.from_round}–{x.to_round} {x.shared_items} shared ({x.needed} needed)"
                                     for x in links.itertuples()) + "; " + tail
         others = {r: why for r, why in delivery.linking.get("unlinked", {}).items() if why != f["linking_reason"]}
         if others:

@@ -49,7 +49,7 @@ def _forms(config: dict, ingested: dict, rounds: list[str], out: dict, logger):
     instruments = {rid: pd.read_parquet(ingested["work"]["instruments"][rid]) for rid in rounds}
     graph = form_graph(instruments, config, baseline_round(config).id)
     for link in graph.links.itertuples():
-        logger.info("forms %s–%s: %d shared items, %d needed: %s", link.from_round, link.to_round, link.shared,
+        logger.info("forms %s–%s: %d shared items, %d needed: %s", link.from_round, link.to_round, link.shared_items,
                     link.needed, "one form" if link.same_form else "link feasible" if link.feasible else
                     "link NOT feasible")
     for reason in graph.unlinked.values():

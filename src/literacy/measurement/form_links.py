@@ -26,7 +26,7 @@ from literacy.measurement.forms import MEASUREMENT_DEFAULTS, linking_feasible, m
 __all__ = ["FormGraph", "form_links", "form_graph", "rounds_linkable", "LINK_COLUMNS"]
 
 #: Columns of the :func:`form_links` table.
-LINK_COLUMNS = ["from_round", "to_round", "shared", "needed", "same_form", "feasible", "reason"]
+LINK_COLUMNS = ["from_round", "to_round", "shared_items", "needed", "same_form", "feasible", "reason"]
 
 
 def form_links(instruments: Mapping[str, pd.DataFrame], config: dict | None) -> pd.DataFrame:
@@ -63,9 +63,9 @@ def form_links(instruments: Mapping[str, pd.DataFrame], config: dict | None) -> 
             ok = same or shared >= needed
             why = "" if ok else (f"{a}–{b}: {needed} anchors needed ({min_items} items and {min_share:.0%} of the "
                                  f"smaller form of {smaller}), {shared} found")
-            rows.append({"from_round": a, "to_round": b, "shared": shared, "needed": needed, "same_form": same,
+            rows.append({"from_round": a, "to_round": b, "shared_items": shared, "needed": needed, "same_form": same,
                          "feasible": ok, "reason": why})
-    return pd.DataFrame(rows, columns=LINK_COLUMNS).astype({"shared": int, "needed": int, "same_form": bool,
+    return pd.DataFrame(rows, columns=LINK_COLUMNS).astype({"shared_items": int, "needed": int, "same_form": bool,
                                                              "feasible": bool})
 
 
