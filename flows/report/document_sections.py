@@ -21,7 +21,7 @@ from literacy.catalog.vocabulary import SOURCE_LABELS, SUPPRESSED_NOTE, VERDICT_
 from literacy_flows.report.document_text import (Language, VERDICTS, as_flag, as_number, as_text, ci_text, fixed_text,
                                                  int_text, is_missing, level_names, p_text, pct_text,
                                                  pp_ci_text, pp_text, round_label, summary_sentences,
-                                                 assessed_stage, reason_text)
+                                                 assessed_stage, reason_text, headline_values)
 from literacy_flows.report.docx_builder import ReportDocument
 from literacy_flows.report.figures import forest_png
 from literacy_flows.report.findings import baseline_statement, comparability_statement, problems, target_statement
@@ -80,6 +80,10 @@ def _bh_lookup(tables: Mapping[str, pd.DataFrame]) -> dict[tuple[str, str, str],
     ch = tables.get("change")
     if ch is None or "p_value_bh" not in ch.columns:
         return {}
+    if {"from_round", "to_round"} <= set(ch.columns):   # every pair: the tables compare the headline pair
+        h = headline_values(tables["headline"])
+        ch = ch[(ch["from_round"].astype(str) == str(h.get("baseline_round")))
+                & (ch["to_round"].astype(str) == str(h.get("endline_round")))]
     out = {}
     for _, r in ch.iterrows():
         out[(str(r["breakdown"]), str(r["domain"]), str(r["level"]))] = (
