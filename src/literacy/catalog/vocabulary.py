@@ -27,6 +27,7 @@ VERDICT_LABELS: dict[str, tuple[str, str]] = {
     "not_met": ("未达到目标", "not met"),
     "inconclusive": ("无法判定", "inconclusive"),
     "suppressed": ("不予发布", "suppressed"),
+    **MIDTERM_VERDICT_LABELS,  # ahead / on_track / behind: the mid-term CI against the target's trajectory
 }
 
 #: Verdict code -> (zh, en) label with its rule, as the headline sentences and the report say it.
@@ -36,6 +37,7 @@ VERDICT_SENTENCES: dict[str, tuple[str, str]] = {
     "not_met": ("未达到目标（95%置信区间整体低于目标值）", "not met (the whole 95% CI is below the target)"),
     "inconclusive": ("无法判定（95%置信区间包含目标值）", "inconclusive (the 95% CI contains the target)"),
     "suppressed": ("不予发布（样本量不足或估计不可靠）", "suppressed (too few respondents or unreliable)"),
+    **MIDTERM_VERDICT_SENTENCES,
 }
 
 #: Verdict code -> the English wording of the command line's headline (``literacy run``, the README).
@@ -43,6 +45,7 @@ VERDICT_TERSE_EN: dict[str, str] = {
     "met": "met with confidence (the whole CI is at or above the target)",
     "not_met": "not met",
     "inconclusive": "inconclusive (the CI contains the target)",
+    **MIDTERM_VERDICT_TERSE_EN,
 }
 
 #: Verdict code -> (zh, en) wording of a count of domains with that verdict ("met the target: A, B").
@@ -51,15 +54,16 @@ VERDICT_COUNTS: dict[str, tuple[str, str]] = {
     "inconclusive": ("无法判定", "inconclusive"),
     "not_met": ("未达标", "did not meet it"),
     "suppressed": ("不予发布", "not published"),
+    **MIDTERM_VERDICT_COUNTS,
 }
 
 #: The verdict rule as the notes row of a workbook sheet says it (zh, en).
 VERDICT_NOTE: tuple[str, str] = (
     "目标判定：有把握达到目标（95%置信区间整体不低于目标值）、未达到目标（整体低于目标值）、"
-    "无法判定（区间包含目标值）。全国水平为最新公布数据（无标准误）。",
+    "无法判定（区间包含目标值）。全国水平为最新公布数据（无标准误）。" + MIDTERM_VERDICT_NOTE[0],
     "Verdict against the plan's target: met with confidence (the whole 95% CI at or above the target), not "
     "met (wholly below), inconclusive (the CI contains the target). The national rate is the latest "
-    "published figure (no standard error).")
+    "published figure (no standard error)." + MIDTERM_VERDICT_NOTE[1])
 
 #: ``versus_national`` code -> (zh, en) wording.
 VERSUS_NATIONAL: dict[str, tuple[str, str]] = {
@@ -137,9 +141,3 @@ def verdict_sentence(code: str, language: str = "zh") -> str:
     pair = VERDICT_SENTENCES.get(code, (code, code))
     return pair[0 if language == "zh" else 1]
 
-# issue 23: the mid-term verdicts (the CI against the target's trajectory)
-VERDICT_LABELS.update(MIDTERM_VERDICT_LABELS)
-VERDICT_SENTENCES.update(MIDTERM_VERDICT_SENTENCES)
-VERDICT_TERSE_EN.update(MIDTERM_VERDICT_TERSE_EN)
-VERDICT_COUNTS.update(MIDTERM_VERDICT_COUNTS)
-VERDICT_NOTE = (VERDICT_NOTE[0] + MIDTERM_VERDICT_NOTE[0], VERDICT_NOTE[1] + MIDTERM_VERDICT_NOTE[1])
