@@ -19,7 +19,6 @@ runs of ``literacy run``:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import shutil
@@ -30,6 +29,7 @@ import pandas as pd
 import pytest
 
 from literacy_flows import cli
+from province_kit import tree_hashes
 
 pytestmark = pytest.mark.flow
 
@@ -39,10 +39,6 @@ ID_NUMBERS = ["11010519491231002X", "440524188001010014"]
 ADDRESS = "乌海市海勃湾区滨河街道幸福小区3号楼"
 SECRETS = [*NAMES, *PHONES, *ID_NUMBERS, ADDRESS, "滨河街道"]
 
-
-def _tree(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +150,7 @@ def first_run(programme, prefect_harness):
         records = _record_logs(mp)
         seen = _record_errors(mp)
         code = _run(programme, out)
-    return {"code": code, "out": out, "tree": _tree(out) if code == 0 else {}, "logs": records.lines,
+    return {"code": code, "out": out, "tree": tree_hashes(out) if code == 0 else {}, "logs": records.lines,
             "errors": seen}
 
 
@@ -253,7 +249,7 @@ def test_rerun_reuses_the_cached_ingest_and_is_byte_identical(programme, first_r
     assert _run(programme, out) == 0, errors
     assert reads == []   # the delivery was not read again
     assert any("reusing the stored reading" in line for line in logs.lines)
-    assert _tree(out) == runs["tree"]
+    assert tree_hashes(out) == runs["tree"]
 
 
 def test_interrupted_run_leaves_the_previous_outputs(programme, first_run, monkeypatch, errors):
@@ -286,5 +282,5 @@ def test_interrupted_run_leaves_the_previous_outputs(programme, first_run, monke
     assert reads == [1]   # the changed file changed the cache key: read again
     assert len(written) == 6 and "quarantine.csv" in written
     out = programme.parent / "out"
-    assert _tree(out) == runs["tree"]   # the previous outputs, untouched
+    assert tree_hashes(out) == runs["tree"]   # the previous outputs, untouched
     assert sorted(p.name for p in out.parent.iterdir() if p.name.startswith(".out.")) == []

@@ -20,7 +20,6 @@ Every process started is stopped at the end, whatever happened.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import signal
@@ -31,12 +30,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 from literacy_flows import cli
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from dask_cluster import LoopbackCluster  # a helper beside the tests, not a package
+from dask_cluster import LoopbackCluster  # helpers beside the tests, not packages
+from province_kit import simulated_province, tree_hashes
 
 pytestmark = pytest.mark.flow
 
@@ -46,10 +45,6 @@ MEMBERS = ("alxa", "wuhai")
 VICTIM = "wuhai"     # the city whose worker is killed
 TIMEOUT = 900.0      # seconds: a bound on any wait, so a broken run fails instead of hanging
 
-
-def _tree(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def _mtimes(folder: Path) -> dict[str, int]:
@@ -69,16 +64,7 @@ def _wait_for(check, what: str, proc: subprocess.Popen | None = None) -> None:
 @pytest.fixture(scope="module")
 def province(tmp_path_factory) -> Path:
     """Two small members of the Inner Mongolia example (about 300 respondents a round), simulated."""
-    root = tmp_path_factory.mktemp("cluster")
-    cfg = yaml.safe_load((ROOT / "config" / "inner-mongolia.yaml").read_text(encoding="utf-8"))
-    cfg["template"] = str(ROOT / "config" / "wuhai.yaml")
-    cfg["members"] = [m for m in cfg["members"] if m["id"] in MEMBERS]
-    cfg["simulation"].update({"population_scale": 0.01, "respondents_per_round": 300, "psus_per_round": 16})
-    cfg["paths"] = {"raw": "raw", "processed": "processed"}
-    path = root / "province.yaml"
-    path.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    assert cli.main(["simulate", "--province", str(path)]) == 0
-    return path
+    return simulated_province(tmp_path_factory.mktemp("cluster"), MEMBERS)
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +135,7 @@ def runs(province, prefect_harness, tmp_path_factory):
         proc.wait(60)
         r.seen["killed"] = {"listing": sorted(p.name for p in r.out.iterdir()),
                             "victim_done": (work / VICTIM / "done.json").exists(),
-                            "alxa": _tree(r.out / "alxa"), "alxa_mtimes": _mtimes(r.out / "alxa")}
+                            "alxa": tree_hashes(r.out / "alxa"), "alxa_mtimes": _mtimes(r.out / "alxa")}
         cluster.wait_for_workers(2)    # the nanny restarts the killed worker
 
         # 2. the rerun: alxa reused; the victim's worker killed mid-city, the city run on another
@@ -160,17 +146,17 @@ def runs(province, prefect_harness, tmp_path_factory):
         status, err = r.finish(proc, "rerun")
         r.seen["rerun"] = {"status": status, "err": err, "killed_pid": held,
                            "listing": sorted(p.name for p in r.out.iterdir()),
-                           "trees": {d: _tree(r.out / d) for d in (*MEMBERS, "province")},
+                           "trees": {d: tree_hashes(r.out / d) for d in (*MEMBERS, "province")},
                            "alxa_mtimes": _mtimes(r.out / "alxa")}
         cluster.wait_for_workers(2)
 
         # 3. a poison city: it kills whichever worker runs it
-        victim_before = _tree(r.out / VICTIM)
+        victim_before = tree_hashes(r.out / VICTIM)
         r.faults(poison=VICTIM)
         proc = r.start("poison")
         status, err = r.finish(proc, "poison")
         r.seen["poison"] = {"status": status, "err": err, "victim_before": victim_before,
-                            "victim_after": _tree(r.out / VICTIM), "alxa_mtimes": _mtimes(r.out / "alxa")}
+                            "victim_after": tree_hashes(r.out / VICTIM), "alxa_mtimes": _mtimes(r.out / "alxa")}
     return r
 
 
@@ -193,13 +179,13 @@ def test_the_rerun_reuses_the_finished_city_and_survives_a_dead_worker(runs, ref
         os.kill(seen["killed_pid"], 0)
     # every folder byte-identical to the undisturbed LocalCluster run
     for d in (*MEMBERS, "province"):
-        assert seen["trees"][d] == _tree(reference / d), d
+        assert seen["trees"][d] == tree_hashes(reference / d), d
     # and the killed city's folder to that city run alone
     alone = province.parent / "alone"
     cfg = runs.out / ".province-work" / "configs" / f"{VICTIM}.yaml"
     assert cli.main(["run", "--config", str(cfg), "--raw", str(province.parent / "raw" / VICTIM),
                      "--out", str(alone), "--no-notebooks"]) == 0
-    assert seen["trees"][VICTIM] == _tree(alone)
+    assert seen["trees"][VICTIM] == tree_hashes(alone)
 
 
 def test_a_poison_city_fails_alone_with_one_line(runs):

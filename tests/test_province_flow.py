@@ -8,16 +8,15 @@ delivery must fail alone (exit status 2, one line naming it) while the others fi
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 from literacy_flows import cli
+from province_kit import simulated_province, tree_hashes
 
 pytestmark = pytest.mark.flow
 
@@ -25,25 +24,11 @@ ROOT = Path(__file__).resolve().parents[1]
 MEMBERS = ("alxa", "wuhai", "xilingol")
 
 
-def _tree(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
 
 @pytest.fixture(scope="module")
 def province(tmp_path_factory) -> Path:
     """Three small members of the Inner Mongolia example (about 300 respondents a round each), simulated."""
-    root = tmp_path_factory.mktemp("province")
-    cfg = yaml.safe_load((ROOT / "config" / "inner-mongolia.yaml").read_text(encoding="utf-8"))
-    cfg["template"] = str(ROOT / "config" / "wuhai.yaml")
-    cfg["members"] = [m for m in cfg["members"] if m["id"] in MEMBERS]
-    cfg["simulation"].update({"population_scale": 0.01, "respondents_per_round": 300, "psus_per_round": 16})
-    cfg["paths"] = {"raw": "raw", "processed": "processed"}
-    path = root / "province.yaml"
-    path.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    assert cli.main(["simulate", "--province", str(path)]) == 0
-    assert sorted(p.name for p in (root / "raw").iterdir()) == sorted(MEMBERS)
-    return path
+    return simulated_province(tmp_path_factory.mktemp("province"), MEMBERS)
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +49,7 @@ def test_dask_run_equals_each_city_run_alone(province, dask_run, prefect_harness
         cfg = out / ".province-work" / "configs" / f"{cid}.yaml"
         assert cli.main(["run", "--config", str(cfg), "--raw", str(province.parent / "raw" / cid),
                          "--out", str(alone / cid), "--no-notebooks"]) == 0
-        got, want = _tree(out / cid), _tree(alone / cid)
+        got, want = tree_hashes(out / cid), tree_hashes(alone / cid)
         assert "_work" not in {k.split("/")[0] for k in got}
         assert got == want, f"{cid}: the Dask run's folder differs from the city run alone"
     assert (out / "province" / "league_table.png").stat().st_size > 10_000
@@ -105,7 +90,7 @@ def test_a_city_is_the_same_bytes_with_one_or_two_blas_threads(province, prefect
             assert {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"} == {threads}
             out = tmp_path / f"threads-{threads}"
             assessment_flow(cfg, raw_dir=province.parent / "raw" / member, out_dir=out, with_notebooks=False)
-            trees[threads] = _tree(out)
+            trees[threads] = tree_hashes(out)
     assert [k for k in trees[1] if trees[2].get(k) != trees[1][k]] == []
     assert trees[1].keys() == trees[2].keys()
 
@@ -138,10 +123,10 @@ def test_rerun_reuses_every_city(province, dask_run, prefect_harness):
     from literacy_flows.pipeline.province import run_province
 
     result, out = dask_run
-    before = _tree(out)
+    before = tree_hashes(out)
     again = run_province(province, out_dir=out, sequential=True)
     assert [c["status"] for c in again["cities"]] == ["reused"] * 3
-    assert _tree(out) == before
+    assert tree_hashes(out) == before
 
 
 def test_a_broken_city_fails_alone(province, prefect_harness, capsys):

@@ -562,3 +562,87 @@ def test_full_chain_is_closer_to_the_simulated_truth_than_base_weights(config):
              f"MSE: base {mse['base_error']:.3g}, full chain {mse['chain_error']:.3g}")
     assert len(table) == 2 * 9 * len(levels), shown
     assert mse["chain_error"] < mse["base_error"], shown
+
+
+# ---------------------------------------------------------------------------------------------
+# eligibility: unknown eligibility and not-eligible cases (Valliant, Dever & Kreuter 2018, 13.2)
+# ---------------------------------------------------------------------------------------------
+
+def test_eligibility_hand_example():
+    from literacy.weighting import eligibility_adjust, nonresponse_adjust
+
+    s = pd.DataFrame({"cls": ["A"] * 4 + ["B"] * 4,
+                      "disposition": ["complete", "refusal", "not_eligible", "unknown_eligibility",
+                                      "complete", "complete", "non_contact", "unknown_eligibility"],
+                      "responded": [1, 0, 0, 0, 1, 1, 0, 0]})
+    base = np.array([10, 10, 20, 20, 5, 5, 10, 10], dtype=float)
+    w, report = eligibility_adjust(s, base, ["cls"], min_class_size=1)
+    # A: 60 / 40 resolved = 1.5; B: 30 / 20 = 1.5; unknown and not eligible -> 0
+    np.testing.assert_allclose(w, [15, 15, 0, 0, 7.5, 7.5, 15, 0])
+    r = report.set_index("cls")
+    assert r.loc["A", "not_eligible"] == 1 and r.loc["B", "not_eligible"] == 0
+    assert list(r["resolved"]) == [3, 3] and list(r["sampled"]) == [4, 4]
+    np.testing.assert_allclose(r["weighted_eligible_rate"], [30 / 60, 1.0])
+    np.testing.assert_allclose(r["factor"], [1.5, 1.5])
+    # then the nonresponse adjustment: A's interview carries the eligible 30 (of 60 sampled), B's two 15 each
+    final, _ = nonresponse_adjust(s, w, "responded", ["cls"], min_class_size=1)
+    np.testing.assert_allclose(final, [30, 0, 0, 0, 15, 15, 0, 0])
+    with pytest.raises(WeightingError, match="no column 'disposition'"):
+        eligibility_adjust(s.drop(columns="disposition"), base, ["cls"])
+    with pytest.raises(WeightingError, match="missing at row position 2"):
+        eligibility_adjust(s.assign(disposition=s["disposition"].replace({"not_eligible": None})), base, ["cls"])
+
+
+def test_the_eligibility_names_are_the_dispositions_of_aapor_u_and_ne():
+    from literacy.quality import DISPOSITIONS
+    from literacy.weighting.eligibility import NOT_ELIGIBLE, UNKNOWN_ELIGIBILITY
+
+    assert DISPOSITIONS[UNKNOWN_ELIGIBILITY] == "U" and DISPOSITIONS[NOT_ELIGIBLE] == "NE"
+
+
+def _dispositions(sample: pd.DataFrame, not_eligible: float, unknown: float, seed: int = 7) -> pd.Series:
+    u = np.random.default_rng(seed).uniform(size=len(sample))
+    out = np.where(u < not_eligible, "not_eligible", np.where(u < not_eligible + unknown, "unknown_eligibility",
+                                                              "refusal"))
+    return pd.Series(np.where(sample["responded"] == 1, "complete", out), index=sample.index)
+
+
+def test_without_a_not_eligible_case_the_two_steps_are_the_one_step_adjustment(small_round):
+    from literacy.weighting import eligibility_adjust, needs_eligibility_adjustment, nonresponse_adjust
+
+    _, sample, _, _ = small_round
+    s = sample.assign(disposition=_dispositions(sample, 0.0, 0.3))
+    assert not needs_eligibility_adjustment(s) and needs_eligibility_adjustment(
+        s.assign(disposition=_dispositions(sample, 0.05, 0.3)))
+    base = 1 / s["selection_prob"].to_numpy()
+    one, _ = nonresponse_adjust(s, base, "responded", ["district", "sex"], min_class_size=1)
+    first, _ = eligibility_adjust(s, base, ["district", "sex"], min_class_size=1)
+    two, _ = nonresponse_adjust(s, first, "responded", ["district", "sex"], min_class_size=1)
+    np.testing.assert_allclose(two, one, rtol=1e-12)
+
+
+def test_not_eligible_cases_leave_the_population(config, small_round):
+    _, sample, responses, margins = small_round
+    # not eligible and refusals only: the chain is the chain on the sample without the not eligible
+    s = sample.assign(disposition=_dispositions(sample, 0.3, 0.0))
+    res = weight_round(s, responses, margins, config)
+    alone = weight_round(sample[s["disposition"] != "not_eligible"].reset_index(drop=True), responses, margins, config)
+    np.testing.assert_allclose(res.nonresponse_weights, alone.nonresponse_weights, rtol=1e-12)
+    assert res.eligibility_report["not_eligible"].sum() == (s["disposition"] == "not_eligible").sum()
+    base_total = (1 / sample["selection_prob"]).sum()
+    assert res.nonresponse_weights.sum() < 0.9 * base_total      # the not eligible's weights are gone
+    # with unknown eligibility too: the weights sum to each class's total x its eligible share of the resolved
+    s = sample.assign(disposition=_dispositions(sample, 0.1, 0.2))
+    res = weight_round(s, responses, margins, _with(config, nonresponse={**config["weighting"]["nonresponse"],
+                                                                         "classes": ["district"]}))
+    d = s.assign(w=1 / s["selection_prob"], resolved=s["disposition"] != "unknown_eligibility",
+                 eligible=~s["disposition"].isin(["unknown_eligibility", "not_eligible"]))
+    by = d.groupby("district")
+    expected = (by["w"].sum() * d[d["eligible"]].groupby("district")["w"].sum()
+                / d[d["resolved"]].groupby("district")["w"].sum()).sum()
+    np.testing.assert_allclose(res.nonresponse_weights.sum(), expected, rtol=1e-10)
+    # the propensity method: the eligibility step within the strata, then propensity classes of the eligible
+    cfg = _with(config, nonresponse={**config["weighting"]["nonresponse"], "method": "propensity"})
+    res = weight_round(s, responses, margins, cfg)
+    assert set(res.eligibility_report["stratum"]) == set(s["stratum"])
+    assert res.nonresponse_report["sampled"].sum() == d["eligible"].sum()

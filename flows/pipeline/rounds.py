@@ -118,6 +118,13 @@ def _write_weighting(result, data: pd.DataFrame, sample: pd.DataFrame, work: Pat
 
 
 def _log_weighting(result, round_id: str, logger) -> None:
+    el = result.eligibility_report
+    if len(el):
+        unknown = int((el["sampled"] - el["resolved"]).sum())
+        logger.info("round %s: eligibility adjustment: %d not-eligible cases leave the population, the weights of "
+                    "%d of unknown eligibility go to the %d resolved cases of their class (%d classes)", round_id,
+                    int(el["not_eligible"].sum()), unknown, int(el["resolved"].sum()),
+                    el["adjustment_class"].nunique())
     if len(result.propensity_model):
         logger.info("round %s: response-propensity model (logit of responding, base-weighted):\n%s\nclasses:\n%s",
                     round_id, result.propensity_model.to_string(index=False, float_format=lambda x: f"{x:.4g}"),

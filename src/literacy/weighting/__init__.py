@@ -26,6 +26,7 @@ from literacy.weighting.chain import (
     weight_summary,
     weighting_options,
 )
+from literacy.weighting.eligibility import eligibility_adjust, needs_eligibility_adjustment
 from literacy.weighting.designs import calibrate_design, poststratify_design, rake_design, trim_design
 from literacy.weighting.nonresponse import (
     PROPENSITY_FACTORS,
@@ -41,6 +42,8 @@ __all__ = [
     "RakingConvergenceWarning",
     "base_weights",
     "nonresponse_adjust",
+    "eligibility_adjust",
+    "needs_eligibility_adjustment",
     "propensity_adjust",
     "PropensityAdjustment",
     "PropensityWarning",

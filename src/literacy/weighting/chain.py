@@ -27,6 +27,7 @@ from literacy.domains import age_band
 from literacy.weighting._common import KEY_SEP, LEVEL_SEP, WeightingError, base_weights, code_margin, row_list
 from literacy.weighting.calibration import RakingConvergenceWarning, rake_weights
 from literacy.weighting.designs import rake_design, trim_design
+from literacy.weighting.eligibility import eligibility_adjust, needs_eligibility_adjustment
 from literacy.weighting.nonresponse import nonresponse_adjust, propensity_adjust
 from literacy.weighting.trimming import trim_weights
 
@@ -76,6 +77,10 @@ class WeightingResult:
         (the whole sample) only the margins of frame variables can be computed.
     propensity_model : pandas.DataFrame
         Coefficients of the response-propensity model (method "propensity"; else empty).
+    eligibility_report : pandas.DataFrame
+        Per adjustment class of the eligibility step (see
+        :func:`literacy.weighting.eligibility_adjust`): resolved and not-eligible cases, the
+        factor and the estimated eligible share; empty when no sampled case is not eligible.
     trimming_report : pandas.DataFrame
         Per trimming cycle and group: caps and numbers trimmed (empty without trimming).
     calibration_steps : list of dict
@@ -95,6 +100,7 @@ class WeightingResult:
     raking_record: pd.DataFrame = field(default_factory=pd.DataFrame)
     margins: pd.DataFrame = field(default_factory=pd.DataFrame)
     propensity_model: pd.DataFrame = field(default_factory=pd.DataFrame)
+    eligibility_report: pd.DataFrame = field(default_factory=pd.DataFrame)
     trimming_report: pd.DataFrame = field(default_factory=pd.DataFrame)
     calibration_steps: list = field(default_factory=list)
     stage_weights: dict = field(default_factory=dict)
@@ -326,7 +332,11 @@ def weight_round(sample: pd.DataFrame, responses: pd.DataFrame, margins: pd.Data
     """Weight one survey round: the configured chain from selection probabilities to final weights.
 
     1. base weights ``1 / selection_prob`` for every sampled unit;
-    2. nonresponse adjustment on the whole sample, within weighting classes
+    2. when the sample's ``disposition`` names a not-eligible case: the eligibility adjustment
+       (:func:`literacy.weighting.eligibility_adjust`: unknown-eligibility cases' weights to the
+       resolved cases, within the nonresponse classes or, for the propensity method, the strata;
+       the not eligible leave the population); then the nonresponse adjustment on the whole
+       sample of eligible cases, within weighting classes
        (``weighting.nonresponse.method: classes``) or response-propensity classes
        (``propensity``);
     3. raking of the respondents to the census margins (``weighting.raking``);
@@ -384,18 +394,31 @@ def weight_round(sample: pd.DataFrame, responses: pd.DataFrame, margins: pd.Data
 
     # 1. base weights
     base = base_weights(sample[prob_col], name=prob_col)
-    # 2. nonresponse adjustment on the whole sample
+    # 2a. eligibility: unknown-eligibility cases' weights to the resolved cases, the not eligible
+    # out of the population (Valliant, Dever & Kreuter 2018, 13.2); only when a case is not eligible
+    # (without one the chain's weights are the same with or without this step)
+    eligibility_report = pd.DataFrame()
+    nr_base, nr_rows = base, np.ones(len(sample), dtype=bool)
+    if needs_eligibility_adjustment(sample):
+        elig_classes = nr["classes"] if nr["method"] == "classes" else [design["strata"]]
+        nr_base, eligibility_report = eligibility_adjust(sample, base, elig_classes, nr["min_class_size"])
+        nr_rows = nr_base > 0
+    # 2b. nonresponse adjustment on the whole sample (of the eligible cases)
     propensity_model = pd.DataFrame()
+    nr_sample = sample if nr_rows.all() else sample.loc[nr_rows]
     if nr["method"] == "classes":
-        adjusted, nr_report = nonresponse_adjust(sample, base, "responded", nr["classes"], nr["min_class_size"])
+        adjusted_rows, nr_report = nonresponse_adjust(nr_sample, nr_base[nr_rows], "responded", nr["classes"],
+                                                      nr["min_class_size"])
     else:
         pc = nr["propensity"]
         strata, psu, fpc = design["strata"], design["psu"], design["fpc"]
-        res = propensity_adjust(sample, base, "responded", pc["covariates"], n_classes=pc["n_classes"],
+        res = propensity_adjust(nr_sample, nr_base[nr_rows], "responded", pc["covariates"], n_classes=pc["n_classes"],
                                 min_class_size=nr["min_class_size"], factor=pc["factor"], numeric=pc["numeric"],
                                 strata=strata, psu=psu, fpc=fpc, nest=design["nest"],
                                 lonely_psu=design["lonely_psu"])
-        adjusted, nr_report, propensity_model = res.weights, res.classes, res.coefficients
+        adjusted_rows, nr_report, propensity_model = res.weights, res.classes, res.coefficients
+    adjusted = np.zeros(len(sample))
+    adjusted[nr_rows] = adjusted_rows
     pos = _match_respondents(sample, responses, id_col)
     w_nr = adjusted[pos]
 
@@ -478,6 +501,7 @@ def weight_round(sample: pd.DataFrame, responses: pd.DataFrame, margins: pd.Data
         raking_record=record,
         margins=margins_table,
         propensity_model=propensity_model,
+        eligibility_report=eligibility_report,
         trimming_report=pd.concat(trim_reports, ignore_index=True) if trim_reports else pd.DataFrame(),
         calibration_steps=steps,
         stage_weights={st: pd.Series(ws, index=responses.index, name=f"weight_{st}") for st, ws in stages},
