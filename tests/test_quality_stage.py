@@ -233,6 +233,33 @@ def test_the_exclusion_rule_quarantines_flagged_interviews_as_nonrespondents(tmp
     assert sample.loc["R0005", "responded"] == 0 and len(d.rounds["2025"]["responses"]) == kit.N_RESPONDENTS - 1
 
 
+def test_interviewers_excluded_after_review_are_quarantined_and_a_misspelt_one_is_an_error(tmp_path):
+    from literacy.errors import DataError
+
+    raw = kit.make_delivery(tmp_path / "raw")
+    r = kit.read(raw, "2025", "responses")
+    r["interviewer_id"] = np.where(np.arange(len(r)) % 3 == 0, "INT002", "INT001")
+    kit.write_csv(r, raw / "2025" / "responses.csv")
+    out = np.flatnonzero(r["interviewer_id"] == "INT002")
+    d = load_delivery(_resolved(exclude={"interviewers": {"2025": ["INT002"]}}), raw)
+    q = d.quarantine["2025"]
+    rows = q[q["rule"] == "quality_excluded"]
+    assert rows["line"].tolist() == [kit.line_of(i) for i in out]
+    assert rows["reason"].str.contains("interviewer INT002 excluded after review").all()
+    sample = d.rounds["2025"]["sample"].set_index("respondent_id")
+    assert (sample.loc[r["respondent_id"].iloc[out], "responded"] == 0).all()
+    assert len(d.rounds["2025"]["responses"]) == kit.N_RESPONDENTS - len(out)
+    # an id no interview has (a typo would otherwise exclude nothing) and a round the config lacks
+    with pytest.raises(DataError, match="names interviewer 'INT02' for round 2025, who has no interview") as err:
+        load_delivery(_resolved(exclude={"interviewers": {"2025": ["INT02"]}}), raw)
+    assert "responses.csv" in str(err.value) and "\n" not in str(err.value)
+    with pytest.raises(ConfigError, match="quality.exclude.interviewers.2052 is not a round id"):
+        _resolved(exclude={"interviewers": {"2052": ["INT002"]}})
+    kit.write_csv(r.drop(columns="interviewer_id"), raw / "2025" / "responses.csv")
+    with pytest.raises(DataError, match="no column 'interviewer_id'"):
+        load_delivery(_resolved(exclude={"interviewers": {"2025": ["INT002"]}}), raw)
+
+
 def test_a_delivery_without_dispositions_or_paradata_gets_what_can_be_computed():
     import literacy_schemas as S
     from literacy_flows.pipeline.quality import missing_inputs

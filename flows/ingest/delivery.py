@@ -402,7 +402,7 @@ def load_delivery(config: dict, raw_dir: str | os.PathLike) -> Delivery:
             raise _prefixed(rpath, exc) from None
         _identifier_ids(responses, rpath, id_col)
         _identifier_ids(sample, spath, id_col)
-        responses = exclude_flagged(responses, config, form)
+        responses = exclude_flagged(responses, config, form, round_id=rid, source=fio.shown(rpath))
         # responded as delivered (or as the disposition says, issue 26), before the match to the responses
         said_one = sample.typed["responded"].to_numpy(dtype=float, na_value=np.nan) == 1
         responses, sample = match_to_sample(responses, sample, config, sample_file=rel_s, responses_file=rel_r,
@@ -460,9 +460,11 @@ def load_delivery(config: dict, raw_dir: str | os.PathLike) -> Delivery:
                     max_share=float(ing["max_quarantine_share"]))
 
 
-def exclude_flagged(responses: Screened, config: dict, form: pd.DataFrame) -> Screened:
+def exclude_flagged(responses: Screened, config: dict, form: pd.DataFrame, round_id: str | None = None,
+                    source: str = "responses") -> Screened:
     """The interviews ``quality.exclude`` leaves out, recorded in the quarantine (rule ``quality_excluded``,
-    the checks that flagged them in the reason); their sample rows then count as nonrespondents.
+    the checks that flagged them, or the excluded interviewer, in the reason); their sample rows then
+    count as nonrespondents.
 
     Parameters
     ----------
@@ -472,23 +474,52 @@ def exclude_flagged(responses: Screened, config: dict, form: pd.DataFrame) -> Sc
         The validated config (``quality``).
     form : DataFrame
         The round's questionnaire form.
+    round_id : str, optional
+        The round (``quality.exclude.interviewers`` is by round).
+    source : str
+        The responses file as the error names it.
 
     Returns
     -------
     Screened
         Unchanged when ``quality.exclude`` excludes nothing.
+
+    Raises
+    ------
+    DataError
+        ``quality.exclude.interviewers`` names an interviewer the round's responses do not have (a
+        misspelt id would otherwise exclude nothing, silently), or the responses have no
+        ``interviewer_id``.
     """
     checks = excluded_checks(config)
-    if not checks:
+    interviewers = [str(i) for i in config["quality"]["exclude"].get("interviewers", {}).get(round_id, [])]
+    if not checks and not interviewers:
         return responses
     keep = np.flatnonzero(responses.kept_mask())
-    flags = interview_flags(responses.kept(), form, config)
-    hit = flags[checks].to_numpy(dtype=bool).any(axis=1)
+    kept = responses.kept()
+    why = [""] * len(keep)
+    if checks:
+        flags = interview_flags(kept, form, config)
+        hit = flags[checks].to_numpy(dtype=bool).any(axis=1)
+        for i in np.flatnonzero(hit):
+            why[i] = f"flagged ({flags['checks'].iloc[i]})"
+    if interviewers:
+        if "interviewer_id" not in kept.columns:
+            raise DataError(f"{source}: quality.exclude.interviewers names interviewers for round {round_id}, but "
+                            "the responses have no column 'interviewer_id'")
+        ids = kept["interviewer_id"].astype("string").to_numpy(dtype=object, na_value=None)
+        absent = sorted(set(interviewers) - {i for i in ids if i is not None})
+        if absent:
+            raise DataError(f"{source}: quality.exclude.interviewers names interviewer {absent[0]!r} for round "
+                            f"{round_id}, who has no interview in column 'interviewer_id'")
+        for i in np.flatnonzero(np.isin(ids, interviewers)):
+            why[i] = "; ".join(filter(None, [why[i], f"interviewer {ids[i]} excluded after review"]))
+    hit = np.array([bool(w) for w in why], dtype=bool)
     mask = np.zeros(len(responses.typed), dtype=bool)
     mask[keep[hit]] = True
-    why = dict(zip(keep[hit], flags.loc[hit, "checks"]))
+    reason = dict(zip(keep[hit], np.asarray(why, dtype=object)[hit]))
     return with_problems(responses, mask, None, "quality_excluded",
-                         lambda rows: [f"flagged ({why[r]}); left out by quality.exclude" for r in rows])
+                         lambda rows: [f"{reason[r]}; left out by quality.exclude" for r in rows])
 
 
 def _identifier_ids(screened: Screened, path: Path, id_col: str) -> None:

@@ -93,7 +93,8 @@ RULES = {
     "unknown_disposition": "not a final disposition (AAPOR's names, their Chinese or codes)",
     "disposition_conflict": "the disposition and responded disagree (an interview is responded = 1)",
     "invalid_duration": "the interview duration is not a non-negative number: blanked, the interview kept",
-    "quality_excluded": "flagged by a fieldwork-quality check that quality.exclude leaves out",
+    "quality_excluded": "flagged by a fieldwork-quality check, or by an interviewer excluded after review, "
+                        "that quality.exclude leaves out",
 }
 _ORDER = {rule: i for i, rule in enumerate(RULES)}
 #: Columns of a round's quarantine file.

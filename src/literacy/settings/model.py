@@ -97,6 +97,7 @@ class AssessmentConfig(Section):
         # misspelt variable would leave the real one unchecked), a round with its own form. (The
         # national figures and simulated rates may list years beyond the rounds: not checked.)
         self._known_keys("simulation.forms", self.simulation.forms, ids, "a round id")
+        self._known_keys("quality.exclude.interviewers", self.quality.exclude.interviewers, ids, "a round id")
         used = set(CONTRACT_COLUMNS) | {"age_band"} | {c for cols in self.breakdowns for c in cols} \
             | {cond.column for g in self.groups for cond in g.rule} | set(self.weighting.nonresponse.classes) \
             | {c for m in self.weighting.raking.margins for c in m} | set(self.ingest.value_map) \

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from literacy.settings.base import Real, Section, Share, Whole
+from literacy.settings.base import Code, Real, Section, Share, Whole
 
 __all__ = ["Quality", "Exclusion"]
 
@@ -22,6 +22,10 @@ class Exclusion(Section):
     straightliners: bool = False
     exact_duplicates: bool = False
     near_duplicates: bool = False
+    # round id -> interviewer ids whose every interview is left out, decided by a reviewer after
+    # reading quality/interviewers.csv (an outlying interviewer is a flag for review, never an
+    # automatic exclusion); the cases become nonrespondents and the weighting adjusts for them
+    interviewers: dict[Code, list[Code]] = {}
 
 
 class Quality(Section):
