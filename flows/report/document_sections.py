@@ -476,7 +476,7 @@ def scorecard_section(doc, tables, config, L) -> None:
     doc.table(L.t("规划其他量化指标完成情况", "The plan's other quantified targets"), header, rows,
               sources_line(L, "assessment/scorecard.csv") + L.t("；目标值取自规划（配置文件），实际值取自各部门报送的指标完成情况。",
                                                           "; targets from the plan (config), actuals from the "
-                                                          "departments' scorecard.csv."), notes)
+                                                          "departments' reports of their indicators."), notes)
 
 
 def drivers_section(doc, tables, config, L, level) -> None:
@@ -627,8 +627,9 @@ def _linked(doc, tables, L: Language, level: str) -> None:
     if "estimates_linked" in tables:
         el = tables["estimates_linked"]
         notes.append(L.t(f"各轮等值量尺估计见工作簿各轮的“等值估计”工作表（{len(el)}行，含合理值个数与缺失信息比例）。",
-                         f"The per-round linked estimates are in <round>/estimates_linked.csv ({len(el)} rows, with "
-                         f"the number of plausible values and the fraction of missing information)."))
+                         f"The per-round linked estimates are in the workbook's \"Linked\" sheets of each round "
+                         f"({len(el)} rows, with the number of plausible values and the fraction of missing "
+                         f"information)."))
     doc.table(L.t("等值量尺上的变化及其误差构成", "Change on the linked scale and its error components"), header, rows,
               sources_line(L, "assessment/change_linked.csv"), notes)
 
@@ -697,8 +698,8 @@ def methodology_section(doc, tables, config, L) -> None:
     else:
         doc.para(L.t("本报告各表中没有不予发布的单元格。", "No cell of the report's tables is suppressed."))
     doc.para(L.t("各区内重点人群（区×重点人群）的估计样本量较小，见工作簿的“区内重点人群”工作表及其可靠性标识。",
-                 "Key groups within districts have small samples: see assessment/district_groups.csv and its "
-                 "reliability flags."))
+                 "Key groups within districts have small samples: see the workbook's \"District groups\" sheet "
+                 "and its reliability flags."))
 
 
 #: The estimators of sigma2_u, as the report names them (zh, en).
