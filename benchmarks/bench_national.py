@@ -101,18 +101,27 @@ def run_once(config: Path, n_workers: int, work: Path) -> dict:
         stages = _stage_times(server.api_url)
     finally:
         server.stop()
-    r = json.loads(result.read_text())
-    cities = r["cities"]
+    return summarise(json.loads(result.read_text()), wall, stages, n_workers)
+
+
+def summarise(r: dict, wall: float, stages: dict[str, float], n_workers: int) -> dict:
+    """The benchmark's record of one run: the client's result, its wall time and the stage times.
+
+    Failed cities are counted and named (``failed_cities``, with their one-line reasons); the
+    per-city times and memory are over the finished ones.
+    """
+    done = [c for c in r["cities"] if c["status"] != "failed"]
+    failed = {c["id"]: c.get("error", "") for c in r["cities"] if c["status"] == "failed"}
     peak: dict[str, float] = {}
     busy: dict[str, float] = defaultdict(float)
-    for c in cities:
+    for c in done:
         peak[c["worker"]] = max(peak.get(c["worker"], 0.0), float(c["peak_mb"]))
         busy[c["worker"]] += float(c["seconds"])
-    city_s = sorted(float(c["seconds"]) for c in cities)
-    cpu_s = sorted(float(c.get("cpu_seconds", "nan")) for c in cities)
-    child_s = [float(c.get("children_cpu_seconds", "nan")) for c in cities]
-    n = len(cities)
-    return {"cities": n, "workers": n_workers, "failed": sum(c["status"] == "failed" for c in cities),
+    city_s = sorted(float(c["seconds"]) for c in done)
+    cpu_s = sorted(float(c.get("cpu_seconds", "nan")) for c in done)
+    child_s = [float(c.get("children_cpu_seconds", "nan")) for c in done]
+    n = len(done)
+    return {"cities": len(r["cities"]), "workers": n_workers, "failed": len(failed), "failed_cities": failed,
             "wall_s": wall, "client_s": r["wall_s"], "city_s_sum": sum(city_s), "city_s_mean": sum(city_s) / n,
             "city_s_median": city_s[n // 2], "city_s_max": city_s[-1],
             "city_cpu_s_sum": sum(cpu_s), "city_cpu_s_mean": sum(cpu_s) / n, "city_cpu_s_max": cpu_s[-1],
@@ -123,16 +132,44 @@ def run_once(config: Path, n_workers: int, work: Path) -> dict:
             "rollup_s": stages.get("rollup", 0.0)}
 
 
+def summarise_saved(work: Path, n_workers: int) -> dict:
+    """:func:`summarise` of a run whose record was not written: its client's ``result-<w>.json`` and
+    the task runs kept in its Prefect home's database (a Prefect API is started on it again). The
+    wall time is the client's (``run_province`` alone, without the client process's start)."""
+    from prefect.server.api.server import SubprocessASGIServer
+
+    home = work / f"home-{n_workers}"
+    os.environ["PREFECT_HOME"] = str(home)
+    server = SubprocessASGIServer()
+    server.start()
+    try:
+        stages = _stage_times(server.api_url)
+    finally:
+        server.stop()
+    r = json.loads((work / f"result-{n_workers}.json").read_text())
+    return summarise(r, r["wall_s"], stages, n_workers)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cities", default="30", help="comma-separated numbers of cities (subsets of the 337)")
     ap.add_argument("--workers", default="1,2", help="comma-separated worker counts")
     ap.add_argument("--respondents", type=int, default=1000, help="interviews per city and round")
     ap.add_argument("--out", type=Path, default=None, help="append the results (JSON lines) here")
+    ap.add_argument("--summarise", type=Path, default=None, metavar="WORKDIR",
+                    help="only summarise the saved run(s) of --workers in WORKDIR (a run whose record was lost)")
     args = ap.parse_args()
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "600")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.pop("PREFECT_API_URL", None)
+    if args.summarise is not None:
+        for w in (int(x) for x in args.workers.split(",")):
+            r = {**summarise_saved(args.summarise, w), "respondents": args.respondents}
+            print(json.dumps(r), flush=True)
+            if args.out:
+                with args.out.open("a", encoding="utf-8") as fh:
+                    fh.write(json.dumps(r) + "\n")
+        return
     for n_cities in (int(x) for x in args.cities.split(",")):
         work = Path(tempfile.mkdtemp(prefix=f"bench-national-{n_cities}-"))
         config = work / "national.yaml"

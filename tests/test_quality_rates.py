@@ -74,6 +74,26 @@ def test_rates_do_not_depend_on_row_order_and_stay_in_0_1(disps, rnd):
             assert r[lo] <= r[hi] + 1e-12
 
 
+def test_weighted_e_is_exactly_one_without_a_not_eligible_case():
+    # weights whose sum minus U's rounds above the eligible sum (the national run's three cities whose
+    # e came out as 1.0000000000000002 and failed the share check, issue 28)
+    t = pd.DataFrame({"disposition": ["complete", "partial", "refusal", "non_contact", "other",
+                                      "unknown_eligibility"],
+                      "w": [63.69616873214543, 26.97867137638703, 4.0973523936194685, 1.6527635528529094,
+                            81.32702392002724, 91.27555772777217]})
+    out = outcome_rates(t, weight="w")
+    assert (out["e"] == 1.0).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(list(DISPOSITIONS)), st.floats(0.01, 1e4)), min_size=1, max_size=40))
+def test_weighted_e_and_rates_stay_in_0_1(cases):
+    t = pd.DataFrame(cases, columns=["disposition", "w"])
+    out = outcome_rates(t, weight="w")
+    vals = out[["e", *RATE_COLUMNS]].to_numpy(dtype=float)
+    assert ((vals[~np.isnan(vals)] >= 0) & (vals[~np.isnan(vals)] <= 1)).all()
+
+
 @pytest.mark.parametrize("value, name", [("1.1", "complete"), ("1.2", "partial"), ("2.11", "refusal"),
                                          ("2.12", "break_off"), ("2.111", "refusal"), ("2.21", "non_contact"),
                                          ("2.33", "other"), ("3.21", "unknown_eligibility"), ("4.5", "not_eligible"),

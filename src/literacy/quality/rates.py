@@ -79,8 +79,11 @@ def rates_from_counts(counts: np.ndarray, e: float | np.ndarray, typed: bool = T
 
 
 def _eligible_share(counts: np.ndarray) -> float:
-    determined = counts[:6].sum() - counts[5] + counts[6]          # I+P+R+NC+O + NE
-    return float((counts[:5].sum()) / determined) if determined > 0 else 1.0
+    eligible = counts[:5].sum()                                    # I+P+R+NC+O
+    determined = eligible + counts[6]                              # + NE
+    # (not the sum of all minus U: with weights that rounds to e = 1 + 2e-16 when no case is NE,
+    # which the share check refuses; found by the national run, issue 28)
+    return float(eligible / determined) if determined > 0 else 1.0
 
 
 def outcome_rates(sample: pd.DataFrame, *, by: list[str] | tuple[str, ...] = (), weight: str | None = None,
