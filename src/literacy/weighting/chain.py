@@ -400,7 +400,8 @@ def weight_round(sample: pd.DataFrame, responses: pd.DataFrame, margins: pd.Data
     eligibility_report = pd.DataFrame()
     nr_base, nr_rows = base, np.ones(len(sample), dtype=bool)
     if needs_eligibility_adjustment(sample):
-        elig_classes = nr["classes"] if nr["method"] == "classes" else [design["strata"]]
+        strata_col = design["strata"] if isinstance(design["strata"], str) else None
+        elig_classes = nr["classes"] if nr["method"] == "classes" else ([strata_col] if strata_col else [])
         nr_base, eligibility_report = eligibility_adjust(sample, base, elig_classes, nr["min_class_size"])
         nr_rows = nr_base > 0
     # 2b. nonresponse adjustment on the whole sample (of the eligible cases)
